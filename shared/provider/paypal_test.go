@@ -1,0 +1,262 @@
+package provider_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/payhook/payhook/shared/provider"
+)
+
+// The real sandbox delivery of paypal/PayPal-Java-SDK's ValidateCertTest.
+const (
+	paypalWebhookID      = "0FV983392A0531201"
+	paypalCertURL        = "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-1d93a270"
+	paypalTransmissionID = "afa30d40-ca4a-11e9-ab68-7d4e2605c70c"
+	paypalTime           = "2019-08-29T10:49:33Z"
+	paypalSig            = "K7DF5+hOyGS6v0xTZ9PkEO+BFNQmpryxw2hFlXbHgmxpu+883ldEC9HcL6ccEmB8sfy80y/Q3qcZZL1MR8Qi0e1ysylVj/yROgKK6zBsQPoNmgXC8yTiNoAjULuhk5Aoau0Itk3nrkgAfji1zvADlErMFM9VZe2nDvhM3nDMLjCi/K5fRjWp3eGo6Nx17GX/WIEibeKDyS+YdJMex3i+KO4aWmm9zznC/FJ5Y/ntd0MxOJNrM0r0f3y7c3e3sO5pB3oPgN6KzKVS5P6AWHqtS8acD3DjgCKZ1uqKz7q954G1aBz2/m0wRGOFFsv0/D3FE2uIheRRmoQtVSOAX7Aupg=="
+)
+
+// fixedFetcher serves one PEM chain for any URL and counts its calls.
+type fixedFetcher struct {
+	chain []byte
+	err   error
+	calls atomic.Int32
+}
+
+func (f *fixedFetcher) Fetch(context.Context, string) ([]byte, error) {
+	f.calls.Add(1)
+	return f.chain, f.err
+}
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/paypal/" + name)
+	if err != nil {
+		t.Fatalf("fixture %s: %v", name, err)
+	}
+	return b
+}
+
+// sandboxCerts trusts the DigiCert root explicitly, with the clock pinned to
+// the delivery: the certificate expired in 2021.
+func sandboxCerts(t *testing.T, fetcher provider.CertFetcher, now time.Time) *provider.PayPalCerts {
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(readFixture(t, "digicert-ev-root.pem")) {
+		t.Fatal("root fixture does not parse")
+	}
+	certs := provider.NewPayPalCerts(nil, true)
+	certs.Fetcher, certs.Roots, certs.Now = fetcher, roots, func() time.Time { return now }
+	return certs
+}
+
+func paypalDelivery(body []byte, override map[string]string) provider.Delivery {
+	h := http.Header{}
+	h.Set("PAYPAL-TRANSMISSION-ID", paypalTransmissionID)
+	h.Set("PAYPAL-TRANSMISSION-TIME", paypalTime)
+	h.Set("PAYPAL-TRANSMISSION-SIG", paypalSig)
+	h.Set("PAYPAL-CERT-URL", paypalCertURL)
+	h.Set("PAYPAL-AUTH-ALGO", "SHA256withRSA")
+	for name, value := range override {
+		if value == "" {
+			h.Del(name)
+		} else {
+			h.Set(name, value)
+		}
+	}
+	return provider.Delivery{Header: h, Body: body}
+}
+
+func TestPayPalVerifiesPublishedSandboxDelivery(t *testing.T) {
+	body := readFixture(t, "body.json")
+	deliveredAt, _ := time.Parse(time.RFC3339, paypalTime)
+	cases := []struct {
+		name      string
+		body      []byte
+		override  map[string]string
+		webhookID string
+		now       time.Time
+		want      error
+	}{
+		{"published delivery", body, nil, paypalWebhookID, deliveredAt, nil},
+		{"tampered body", append([]byte(" "), body...), nil, paypalWebhookID, deliveredAt, provider.ErrInvalidSignature},
+		{"other webhook id", body, nil, "NotToBeFound", deliveredAt, provider.ErrInvalidSignature},
+		{"tampered transmission id", body, map[string]string{"PAYPAL-TRANSMISSION-ID": "bfa30d40-ca4a-11e9-ab68-7d4e2605c70c"}, paypalWebhookID, deliveredAt, provider.ErrInvalidSignature},
+		{"tampered transmission time", body, map[string]string{"PAYPAL-TRANSMISSION-TIME": "2019-08-29T10:49:34Z"}, paypalWebhookID, deliveredAt, provider.ErrInvalidSignature},
+		{"tampered signature", body, map[string]string{"PAYPAL-TRANSMISSION-SIG": "L" + paypalSig[1:]}, paypalWebhookID, deliveredAt, provider.ErrInvalidSignature},
+		{"certificate expired at verification time", body, nil, paypalWebhookID, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), provider.ErrInvalidSignature},
+		{"cert URL on another host", body, map[string]string{"PAYPAL-CERT-URL": "https://evil.example/v1/notifications/certs/CERT-1"}, paypalWebhookID, deliveredAt, provider.ErrInvalidSignature},
+		{"cert URL over http", body, map[string]string{"PAYPAL-CERT-URL": "http://api.sandbox.paypal.com/v1/notifications/certs/CERT-1"}, paypalWebhookID, deliveredAt, provider.ErrInvalidSignature},
+		{"cert URL outside the certs path", body, map[string]string{"PAYPAL-CERT-URL": "https://api.sandbox.paypal.com/v1/notifications/certs/../../oauth2/x"}, paypalWebhookID, deliveredAt, provider.ErrInvalidSignature},
+		{"cert URL with user info", body, map[string]string{"PAYPAL-CERT-URL": "https://api.sandbox.paypal.com@evil.example/v1/notifications/certs/CERT-1"}, paypalWebhookID, deliveredAt, provider.ErrInvalidSignature},
+		{"other algorithm", body, map[string]string{"PAYPAL-AUTH-ALGO": "SHA1withRSA"}, paypalWebhookID, deliveredAt, provider.ErrMissingSignature},
+		{"no signature", body, map[string]string{"PAYPAL-TRANSMISSION-SIG": ""}, paypalWebhookID, deliveredAt, provider.ErrMissingSignature},
+		{"no cert URL", body, map[string]string{"PAYPAL-CERT-URL": ""}, paypalWebhookID, deliveredAt, provider.ErrMissingSignature},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			fetcher := &fixedFetcher{chain: readFixture(t, "cert-chain.pem")}
+			verifier := provider.PayPal{Certs: sandboxCerts(t, fetcher, tc.now)}
+			err := verifier.Verify(context.Background(), paypalDelivery(tc.body, tc.override), provider.Keys{PayPalWebhookID: tc.webhookID}, tc.now)
+			is.Equal(err, tc.want)
+		})
+	}
+}
+
+func TestPayPalSignedContentUsesUnsignedDecimalCRC32(t *testing.T) {
+	is := is.New(t)
+	content := provider.PayPalSignedContent(paypalTransmissionID, paypalTime, paypalWebhookID, readFixture(t, "body.json"))
+	is.Equal(string(content), paypalTransmissionID+"|"+paypalTime+"|"+paypalWebhookID+"|3674300368")
+}
+
+func TestPayPalCertificateTrust(t *testing.T) {
+	deliveredAt, _ := time.Parse(time.RFC3339, paypalTime)
+	ctx := context.Background()
+
+	t.Run("sandbox hosts are refused unless enabled", func(t *testing.T) {
+		is := is.New(t)
+		certs := sandboxCerts(t, &fixedFetcher{chain: readFixture(t, "cert-chain.pem")}, deliveredAt)
+		certs.Hosts = provider.PayPalLiveCertHosts
+		_, err := certs.Certificate(ctx, paypalCertURL)
+		is.True(err != nil)
+	})
+	t.Run("a chain to an untrusted root is refused", func(t *testing.T) {
+		is := is.New(t)
+		certs := sandboxCerts(t, &fixedFetcher{chain: readFixture(t, "cert-chain.pem")}, deliveredAt)
+		certs.Roots = x509.NewCertPool()
+		_, err := certs.Certificate(ctx, paypalCertURL)
+		is.True(err != nil)
+		is.True(!errors.Is(err, provider.ErrVerifierUnavailable))
+	})
+	t.Run("a leaf without the live CN is refused by a live-only verifier", func(t *testing.T) {
+		is := is.New(t)
+		certs := sandboxCerts(t, &fixedFetcher{chain: readFixture(t, "cert-chain.pem")}, deliveredAt)
+		certs.CommonNames = []string{"messageverificationcerts.paypal.com"}
+		_, err := certs.Certificate(ctx, paypalCertURL)
+		is.True(err != nil)
+	})
+	t.Run("a verified certificate is cached", func(t *testing.T) {
+		is := is.New(t)
+		fetcher := &fixedFetcher{chain: readFixture(t, "cert-chain.pem")}
+		certs := sandboxCerts(t, fetcher, deliveredAt)
+		for range 3 {
+			_, err := certs.Certificate(ctx, paypalCertURL)
+			is.NoErr(err)
+		}
+		is.Equal(fetcher.calls.Load(), int32(1))
+	})
+	t.Run("a failed fetch is unavailable, so PayPal retries", func(t *testing.T) {
+		is := is.New(t)
+		certs := sandboxCerts(t, &fixedFetcher{err: errors.New("connection reset")}, deliveredAt)
+		_, err := certs.Certificate(ctx, paypalCertURL)
+		is.True(errors.Is(err, provider.ErrVerifierUnavailable))
+	})
+	t.Run("a certificate PayPal does not have is a forgery", func(t *testing.T) {
+		is := is.New(t)
+		fetcher := &fixedFetcher{err: provider.ErrCertificateNotFound}
+		err := provider.PayPal{Certs: sandboxCerts(t, fetcher, deliveredAt)}.Verify(ctx, paypalDelivery(readFixture(t, "body.json"), nil), provider.Keys{PayPalWebhookID: paypalWebhookID}, deliveredAt)
+		is.Equal(err, provider.ErrInvalidSignature)
+	})
+}
+
+// TestPayPalExtraTrustedRoot signs with a development CA that a local run
+// trusts explicitly, as `payhook send` does; production trust is unchanged.
+func TestPayPalExtraTrustedRoot(t *testing.T) {
+	is := is.New(t)
+	caKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	caTemplate := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "payhook development CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
+	is.NoErr(err)
+	ca, _ := x509.ParseCertificate(caDER)
+	leafKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	leafTemplate := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "messageverificationcerts.sandbox.paypal.com"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTemplate, ca, &leafKey.PublicKey, caKey)
+	is.NoErr(err)
+
+	body := []byte(`{"id":"WH-1","event_type":"PAYMENT.CAPTURE.COMPLETED","create_time":"2026-11-27T10:00:00Z"}`)
+	digest := sha256.Sum256(provider.PayPalSignedContent("tx-1", "2026-11-27T10:00:00Z", "WEBHOOK-1", body))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, leafKey, crypto.SHA256, digest[:])
+	is.NoErr(err)
+	delivery := paypalDelivery(body, map[string]string{
+		"PAYPAL-TRANSMISSION-ID": "tx-1", "PAYPAL-TRANSMISSION-TIME": "2026-11-27T10:00:00Z",
+		"PAYPAL-TRANSMISSION-SIG": base64.StdEncoding.EncodeToString(sig),
+	})
+	fetcher := &fixedFetcher{chain: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER})}
+
+	devRoots := x509.NewCertPool()
+	devRoots.AddCert(ca)
+	dev := provider.NewPayPalCerts(nil, true)
+	dev.Fetcher, dev.Roots = fetcher, devRoots
+	is.NoErr(provider.PayPal{Certs: dev}.Verify(context.Background(), delivery, provider.Keys{PayPalWebhookID: "WEBHOOK-1"}, time.Now()))
+
+	prod := provider.NewPayPalCerts(nil, true) // system roots only
+	prod.Fetcher = fetcher
+	is.Equal(provider.PayPal{Certs: prod}.Verify(context.Background(), delivery, provider.Keys{PayPalWebhookID: "WEBHOOK-1"}, time.Now()), provider.ErrInvalidSignature)
+}
+
+func TestHTTPSCertFetcher(t *testing.T) {
+	chain := readFixture(t, "cert-chain.pem")
+	server := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/notifications/certs/CERT-1":
+			w.Write(chain)
+		case "/v1/notifications/certs/moved":
+			http.Redirect(w, r, "https://evil.example/cert", http.StatusFound)
+		case "/v1/notifications/certs/broken":
+			w.WriteHeader(http.StatusInternalServerError)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer server.Close()
+	fetcher := provider.HTTPSCertFetcher{Client: server.Client()}
+	ctx := context.Background()
+	is := is.New(t)
+
+	got, err := fetcher.Fetch(ctx, server.URL+"/v1/notifications/certs/CERT-1")
+	is.NoErr(err)
+	is.Equal(got, chain)
+
+	_, err = fetcher.Fetch(ctx, server.URL+"/v1/notifications/certs/CERT-unknown")
+	is.Equal(err, provider.ErrCertificateNotFound)
+
+	_, err = fetcher.Fetch(ctx, server.URL+"/v1/notifications/certs/moved") // redirects are not followed
+	is.True(err != nil)
+
+	_, err = fetcher.Fetch(ctx, server.URL+"/v1/notifications/certs/broken")
+	is.True(err != nil && !errors.Is(err, provider.ErrCertificateNotFound))
+}
+
+func TestPayPalParse(t *testing.T) {
+	is := is.New(t)
+	env, err := provider.PayPal{}.Parse(provider.Delivery{Body: readFixture(t, "body.json")})
+	is.NoErr(err)
+	is.Equal(env, provider.Envelope{
+		EventID: "WH-7MU294299R542214K-4N1831857K851783H", EventType: "PAYMENTS.PAYMENT.CREATED",
+		OccurredAt: time.Date(2019, 8, 29, 10, 49, 3, 439000000, time.UTC),
+	})
+}
