@@ -20,10 +20,10 @@ type Stripe struct {
 
 const stripeSignatureHeader = "Stripe-Signature"
 
-func (Stripe) Name() string                 { return "stripe" }
-func (Stripe) Enabled(k Keys) bool          { return len(k.StripeSigningSecrets) > 0 }
-func (Stripe) SignatureHeaders() []string   { return []string{stripeSignatureHeader} }
-func (s Stripe) tolerance() time.Duration   { return orDefault(s.Tolerance) }
+func (Stripe) Name() string               { return "stripe" }
+func (Stripe) Enabled(k Keys) bool        { return len(k.StripeSigningSecrets) > 0 }
+func (Stripe) SignatureHeaders() []string { return []string{stripeSignatureHeader} }
+func (s Stripe) tolerance() time.Duration { return orDefault(s.Tolerance) }
 func orDefault(t time.Duration) time.Duration {
 	if t <= 0 {
 		return DefaultTolerance
