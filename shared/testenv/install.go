@@ -1,0 +1,136 @@
+package testenv
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// installNPMPackage unpacks an npm package (its tarball only, no
+// dependencies) into the cache once, and returns its directory. marker is a
+// file that exists once the install is complete. Test binaries run in
+// parallel, so the install holds a file lock and publishes by rename.
+func installNPMPackage(spec, marker string) (string, error) {
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, strings.NewReplacer("@", "-", "/", "-").Replace(spec))
+	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+		return dir, nil
+	}
+
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return "", fmt.Errorf("installing %s needs npm on PATH (Debian: apt-get install npm)", spec)
+	}
+	scratch, err := os.MkdirTemp(cache, "install-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(scratch)
+	pack := exec.Command(npm, "pack", "--silent", "--pack-destination", scratch, spec)
+	pack.Dir = scratch
+	out, err := pack.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("npm pack %s: %v\n%s", spec, err, out)
+	}
+	tarballs, _ := filepath.Glob(filepath.Join(scratch, "*.tgz"))
+	if len(tarballs) != 1 {
+		return "", fmt.Errorf("npm pack %s: expected one tarball, found %d", spec, len(tarballs))
+	}
+	unpacked := filepath.Join(scratch, "unpacked")
+	if err := untar(tarballs[0], unpacked); err != nil {
+		return "", fmt.Errorf("unpack %s: %w", spec, err)
+	}
+	if _, err := os.Stat(filepath.Join(unpacked, marker)); err != nil {
+		return "", fmt.Errorf("%s has no %s", spec, marker)
+	}
+	os.RemoveAll(dir)
+	if err := os.Rename(unpacked, dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// untar extracts an npm tarball, dropping its leading "package/".
+func untar(tarball, dest string) error {
+	f, err := os.Open(tarball)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return err
+	}
+	tr := tar.NewReader(zr)
+	for {
+		header, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, rel, _ := strings.Cut(header.Name, "/")
+		target := filepath.Join(dest, filepath.FromSlash(rel))
+		if rel == "" || !strings.HasPrefix(target, dest+string(os.PathSeparator)) {
+			continue
+		}
+		switch header.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(header.Mode)&0o755|0o644)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(out, tr)
+			if closeErr := out.Close(); err == nil {
+				err = closeErr
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
