@@ -2,16 +2,8 @@ package provider_test
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -176,46 +168,28 @@ func TestPayPalCertificateTrust(t *testing.T) {
 	})
 }
 
-// TestPayPalExtraTrustedRoot signs with a development CA that a local run
-// trusts explicitly, as `payhook send` does; production trust is unchanged.
-func TestPayPalExtraTrustedRoot(t *testing.T) {
+// TestDevPayPalIsTrustedOnlyByADevelopmentVerifier: a local run trusts its
+// own generated CA explicitly, as `payhook send` needs; production trust
+// (system roots) refuses the very same delivery.
+func TestDevPayPalIsTrustedOnlyByADevelopmentVerifier(t *testing.T) {
 	is := is.New(t)
-	caKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	caTemplate := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "payhook development CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
+	now := time.Now()
+	dev, err := provider.NewDevPayPal(now, time.Hour)
 	is.NoErr(err)
-	ca, _ := x509.ParseCertificate(caDER)
-	leafKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	leafTemplate := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "messageverificationcerts.sandbox.paypal.com"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTemplate, ca, &leafKey.PublicKey, caKey)
-	is.NoErr(err)
-
 	body := []byte(`{"id":"WH-1","event_type":"PAYMENT.CAPTURE.COMPLETED","create_time":"2026-11-27T10:00:00Z"}`)
-	digest := sha256.Sum256(provider.PayPalSignedContent("tx-1", "2026-11-27T10:00:00Z", "WEBHOOK-1", body))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, leafKey, crypto.SHA256, digest[:])
+	header, err := dev.Sign(body, "WEBHOOK-1", "tx-1", now)
 	is.NoErr(err)
-	delivery := paypalDelivery(body, map[string]string{
-		"PAYPAL-TRANSMISSION-ID": "tx-1", "PAYPAL-TRANSMISSION-TIME": "2026-11-27T10:00:00Z",
-		"PAYPAL-TRANSMISSION-SIG": base64.StdEncoding.EncodeToString(sig),
-	})
-	fetcher := &fixedFetcher{chain: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER})}
+	delivery := provider.Delivery{Header: header, Body: body}
+	keys := provider.Keys{PayPalWebhookID: "WEBHOOK-1"}
 
-	devRoots := x509.NewCertPool()
-	devRoots.AddCert(ca)
-	dev := provider.NewPayPalCerts(nil, true)
-	dev.Fetcher, dev.Roots = fetcher, devRoots
-	is.NoErr(provider.PayPal{Certs: dev}.Verify(context.Background(), delivery, provider.Keys{PayPalWebhookID: "WEBHOOK-1"}, time.Now()))
+	is.NoErr(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), delivery, keys, now))
 
-	prod := provider.NewPayPalCerts(nil, true) // system roots only
-	prod.Fetcher = fetcher
-	is.Equal(provider.PayPal{Certs: prod}.Verify(context.Background(), delivery, provider.Keys{PayPalWebhookID: "WEBHOOK-1"}, time.Now()), provider.ErrInvalidSignature)
+	prod := provider.NewPayPalCerts(nil, true)
+	prod.Fetcher = &fixedFetcher{chain: dev.Chain}
+	is.Equal(provider.PayPal{Certs: prod}.Verify(context.Background(), delivery, keys, now), provider.ErrInvalidSignature)
+
+	other := provider.Keys{PayPalWebhookID: "WEBHOOK-2"}
+	is.Equal(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), delivery, other, now), provider.ErrInvalidSignature)
 }
 
 func TestHTTPSCertFetcher(t *testing.T) {

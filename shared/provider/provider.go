@@ -67,3 +67,13 @@ func withinTolerance(signedAt, now time.Time, tolerance time.Duration) bool {
 	d := now.Sub(signedAt)
 	return d <= tolerance && d >= -tolerance
 }
+
+// Verifiers returns every provider's verifier by name. certs decides which
+// PayPal certificates are trusted.
+func Verifiers(tolerance time.Duration, certs CertificateSource) map[string]Verifier {
+	all := map[string]Verifier{}
+	for _, v := range []Verifier{Stripe{Tolerance: tolerance}, Square{}, PayPal{Certs: certs}, Standard{Tolerance: tolerance}} {
+		all[v.Name()] = v
+	}
+	return all
+}

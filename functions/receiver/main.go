@@ -1,0 +1,56 @@
+// Command receiver is the receiver Lambda: API Gateway proxy events in,
+// webhooks stored exactly once in DynamoDB. It only wires; the handler is
+// ingest.Receiver, the same one `payhook serve` runs.
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/ingest"
+	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/secrets"
+	"github.com/payhook/payhook/shared/store/dynamo"
+)
+
+func main() {
+	var cfg config.Receiver
+	var env config.AWS
+	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "receiver")
+	for _, settings := range []any{&cfg, &env} {
+		if err := config.Load(os.LookupEnv, settings); err != nil {
+			log.Fatal().Msg(err.Error())
+		}
+	}
+	ctx := context.Background()
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		log.Fatal().Err(err).Msg("AWS configuration")
+	}
+	observe.TraceAWS(&awsCfg)
+
+	keys := &secrets.Cache{
+		Load:       secrets.SecretsManagerLoader(secretsmanager.NewFromConfig(awsCfg), env.SecretsARN),
+		TTL:        env.SecretsRefresh,
+		MinRefresh: 30 * time.Second,
+		OnError:    func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") },
+	}
+	// Read the secret at cold start: a bad or unreadable secret fails the
+	// init loudly instead of every request quietly.
+	if _, err := keys.Keys(ctx); err != nil {
+		log.Fatal().Err(err).Msg("provider secret")
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), env.TableName)
+	certs := provider.NewPayPalCerts(&http.Client{Timeout: 5 * time.Second}, cfg.PayPalSandbox)
+	receiver := ingest.New(cfg, keys, store, certs, log)
+	lambda.Start(ingest.APIGatewayHandler(receiver))
+}

@@ -1,0 +1,115 @@
+// Package config reads payhook's settings from environment variables and
+// validates them with validator/v10 at start-up. A bad value is one error
+// line naming the variable, so a process stops before serving anything.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// Receiver configures the receiver, on Lambda and locally.
+type Receiver struct {
+	MaxBodyBytes       int           `env:"PAYHOOK_MAX_BODY_BYTES" default:"262144" validate:"min=1024,max=358400"`
+	TimestampTolerance time.Duration `env:"PAYHOOK_TIMESTAMP_TOLERANCE" default:"5m" validate:"min=1s,max=1h"`
+	Retention          time.Duration `env:"PAYHOOK_RETENTION" default:"840h" validate:"min=72h"`
+	StoreTimeout       time.Duration `env:"PAYHOOK_STORE_TIMEOUT" default:"5s" validate:"min=100ms,max=25s"`
+	PayPalSandbox      bool          `env:"PAYHOOK_PAYPAL_SANDBOX" default:"false"`
+	LogLevel           string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
+}
+
+// AWS is what the functions need on AWS, beside their own settings.
+type AWS struct {
+	TableName      string        `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
+	SecretsARN     string        `env:"PAYHOOK_SECRETS_ARN" validate:"required,startswith=arn:"`
+	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH" default:"5m" validate:"min=10s,max=1h"`
+}
+
+var validate = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	// Errors then name the environment variable rather than the Go field.
+	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("env") })
+	return v
+}()
+
+// Load fills the struct pointed to by target from lookup (os.LookupEnv),
+// applying defaults, then validates it.
+func Load(lookup func(string) (string, bool), target any) error {
+	v := reflect.ValueOf(target).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		field := t.Field(i)
+		name := field.Tag.Get("env")
+		raw, ok := lookup(name)
+		raw = strings.TrimSpace(raw)
+		if !ok || raw == "" {
+			raw = field.Tag.Get("default")
+		}
+		if raw == "" {
+			continue
+		}
+		if err := set(v.Field(i), raw); err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := validate.Struct(target); err != nil {
+		var invalid validator.ValidationErrors
+		if errors.As(err, &invalid) {
+			return describe(invalid[0])
+		}
+		return err
+	}
+	return nil
+}
+
+func set(field reflect.Value, raw string) error {
+	switch {
+	case field.Type() == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return errors.New("not a duration (examples: 30s, 5m, 840h)")
+		}
+		field.SetInt(int64(d))
+	case field.Kind() == reflect.Int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return errors.New("not a whole number")
+		}
+		field.SetInt(int64(n))
+	case field.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return errors.New("not true or false")
+		}
+		field.SetBool(b)
+	case field.Kind() == reflect.String:
+		field.SetString(raw)
+	default:
+		return fmt.Errorf("unsupported setting type %s", field.Type())
+	}
+	return nil
+}
+
+// describe says what is wrong without echoing the value: a misplaced secret
+// in the wrong variable must not end up in a log.
+func describe(fe validator.FieldError) error {
+	switch fe.Tag() {
+	case "required":
+		return fmt.Errorf("%s: required", fe.Field())
+	case "min":
+		return fmt.Errorf("%s: must be at least %s", fe.Field(), fe.Param())
+	case "max":
+		return fmt.Errorf("%s: must be at most %s", fe.Field(), fe.Param())
+	case "oneof":
+		return fmt.Errorf("%s: must be one of %s", fe.Field(), strings.ReplaceAll(fe.Param(), " ", ", "))
+	case "startswith":
+		return fmt.Errorf("%s: must start with %s", fe.Field(), fe.Param())
+	}
+	return fmt.Errorf("%s: fails %s", fe.Field(), fe.Tag())
+}

@@ -1,0 +1,64 @@
+package config_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/payhook/payhook/shared/config"
+)
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+func TestReceiverDefaults(t *testing.T) {
+	is := is.New(t)
+	var c config.Receiver
+	is.NoErr(config.Load(env(nil), &c))
+	is.Equal(c, config.Receiver{
+		MaxBodyBytes: 262144, TimestampTolerance: 5 * time.Minute, Retention: 840 * time.Hour,
+		StoreTimeout: 5 * time.Second, LogLevel: "info",
+	})
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	cases := []struct {
+		vars map[string]string
+		want string
+	}{
+		{map[string]string{"PAYHOOK_TIMESTAMP_TOLERANCE": "300"}, "PAYHOOK_TIMESTAMP_TOLERANCE: not a duration (examples: 30s, 5m, 840h)"},
+		{map[string]string{"PAYHOOK_TIMESTAMP_TOLERANCE": "2h"}, "PAYHOOK_TIMESTAMP_TOLERANCE: must be at most 1h"},
+		{map[string]string{"PAYHOOK_MAX_BODY_BYTES": "big"}, "PAYHOOK_MAX_BODY_BYTES: not a whole number"},
+		{map[string]string{"PAYHOOK_MAX_BODY_BYTES": "10"}, "PAYHOOK_MAX_BODY_BYTES: must be at least 1024"},
+		{map[string]string{"PAYHOOK_MAX_BODY_BYTES": "1000000"}, "PAYHOOK_MAX_BODY_BYTES: must be at most 358400"},
+		{map[string]string{"PAYHOOK_RETENTION": "24h"}, "PAYHOOK_RETENTION: must be at least 72h"},
+		{map[string]string{"PAYHOOK_LOG_LEVEL": "loud"}, "PAYHOOK_LOG_LEVEL: must be one of debug, info, warn, error"},
+		{map[string]string{"PAYHOOK_PAYPAL_SANDBOX": "maybe"}, "PAYHOOK_PAYPAL_SANDBOX: not true or false"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want, func(t *testing.T) {
+			var c config.Receiver
+			err := config.Load(env(tc.vars), &c)
+			is.New(t).Equal(err.Error(), tc.want)
+		})
+	}
+}
+
+func TestAWSSettings(t *testing.T) {
+	is := is.New(t)
+	var c config.AWS
+	is.Equal(config.Load(env(nil), &c).Error(), "PAYHOOK_TABLE_NAME: required")
+
+	c = config.AWS{}
+	err := config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_SECRETS_ARN": "whsec_oops"}), &c)
+	is.Equal(err.Error(), "PAYHOOK_SECRETS_ARN: must start with arn:") // and never echoes the value
+
+	c = config.AWS{}
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_SECRETS_ARN": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:payhook-dev"}), &c))
+	is.Equal(c.SecretsRefresh, 5*time.Minute)
+}

@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net/http"
+	"time"
+)
+
+// DevPayPalCertURL is where the development signer's certificate "lives".
+// It is on PayPal's sandbox host so that the ordinary URL checks apply, but a
+// development verifier never fetches it: DevPayPal.Certs serves it directly.
+const DevPayPalCertURL = "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-payhook-development"
+
+// DevPayPal signs deliveries the way PayPal does, with a certificate issued
+// by a CA generated on this machine. Only a verifier built by Certs trusts
+// that CA; production verifiers use the system roots and refuse it.
+type DevPayPal struct {
+	CA    *x509.Certificate
+	Chain []byte // PEM: leaf, then CA
+	Key   *rsa.PrivateKey
+}
+
+// NewDevPayPal generates a CA and a message-verification certificate valid
+// for the given span around now.
+func NewDevPayPal(now time.Time, validity time.Duration) (*DevPayPal, error) {
+	caKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	caTemplate := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "payhook development CA (not PayPal)"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(validity),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, err
+	}
+	leafKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	leafTemplate := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: paypalSandboxCertCN},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(validity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTemplate, ca, &leafKey.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	chain := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER})
+	chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
+	return &DevPayPal{CA: ca, Chain: chain, Key: leafKey}, nil
+}
+
+// Certs is a certificate source that trusts only this signer's CA and serves
+// its chain at DevPayPalCertURL. For development servers only.
+func (d *DevPayPal) Certs() *PayPalCerts {
+	roots := x509.NewCertPool()
+	roots.AddCert(d.CA)
+	return &PayPalCerts{
+		Fetcher:     devFetcher{url: DevPayPalCertURL, chain: d.Chain},
+		Roots:       roots,
+		Hosts:       PayPalSandboxCertHosts,
+		CommonNames: []string{paypalSandboxCertCN},
+	}
+}
+
+type devFetcher struct {
+	url   string
+	chain []byte
+}
+
+func (f devFetcher) Fetch(_ context.Context, certURL string) ([]byte, error) {
+	if certURL != f.url {
+		return nil, ErrCertificateNotFound
+	}
+	return f.chain, nil
+}
+
+// Sign returns the PAYPAL-* headers of a delivery of body to webhookID.
+func (d *DevPayPal) Sign(body []byte, webhookID, transmissionID string, at time.Time) (http.Header, error) {
+	if transmissionID == "" {
+		return nil, errors.New("transmission id required")
+	}
+	transmissionTime := at.UTC().Format(time.RFC3339)
+	digest := sha256.Sum256(PayPalSignedContent(transmissionID, transmissionTime, webhookID, body))
+	signature, err := rsa.SignPKCS1v15(rand.Reader, d.Key, crypto.SHA256, digest[:])
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	h.Set(paypalTransmissionIDHeader, transmissionID)
+	h.Set(paypalTransmissionTimeHeader, transmissionTime)
+	h.Set(paypalTransmissionSigHeader, base64.StdEncoding.EncodeToString(signature))
+	h.Set(paypalCertURLHeader, DevPayPalCertURL)
+	h.Set(paypalAuthAlgoHeader, paypalAuthAlgo)
+	return h, nil
+}
