@@ -1,0 +1,80 @@
+// Package payment is payhook's domain: the canonical payment event every
+// provider's webhook becomes, the mapping from each provider's event types,
+// and the per-payment state with its ordering guard. It is pure: no I/O.
+package payment
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// Type is a canonical event type.
+type Type string
+
+const (
+	Succeeded         Type = "payment.succeeded"
+	Failed            Type = "payment.failed"
+	Pending           Type = "payment.pending"
+	Canceled          Type = "payment.canceled"
+	Refunded          Type = "payment.refunded"
+	PartiallyRefunded Type = "payment.partially_refunded"
+	DisputeOpened     Type = "dispute.opened"
+	DisputeClosed     Type = "dispute.closed"
+	Other             Type = "other"
+)
+
+// Event is one provider event in canonical form.
+type Event struct {
+	Provider     string `json:"provider" validate:"oneof=stripe paypal square standard"`
+	EventID      string `json:"event_id" validate:"required,max=512"`
+	Type         Type   `json:"type" validate:"oneof=payment.succeeded payment.failed payment.pending payment.canceled payment.refunded payment.partially_refunded dispute.opened dispute.closed other"`
+	ProviderType string `json:"provider_type" validate:"required,max=256"`
+	// PaymentID is the provider's id of the payment the event is about: what
+	// its state is keyed by. Only `other` events may lack one.
+	PaymentID string `json:"payment_id,omitempty" validate:"required_unless=Type other,max=512"`
+	// AmountMinor is in the currency's minor unit (cents; yen for JPY): the
+	// payment's amount, or for refunds the refund's (RefundedTotal says the
+	// provider gave the running total of refunds instead).
+	AmountMinor   int64     `json:"amount_minor" validate:"min=0"`
+	RefundedTotal bool      `json:"refunded_total,omitempty"`
+	Currency      string    `json:"currency,omitempty" validate:"omitempty,len=3,uppercase"`
+	OccurredAt    time.Time `json:"occurred_at" validate:"required"`
+}
+
+// Key is the event's payment state key, as stored.
+func (e Event) Key() string { return Key(e.Provider, e.PaymentID) }
+
+// Key is the key of a payment's state.
+func Key(provider, paymentID string) string { return "PAYMENT#" + provider + "#" + paymentID }
+
+// Critical reports whether the type is in the set that raises an alert.
+func (e Event) Critical(critical []Type) bool {
+	for _, t := range critical {
+		if e.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+var validate = validator.New(validator.WithRequiredStructEnabled())
+
+// ErrUnprocessable marks a webhook whose payload cannot become a valid
+// canonical event. Retrying the same bytes cannot help: it is permanent.
+var ErrUnprocessable = errors.New("unprocessable payload")
+
+// Validate checks the event against the canonical rules.
+func (e Event) Validate() error {
+	if err := validate.Struct(e); err != nil {
+		var invalid validator.ValidationErrors
+		if errors.As(err, &invalid) {
+			// Field and rule only: values may be payload data.
+			return fmt.Errorf("%w: %s fails %s", ErrUnprocessable, invalid[0].Field(), invalid[0].Tag())
+		}
+		return fmt.Errorf("%w: %v", ErrUnprocessable, err)
+	}
+	return nil
+}

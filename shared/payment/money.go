@@ -1,0 +1,51 @@
+package payment
+
+import (
+	"fmt"
+	"strings"
+)
+
+// currencyExponents are ISO 4217 minor units that are not 2.
+var currencyExponents = map[string]int{
+	// No minor unit.
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+	"PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+	// Three decimals.
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}
+
+// Exponent is the number of decimals of the currency's minor unit.
+func Exponent(currency string) int {
+	if e, ok := currencyExponents[strings.ToUpper(currency)]; ok {
+		return e
+	}
+	return 2
+}
+
+// MinorUnits turns a decimal string such as PayPal's "20.00" into minor
+// units of currency: 2000 for USD, 20 for JPY "20". It refuses what it
+// cannot convert exactly, rather than rounding someone's money.
+func MinorUnits(value, currency string) (int64, error) {
+	exponent := Exponent(currency)
+	whole, fraction, hasPoint := strings.Cut(value, ".")
+	if whole == "" || (hasPoint && fraction == "") || len(fraction) > exponent || !digits(whole) || !digits(fraction) {
+		return 0, fmt.Errorf("%w: amount is not a %s decimal with at most %d places", ErrUnprocessable, strings.ToUpper(currency), exponent)
+	}
+	if len(whole) > 15 {
+		return 0, fmt.Errorf("%w: amount too large", ErrUnprocessable)
+	}
+	var minor int64
+	for _, c := range whole + fraction + strings.Repeat("0", exponent-len(fraction)) {
+		minor = minor*10 + int64(c-'0')
+	}
+	return minor, nil
+}
+
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,126 @@
+package payment_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/payhook/payhook/shared/payment"
+)
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+func ev(id string, typ payment.Type, amount int64, at time.Duration) payment.Event {
+	return payment.Event{Provider: "stripe", EventID: id, Type: typ, ProviderType: string(typ), PaymentID: "pi_1", AmountMinor: amount, Currency: "USD", OccurredAt: t0.Add(at)}
+}
+
+func applyAll(events ...payment.Event) (payment.State, []payment.Outcome) {
+	var s payment.State
+	var outcomes []payment.Outcome
+	for _, e := range events {
+		var o payment.Outcome
+		s, o = s.Apply(e)
+		outcomes = append(outcomes, o)
+	}
+	return s, outcomes
+}
+
+func TestOrderingGuard(t *testing.T) {
+	cases := []struct {
+		name     string
+		events   []payment.Event
+		status   payment.Status
+		outcomes []payment.Outcome
+	}{
+		{"in order", []payment.Event{ev("e1", payment.Pending, 2000, 0), ev("e2", payment.Succeeded, 2000, time.Second)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.Applied}},
+		{"refund delivered before its payment stays refunded",
+			[]payment.Event{ev("refund", payment.Refunded, 2000, 2*time.Second), ev("paid", payment.Succeeded, 2000, time.Second)},
+			payment.StatusRefunded, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
+		{"a succeeded newer than the refund still does not undo it",
+			[]payment.Event{ev("paid", payment.Succeeded, 2000, 0), ev("refund", payment.Refunded, 2000, time.Second), ev("paid-again", payment.Succeeded, 2000, time.Hour)},
+			payment.StatusRefunded, []payment.Outcome{payment.Applied, payment.Applied, payment.OutOfOrder}},
+		{"late pending after success is ignored",
+			[]payment.Event{ev("paid", payment.Succeeded, 2000, time.Second), ev("pending", payment.Pending, 2000, 0)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
+		{"a failed payment can be retried to success",
+			[]payment.Event{ev("fail", payment.Failed, 2000, 0), ev("ok", payment.Succeeded, 2000, time.Second)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.Applied}},
+		{"a late failure does not undo a success",
+			[]payment.Event{ev("ok", payment.Succeeded, 2000, time.Second), ev("fail", payment.Failed, 2000, 0)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
+		{"canceled is final", []payment.Event{ev("c", payment.Canceled, 2000, 0), ev("ok", payment.Succeeded, 2000, time.Second)},
+			payment.StatusCanceled, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
+		{"the same event twice is applied once",
+			[]payment.Event{ev("ok", payment.Succeeded, 2000, 0), ev("ok", payment.Succeeded, 2000, 0)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.AlreadyApplied}},
+		{"other events leave the payment alone",
+			[]payment.Event{ev("ok", payment.Succeeded, 2000, 0), ev("x", payment.Other, 0, time.Second)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.NotAPayment}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			s, outcomes := applyAll(tc.events...)
+			is.Equal(s.Status, tc.status)
+			is.Equal(outcomes, tc.outcomes)
+		})
+	}
+}
+
+func TestApplyingTheSameEventTwiceChangesAmountAndHistoryOnce(t *testing.T) {
+	is := is.New(t)
+	refund := ev("r1", payment.PartiallyRefunded, 500, time.Second)
+	s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0), refund)
+	again, outcome := s.Apply(refund)
+	is.Equal(outcome, payment.AlreadyApplied)
+	is.Equal(again, s)
+	is.Equal(again.RefundedMinor, int64(500))
+	is.Equal(again.History, []string{"ok", "r1"})
+	is.Equal(again.Version, int64(2))
+}
+
+func TestRefunds(t *testing.T) {
+	t.Run("single refunds add up to a full refund", func(t *testing.T) {
+		is := is.New(t)
+		s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0), ev("r1", payment.PartiallyRefunded, 500, time.Second))
+		is.Equal(s.Status, payment.StatusPartiallyRefunded)
+		s, _ = s.Apply(ev("r2", payment.PartiallyRefunded, 1500, 2*time.Second))
+		is.Equal(s.Status, payment.StatusRefunded)
+		is.Equal(s.RefundedMinor, int64(2000))
+	})
+	t.Run("running totals are not added twice", func(t *testing.T) {
+		is := is.New(t)
+		total := func(id string, amount int64, at time.Duration) payment.Event {
+			e := ev(id, payment.PartiallyRefunded, amount, at)
+			e.RefundedTotal = true
+			return e
+		}
+		// The second total arrives first: the first adds nothing.
+		s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0), total("r2", 1200, 2*time.Second), total("r1", 500, time.Second))
+		is.Equal(s.RefundedMinor, int64(1200))
+		is.Equal(s.Status, payment.StatusPartiallyRefunded)
+	})
+}
+
+func TestDisputes(t *testing.T) {
+	is := is.New(t)
+	s, outcomes := applyAll(ev("ok", payment.Succeeded, 2000, 0), ev("closed", payment.DisputeClosed, 2000, 2*time.Second), ev("opened", payment.DisputeOpened, 2000, time.Second))
+	is.Equal(s.Dispute, payment.DisputeStateClosed) // a late opening does not reopen
+	is.Equal(s.Status, payment.StatusSucceeded)     // disputes sit beside the status
+	is.Equal(outcomes[2], payment.OutOfOrder)
+	s, _ = s.Apply(ev("second", payment.DisputeOpened, 2000, time.Hour))
+	is.Equal(s.Dispute, payment.DisputeStateOpen) // a newer one is a new dispute
+}
+
+func TestHistoryIsBounded(t *testing.T) {
+	is := is.New(t)
+	s, _ := applyAll(ev("ok", payment.Succeeded, 1_000_000, 0))
+	for i := range payment.HistoryLimit + 10 {
+		s, _ = s.Apply(ev(fmt.Sprintf("r%d", i), payment.PartiallyRefunded, 1, time.Duration(i+1)*time.Second))
+	}
+	is.Equal(len(s.History), payment.HistoryLimit)
+	is.Equal(s.History[len(s.History)-1], fmt.Sprintf("r%d", payment.HistoryLimit+9))
+}
