@@ -168,6 +168,8 @@ func (r *Receiver) store(ctx context.Context, req Request, verifier provider.Ver
 		RequestID:        req.RequestID,
 		Status:           store.StatusReceived,
 		ExpiresAt:        received.Add(r.Retention),
+		UpdatedBy:        store.ByReceiver,
+		UpdatedAt:        received,
 	})
 }
 

@@ -36,6 +36,8 @@ const (
 	attrLastError        = "last_error"
 	attrPaymentKey       = "payment_key"
 	AttrExpiresAt        = "expires_at"
+	attrUpdatedBy        = "updated_by"
+	attrUpdatedAt        = "updated_at"
 
 	webhookSK = "WEBHOOK"
 
@@ -82,7 +84,10 @@ func WebhookItem(w Webhook) (Item, error) {
 		}
 		item[attrSignatureHeaders] = events.NewMapAttribute(headers)
 	}
-	for name, value := range map[string]string{attrSourceIP: w.SourceIP, attrRequestID: w.RequestID, attrLastError: w.LastError, attrPaymentKey: w.PaymentKey} {
+	if !w.UpdatedAt.IsZero() {
+		item[attrUpdatedAt] = events.NewStringAttribute(formatTime(w.UpdatedAt))
+	}
+	for name, value := range map[string]string{attrSourceIP: w.SourceIP, attrRequestID: w.RequestID, attrLastError: w.LastError, attrPaymentKey: w.PaymentKey, attrUpdatedBy: w.UpdatedBy} {
 		if value != "" {
 			item[name] = events.NewStringAttribute(value)
 		}
@@ -101,6 +106,7 @@ func DecodeWebhook(item Item) (Webhook, error) {
 		Status:     Status(str(item, AttrStatus)),
 		LastError:  str(item, attrLastError),
 		PaymentKey: str(item, attrPaymentKey),
+		UpdatedBy:  str(item, attrUpdatedBy),
 	}
 	if w.Provider == "" || w.EventID == "" {
 		return Webhook{}, errors.New("item is not a webhook")
@@ -110,6 +116,9 @@ func DecodeWebhook(item Item) (Webhook, error) {
 		return Webhook{}, err
 	}
 	if w.OccurredAt, err = parseTime(str(item, attrOccurredAt)); err != nil {
+		return Webhook{}, err
+	}
+	if w.UpdatedAt, err = parseTime(str(item, attrUpdatedAt)); err != nil {
 		return Webhook{}, err
 	}
 	if w.Attempts, err = num(item, attrAttempts); err != nil {

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/payhook/payhook/shared/payment"
 )
 
 // Status is where a stored webhook is in its processing.
@@ -40,6 +42,10 @@ type Webhook struct {
 	PaymentKey       string
 	// ExpiresAt ends the deduplication window: the item's TTL.
 	ExpiresAt time.Time
+	// UpdatedBy names the component that last wrote the item (receiver,
+	// processor, redrive): the auditor's actor.
+	UpdatedBy string
+	UpdatedAt time.Time
 }
 
 // Webhooks stores deliveries exactly once per provider and event id.
@@ -52,8 +58,53 @@ type Webhooks interface {
 	GetWebhook(ctx context.Context, provider, eventID string) (Webhook, error)
 }
 
+// Processing is what the processor and redrive need of the table.
+type Processing interface {
+	GetWebhook(ctx context.Context, provider, eventID string) (Webhook, error)
+	// GetPayment returns the state stored at key, or ErrNotFound.
+	GetPayment(ctx context.Context, key string) (payment.State, error)
+	// CommitProcessed writes c.Payment (when set) and marks the webhook
+	// PROCESSED, in one transaction, or neither. It fails with
+	// ErrWebhookNotPending when the webhook's status is no longer
+	// c.Webhook.Status, and ErrPaymentChanged when the payment's version is
+	// no longer c.PreviousVersion.
+	CommitProcessed(ctx context.Context, c Commit) error
+	// MarkFailed moves a webhook from status from to FAILED with reason.
+	MarkFailed(ctx context.Context, provider, eventID string, from Status, reason string) error
+	// MarkRetry moves a FAILED webhook to RETRY: a redrive.
+	MarkRetry(ctx context.Context, provider, eventID string) error
+}
+
+// Table is everything the adapters implement.
+type Table interface {
+	Webhooks
+	Processing
+}
+
+// Commit is one processed webhook and the payment state it produced.
+type Commit struct {
+	Webhook Webhook
+	// Payment is the new state, or nil when the event changes no payment.
+	Payment *payment.State
+	// PreviousVersion is the version the state was computed from; 0 means
+	// the payment must not exist yet.
+	PreviousVersion int64
+	At              time.Time
+}
+
+// Components, as recorded in UpdatedBy.
+const (
+	ByReceiver  = "receiver"
+	ByProcessor = "processor"
+	ByRedrive   = "redrive"
+)
+
 var (
 	ErrNotFound = errors.New("not found")
+	// ErrWebhookNotPending: someone else already moved the webhook on.
+	ErrWebhookNotPending = errors.New("webhook is not in the expected status")
+	// ErrPaymentChanged: the payment moved on since it was read.
+	ErrPaymentChanged = errors.New("payment changed since it was read")
 	// ErrUnavailable wraps storage failures that a later try may not have:
 	// throttling, timeouts, a closed store.
 	ErrUnavailable = errors.New("storage unavailable")

@@ -63,7 +63,13 @@ func AWSConfig() aws.Config {
 
 // UniqueName is a table or resource name no other test in this run uses.
 func UniqueName(t testing.TB) string {
-	name := strings.NewReplacer("/", "-", " ", "-", "_", "-").Replace(t.Name())
+	// Table names allow letters, digits, '_', '-' and '.'; so do queues, less '.'.
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, t.Name())
 	if len(name) > 80 {
 		name = name[:80]
 	}

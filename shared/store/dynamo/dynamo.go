@@ -52,18 +52,7 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 
 func (s *Store) GetWebhook(ctx context.Context, provider, eventID string) (store.Webhook, error) {
 	pk, sk := store.WebhookKey(provider, eventID)
-	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            map[string]types.AttributeValue{store.AttrPK: &types.AttributeValueMemberS{Value: pk}, store.AttrSK: &types.AttributeValueMemberS{Value: sk}},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return store.Webhook{}, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
-	}
-	if len(out.Item) == 0 {
-		return store.Webhook{}, store.ErrNotFound
-	}
-	item, err := fromSDKItem(out.Item)
+	item, err := s.get(ctx, pk, sk)
 	if err != nil {
 		return store.Webhook{}, err
 	}

@@ -20,7 +20,7 @@ import (
 // TestContract runs against AWS's DynamoDB Local, started by testenv.
 func TestContract(t *testing.T) {
 	client := testenv.DynamoDB(t)
-	storetest.Run(t, func(t *testing.T) store.Webhooks {
+	storetest.Run(t, func(t *testing.T) store.Table {
 		table := testenv.UniqueName(t)
 		if err := dynamo.CreateTable(context.Background(), client, table); err != nil {
 			t.Fatal(err)

@@ -35,7 +35,8 @@ type Options struct {
 
 // Store is the bbolt adapter of store.Webhooks.
 type Store struct {
-	db *bolt.DB
+	db   *bolt.DB
+	feed feedSignal
 }
 
 // Open opens or creates the store at path. A second process opening the same
@@ -53,7 +54,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.MaxBatchDelay = time.Millisecond
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{itemsBucket, changesBucket} {
+		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -113,6 +114,9 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
+	if created {
+		s.feed.notify()
+	}
 	return created, nil
 }
 
@@ -139,15 +143,7 @@ func appendChange(tx *bolt.Tx, record events.DynamoDBEventRecord) error {
 }
 
 func (s *Store) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
-	pk, sk := store.WebhookKey(provider, eventID)
-	var item store.Item
-	err := s.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(itemsBucket).Get(itemKey(pk, sk))
-		if raw == nil {
-			return store.ErrNotFound
-		}
-		return json.Unmarshal(raw, &item)
-	})
+	item, err := s.get(store.WebhookKey(provider, eventID))
 	if err != nil {
 		return store.Webhook{}, err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Webhooks {
+	storetest.Run(t, func(t *testing.T) store.Table {
 		s, err := embedded.Open(filepath.Join(t.TempDir(), "payhook.db"), embedded.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 )
 
 // Run runs the contract against stores made by open.
-func Run(t *testing.T, open func(t *testing.T) store.Webhooks) {
+func Run(t *testing.T, open func(t *testing.T) store.Table) {
 	t.Run("round trip keeps every field", func(t *testing.T) { roundTrip(t, open(t), []byte(`{"id":"evt_small"}`)) })
 	t.Run("round trip of a body over the gzip threshold", func(t *testing.T) {
 		roundTrip(t, open(t), bytes.Repeat([]byte(`{"card":"4242"},`), store.GzipThreshold/8))
@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Webhooks) {
 		_, err := open(t).GetWebhook(context.Background(), "stripe", "evt_missing")
 		is.New(t).True(errors.Is(err, store.ErrNotFound))
 	})
+	t.Run("processing", func(t *testing.T) { runProcessing(t, open) })
 	t.Run("a canceled write reports an error", func(t *testing.T) {
 		is := is.New(t)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -53,6 +54,8 @@ func sample(provider, eventID string, body []byte) store.Webhook {
 		RequestID:        "req-1",
 		Status:           store.StatusReceived,
 		ExpiresAt:        received.Add(store.DefaultRetention).Truncate(time.Second),
+		UpdatedBy:        store.ByReceiver,
+		UpdatedAt:        received,
 	}
 }
 

@@ -1,0 +1,57 @@
+// Package deadletter is the dead-letter queue port: where webhooks that
+// cannot be processed are named for an operator, and where redrive finds
+// them. The SQS adapter is beside it; the embedded store has its own.
+package deadletter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Queue is a dead-letter queue.
+type Queue interface {
+	Send(ctx context.Context, body []byte) error
+	// Receive returns up to max messages; they stay until deleted.
+	Receive(ctx context.Context, max int) ([]Message, error)
+	Delete(ctx context.Context, m Message) error
+}
+
+// Message is one message on a queue.
+type Message struct {
+	// ID identifies the message for Delete (SQS: its receipt handle).
+	ID     string
+	Body   []byte
+	Source string
+	SentAt time.Time
+}
+
+// Failure is the message the processor sends for a webhook it marked
+// FAILED: the webhook's keys and why, never its payload.
+type Failure struct {
+	Provider string `json:"provider"`
+	EventID  string `json:"event_id"`
+	Reason   string `json:"reason"`
+}
+
+// WebhookOf finds the webhook a message names: a Failure, or a stream
+// record that a consumer gave up on.
+func WebhookOf(body []byte) (provider, eventID string, err error) {
+	var failure Failure
+	if json.Unmarshal(body, &failure) == nil && failure.Provider != "" && failure.EventID != "" {
+		return failure.Provider, failure.EventID, nil
+	}
+	var record events.DynamoDBEventRecord
+	if json.Unmarshal(body, &record) == nil {
+		image := record.Change.NewImage
+		if p, ok := image["provider"]; ok {
+			if id, ok := image["event_id"]; ok && p.DataType() == events.DataTypeString && id.DataType() == events.DataTypeString {
+				return p.String(), id.String(), nil
+			}
+		}
+	}
+	return "", "", errors.New("message names no webhook")
+}

@@ -1,0 +1,157 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/store"
+)
+
+// write is one conditional item write: check sees the current item (nil
+// when absent) and returns an error to refuse the write.
+type write struct {
+	item  store.Item
+	check func(current store.Item) error
+}
+
+// commit applies writes atomically, each with its change record, or none.
+func (s *Store) commit(ctx context.Context, writes ...write) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	encoded := make([][]byte, len(writes))
+	for i, w := range writes {
+		b, err := json.Marshal(w.item)
+		if err != nil {
+			return err
+		}
+		encoded[i] = b
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		items := tx.Bucket(itemsBucket)
+		for i, w := range writes {
+			key := itemKey(w.item[store.AttrPK].String(), w.item[store.AttrSK].String())
+			var current store.Item
+			if raw := items.Get(key); raw != nil {
+				if err := json.Unmarshal(raw, &current); err != nil {
+					return err
+				}
+			}
+			if err := w.check(current); err != nil {
+				return err
+			}
+			if err := items.Put(key, encoded[i]); err != nil {
+				return err
+			}
+			record := events.DynamoDBEventRecord{
+				EventName: string(events.DynamoDBOperationTypeInsert),
+				Change: events.DynamoDBStreamRecord{
+					Keys:     store.Item{store.AttrPK: w.item[store.AttrPK], store.AttrSK: w.item[store.AttrSK]},
+					NewImage: w.item,
+				},
+			}
+			if current != nil {
+				record.EventName, record.Change.OldImage = string(events.DynamoDBOperationTypeModify), current
+			}
+			if err := appendChange(tx, record); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) && !errors.Is(err, store.ErrPaymentChanged) {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	if err == nil {
+		s.feed.notify()
+	}
+	return err
+}
+
+func statusIs(from store.Status) func(store.Item) error {
+	return func(current store.Item) error {
+		if current == nil || current[store.AttrStatus].String() != string(from) {
+			return store.ErrWebhookNotPending
+		}
+		return nil
+	}
+}
+
+func versionIs(previous int64) func(store.Item) error {
+	return func(current store.Item) error {
+		if previous == 0 && current == nil {
+			return nil
+		}
+		if current == nil || current[store.AttrVersion].Number() != fmt.Sprint(previous) {
+			return store.ErrPaymentChanged
+		}
+		return nil
+	}
+}
+
+func (s *Store) GetPayment(_ context.Context, key string) (payment.State, error) {
+	pk, sk := store.PaymentKey(key)
+	item, err := s.get(pk, sk)
+	if err != nil {
+		return payment.State{}, err
+	}
+	return store.DecodePayment(item)
+}
+
+func (s *Store) get(pk, sk string) (store.Item, error) {
+	var item store.Item
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(itemsBucket).Get(itemKey(pk, sk))
+		if raw == nil {
+			return store.ErrNotFound
+		}
+		return json.Unmarshal(raw, &item)
+	})
+	return item, err
+}
+
+func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
+	paymentKey := ""
+	var writes []write
+	if c.Payment != nil {
+		paymentKey = payment.Key(c.Payment.Provider, c.Payment.PaymentID)
+		writes = append(writes, write{item: store.PaymentItem(*c.Payment, c.At), check: versionIs(c.PreviousVersion)})
+	}
+	processed, err := store.WebhookItem(store.ProcessedWebhook(c.Webhook, paymentKey, c.At))
+	if err != nil {
+		return err
+	}
+	return s.commit(ctx, append(writes, write{item: processed, check: statusIs(c.Webhook.Status)})...)
+}
+
+func (s *Store) MarkFailed(ctx context.Context, provider, eventID string, from store.Status, reason string) error {
+	return s.transition(ctx, provider, eventID, from, func(w store.Webhook, at time.Time) store.Webhook {
+		return store.FailedWebhook(w, reason, at)
+	})
+}
+
+func (s *Store) MarkRetry(ctx context.Context, provider, eventID string) error {
+	return s.transition(ctx, provider, eventID, store.StatusFailed, store.RetryWebhook)
+}
+
+func (s *Store) transition(ctx context.Context, provider, eventID string, from store.Status, change func(store.Webhook, time.Time) store.Webhook) error {
+	w, err := s.GetWebhook(ctx, provider, eventID)
+	if err != nil {
+		return err
+	}
+	if w.Status != from {
+		return store.ErrWebhookNotPending
+	}
+	item, err := store.WebhookItem(change(w, time.Now().UTC()))
+	if err != nil {
+		return err
+	}
+	return s.commit(ctx, write{item: item, check: statusIs(from)})
+}

@@ -1,0 +1,103 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/store"
+)
+
+func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
+	received := func(t *testing.T, s store.Table, id string) store.Webhook {
+		w := sample("stripe", id, []byte(`{}`))
+		_, err := s.PutWebhook(ctx, w)
+		is.New(t).NoErr(err)
+		return w
+	}
+	state := func(version int64, status payment.Status, history ...string) *payment.State {
+		return &payment.State{Provider: "stripe", PaymentID: "pi_1", Status: status, AmountMinor: 2000, Currency: "USD",
+			LastEventID: history[len(history)-1], LastOccurredAt: at, Version: version, History: history}
+	}
+
+	t.Run("commit stores the payment and marks the webhook processed", func(t *testing.T) {
+		is := is.New(t)
+		s := open(t)
+		w := received(t, s, "evt_a")
+		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: state(1, payment.StatusSucceeded, "evt_a"), At: at}))
+		got, err := s.GetPayment(ctx, payment.Key("stripe", "pi_1"))
+		is.NoErr(err)
+		is.Equal(got, *state(1, payment.StatusSucceeded, "evt_a"))
+		processed, err := s.GetWebhook(ctx, "stripe", "evt_a")
+		is.NoErr(err)
+		is.Equal(processed.Status, store.StatusProcessed)
+		is.Equal(processed.PaymentKey, "PAYMENT#stripe#pi_1")
+		is.Equal(processed.Attempts, 1)
+		is.Equal(processed.UpdatedBy, store.ByProcessor)
+		is.Equal(processed.Body, w.Body) // the body survives the rewrite
+	})
+	t.Run("a second commit of the same delivery changes nothing", func(t *testing.T) {
+		is := is.New(t)
+		s := open(t)
+		w := received(t, s, "evt_a")
+		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: state(1, payment.StatusSucceeded, "evt_a"), At: at}))
+		err := s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: state(2, payment.StatusSucceeded, "evt_a", "evt_a"), PreviousVersion: 1, At: at})
+		is.True(errors.Is(err, store.ErrWebhookNotPending))
+		got, _ := s.GetPayment(ctx, payment.Key("stripe", "pi_1"))
+		is.Equal(got.Version, int64(1))
+	})
+	t.Run("a stale payment version refuses the whole commit", func(t *testing.T) {
+		is := is.New(t)
+		s := open(t)
+		first, second := received(t, s, "evt_a"), received(t, s, "evt_b")
+		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: first, Payment: state(1, payment.StatusPending, "evt_a"), At: at}))
+		// evt_b was computed from "no payment yet": it must be recomputed.
+		err := s.CommitProcessed(ctx, store.Commit{Webhook: second, Payment: state(1, payment.StatusSucceeded, "evt_b"), At: at})
+		is.True(errors.Is(err, store.ErrPaymentChanged))
+		w, _ := s.GetWebhook(ctx, "stripe", "evt_b")
+		is.Equal(w.Status, store.StatusReceived) // neither write happened
+		got, _ := s.GetPayment(ctx, payment.Key("stripe", "pi_1"))
+		is.Equal(got.Status, payment.StatusPending)
+	})
+	t.Run("an event without a payment marks only the webhook", func(t *testing.T) {
+		is := is.New(t)
+		s := open(t)
+		w := received(t, s, "evt_other")
+		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, At: at}))
+		got, _ := s.GetWebhook(ctx, "stripe", "evt_other")
+		is.Equal(got.Status, store.StatusProcessed)
+		is.Equal(got.PaymentKey, "")
+	})
+	t.Run("failed, redriven, then processed", func(t *testing.T) {
+		is := is.New(t)
+		s := open(t)
+		received(t, s, "evt_f")
+		is.NoErr(s.MarkFailed(ctx, "stripe", "evt_f", store.StatusReceived, "amount is not a USD decimal"))
+		is.True(errors.Is(s.MarkFailed(ctx, "stripe", "evt_f", store.StatusReceived, "again"), store.ErrWebhookNotPending))
+		failed, _ := s.GetWebhook(ctx, "stripe", "evt_f")
+		is.Equal(failed.Status, store.StatusFailed)
+		is.Equal(failed.LastError, "amount is not a USD decimal")
+
+		is.NoErr(s.MarkRetry(ctx, "stripe", "evt_f"))
+		retry, _ := s.GetWebhook(ctx, "stripe", "evt_f")
+		is.Equal(retry.Status, store.StatusRetry)
+		is.Equal(retry.UpdatedBy, store.ByRedrive)
+		is.True(errors.Is(s.MarkRetry(ctx, "stripe", "evt_f"), store.ErrWebhookNotPending)) // only FAILED is redriven
+
+		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: retry, Payment: state(1, payment.StatusSucceeded, "evt_f"), At: at}))
+		done, _ := s.GetWebhook(ctx, "stripe", "evt_f")
+		is.Equal(done.Status, store.StatusProcessed)
+		is.Equal(done.LastError, "")
+		is.Equal(done.Attempts, 2)
+	})
+	t.Run("unknown payment is not found", func(t *testing.T) {
+		_, err := open(t).GetPayment(ctx, payment.Key("stripe", "pi_missing"))
+		is.New(t).True(errors.Is(err, store.ErrNotFound))
+	})
+}
