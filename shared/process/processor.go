@@ -1,0 +1,179 @@
+// Package process is the processor use case: stream records of new (or
+// redriven) webhooks in, canonical events, payment state and alerts out.
+// Processor.Handle has the signature of a Lambda stream consumer; the
+// embedded change feed and the DynamoDB Streams poller call the same one.
+package process
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/rs/zerolog"
+
+	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/notify"
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/store"
+)
+
+// DefaultCritical are the event types that raise an alert.
+var DefaultCritical = []payment.Type{payment.DisputeOpened, payment.Failed}
+
+// Processor turns stored webhooks into payment state. Publisher may be nil.
+type Processor struct {
+	Store     store.Processing
+	DLQ       deadletter.Queue
+	Publisher notify.Publisher
+	Alerter   notify.Alerter
+	Critical  []payment.Type
+	// Normalize is payment.Normalize; a test may wrap it.
+	Normalize func(payment.Delivery) (payment.Event, error)
+	Log       zerolog.Logger
+	Clock     func() time.Time
+}
+
+// maxConflicts bounds the recomputations when other webhooks of the same
+// payment commit in between: past it the record is retried later.
+const maxConflicts = 5
+
+// Wants reports whether the processor acts on a record: a webhook just
+// received, or one a redrive set to RETRY. It is the code form of the event
+// source mapping's filter criteria.
+func Wants(r events.DynamoDBEventRecord) bool {
+	image := r.Change.NewImage
+	if !store.IsWebhook(image) {
+		return false
+	}
+	status := store.Status(image[store.AttrStatus].String())
+	switch events.DynamoDBOperationType(r.EventName) {
+	case events.DynamoDBOperationTypeInsert:
+		return status == store.StatusReceived
+	case events.DynamoDBOperationTypeModify:
+		return status == store.StatusRetry
+	}
+	return false
+}
+
+// Handle processes records in order. At the first transient failure it stops
+// and reports that record and every later one, so Lambda (or the feed)
+// retries from there and a payment's events keep their order.
+func (p *Processor) Handle(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	var resp events.DynamoDBEventResponse
+	for i, record := range event.Records {
+		if !Wants(record) {
+			continue
+		}
+		if err := p.processRecord(ctx, record); err != nil {
+			p.Log.Warn().Err(err).Str("sequence", record.Change.SequenceNumber).Msg("processing failed; will retry")
+			for _, rest := range event.Records[i:] {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rest.Change.SequenceNumber})
+			}
+			break
+		}
+	}
+	return resp, nil
+}
+
+func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEventRecord) error {
+	delivered, err := store.DecodeWebhook(record.Change.NewImage)
+	if err != nil {
+		// Not a webhook we can name: nothing to mark, retrying cannot help.
+		p.Log.Error().Err(err).Str("sequence", record.Change.SequenceNumber).Msg("stream record is not a webhook; skipped")
+		return nil
+	}
+	// The record may be a redelivery: act on the webhook as it is now.
+	current, err := p.Store.GetWebhook(ctx, delivered.Provider, delivered.EventID)
+	if err != nil {
+		return err
+	}
+	if current.Status != store.StatusReceived && current.Status != store.StatusRetry {
+		return nil
+	}
+	log := p.Log.With().Str("provider", current.Provider).Str("event_id", current.EventID).Logger()
+	occurred := current.OccurredAt
+	if occurred.IsZero() {
+		occurred = current.ReceivedAt
+	}
+	event, err := p.Normalize(payment.Delivery{Provider: current.Provider, EventID: current.EventID, EventType: current.EventType, Body: current.Body, OccurredAt: occurred})
+	if errors.Is(err, payment.ErrUnprocessable) {
+		return p.fail(ctx, current, err.Error(), log)
+	}
+	if err != nil {
+		return err
+	}
+	// Publish before committing: a crash in between publishes twice, never
+	// zero times. Consumers deduplicate on provider and event id.
+	if p.Publisher != nil {
+		if err := p.Publisher.Publish(ctx, event); err != nil {
+			return err
+		}
+	}
+	if event.Critical(p.Critical) {
+		alert := notify.Alert{Kind: "critical_event", Provider: event.Provider, EventID: event.EventID, EventType: string(event.Type), PaymentID: event.PaymentID, At: p.now()}
+		if err := p.Alerter.Alert(ctx, alert); err != nil {
+			return err
+		}
+	}
+	for range maxConflicts {
+		outcome, err := p.apply(ctx, current, event)
+		switch {
+		case errors.Is(err, store.ErrPaymentChanged):
+			continue
+		case errors.Is(err, store.ErrWebhookNotPending):
+			return nil // another delivery of this record got there first
+		case err != nil:
+			return err
+		}
+		log.Info().Str("type", string(event.Type)).Str("payment_id", event.PaymentID).Str("outcome", string(outcome)).Msg("processed")
+		return nil
+	}
+	return fmt.Errorf("payment %s kept changing", event.Key())
+}
+
+// apply computes the payment's next state from the stored one and commits
+// it together with the webhook's PROCESSED status.
+func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Event) (payment.Outcome, error) {
+	commit := store.Commit{Webhook: w, At: p.now()}
+	if event.Type == payment.Other || event.PaymentID == "" {
+		return payment.NotAPayment, p.Store.CommitProcessed(ctx, commit)
+	}
+	state, err := p.Store.GetPayment(ctx, event.Key())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	next, outcome := state.Apply(event)
+	if outcome == payment.Applied {
+		commit.Payment, commit.PreviousVersion = &next, state.Version
+	}
+	return outcome, p.Store.CommitProcessed(ctx, commit)
+}
+
+// fail names the webhook on the dead-letter queue, then marks it FAILED.
+// In that order: if marking fails, the retry sends the message again (a
+// duplicate an operator can ignore) rather than never.
+func (p *Processor) fail(ctx context.Context, w store.Webhook, reason string, log zerolog.Logger) error {
+	body, err := json.Marshal(deadletter.Failure{Provider: w.Provider, EventID: w.EventID, Reason: reason})
+	if err != nil {
+		return err
+	}
+	if err := p.DLQ.Send(ctx, body); err != nil {
+		return err
+	}
+	err = p.Store.MarkFailed(ctx, w.Provider, w.EventID, w.Status, reason)
+	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) {
+		return err
+	}
+	log.Error().Str("reason", reason).Msg("webhook failed permanently; sent to the dead-letter queue")
+	return nil
+}
+
+func (p *Processor) now() time.Time {
+	if p.Clock != nil {
+		return p.Clock().UTC()
+	}
+	return time.Now().UTC()
+}

@@ -1,0 +1,102 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/store"
+)
+
+// Redrive sets a FAILED webhook to RETRY; the table's stream hands it back
+// to the processor. Any other status is refused: a redrive never reprocesses
+// a webhook that succeeded, and never races one in flight.
+func Redrive(ctx context.Context, st store.Processing, provider, eventID string) error {
+	err := st.MarkRetry(ctx, provider, eventID)
+	if errors.Is(err, store.ErrWebhookNotPending) {
+		w, getErr := st.GetWebhook(ctx, provider, eventID)
+		if getErr != nil {
+			return getErr
+		}
+		return fmt.Errorf("%s %s is %s, not FAILED: not redriven", provider, eventID, w.Status)
+	}
+	return err
+}
+
+// RedriveReport says what a queue redrive did.
+type RedriveReport struct {
+	Redriven []string // "provider/event id"
+	// Dropped messages named a webhook that is no longer FAILED (already
+	// redriven or processed); they were deleted.
+	Dropped []string
+	// Kept messages could not be redriven and stay on the queue.
+	Kept []string
+}
+
+// RedriveQueue redrives every webhook named on the dead-letter queue and
+// deletes each message once handled.
+func RedriveQueue(ctx context.Context, st store.Processing, q deadletter.Queue) (RedriveReport, error) {
+	var report RedriveReport
+	seen := map[string]bool{}
+	for {
+		messages, err := q.Receive(ctx, 10)
+		if err != nil {
+			return report, err
+		}
+		fresh := 0
+		for _, m := range messages {
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID], fresh = true, fresh+1
+			provider, eventID, err := deadletter.WebhookOf(m.Body)
+			if err != nil {
+				report.Kept = append(report.Kept, "message "+m.ID+": "+err.Error())
+				continue
+			}
+			name := provider + "/" + eventID
+			handled, err := redriveOne(ctx, st, provider, eventID)
+			switch {
+			case err != nil:
+				report.Kept = append(report.Kept, name+": "+err.Error())
+				continue
+			case handled:
+				report.Redriven = append(report.Redriven, name)
+			default:
+				report.Dropped = append(report.Dropped, name)
+			}
+			if err := q.Delete(ctx, m); err != nil {
+				return report, err
+			}
+		}
+		if fresh == 0 {
+			return report, nil
+		}
+	}
+}
+
+// redriveOne reports whether it set the webhook to RETRY; false with no
+// error means the message is moot (processed, already retrying, expired).
+func redriveOne(ctx context.Context, st store.Processing, provider, eventID string) (bool, error) {
+	err := st.MarkRetry(ctx, provider, eventID)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if !errors.Is(err, store.ErrWebhookNotPending) {
+		return false, err
+	}
+	w, err := st.GetWebhook(ctx, provider, eventID)
+	if err != nil {
+		return false, err
+	}
+	if w.Status == store.StatusReceived {
+		// Never processed: a stream consumer gave up on it. Keep the
+		// message; the operator must see why before it is retried.
+		return false, fmt.Errorf("still %s: the processor never finished it", w.Status)
+	}
+	return false, nil
+}

@@ -1,0 +1,112 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// goawsPackage is goaws's command, pinned by the tool line in go.mod.
+const goawsPackage = "github.com/Admiral-Piett/goaws/app/cmd"
+
+var goaws struct {
+	once        sync.Once
+	endpoint    string
+	sqsEndpoint string
+	err         error
+}
+
+// GoawsEndpoint returns the URL of this process's goaws, which serves SQS
+// and SNS on one port.
+func GoawsEndpoint(t testing.TB) string {
+	t.Helper()
+	goaws.once.Do(func() {
+		goaws.endpoint, goaws.err = startGoaws()
+		if goaws.err == nil {
+			goaws.sqsEndpoint = sqsBridge(goaws.endpoint).URL
+		}
+	})
+	if goaws.err != nil {
+		t.Fatalf("goaws: %v", goaws.err)
+	}
+	return goaws.endpoint
+}
+
+// SQS and SNS return clients of this process's goaws. SQS calls pass
+// through sqsBridge (see there why).
+func SQS(t testing.TB) *sqs.Client {
+	GoawsEndpoint(t)
+	return sqs.NewFromConfig(AWSConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(goaws.sqsEndpoint) })
+}
+
+func SNS(t testing.TB) *sns.Client {
+	return sns.NewFromConfig(AWSConfig(), func(o *sns.Options) { o.BaseEndpoint = aws.String(GoawsEndpoint(t)) })
+}
+
+func startGoaws() (string, error) {
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	binary := filepath.Join(cache, "goaws")
+	// go build is incremental: after the first run this is a cache hit. The
+	// version is go.mod's, so the binary always matches the pinned one.
+	build := exec.Command("go", "build", "-o", binary, goawsPackage)
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s (needs the Go module proxy once): %v\n%s", goawsPackage, err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "goaws-")
+	if err != nil {
+		return "", err
+	}
+	config := filepath.Join(dir, "goaws.yaml")
+	err = os.WriteFile(config, []byte(fmt.Sprintf(`Local:
+  Host: 127.0.0.1
+  Port: %s
+  Region: %s
+  AccountId: "100010001000"
+  LogToFile: false
+  QueueAttributeDefaults:
+    VisibilityTimeout: 30
+    ReceiveMessageWaitTimeSeconds: 0
+`, port, Region)), 0o600)
+	if err != nil {
+		return "", err
+	}
+	var output bytes.Buffer
+	cmd := exec.Command(binary, "-config", config, "Local")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := startTiedToProcess(cmd); err != nil {
+		return "", fmt.Errorf("start: %w", err)
+	}
+	endpoint := "http://127.0.0.1:" + port
+	client := sns.NewFromConfig(AWSConfig(), func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := client.ListTopics(ctx, &sns.ListTopicsInput{})
+		cancel()
+		if err == nil {
+			return endpoint, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("not answering on %s after 20s: %v\n%s", endpoint, err, output.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,161 @@
+package testenv
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// goaws v0.4.5, the newest the module proxy serves, speaks SQS's query
+// protocol; aws-sdk-go-v2's SQS client speaks only the JSON protocol that
+// replaced it in 2023. sqsBridge translates the operations payhook uses,
+// request by request, and leaves every queue semantic to goaws.
+func sqsBridge(goawsEndpoint string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		operation := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
+		var in map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			jsonError(w, "InvalidRequest", err.Error())
+			return
+		}
+		form := url.Values{"Action": {operation}}
+		for name, value := range in {
+			switch v := value.(type) {
+			case string:
+				form.Set(name, v)
+			case float64:
+				form.Set(name, strconv.Itoa(int(v)))
+			case []any: // AttributeNames
+				for i, item := range v {
+					form.Set(fmt.Sprintf("AttributeName.%d", i+1), fmt.Sprint(item))
+				}
+			case map[string]any: // Attributes
+				i := 0
+				for k, val := range v {
+					i++
+					form.Set(fmt.Sprintf("Attribute.%d.Name", i), k)
+					form.Set(fmt.Sprintf("Attribute.%d.Value", i), fmt.Sprint(val))
+				}
+			}
+		}
+		resp, err := http.PostForm(goawsEndpoint+"/", form)
+		if err != nil {
+			jsonError(w, "ServiceUnavailable", err.Error())
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		var parsed queryResponse
+		if err := xml.Unmarshal(body, &parsed); err != nil {
+			jsonError(w, "InternalFailure", "unreadable goaws answer: "+string(body))
+			return
+		}
+		if parsed.Error.Code != "" || resp.StatusCode >= 300 {
+			jsonError(w, parsed.Error.Code, parsed.Error.Message)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		json.NewEncoder(w).Encode(parsed.toJSON(operation))
+	}))
+}
+
+// queryResponse holds the result elements of the operations bridged.
+type queryResponse struct {
+	Error struct {
+		Code    string
+		Message string
+	}
+	QueueURL   string
+	MessageID  string
+	MD5OfBody  string
+	Attributes []queryAttribute
+	Messages   []queryMessage
+}
+
+type queryAttribute struct {
+	Name  string `xml:"Name"`
+	Value string `xml:"Value"`
+}
+
+type queryMessage struct {
+	MessageID     string `xml:"MessageId"`
+	ReceiptHandle string `xml:"ReceiptHandle"`
+	MD5OfBody     string `xml:"MD5OfBody"`
+	Body          string `xml:"Body"`
+}
+
+func (q *queryResponse) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	// Result elements sit one level down (<XResult>); walk the whole tree.
+	for {
+		token, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		el, ok := token.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch el.Name.Local {
+		case "Code":
+			d.DecodeElement(&q.Error.Code, &el)
+		case "Message":
+			if q.Error.Code != "" {
+				d.DecodeElement(&q.Error.Message, &el)
+				continue
+			}
+			var m queryMessage
+			d.DecodeElement(&m, &el)
+			q.Messages = append(q.Messages, m)
+		case "QueueUrl":
+			d.DecodeElement(&q.QueueURL, &el)
+		case "MessageId":
+			d.DecodeElement(&q.MessageID, &el)
+		case "MD5OfMessageBody":
+			d.DecodeElement(&q.MD5OfBody, &el)
+		case "Attribute":
+			var a queryAttribute
+			d.DecodeElement(&a, &el)
+			q.Attributes = append(q.Attributes, a)
+		}
+	}
+}
+
+func (q *queryResponse) toJSON(operation string) map[string]any {
+	switch operation {
+	case "CreateQueue", "GetQueueUrl":
+		return map[string]any{"QueueUrl": q.QueueURL}
+	case "SendMessage":
+		return map[string]any{"MessageId": q.MessageID, "MD5OfMessageBody": q.MD5OfBody}
+	case "GetQueueAttributes":
+		attrs := map[string]string{}
+		for _, a := range q.Attributes {
+			attrs[a.Name] = a.Value
+		}
+		return map[string]any{"Attributes": attrs}
+	case "ReceiveMessage":
+		messages := []map[string]string{}
+		for _, m := range q.Messages {
+			messages = append(messages, map[string]string{"MessageId": m.MessageID, "ReceiptHandle": m.ReceiptHandle, "MD5OfBody": m.MD5OfBody, "Body": m.Body})
+		}
+		return map[string]any{"Messages": messages}
+	}
+	return map[string]any{}
+}
+
+func jsonError(w http.ResponseWriter, code, message string) {
+	if code == "" {
+		code = "InternalFailure"
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.WriteHeader(http.StatusBadRequest)
+	json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.sqs#" + code, "message": message})
+}
