@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -107,28 +106,10 @@ var eventIDs = map[string]string{
 // signed returns a delivery of body signed at signedAt as the provider would.
 func (h *harness) signed(t *testing.T, name, body string, signedAt time.Time) ingest.Request {
 	t.Helper()
-	header := http.Header{}
-	switch name {
-	case "stripe":
-		header.Set("Stripe-Signature", provider.SignStripe([]byte(body), testKeys.StripeSigningSecrets[0], signedAt))
-	case "square":
-		header.Set("X-Square-Hmacsha256-Signature", provider.SignSquare([]byte(body), testKeys.SquareSignatureKeys[0], testKeys.SquareNotificationURL))
-	case "paypal":
-		var err error
-		header, err = h.paypal.Sign([]byte(body), testKeys.PayPalWebhookID, "tx-"+strconv.FormatInt(signedAt.UnixNano(), 10), signedAt)
-		if err != nil {
-			t.Fatal(err)
-		}
-	case "standard":
-		sig, err := provider.SignStandard([]byte(body), testKeys.StandardWebhookSecrets[0], eventIDs["standard"], signedAt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		header.Set("Webhook-Id", eventIDs["standard"])
-		header.Set("Webhook-Timestamp", strconv.FormatInt(signedAt.Unix(), 10))
-		header.Set("Webhook-Signature", sig)
+	header, err := provider.Sign(name, []byte(body), testKeys, h.paypal, eventIDs["standard"], signedAt)
+	if err != nil {
+		t.Fatal(err)
 	}
-	header.Set("Content-Type", "application/json")
 	return ingest.Request{Method: http.MethodPost, Provider: name, Header: header, Body: []byte(body), SourceIP: "203.0.113.7", RequestID: "req-" + name}
 }
 
