@@ -24,7 +24,7 @@ import (
 
 func main() {
 	var cfg config.Receiver
-	var env config.AWS
+	var env config.ReceiverAWS
 	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "receiver")
 	for _, settings := range []any{&cfg, &env} {
 		if err := config.Load(os.LookupEnv, settings); err != nil {

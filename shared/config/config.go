@@ -24,11 +24,28 @@ type Receiver struct {
 	LogLevel           string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
-// AWS is what the functions need on AWS, beside their own settings.
-type AWS struct {
+// ReceiverAWS is what the receiver needs on AWS, beside Receiver.
+type ReceiverAWS struct {
 	TableName      string        `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
 	SecretsARN     string        `env:"PAYHOOK_SECRETS_ARN" validate:"required,startswith=arn:"`
 	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH" default:"5m" validate:"min=10s,max=1h"`
+}
+
+// Processor configures the processor Lambda.
+type Processor struct {
+	TableName     string `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
+	DLQURL        string `env:"PAYHOOK_DLQ_URL" validate:"required,url"`
+	AlertTopicARN string `env:"PAYHOOK_ALERT_TOPIC_ARN" validate:"required,startswith=arn:"`
+	// EventBusName, when set, receives every normalized event.
+	EventBusName  string `env:"PAYHOOK_EVENT_BUS_NAME" validate:"omitempty,max=256"`
+	CriticalTypes string `env:"PAYHOOK_CRITICAL_EVENT_TYPES" default:"dispute.opened,payment.failed"`
+	LogLevel      string `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
+}
+
+// Auditor configures the auditor Lambda.
+type Auditor struct {
+	AlertTopicARN string `env:"PAYHOOK_ALERT_TOPIC_ARN" validate:"required,startswith=arn:"`
+	LogLevel      string `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
 var validate = func() *validator.Validate {
@@ -110,6 +127,8 @@ func describe(fe validator.FieldError) error {
 		return fmt.Errorf("%s: must be one of %s", fe.Field(), strings.ReplaceAll(fe.Param(), " ", ", "))
 	case "startswith":
 		return fmt.Errorf("%s: must start with %s", fe.Field(), fe.Param())
+	case "url":
+		return fmt.Errorf("%s: must be a URL", fe.Field())
 	}
 	return fmt.Errorf("%s: fails %s", fe.Field(), fe.Tag())
 }

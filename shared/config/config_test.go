@@ -49,16 +49,28 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	}
 }
 
-func TestAWSSettings(t *testing.T) {
+func TestReceiverAWSSettings(t *testing.T) {
 	is := is.New(t)
-	var c config.AWS
+	var c config.ReceiverAWS
 	is.Equal(config.Load(env(nil), &c).Error(), "PAYHOOK_TABLE_NAME: required")
 
-	c = config.AWS{}
+	c = config.ReceiverAWS{}
 	err := config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_SECRETS_ARN": "whsec_oops"}), &c)
 	is.Equal(err.Error(), "PAYHOOK_SECRETS_ARN: must start with arn:") // and never echoes the value
 
-	c = config.AWS{}
+	c = config.ReceiverAWS{}
 	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_SECRETS_ARN": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:payhook-dev"}), &c))
 	is.Equal(c.SecretsRefresh, 5*time.Minute)
+}
+
+func TestProcessorSettings(t *testing.T) {
+	is := is.New(t)
+	var c config.Processor
+	err := config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "not a url", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev"}), &c)
+	is.Equal(err.Error(), "PAYHOOK_DLQ_URL: must be a URL")
+
+	c = config.Processor{}
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "https://sqs.ap-southeast-1.amazonaws.com/123456789012/payhook-dlq-dev", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev"}), &c))
+	is.Equal(c.CriticalTypes, "dispute.opened,payment.failed")
+	is.Equal(c.EventBusName, "")
 }

@@ -78,3 +78,6 @@ func (e Event) Validate() error {
 	}
 	return nil
 }
+
+// Types lists every canonical type.
+var Types = []Type{Succeeded, Failed, Pending, Canceled, Refunded, PartiallyRefunded, DisputeOpened, DisputeClosed, Other}

@@ -1,0 +1,55 @@
+// Command processor is the processor Lambda: DynamoDB stream records of new
+// or redriven webhooks in; payment state, published events, alerts and
+// dead letters out. It only wires; the handler is process.Processor, the
+// same one `payhook serve` runs on the embedded change feed.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/notify"
+	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/store/dynamo"
+)
+
+func main() {
+	var cfg config.Processor
+	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "processor")
+	if err := config.Load(os.LookupEnv, &cfg); err != nil {
+		log.Fatal().Msg(err.Error())
+	}
+	critical, err := process.ParseCritical(cfg.CriticalTypes)
+	if err != nil {
+		log.Fatal().Msg(err.Error())
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatal().Err(err).Msg("AWS configuration")
+	}
+	observe.TraceAWS(&awsCfg)
+
+	processor := &process.Processor{
+		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
+		DLQ:       deadletter.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.DLQURL, Source: "processor"},
+		Alerter:   notify.SNSAlerter{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.AlertTopicARN},
+		Critical:  critical,
+		Normalize: payment.Normalize,
+		Log:       log,
+	}
+	if cfg.EventBusName != "" {
+		processor.Publisher = notify.EventBridgePublisher{Client: eventbridge.NewFromConfig(awsCfg), BusName: cfg.EventBusName}
+	}
+	lambda.Start(processor.Handle)
+}

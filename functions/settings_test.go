@@ -1,0 +1,54 @@
+// Package functions_test checks the Lambda entry points as built binaries.
+package functions_test
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/matryer/is"
+)
+
+// TestBadSettingStopsWithOneLine builds each function and starts it with a
+// bad setting: it must exit non-zero with one log line naming the variable,
+// and never echo the value.
+func TestBadSettingStopsWithOneLine(t *testing.T) {
+	const arn = "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev"
+	cases := map[string]map[string][]string{
+		"receiver": {
+			"PAYHOOK_MAX_BODY_BYTES: not a whole number": {"PAYHOOK_MAX_BODY_BYTES=lots"},
+			"PAYHOOK_TABLE_NAME: required":               {},
+			"PAYHOOK_SECRETS_ARN: must start with arn:":  {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_SECRETS_ARN=whsec_leaked"},
+		},
+		"processor": {
+			"PAYHOOK_TABLE_NAME: required":                  {},
+			"PAYHOOK_DLQ_URL: must be a URL":                {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_DLQ_URL=whsec_leaked", "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
+			"is not a canonical event type":                 {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_DLQ_URL=https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN=" + arn, "PAYHOOK_CRITICAL_EVENT_TYPES=dispute.opened,payment.lost"},
+			"PAYHOOK_ALERT_TOPIC_ARN: must start with arn:": {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_DLQ_URL=https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN=whsec_leaked"},
+		},
+		"auditor": {
+			"PAYHOOK_ALERT_TOPIC_ARN: required": {},
+			"PAYHOOK_LOG_LEVEL: must be one of": {"PAYHOOK_ALERT_TOPIC_ARN=" + arn, "PAYHOOK_LOG_LEVEL=whsec_leaked"},
+		},
+	}
+	for function, settings := range cases {
+		t.Run(function, func(t *testing.T) {
+			is := is.New(t)
+			binary := filepath.Join(t.TempDir(), "bootstrap")
+			out, err := exec.Command("go", "build", "-o", binary, "./"+function).CombinedOutput()
+			is.NoErr(err)
+			is.Equal(string(out), "")
+			for want, env := range settings {
+				cmd := exec.Command(binary)
+				cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=/nonexistent"}, env...)
+				out, err := cmd.CombinedOutput()
+				is.True(err != nil) // exits non-zero
+				lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+				is.Equal(len(lines), 1)
+				is.True(strings.Contains(lines[0], want))
+				is.True(!strings.Contains(lines[0], "whsec_leaked"))
+			}
+		})
+	}
+}

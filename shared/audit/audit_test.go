@@ -1,0 +1,139 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/matryer/is"
+
+	"github.com/payhook/payhook/shared/audit"
+	"github.com/payhook/payhook/shared/notify"
+	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/store"
+)
+
+type alerts []notify.Alert
+
+func (a *alerts) Alert(_ context.Context, alert notify.Alert) error {
+	*a = append(*a, alert)
+	return nil
+}
+
+// A body full of what an audit trail must never hold.
+const piiBody = `{"id":"evt_pii","type":"charge.succeeded","data":{"object":{"billing_details":{"name":"Jenny Rosen","email":"jenny.rosen@example.com","phone":"+15550100","address":{"line1":"510 Townsend St"}},"payment_method_details":{"card":{"number":"4242424242424242","exp_month":12,"cvc":"123"}},"metadata":{"ssn":"078-05-1120"}}}}`
+
+var pii = []string{"Jenny Rosen", "jenny.rosen@example.com", "+15550100", "510 Townsend", "4242424242424242", "078-05-1120", "cvc"}
+
+func webhookItem(t *testing.T, status store.Status, by, lastError string) store.Item {
+	t.Helper()
+	item, err := store.WebhookItem(store.Webhook{
+		Provider: "stripe", EventID: "evt_pii", EventType: "charge.succeeded", Body: []byte(piiBody),
+		SignatureHeaders: map[string]string{"Stripe-Signature": "t=1,v1=abc"}, SourceIP: "203.0.113.9",
+		Status: status, LastError: lastError, UpdatedBy: by, ReceivedAt: time.Now(), ExpiresAt: time.Now(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return item
+}
+
+func record(name string, oldImage, newImage store.Item, seq string) events.DynamoDBEventRecord {
+	keys := newImage
+	if keys == nil {
+		keys = oldImage
+	}
+	return events.DynamoDBEventRecord{EventName: name, Change: events.DynamoDBStreamRecord{
+		Keys: store.Item{"pk": keys["pk"], "sk": keys["sk"]}, OldImage: oldImage, NewImage: newImage, SequenceNumber: seq,
+		ApproximateCreationDateTime: events.SecondsEpochTime{Time: time.Unix(1795780800, 0)},
+	}}
+}
+
+func TestAuditTrailCarriesNoPersonalData(t *testing.T) {
+	is := is.New(t)
+	var out bytes.Buffer
+	a := &audit.Auditor{Sink: audit.LogSink{Log: observe.NewLogger(&out, "info", "audit")}, Alerter: &alerts{}, Log: observe.NewLogger(&bytes.Buffer{}, "info", "auditor")}
+	received := webhookItem(t, store.StatusReceived, store.ByReceiver, "")
+	failed := webhookItem(t, store.StatusFailed, store.ByProcessor, "unprocessable payload: AmountMinor fails min")
+	resp, err := a.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		record("INSERT", nil, received, "1"), record("MODIFY", received, failed, "2"),
+	}})
+	is.NoErr(err)
+	is.Equal(len(resp.BatchItemFailures), 0)
+	trail := out.String()
+	is.Equal(strings.Count(trail, "\n"), 2)
+	for _, secret := range append(pii, "t=1,v1=abc") {
+		is.True(!strings.Contains(trail, secret))
+	}
+	is.True(strings.Contains(trail, `"new_status":"FAILED"`))
+}
+
+func TestBuild(t *testing.T) {
+	received := webhookItem(t, store.StatusReceived, store.ByReceiver, "")
+	processed := webhookItem(t, store.StatusProcessed, store.ByProcessor, "")
+	state := store.PaymentItem(payment.State{Provider: "stripe", PaymentID: "pi_1", Status: payment.StatusSucceeded, Version: 3}, time.Now())
+
+	t.Run("a processed webhook", func(t *testing.T) {
+		is := is.New(t)
+		r := audit.Build(record("MODIFY", received, processed, "7"))
+		is.Equal(r.Kind, "webhook")
+		is.Equal(r.OldStatus+"→"+r.NewStatus, "RECEIVED→PROCESSED")
+		is.Equal(r.Actor, "processor")
+		is.Equal(r.SequenceNumber, "7")
+		is.Equal(r.Time, time.Unix(1795780800, 0).UTC())
+		is.Equal(len(r.NewImageSHA256), 64)
+		is.Equal(r.OldImageSHA256, audit.Build(record("INSERT", nil, received, "6")).NewImageSHA256) // the chain
+	})
+	t.Run("a payment's version", func(t *testing.T) {
+		is := is.New(t)
+		r := audit.Build(record("INSERT", nil, state, "8"))
+		is.Equal(r.Kind, "payment")
+		is.Equal(r.PaymentKey, "PAYMENT#stripe#pi_1")
+		is.Equal(r.NewVersion, "3")
+	})
+	t.Run("a TTL deletion is told apart by its identity", func(t *testing.T) {
+		is := is.New(t)
+		r := record("REMOVE", processed, nil, "9")
+		r.UserIdentity = &events.DynamoDBUserIdentity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
+		is.Equal(audit.Build(r).Actor, audit.ActorTTL)
+		is.Equal(audit.Build(r).EventID, "evt_pii")
+	})
+	t.Run("any other deletion is unknown", func(t *testing.T) {
+		is.New(t).Equal(audit.Build(record("REMOVE", processed, nil, "10")).Actor, "unknown")
+	})
+}
+
+func TestAlertsOnceOnTransitionToFailed(t *testing.T) {
+	is := is.New(t)
+	sent := &alerts{}
+	a := &audit.Auditor{Sink: audit.LogSink{Log: observe.NewLogger(&bytes.Buffer{}, "info", "audit")}, Alerter: sent, Log: observe.NewLogger(&bytes.Buffer{}, "info", "auditor")}
+	received := webhookItem(t, store.StatusReceived, store.ByReceiver, "")
+	failed := webhookItem(t, store.StatusFailed, store.ByProcessor, "bad amount")
+	_, err := a.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		record("MODIFY", received, failed, "1"), record("MODIFY", failed, failed, "2"),
+	}})
+	is.NoErr(err)
+	is.Equal(len(*sent), 1)
+	is.Equal((*sent)[0].Kind, "webhook_failed")
+	is.Equal((*sent)[0].Reason, "bad amount")
+}
+
+type brokenSink struct{}
+
+func (brokenSink) Write(context.Context, audit.Record) error {
+	return errors.New("log group throttled")
+}
+
+func TestUnwrittenRecordsAreRetried(t *testing.T) {
+	is := is.New(t)
+	a := &audit.Auditor{Sink: brokenSink{}, Alerter: &alerts{}, Log: observe.NewLogger(&bytes.Buffer{}, "info", "auditor")}
+	received := webhookItem(t, store.StatusReceived, store.ByReceiver, "")
+	resp, err := a.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record("INSERT", nil, received, "1"), record("INSERT", nil, received, "2")}})
+	is.NoErr(err)
+	is.Equal(resp.BatchItemFailures, []events.DynamoDBBatchItemFailure{{ItemIdentifier: "1"}, {ItemIdentifier: "2"}})
+}
