@@ -172,3 +172,46 @@ func TestFeedFilterSkipsRecords(t *testing.T) {
 	onlyInserts := func(r events.DynamoDBEventRecord) bool { return r.EventName == "INSERT" }
 	is.Equal(consume(t, s, "processor", &recorder{}, embedded.ConsumeOptions{Filter: onlyInserts}, 2), []string{"INSERT:evt_1", "INSERT:evt_2"})
 }
+
+func TestExpiredItemsAreRemovedAsDynamoDBsTTLWould(t *testing.T) {
+	is := is.New(t)
+	s := openStore(t, filepath.Join(t.TempDir(), "p.db"))
+	defer s.Close()
+	w := put(t, s, "evt_old")
+	young := w
+	young.EventID, young.ExpiresAt = "evt_young", w.ExpiresAt.Add(time.Hour)
+	_, err := s.PutWebhook(context.Background(), young)
+	is.NoErr(err)
+	n, err := s.Expire(context.Background(), w.ExpiresAt.Add(-time.Minute))
+	is.NoErr(err)
+	is.Equal(n, 0)
+	n, err = s.Expire(context.Background(), w.ExpiresAt.Add(time.Second))
+	is.NoErr(err)
+	is.Equal(n, 1)
+	_, err = s.GetWebhook(context.Background(), "stripe", "evt_old")
+	is.True(err != nil)
+
+	var (
+		mu      sync.Mutex
+		removed []events.DynamoDBEventRecord
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go s.Consume(ctx, "auditor", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range e.Records {
+			if r.EventName == "REMOVE" {
+				removed = append(removed, r)
+				cancel()
+			}
+		}
+		return events.DynamoDBEventResponse{}, nil
+	}, embedded.ConsumeOptions{})
+	<-ctx.Done()
+	mu.Lock()
+	defer mu.Unlock()
+	is.Equal(len(removed), 1)
+	is.Equal(removed[0].UserIdentity.PrincipalID, "dynamodb.amazonaws.com")
+	is.Equal(removed[0].Change.OldImage["event_id"].String(), "evt_old")
+}
