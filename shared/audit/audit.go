@@ -19,6 +19,7 @@ import (
 
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 // Record is one audit record.
@@ -74,17 +75,13 @@ type Auditor struct {
 // Handle audits records in order, stopping at the first that cannot be
 // written, so that none is skipped.
 func (a *Auditor) Handle(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	var resp events.DynamoDBEventResponse
 	for i, r := range event.Records {
 		if err := a.audit(ctx, r); err != nil {
 			a.Log.Warn().Err(err).Str("sequence", r.Change.SequenceNumber).Msg("audit failed; will retry")
-			for _, rest := range event.Records[i:] {
-				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rest.Change.SequenceNumber})
-			}
-			break
+			return stream.FailFrom(event.Records, i), nil
 		}
 	}
-	return resp, nil
+	return events.DynamoDBEventResponse{}, nil
 }
 
 func (a *Auditor) audit(ctx context.Context, r events.DynamoDBEventRecord) error {

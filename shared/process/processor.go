@@ -20,6 +20,7 @@ import (
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 // DefaultCritical are the event types that raise an alert.
@@ -64,20 +65,16 @@ func Wants(r events.DynamoDBEventRecord) bool {
 // and reports that record and every later one, so Lambda (or the feed)
 // retries from there and a payment's events keep their order.
 func (p *Processor) Handle(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	var resp events.DynamoDBEventResponse
 	for i, record := range event.Records {
 		if !Wants(record) {
 			continue
 		}
 		if err := p.processRecord(ctx, record); err != nil {
 			p.Log.Warn().Err(err).Str("sequence", record.Change.SequenceNumber).Msg("processing failed; will retry")
-			for _, rest := range event.Records[i:] {
-				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rest.Change.SequenceNumber})
-			}
-			break
+			return stream.FailFrom(event.Records, i), nil
 		}
 	}
-	return resp, nil
+	return events.DynamoDBEventResponse{}, nil
 }
 
 func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEventRecord) error {

@@ -94,26 +94,3 @@ func DecodePayment(item Item) (payment.State, error) {
 	}
 	return s, nil
 }
-
-// ProcessedWebhook is w after processing: the status and bookkeeping that
-// CommitProcessed writes, for adapters that write whole items.
-func ProcessedWebhook(w Webhook, paymentKey string, at time.Time) Webhook {
-	w.Status, w.LastError, w.PaymentKey = StatusProcessed, "", paymentKey
-	w.Attempts++
-	w.UpdatedBy, w.UpdatedAt = ByProcessor, at
-	return w
-}
-
-// FailedWebhook is w after a permanent failure.
-func FailedWebhook(w Webhook, reason string, at time.Time) Webhook {
-	w.Status, w.LastError = StatusFailed, reason
-	w.Attempts++
-	w.UpdatedBy, w.UpdatedAt = ByProcessor, at
-	return w
-}
-
-// RetryWebhook is w after a redrive.
-func RetryWebhook(w Webhook, at time.Time) Webhook {
-	w.Status, w.UpdatedBy, w.UpdatedAt = StatusRetry, ByRedrive, at
-	return w
-}

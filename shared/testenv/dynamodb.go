@@ -100,18 +100,27 @@ func startDynamoDBLocal() (string, error) {
 	}
 	endpoint := "http://127.0.0.1:" + port
 	client := dynamodb.NewFromConfig(AWSConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	deadline := time.Now().Add(60 * time.Second)
+	return endpoint, waitReady(endpoint, 60*time.Second, &output, func(ctx context.Context) error {
+		_, err := client.ListTables(ctx, &dynamodb.ListTablesInput{})
+		return err
+	})
+}
+
+// waitReady calls probe until it succeeds, or fails after timeout with
+// what the process printed.
+func waitReady(endpoint string, timeout time.Duration, output *bytes.Buffer, probe func(context.Context) error) error {
+	deadline := time.Now().Add(timeout)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := client.ListTables(ctx, &dynamodb.ListTablesInput{})
+		err := probe(ctx)
 		cancel()
 		if err == nil {
-			return endpoint, nil
+			return nil
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("not answering on %s after 60s: %v\n%s", endpoint, err, output.String())
+			return fmt.Errorf("not answering on %s after %s: %v\n%s", endpoint, timeout, err, output.String())
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

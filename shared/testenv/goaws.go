@@ -96,17 +96,8 @@ func startGoaws() (string, error) {
 	}
 	endpoint := "http://127.0.0.1:" + port
 	client := sns.NewFromConfig(AWSConfig(), func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	return endpoint, waitReady(endpoint, 20*time.Second, &output, func(ctx context.Context) error {
 		_, err := client.ListTopics(ctx, &sns.ListTopicsInput{})
-		cancel()
-		if err == nil {
-			return endpoint, nil
-		}
-		if time.Now().After(deadline) {
-			return "", fmt.Errorf("not answering on %s after 20s: %v\n%s", endpoint, err, output.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err
+	})
 }

@@ -13,6 +13,7 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 // Handler is a stream consumer, as Lambda calls one.
@@ -131,18 +132,8 @@ func (p *StreamPoller) deliver(ctx context.Context, records []events.DynamoDBEve
 	}
 	attempts, backoff := 0, 100*time.Millisecond
 	for len(records) > 0 && ctx.Err() == nil {
-		failedAt := -1
 		resp, err := p.Handler(ctx, events.DynamoDBEvent{Records: records})
-		if err != nil {
-			failedAt = 0
-		}
-		for _, f := range resp.BatchItemFailures {
-			for i, r := range records {
-				if r.Change.SequenceNumber == f.ItemIdentifier && (failedAt < 0 || i < failedAt) {
-					failedAt = i
-				}
-			}
-		}
+		failedAt := stream.FirstFailure(records, resp, err)
 		if failedAt < 0 {
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 var (
@@ -104,7 +105,8 @@ func (s *Store) Consume(ctx context.Context, consumer string, handler Handler, o
 			}
 			continue
 		}
-		failedAt := deliver(ctx, handler, batch.records)
+		resp, err := handler(ctx, events.DynamoDBEvent{Records: batch.records})
+		failedAt := stream.FirstFailure(batch.records, resp, err)
 		if failedAt < 0 {
 			attempts, backoff = 0, opts.Backoff
 			if err := s.checkpoint(consumer, batch.last); err != nil {
@@ -135,23 +137,6 @@ func (s *Store) Consume(ctx context.Context, consumer string, handler Handler, o
 		}
 		backoff = min(2*backoff, 5*time.Second)
 	}
-}
-
-// deliver returns the index of the first failed record, or -1.
-func deliver(ctx context.Context, handler Handler, records []events.DynamoDBEventRecord) int {
-	resp, err := handler(ctx, events.DynamoDBEvent{Records: records})
-	if err != nil {
-		return 0
-	}
-	first := -1
-	for _, failure := range resp.BatchItemFailures {
-		for i, r := range records {
-			if r.Change.SequenceNumber == failure.ItemIdentifier && (first < 0 || i < first) {
-				first = i
-			}
-		}
-	}
-	return first
 }
 
 type batch struct {

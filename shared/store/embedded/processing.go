@@ -132,24 +132,17 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 }
 
 func (s *Store) MarkFailed(ctx context.Context, provider, eventID string, from store.Status, reason string) error {
-	return s.transition(ctx, provider, eventID, from, func(w store.Webhook, at time.Time) store.Webhook {
+	return store.Transition(ctx, s.GetWebhook, s.putIfStatus, provider, eventID, from, func(w store.Webhook, at time.Time) store.Webhook {
 		return store.FailedWebhook(w, reason, at)
 	})
 }
 
 func (s *Store) MarkRetry(ctx context.Context, provider, eventID string) error {
-	return s.transition(ctx, provider, eventID, store.StatusFailed, store.RetryWebhook)
+	return store.Transition(ctx, s.GetWebhook, s.putIfStatus, provider, eventID, store.StatusFailed, store.RetryWebhook)
 }
 
-func (s *Store) transition(ctx context.Context, provider, eventID string, from store.Status, change func(store.Webhook, time.Time) store.Webhook) error {
-	w, err := s.GetWebhook(ctx, provider, eventID)
-	if err != nil {
-		return err
-	}
-	if w.Status != from {
-		return store.ErrWebhookNotPending
-	}
-	item, err := store.WebhookItem(change(w, time.Now().UTC()))
+func (s *Store) putIfStatus(ctx context.Context, w store.Webhook, from store.Status) error {
+	item, err := store.WebhookItem(w)
 	if err != nil {
 		return err
 	}
