@@ -2,6 +2,7 @@ package payment
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -48,4 +49,18 @@ func digits(s string) bool {
 		}
 	}
 	return true
+}
+
+// FormatMinor writes minor units as the currency's decimal string, as
+// PayPal sends amounts: 2000 USD is "20.00", 1000 JPY is "1000".
+func FormatMinor(minor int64, currency string) string {
+	exponent := Exponent(currency)
+	s := strconv.FormatInt(minor, 10)
+	if exponent == 0 {
+		return s
+	}
+	if len(s) <= exponent {
+		s = strings.Repeat("0", exponent-len(s)+1) + s
+	}
+	return s[:len(s)-exponent] + "." + s[len(s)-exponent:]
 }

@@ -170,6 +170,13 @@ func TestMinorUnits(t *testing.T) {
 		is.NoErr(err)
 		is.Equal(got, tc.want)
 	}
+	for _, tc := range cases {
+		formatted := payment.FormatMinor(tc.want, tc.currency)
+		back, err := payment.MinorUnits(formatted, tc.currency)
+		is.New(t).NoErr(err)
+		is.New(t).Equal(back, tc.want) // FormatMinor is MinorUnits' inverse
+	}
+	is.New(t).Equal(payment.FormatMinor(5, "USD"), "0.05")
 	for _, bad := range []string{"", ".5", "5.", "1e3", "1,00", " 1.00", "1.000"} {
 		_, err := payment.MinorUnits(bad, "USD")
 		is.New(t).True(err != nil)

@@ -75,10 +75,19 @@ type Processing interface {
 	MarkRetry(ctx context.Context, provider, eventID string) error
 }
 
+// Listing is what operators read: every webhook matching a filter (empty
+// fields match all), and every payment. Both read the whole table; they
+// are for operators, never for the request path.
+type Listing interface {
+	ListWebhooks(ctx context.Context, provider string, status Status) ([]Webhook, error)
+	ListPayments(ctx context.Context) ([]payment.State, error)
+}
+
 // Table is everything the adapters implement.
 type Table interface {
 	Webhooks
 	Processing
+	Listing
 }
 
 // Commit is one processed webhook and the payment state it produced.

@@ -101,3 +101,34 @@ func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
 		is.New(t).True(errors.Is(err, store.ErrNotFound))
 	})
 }
+
+func runListing(t *testing.T, open func(t *testing.T) store.Table) {
+	is := is.New(t)
+	ctx := context.Background()
+	s := open(t)
+	for _, id := range []string{"evt_1", "evt_2"} {
+		_, err := s.PutWebhook(ctx, sample("stripe", id, []byte(`{}`)))
+		is.NoErr(err)
+	}
+	_, err := s.PutWebhook(ctx, sample("square", "sq_1", []byte(`{}`)))
+	is.NoErr(err)
+	is.NoErr(s.MarkFailed(ctx, "stripe", "evt_2", store.StatusReceived, "x"))
+	w, _ := s.GetWebhook(ctx, "stripe", "evt_1")
+	at := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
+	is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: &payment.State{Provider: "stripe", PaymentID: "pi_1", Status: payment.StatusSucceeded, Version: 1, History: []string{"evt_1"}}, At: at}))
+
+	all, err := s.ListWebhooks(ctx, "", "")
+	is.NoErr(err)
+	is.Equal(len(all), 3)
+	stripe, err := s.ListWebhooks(ctx, "stripe", "")
+	is.NoErr(err)
+	is.Equal(len(stripe), 2)
+	failed, err := s.ListWebhooks(ctx, "", store.StatusFailed)
+	is.NoErr(err)
+	is.Equal(len(failed), 1)
+	is.Equal(failed[0].EventID, "evt_2")
+	payments, err := s.ListPayments(ctx)
+	is.NoErr(err)
+	is.Equal(len(payments), 1)
+	is.Equal(payments[0].PaymentID, "pi_1")
+}

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Table) {
 		is.New(t).True(errors.Is(err, store.ErrNotFound))
 	})
 	t.Run("processing", func(t *testing.T) { runProcessing(t, open) })
+	t.Run("listing", func(t *testing.T) { runListing(t, open) })
 	t.Run("a canceled write reports an error", func(t *testing.T) {
 		is := is.New(t)
 		ctx, cancel := context.WithCancel(context.Background())

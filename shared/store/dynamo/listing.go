@@ -1,0 +1,68 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/store"
+)
+
+// ListWebhooks scans the table: an operator's tool, paid per item read.
+func (s *Store) ListWebhooks(ctx context.Context, provider string, status store.Status) ([]store.Webhook, error) {
+	var out []store.Webhook
+	err := s.scan(ctx, "WEBHOOK", func(item store.Item) error {
+		w, err := store.DecodeWebhook(item)
+		if err != nil {
+			return err
+		}
+		if (provider == "" || w.Provider == provider) && (status == "" || w.Status == status) {
+			out = append(out, w)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) ListPayments(ctx context.Context) ([]payment.State, error) {
+	var out []payment.State
+	err := s.scan(ctx, "STATE", func(item store.Item) error {
+		p, err := store.DecodePayment(item)
+		if err == nil {
+			out = append(out, p)
+		}
+		return err
+	})
+	return out, err
+}
+
+// scan visits every item with sort key sk, page by page.
+func (s *Store) scan(ctx context.Context, sk string, visit func(store.Item) error) error {
+	paginator := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
+		TableName:                 aws.String(s.table),
+		FilterExpression:          aws.String("#sk = :sk"),
+		ExpressionAttributeNames:  map[string]string{"#sk": store.AttrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": &types.AttributeValueMemberS{Value: sk}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for paginator.HasMorePages() {
+		page, err := paginator.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		}
+		for _, raw := range page.Items {
+			item, err := fromSDKItem(raw)
+			if err != nil {
+				return err
+			}
+			if err := visit(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
