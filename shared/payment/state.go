@@ -116,6 +116,11 @@ func (s *State) applyPayment(e Event, newer bool) bool {
 	case slices.Contains(forward[s.Status], target):
 	case target == s.Status && newer && !refund:
 		// The same status again, newer: it may carry a corrected amount.
+	case !refund && s.AmountMinor == 0 && e.AmountMinor > 0:
+		// Too late to move the status (a refund came first), but the only
+		// word yet on the payment's amount: keep that, nothing else.
+		s.AmountMinor = e.AmountMinor
+		return true
 	default:
 		return false
 	}

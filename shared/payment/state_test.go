@@ -38,7 +38,7 @@ func TestOrderingGuard(t *testing.T) {
 			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.Applied}},
 		{"refund delivered before its payment stays refunded",
 			[]payment.Event{ev("refund", payment.Refunded, 2000, 2*time.Second), ev("paid", payment.Succeeded, 2000, time.Second)},
-			payment.StatusRefunded, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
+			payment.StatusRefunded, []payment.Outcome{payment.Applied, payment.Applied}}, // the late one only tells the amount
 		{"a succeeded newer than the refund still does not undo it",
 			[]payment.Event{ev("paid", payment.Succeeded, 2000, 0), ev("refund", payment.Refunded, 2000, time.Second), ev("paid-again", payment.Succeeded, 2000, time.Hour)},
 			payment.StatusRefunded, []payment.Outcome{payment.Applied, payment.Applied, payment.OutOfOrder}},
@@ -123,4 +123,15 @@ func TestHistoryIsBounded(t *testing.T) {
 	}
 	is.Equal(len(s.History), payment.HistoryLimit)
 	is.Equal(s.History[len(s.History)-1], fmt.Sprintf("r%d", payment.HistoryLimit+9))
+}
+
+func TestALateEventFillsInAnAmountNotYetKnown(t *testing.T) {
+	is := is.New(t)
+	s, _ := applyAll(ev("refund", payment.Refunded, 3000, 2*time.Second), ev("paid", payment.Succeeded, 3000, time.Second))
+	is.Equal(s.Status, payment.StatusRefunded)
+	is.Equal(s.AmountMinor, int64(3000))
+	is.Equal(s.LastEventID, "refund") // the newest event is still the refund
+	s, outcome := s.Apply(ev("pending", payment.Pending, 9999, 0))
+	is.Equal(outcome, payment.OutOfOrder) // once known, a late amount changes nothing
+	is.Equal(s.AmountMinor, int64(3000))
 }

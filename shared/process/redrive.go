@@ -21,6 +21,9 @@ func Redrive(ctx context.Context, st store.Processing, provider, eventID string)
 		}
 		return fmt.Errorf("%s %s is %s, not FAILED: not redriven", provider, eventID, w.Status)
 	}
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s %s: no such webhook: %w", provider, eventID, err)
+	}
 	return err
 }
 

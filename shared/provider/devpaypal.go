@@ -118,3 +118,47 @@ func (d *DevPayPal) Sign(body []byte, webhookID, transmissionID string, at time.
 	h.Set(paypalAuthAlgoHeader, paypalAuthAlgo)
 	return h, nil
 }
+
+// MarshalPEM encodes the signer for keeping in a development data
+// directory: the CA, the leaf, then the leaf's private key.
+func (d *DevPayPal) MarshalPEM() ([]byte, error) {
+	key, err := x509.MarshalPKCS8PrivateKey(d.Key)
+	if err != nil {
+		return nil, err
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: d.CA.Raw})
+	out = append(out, d.Chain...)
+	return append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key})...), nil
+}
+
+// ParseDevPayPal reads what MarshalPEM wrote.
+func ParseDevPayPal(data []byte) (*DevPayPal, error) {
+	var certs [][]byte
+	var key *rsa.PrivateKey
+	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
+		switch block.Type {
+		case "CERTIFICATE":
+			certs = append(certs, block.Bytes)
+		case "PRIVATE KEY":
+			parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, err
+			}
+			rsaKey, ok := parsed.(*rsa.PrivateKey)
+			if !ok {
+				return nil, errors.New("development PayPal key is not RSA")
+			}
+			key = rsaKey
+		}
+	}
+	if len(certs) != 3 || key == nil {
+		return nil, errors.New("development PayPal signer: want CA, leaf, CA and key")
+	}
+	ca, err := x509.ParseCertificate(certs[0])
+	if err != nil {
+		return nil, err
+	}
+	chain := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certs[1]})
+	chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certs[2]})...)
+	return &DevPayPal{CA: ca, Chain: chain, Key: key}, nil
+}

@@ -234,3 +234,19 @@ func TestPayPalParse(t *testing.T) {
 		OccurredAt: time.Date(2019, 8, 29, 10, 49, 3, 439000000, time.UTC),
 	})
 }
+
+func TestDevPayPalSurvivesARoundTripThroughPEM(t *testing.T) {
+	is := is.New(t)
+	now := time.Now()
+	dev, err := provider.NewDevPayPal(now, time.Hour)
+	is.NoErr(err)
+	encoded, err := dev.MarshalPEM()
+	is.NoErr(err)
+	back, err := provider.ParseDevPayPal(encoded)
+	is.NoErr(err)
+	body := []byte(`{"id":"WH-2"}`)
+	header, err := back.Sign(body, "WEBHOOK-1", "tx-2", now)
+	is.NoErr(err)
+	// Signed by the reloaded signer, verified by the original's trust.
+	is.NoErr(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), provider.Delivery{Header: header, Body: body}, provider.Keys{PayPalWebhookID: "WEBHOOK-1"}, now))
+}

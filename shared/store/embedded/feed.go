@@ -80,9 +80,11 @@ func (o ConsumeOptions) withDefaults() ConsumeOptions {
 // As with Lambda's ReportBatchItemFailures, the records before the first
 // failed one count as done and the batch is retried from it; a record that
 // still fails after MaxAttempts goes to the dead-letter queue, and the
-// consumer moves on.
+// consumer moves on. When ctx ends, a batch already handed to the handler
+// is finished (its context is not cancelled) and checkpointed first.
 func (s *Store) Consume(ctx context.Context, consumer string, handler Handler, opts ConsumeOptions) error {
 	opts = opts.withDefaults()
+	handlerCtx := context.WithoutCancel(ctx)
 	attempts, backoff := 0, opts.Backoff
 	for {
 		woken := s.feed.wait()
@@ -105,7 +107,10 @@ func (s *Store) Consume(ctx context.Context, consumer string, handler Handler, o
 			}
 			continue
 		}
-		resp, err := handler(ctx, events.DynamoDBEvent{Records: batch.records})
+		if ctx.Err() != nil {
+			return nil
+		}
+		resp, err := handler(handlerCtx, events.DynamoDBEvent{Records: batch.records})
 		failedAt := stream.FirstFailure(batch.records, resp, err)
 		if failedAt < 0 {
 			attempts, backoff = 0, opts.Backoff

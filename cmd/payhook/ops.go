@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/dynamo"
+)
+
+// target is where the operator commands act: a data directory, or a
+// table (and dead-letter queue) on AWS.
+type target struct {
+	dataDir, table, region, dlqURL *string
+}
+
+func targetFlags(fs flags) target {
+	return target{
+		dataDir: fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR); works whether or not serve is running"),
+		table:   fs.String("table", "", "operate on this DynamoDB table on AWS instead of a data directory"),
+		region:  fs.String("region", envOr("AWS_REGION", "ap-southeast-1"), "AWS region, with --table"),
+		dlqURL:  fs.String("dlq-url", "", "the SQS dead-letter queue, with --table (for redrive --all)"),
+	}
+}
+
+func (t target) open(ctx context.Context) (local.Operator, func() error, error) {
+	if *t.table == "" {
+		return local.OpenOperator(*t.dataDir)
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(*t.region))
+	if err != nil {
+		return nil, nil, err
+	}
+	op := local.Direct{Table: dynamo.New(dynamodb.NewFromConfig(cfg), *t.table)}
+	if *t.dlqURL != "" {
+		op.DLQ = deadletter.SQS{Client: sqs.NewFromConfig(cfg), QueueURL: *t.dlqURL, Source: "operator"}
+	}
+	return op, func() error { return nil }, nil
+}
+
+func events(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("events", "events [--provider P] [--status S] [--json] [--data DIR | --table NAME --region R]", stdout)
+	providerName := fs.String("provider", "", "only this provider's webhooks")
+	status := fs.String("status", "", "only webhooks in this status (RECEIVED, PROCESSED, FAILED, RETRY)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	where := targetFlags(fs)
+	positional, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return usageError("unexpected argument %q", positional[0])
+	}
+	switch store.Status(*status) {
+	case "", store.StatusReceived, store.StatusProcessed, store.StatusFailed, store.StatusRetry:
+	default:
+		return usageError("--status must be RECEIVED, PROCESSED, FAILED or RETRY")
+	}
+	ctx := context.Background()
+	op, closeOp, err := where.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeOp()
+	views, err := op.Webhooks(ctx, *providerName, store.Status(*status))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(stdout, views)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROVIDER\tEVENT ID\tTYPE\tSTATUS\tRECEIVED\tATTEMPTS\tPAYMENT\tERROR")
+	for _, v := range views {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", v.Provider, v.EventID, v.EventType, v.Status, v.ReceivedAt.Local().Format(time.DateTime), v.Attempts, v.PaymentKey, v.LastError)
+	}
+	return tw.Flush()
+}
+
+func payments(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("payments", "payments [--json] [--data DIR | --table NAME --region R]", stdout)
+	asJSON := fs.Bool("json", false, "print JSON")
+	where := targetFlags(fs)
+	positional, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return usageError("unexpected argument %q", positional[0])
+	}
+	ctx := context.Background()
+	op, closeOp, err := where.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeOp()
+	states, err := op.Payments(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(stdout, states)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROVIDER\tPAYMENT ID\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
+	for _, p := range states {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", p.Provider, p.PaymentID, p.Status,
+			payment.FormatMinor(p.AmountMinor, p.Currency), p.Currency, payment.FormatMinor(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), p.LastEventID)
+	}
+	return tw.Flush()
+}
+
+func redrive(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("redrive", "redrive (--all | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]", stdout)
+	all := fs.Bool("all", false, "redrive every webhook named on the dead-letter queue")
+	where := targetFlags(fs)
+	positional, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if valid := (*all && len(positional) == 0) || (!*all && len(positional) == 2); !valid {
+		return usageError("give either --all or <provider> <event id>")
+	}
+	ctx := context.Background()
+	op, closeOp, err := where.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeOp()
+	if !*all {
+		if err := op.Redrive(ctx, positional[0], positional[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY; the processor takes it from here)\n", positional[0], positional[1])
+		return nil
+	}
+	report, err := op.RedriveAll(ctx)
+	if err != nil {
+		return err
+	}
+	for _, line := range report.Redriven {
+		fmt.Fprintf(stdout, "redriven: %s\n", line)
+	}
+	for _, line := range report.Dropped {
+		fmt.Fprintf(stdout, "no longer failed, message removed: %s\n", line)
+	}
+	for _, line := range report.Kept {
+		fmt.Fprintf(stdout, "kept on the queue: %s\n", line)
+	}
+	fmt.Fprintf(stdout, "%d redriven, %d removed, %d kept\n", len(report.Redriven), len(report.Dropped), len(report.Kept))
+	if len(report.Kept) > 0 {
+		return fmt.Errorf("%d messages could not be redriven", len(report.Kept))
+	}
+	return nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

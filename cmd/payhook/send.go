@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/samples"
+)
+
+func send(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("send", "send <provider> <event-type> [--payment-id ID] [--amount N] [--currency C] [--url URL] [--data DIR]", stdout)
+	paymentID := fs.String("payment-id", "", "the payment's id at the provider (default: a new one)")
+	amount := fs.Int64("amount", 2000, "amount in minor units (cents; yen for JPY)")
+	currency := fs.String("currency", "USD", "ISO 4217 currency")
+	status := fs.String("status", "", "the status the payload states (Square and PayPal objects), instead of the event type's usual one")
+	eventID := fs.String("event-id", "", "the event id (default: a new one; reuse one to send a duplicate)")
+	target := fs.String("url", "", "payhook's base URL or full webhook URL (default: the running serve of --data, else http://$PAYHOOK_ADDR)")
+	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory whose development secrets sign (env PAYHOOK_DATA_DIR)")
+	positional, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 2 {
+		return usageError("want <provider> <event-type>, e.g. payhook send stripe payment_intent.succeeded")
+	}
+	name, eventType := positional[0], positional[1]
+	if *amount <= 0 {
+		return usageError("--amount must be a positive number of minor units")
+	}
+	body, id, err := samples.Build(name, eventType, samples.Options{EventID: *eventID, PaymentID: *paymentID, Amount: *amount, Currency: *currency, Status: *status})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	keys, paypal, err := signingKeys(*dataDir, name)
+	if err != nil {
+		return err
+	}
+	header, err := provider.Sign(name, body, keys, paypal, id, time.Now())
+	if err != nil {
+		return err
+	}
+	url := webhookURL(*target, *dataDir, name)
+	code, answer, err := post(url, header, body)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s %s %s → %d %s\n", name, eventType, id, code, answer)
+	if code >= 300 {
+		return fmt.Errorf("%s answered %d", url, code)
+	}
+	return nil
+}
+
+// signingKeys are the environment's provider keys when set, else the data
+// directory's development secrets. PayPal needs the development signer.
+func signingKeys(dataDir, name string) (provider.Keys, *provider.DevPayPal, error) {
+	keys, fromEnv, err := local.KeysFromEnv(os.LookupEnv)
+	if err != nil {
+		return provider.Keys{}, nil, err
+	}
+	dev, devErr := local.LoadDevSecrets(dataDir)
+	if !fromEnv {
+		if devErr != nil {
+			if errors.Is(devErr, os.ErrNotExist) {
+				return provider.Keys{}, nil, fmt.Errorf("no secrets to sign with: set the PAYHOOK_* provider keys, or run payhook serve --data %s once", dataDir)
+			}
+			return provider.Keys{}, nil, devErr
+		}
+		keys = dev.Keys
+	}
+	if name == "paypal" && devErr != nil {
+		return provider.Keys{}, nil, fmt.Errorf("only a development signer can sign PayPal deliveries; run payhook serve --data %s once", dataDir)
+	}
+	return keys, dev.PayPal, nil
+}
+
+func webhookURL(target, dataDir, name string) string {
+	if strings.Contains(target, "/webhook/") {
+		return target
+	}
+	base := strings.TrimSuffix(target, "/")
+	if base == "" {
+		if info, ok := local.RunningServe(dataDir); ok {
+			base = info.URL
+		} else {
+			base = "http://" + envOr("PAYHOOK_ADDR", "127.0.0.1:8080")
+		}
+	}
+	return base + "/webhook/" + name
+}
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+// post delivers a signed webhook and returns the answer.
+func post(url string, header http.Header, body []byte) (int, string, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header = header
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("deliver to %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return resp.StatusCode, strings.TrimSpace(string(answer)), err
+}

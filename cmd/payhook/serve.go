@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/observe"
+)
+
+func serve(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [--addr ADDR] [--data DIR]", stdout)
+	addr := fs.String("addr", envOr("PAYHOOK_ADDR", "127.0.0.1:8080"), "listen address (env PAYHOOK_ADDR)")
+	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR)")
+	positional, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return usageError("unexpected argument %q", positional[0])
+	}
+	var cfg config.Receiver
+	if err := config.Load(os.LookupEnv, &cfg); err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Lookup: os.LookupEnv, Log: log})
+	if err != nil {
+		return err
+	}
+	printBanner(stdout, server)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	log.Info().Msg("stopping: finishing in-flight requests and batches")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdown); err != nil {
+		return err
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+// newLogger writes readable lines to a terminal and JSON anywhere else.
+func newLogger(w io.Writer, level string) zerolog.Logger {
+	if f, ok := w.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			w = zerolog.ConsoleWriter{Out: f, TimeFormat: "15:04:05.000"}
+		}
+	}
+	return observe.NewLogger(w, level, "payhook")
+}
+
+func printBanner(w io.Writer, s *local.Server) {
+	fmt.Fprintf(w, "payhook serving on %s (data in %s)\n\n", s.URL, s.DataDir)
+	k := s.Keys
+	if s.Dev == nil {
+		fmt.Fprintf(w, "provider keys from the environment\n\n")
+	} else {
+		how := "development secrets from"
+		if s.DevCreated {
+			how = "development secrets created in"
+		}
+		fmt.Fprintf(w, "%s %s/%s (for local use only):\n", how, s.DataDir, local.DevSecretsFile)
+	}
+	rows := []struct{ provider, secret string }{
+		{"stripe", first(k.StripeSigningSecrets, "signing secret ")},
+		{"square", first(k.SquareSignatureKeys, "signature key ") + " (notification URL " + k.SquareNotificationURL + ")"},
+		{"paypal", "webhook id " + k.PayPalWebhookID},
+		{"standard", first(k.StandardWebhookSecrets, "secret ")},
+	}
+	for _, r := range rows {
+		if s.Dev != nil {
+			fmt.Fprintf(w, "  %-8s POST %s/webhook/%s  %s\n", r.provider, s.URL, r.provider, r.secret)
+		} else {
+			fmt.Fprintf(w, "  %-8s POST %s/webhook/%s\n", r.provider, s.URL, r.provider)
+		}
+	}
+	if s.Dev != nil {
+		fmt.Fprintf(w, "  (paypal deliveries are signed by a development CA that only this development server trusts)\n")
+	}
+	fmt.Fprintf(w, "\ntry: payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
+}
+
+func first(list []string, label string) string {
+	if len(list) == 0 {
+		return "(not configured)"
+	}
+	return label + list[0]
+}

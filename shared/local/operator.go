@@ -1,0 +1,179 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/store"
+)
+
+// WebhookView is a stored webhook as an operator sees it: everything but
+// the body and signatures.
+type WebhookView struct {
+	Provider   string       `json:"provider"`
+	EventID    string       `json:"event_id"`
+	EventType  string       `json:"event_type"`
+	Status     store.Status `json:"status"`
+	ReceivedAt time.Time    `json:"received_at"`
+	OccurredAt time.Time    `json:"occurred_at,omitzero"`
+	Attempts   int          `json:"attempts"`
+	LastError  string       `json:"last_error,omitempty"`
+	PaymentKey string       `json:"payment_key,omitempty"`
+}
+
+// Operator is what the events, payments and redrive commands do.
+type Operator interface {
+	Webhooks(ctx context.Context, provider string, status store.Status) ([]WebhookView, error)
+	Payments(ctx context.Context) ([]payment.State, error)
+	Redrive(ctx context.Context, provider, eventID string) error
+	RedriveAll(ctx context.Context) (process.RedriveReport, error)
+}
+
+// Direct operates on a table and its dead-letter queue (nil when unknown).
+type Direct struct {
+	Table store.Table
+	DLQ   deadletter.Queue
+}
+
+func (d Direct) Webhooks(ctx context.Context, provider string, status store.Status) ([]WebhookView, error) {
+	webhooks, err := d.Table.ListWebhooks(ctx, provider, status)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]WebhookView, len(webhooks))
+	for i, w := range webhooks {
+		views[i] = WebhookView{Provider: w.Provider, EventID: w.EventID, EventType: w.EventType, Status: w.Status, ReceivedAt: w.ReceivedAt,
+			OccurredAt: w.OccurredAt, Attempts: w.Attempts, LastError: w.LastError, PaymentKey: w.PaymentKey}
+	}
+	return views, nil
+}
+
+func (d Direct) Payments(ctx context.Context) ([]payment.State, error) {
+	return d.Table.ListPayments(ctx)
+}
+
+func (d Direct) Redrive(ctx context.Context, provider, eventID string) error {
+	return process.Redrive(ctx, d.Table, provider, eventID)
+}
+
+func (d Direct) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
+	if d.DLQ == nil {
+		return process.RedriveReport{}, errors.New("redrive --all needs the dead-letter queue (--dlq-url)")
+	}
+	return process.RedriveQueue(ctx, d.Table, d.DLQ)
+}
+
+// adminHandler serves an Operator to the CLI while serve holds the store.
+// Every call must carry the token from the data directory's serve.json.
+func adminHandler(op Operator, token string) http.Handler {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any, err error) {
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("GET /admin/webhooks", func(w http.ResponseWriter, r *http.Request) {
+		views, err := op.Webhooks(r.Context(), r.URL.Query().Get("provider"), store.Status(r.URL.Query().Get("status")))
+		reply(w, views, err)
+	})
+	mux.HandleFunc("GET /admin/payments", func(w http.ResponseWriter, r *http.Request) {
+		payments, err := op.Payments(r.Context())
+		reply(w, payments, err)
+	})
+	mux.HandleFunc("POST /admin/redrive", func(w http.ResponseWriter, r *http.Request) {
+		var req redriveRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			reply(w, nil, errors.New("body must be a redrive request"))
+			return
+		}
+		if req.All {
+			report, err := op.RedriveAll(r.Context())
+			reply(w, report, err)
+			return
+		}
+		reply(w, map[string]string{}, op.Redrive(r.Context(), req.Provider, req.EventID))
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+token)) != 1 {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+type redriveRequest struct {
+	All      bool   `json:"all,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	EventID  string `json:"event_id,omitempty"`
+}
+
+// Remote is an Operator that asks a running serve.
+type Remote struct {
+	URL    string
+	Token  string
+	Client *http.Client
+}
+
+func (r Remote) call(ctx context.Context, method, path string, body, into any) error {
+	var payload bytes.Buffer
+	if body != nil {
+		if err := json.NewEncoder(&payload).Encode(body); err != nil {
+			return err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.URL+path, &payload)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+r.Token)
+	client := r.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("ask the running payhook serve at %s: %w", r.URL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var failure struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&failure)
+		return fmt.Errorf("payhook serve: %s", failure.Error)
+	}
+	return json.NewDecoder(resp.Body).Decode(into)
+}
+
+func (r Remote) Webhooks(ctx context.Context, provider string, status store.Status) ([]WebhookView, error) {
+	var views []WebhookView
+	query := url.Values{"provider": {provider}, "status": {string(status)}}
+	return views, r.call(ctx, http.MethodGet, "/admin/webhooks?"+query.Encode(), nil, &views)
+}
+
+func (r Remote) Payments(ctx context.Context) ([]payment.State, error) {
+	var payments []payment.State
+	return payments, r.call(ctx, http.MethodGet, "/admin/payments", nil, &payments)
+}
+
+func (r Remote) Redrive(ctx context.Context, provider, eventID string) error {
+	return r.call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{Provider: provider, EventID: eventID}, &map[string]string{})
+}
+
+func (r Remote) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
+	var report process.RedriveReport
+	return report, r.call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{All: true}, &report)
+}
