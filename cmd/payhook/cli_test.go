@@ -1,0 +1,290 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/samples"
+	"github.com/payhook/payhook/shared/store"
+)
+
+var binary string
+
+// TestMain builds payhook once; every test runs it as a separate process.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "payhook-cli-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "payhook")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build payhook: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// payhook runs a command to completion.
+func payhook(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = cleanEnv()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if exit, ok := err.(*exec.ExitError); ok {
+		return out.String(), errOut.String(), exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("payhook %v: %v", args, err)
+	}
+	return out.String(), errOut.String(), 0
+}
+
+// cleanEnv drops any PAYHOOK_* the machine has, so tests use their own.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PAYHOOK_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// startServe runs payhook serve on dataDir until the test ends.
+func startServe(t *testing.T, dataDir string) (*exec.Cmd, local.ServeInfo) {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
+	cmd.Env = cleanEnv()
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if info, ok := local.RunningServe(dataDir); ok && info.PID == cmd.Process.Pid {
+			return cmd, info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not come up:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestDemoTellsItsStoryAndExitsZero(t *testing.T) {
+	is := is.New(t)
+	stdout, stderr, code := payhook(t, "demo")
+	is.Equal(code, 0)
+	is.Equal(stderr, "")
+	is.True(strings.Contains(stdout, "every outcome was the expected one"))
+	is.True(strings.Contains(stdout, "redriven: square/demo-poison-event"))
+	is.True(!strings.Contains(stdout, "✗"))
+}
+
+func TestServeSendEventsPaymentsWhileServing(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	serveCmd, _ := startServe(t, dir)
+	sent := map[string]string{
+		"stripe": "payment_intent.succeeded", "paypal": "PAYMENT.CAPTURE.COMPLETED",
+		"square": "payment.updated", "standard": "payment.succeeded",
+	}
+	for name, eventType := range sent {
+		stdout, stderr, code := payhook(t, "send", name, eventType, "--payment-id", "pay-"+name, "--data", dir)
+		is.Equal(code, 0)
+		is.Equal(stderr, "")
+		is.True(strings.Contains(stdout, "→ 200"))
+	}
+	var states []payment.State
+	deadline := time.Now().Add(15 * time.Second)
+	for len(states) < 4 && time.Now().Before(deadline) {
+		stdout, _, code := payhook(t, "payments", "--json", "--data", dir)
+		is.Equal(code, 0)
+		is.NoErr(json.Unmarshal([]byte(stdout), &states))
+	}
+	is.Equal(len(states), 4)
+	for _, s := range states {
+		is.Equal(s.Status, payment.StatusSucceeded)
+		is.Equal(s.PaymentID, "pay-"+s.Provider)
+	}
+	stdout, _, code := payhook(t, "events", "--json", "--status", "PROCESSED", "--data", dir)
+	is.Equal(code, 0)
+	var views []local.WebhookView
+	is.NoErr(json.Unmarshal([]byte(stdout), &views))
+	is.Equal(len(views), 4)
+	for _, v := range views {
+		is.Equal(v.EventType, sent[v.Provider])
+	}
+	is.True(serveCmd.ProcessState == nil) // all of it while serve was running
+
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
+	is.NoErr(serveCmd.Wait())                                       // a clean stop exits 0
+	stdout, _, code = payhook(t, "events", "--json", "--data", dir) // and then straight from the file
+	is.Equal(code, 0)
+	is.NoErr(json.Unmarshal([]byte(stdout), &views))
+	is.Equal(len(views), 4)
+}
+
+// TestCrashSafety kills serve with SIGKILL while webhooks arrive, restarts it
+// on the same data directory, and checks every acknowledged webhook.
+func TestCrashSafety(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	first, info := startServe(t, dir)
+	dev, err := local.LoadDevSecrets(dir)
+	is.NoErr(err)
+
+	var (
+		mu       sync.Mutex
+		acked    []string
+		sequence int
+		wg       sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	client := &http.Client{Timeout: 5 * time.Second}
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				mu.Lock()
+				sequence++
+				id := fmt.Sprintf("evt_crash_%05d", sequence)
+				mu.Unlock()
+				body, _, _ := samples.Build("stripe", "payment_intent.succeeded", samples.Options{EventID: id, PaymentID: "pi_" + id})
+				header, _ := provider.Sign("stripe", body, dev.Keys, nil, id, time.Now())
+				req, _ := http.NewRequest(http.MethodPost, info.URL+"/webhook/stripe", bytes.NewReader(body))
+				req.Header = header
+				resp, err := client.Do(req)
+				if err != nil {
+					continue // serve is down: not acknowledged
+				}
+				resp.Body.Close()
+				if resp.StatusCode/100 == 2 {
+					mu.Lock()
+					acked = append(acked, id)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 200 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	is.NoErr(first.Process.Signal(syscall.SIGKILL))
+	first.Wait()
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+
+	startServe(t, dir) // same data directory, new process
+	op, closeOp, err := local.OpenOperator(dir)
+	is.NoErr(err)
+	defer closeOp()
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		processed, err := op.Webhooks(ctx, "stripe", store.StatusProcessed)
+		is.NoErr(err)
+		done := map[string]bool{}
+		for _, w := range processed {
+			done[w.EventID] = true
+		}
+		missing := 0
+		for _, id := range acked {
+			if !done[id] {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged webhooks never reached PROCESSED", missing, len(acked))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	states, err := op.Payments(ctx)
+	is.NoErr(err)
+	byID := map[string]payment.State{}
+	for _, s := range states {
+		byID[s.PaymentID] = s
+	}
+	for _, id := range acked {
+		s := byID["pi_"+id]
+		is.Equal(s.Version, int64(1)) // applied exactly once
+		is.Equal(s.History, []string{id})
+	}
+	t.Logf("%d webhooks acknowledged before the kill; every one stored and processed once", len(acked))
+}
+
+func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
+	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive"} {
+		t.Run(command, func(t *testing.T) {
+			is := is.New(t)
+			stdout, _, code := payhook(t, command, "--help")
+			is.Equal(code, 0)
+			is.True(strings.HasPrefix(stdout, "Usage: payhook "+command))
+
+			_, stderr, code := payhook(t, command, "--no-such-flag")
+			is.Equal(code, 2)
+			is.Equal(strings.Count(stderr, "\n"), 1)
+			is.True(strings.HasPrefix(stderr, "payhook "+command+": "))
+		})
+	}
+	for _, args := range [][]string{
+		{"serve", "--data", filepath.Join(notADir, "sub")},
+		{"events", "--data", notADir},
+		{"payments", "--data", filepath.Join(t.TempDir(), "missing")},
+		{"redrive", "--all", "--data", notADir},
+	} {
+		is := is.New(t)
+		_, stderr, code := payhook(t, args...)
+		is.True(code != 0)
+		is.Equal(strings.Count(stderr, "\n"), 1)
+		is.True(strings.Contains(stderr, "data directory"))
+	}
+	_, stderr, code := payhook(t, "frobnicate")
+	is.New(t).Equal(code, 2)
+	is.New(t).True(strings.Contains(stderr, "unknown command"))
+}
