@@ -1,0 +1,17 @@
+terraform {
+  required_version = ">= 1.8"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+  }
+
+  # The bucket and its region come from -backend-config (README: deploy);
+  # use_lockfile is S3's native locking: no DynamoDB lock table.
+  backend "s3" {
+    key          = "payhook/dev/terraform.tfstate"
+    encrypt      = true
+    use_lockfile = true
+  }
+}

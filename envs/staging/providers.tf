@@ -1,0 +1,10 @@
+provider "aws" {
+  region = var.region
+  default_tags {
+    tags = {
+      Application = "payhook"
+      Environment = var.environment_suffix
+      ManagedBy   = "opentofu"
+    }
+  }
+}

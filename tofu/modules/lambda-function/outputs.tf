@@ -1,0 +1,49 @@
+output "function_name" {
+  description = "The function's name."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "The function's ARN."
+  value       = aws_lambda_function.this.arn
+}
+
+output "invoke_arn" {
+  description = "The ARN API Gateway invokes."
+  value       = aws_lambda_function.this.invoke_arn
+}
+
+output "role_name" {
+  description = "The execution role's name."
+  value       = aws_iam_role.this.name
+}
+
+output "role_arn" {
+  description = "The execution role's ARN."
+  value       = aws_iam_role.this.arn
+}
+
+output "log_group_name" {
+  description = "The function's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "policy_statements" {
+  description = "Every statement of the execution role's policy, for review and tests."
+  value       = local.statements
+}
+
+output "configuration" {
+  description = "The settings that matter for review and tests: limits, runtime, tracing and encryption."
+  value = {
+    timeout              = aws_lambda_function.this.timeout
+    memory_size          = aws_lambda_function.this.memory_size
+    reserved_concurrency = aws_lambda_function.this.reserved_concurrent_executions
+    runtime              = aws_lambda_function.this.runtime
+    architectures        = aws_lambda_function.this.architectures
+    tracing_mode         = aws_lambda_function.this.tracing_config[0].mode
+    environment_kms_key  = aws_lambda_function.this.kms_key_arn
+    log_group_kms_key    = aws_cloudwatch_log_group.this.kms_key_id
+    log_retention_days   = aws_cloudwatch_log_group.this.retention_in_days
+  }
+}

@@ -1,0 +1,120 @@
+locals {
+  functions = {
+    receiver  = module.receiver.function_name
+    processor = module.processor.function_name
+    auditor   = module.auditor.function_name
+  }
+  metric_namespace = "payhook/${var.environment_suffix}"
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
+  for_each            = local.dlqs
+  alarm_name          = "${each.value.name}-not-empty"
+  alarm_description   = "Webhooks wait on the ${each.key} dead-letter queue: look, fix, then payhook redrive --all."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "function_errors" {
+  for_each            = local.functions
+  alarm_name          = "${each.value}-errors"
+  alarm_description   = "The ${each.key} function is failing."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "function_throttles" {
+  for_each            = local.functions
+  alarm_name          = "${each.value}-throttles"
+  alarm_description   = "The ${each.key} function hit its reserved concurrency."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_5xx" {
+  alarm_name          = "${local.name}-api-5xx"
+  alarm_description   = "The API answers 5XX: providers are retrying (storage throttled or down?)."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5XXError"
+  dimensions          = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.this.stage_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.api_5xx_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+# The receiver logs one line per delivery with its outcome.
+resource "aws_cloudwatch_log_metric_filter" "rejected_signatures" {
+  name           = "${local.name}-rejected-signatures"
+  log_group_name = module.receiver.log_group_name
+  pattern        = "{ $.outcome = \"invalid_signature\" }"
+  metric_transformation {
+    name          = "RejectedSignatures"
+    namespace     = local.metric_namespace
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "rejected_signatures" {
+  alarm_name          = "${local.name}-rejected-signatures"
+  alarm_description   = "More deliveries than usual fail verification: forgeries, or a secret rotated at the provider and not in Secrets Manager."
+  namespace           = local.metric_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.rejected_signatures.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.rejected_signatures_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "processor_lag" {
+  alarm_name          = "${local.name}-processor-lag"
+  alarm_description   = "The processor is more than 5 minutes behind the table's stream."
+  namespace           = "AWS/Lambda"
+  metric_name         = "IteratorAge"
+  dimensions          = { FunctionName = module.processor.function_name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 300000
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}

@@ -1,0 +1,49 @@
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = local.name
+  dashboard_body = jsonencode({
+    widgets = [
+      {
+        type = "metric", x = 0, y = 0, width = 12, height = 6
+        properties = {
+          title = "Deliveries", region = local.region, stat = "Sum", period = 60
+          metrics = [
+            ["AWS/ApiGateway", "Count", "ApiName", aws_api_gateway_rest_api.this.name, "Stage", var.environment_suffix],
+            [".", "4XXError", ".", ".", ".", "."],
+            [".", "5XXError", ".", ".", ".", "."],
+            [local.metric_namespace, "RejectedSignatures"],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 0, width = 12, height = 6
+        properties = {
+          title = "Receiver latency (ms)", region = local.region, period = 60
+          metrics = [
+            ["AWS/Lambda", "Duration", "FunctionName", module.receiver.function_name, { stat = "p50" }],
+            ["...", { stat = "p99" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 6, width = 12, height = 6
+        properties = {
+          title = "Functions: errors and throttles", region = local.region, stat = "Sum", period = 60
+          metrics = concat(
+            [for f in values(local.functions) : ["AWS/Lambda", "Errors", "FunctionName", f]],
+            [for f in values(local.functions) : ["AWS/Lambda", "Throttles", "FunctionName", f]],
+          )
+        }
+      },
+      {
+        type = "metric", x = 12, y = 6, width = 12, height = 6
+        properties = {
+          title = "Processing lag and dead letters", region = local.region, period = 60
+          metrics = concat(
+            [["AWS/Lambda", "IteratorAge", "FunctionName", module.processor.function_name, { stat = "Maximum" }]],
+            [for q in local.dlqs : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name, { stat = "Maximum" }]],
+          )
+        }
+      },
+    ]
+  })
+}

@@ -1,0 +1,75 @@
+module "receiver" {
+  source               = "../lambda-function"
+  name                 = "${local.name}-receiver"
+  description          = "Verifies and stores webhooks exactly once"
+  zip_path             = local.zip.receiver
+  source_code_hash     = local.zip_hash.receiver
+  timeout              = var.receiver.timeout
+  memory_size          = var.receiver.memory_size
+  reserved_concurrency = var.receiver.reserved_concurrency
+  kms_key_arn          = aws_kms_key.this.arn
+  log_retention_days   = var.log_retention_days
+  tags                 = local.tags
+  environment = {
+    PAYHOOK_TABLE_NAME     = aws_dynamodb_table.this.name
+    PAYHOOK_SECRETS_ARN    = aws_secretsmanager_secret.providers.arn
+    PAYHOOK_PAYPAL_SANDBOX = tostring(var.paypal_sandbox)
+  }
+  policy_statements = [
+    { sid = "StoreWebhooks", actions = ["dynamodb:PutItem"], resources = [aws_dynamodb_table.this.arn] },
+    { sid = "ReadProviderKeys", actions = ["secretsmanager:GetSecretValue"], resources = [aws_secretsmanager_secret.providers.arn] },
+    { sid = "EncryptItems", actions = ["kms:GenerateDataKey"], resources = [aws_kms_key.this.arn] },
+  ]
+}
+
+module "processor" {
+  source               = "../lambda-function"
+  name                 = "${local.name}-processor"
+  description          = "Turns stored webhooks into payment state, events and alerts"
+  zip_path             = local.zip.processor
+  source_code_hash     = local.zip_hash.processor
+  timeout              = var.processor.timeout
+  memory_size          = var.processor.memory_size
+  reserved_concurrency = var.processor.reserved_concurrency
+  kms_key_arn          = aws_kms_key.this.arn
+  log_retention_days   = var.log_retention_days
+  tags                 = local.tags
+  environment = merge({
+    PAYHOOK_TABLE_NAME           = aws_dynamodb_table.this.name
+    PAYHOOK_DLQ_URL              = aws_sqs_queue.processor_dlq.url
+    PAYHOOK_ALERT_TOPIC_ARN      = aws_sns_topic.alerts.arn
+    PAYHOOK_CRITICAL_EVENT_TYPES = join(",", var.critical_event_types)
+  }, var.event_bus_enabled ? { PAYHOOK_EVENT_BUS_NAME = aws_cloudwatch_event_bus.events[0].name } : {})
+  policy_statements = concat([
+    { sid = "ReadAndCommit", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"], resources = [aws_dynamodb_table.this.arn] },
+    { sid = "ReadTheStream", actions = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], resources = [aws_dynamodb_table.this.stream_arn] },
+    { sid = "DeadLetters", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.processor_dlq.arn] },
+    { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },
+    { sid = "EncryptItemsAndMessages", actions = ["kms:GenerateDataKey"], resources = [aws_kms_key.this.arn] },
+    ], var.event_bus_enabled ? [
+    { sid = "PublishEvents", actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.events[0].arn] },
+  ] : [])
+}
+
+module "auditor" {
+  source               = "../lambda-function"
+  name                 = "${local.name}-auditor"
+  description          = "Writes the audit trail of every change"
+  zip_path             = local.zip.auditor
+  source_code_hash     = local.zip_hash.auditor
+  timeout              = var.auditor.timeout
+  memory_size          = var.auditor.memory_size
+  reserved_concurrency = var.auditor.reserved_concurrency
+  kms_key_arn          = aws_kms_key.this.arn
+  log_retention_days   = var.log_retention_days
+  tags                 = local.tags
+  environment = {
+    PAYHOOK_ALERT_TOPIC_ARN = aws_sns_topic.alerts.arn
+  }
+  policy_statements = [
+    { sid = "ReadTheStream", actions = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], resources = [aws_dynamodb_table.this.stream_arn] },
+    { sid = "GiveUpToTheDeadLetterQueue", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.auditor_dlq.arn] },
+    { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },
+    { sid = "EncryptMessages", actions = ["kms:GenerateDataKey"], resources = [aws_kms_key.this.arn] },
+  ]
+}

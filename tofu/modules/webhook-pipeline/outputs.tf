@@ -1,0 +1,53 @@
+output "webhook_urls" {
+  description = "Where each provider delivers: register these URLs with Stripe, PayPal, Square and Standard Webhooks senders."
+  value       = { for p in ["stripe", "paypal", "square", "standard"] : p => "${aws_api_gateway_stage.this.invoke_url}/webhook/${p}" }
+}
+
+output "table_name" {
+  description = "The DynamoDB table (payhook events --table)."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "provider_secret_arn" {
+  description = "Put the provider keys here (README: deploy)."
+  value       = aws_secretsmanager_secret.providers.arn
+}
+
+output "dlq_urls" {
+  description = "The dead-letter queues (payhook redrive --all --dlq-url)."
+  value       = { for k, q in local.dlqs : k => q.url }
+}
+
+output "alert_topic_arn" {
+  description = "Subscribe people or a pager to this topic."
+  value       = aws_sns_topic.alerts.arn
+}
+
+output "kms_key_arn" {
+  description = "The key encrypting everything."
+  value       = aws_kms_key.this.arn
+}
+
+output "event_bus_name" {
+  description = "The EventBridge bus with canonical payment events, when enabled."
+  value       = var.event_bus_enabled ? aws_cloudwatch_event_bus.events[0].name : null
+}
+
+output "functions" {
+  description = "Each function's name, role, settings and policy statements, for review and tests."
+  value = { for name, f in {
+    receiver  = module.receiver
+    processor = module.processor
+    auditor   = module.auditor
+  } : name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
+}
+
+output "protection" {
+  description = "How the data is protected, for review and tests."
+  value = {
+    table_deletion_protection = aws_dynamodb_table.this.deletion_protection_enabled
+    point_in_time_recovery    = aws_dynamodb_table.this.point_in_time_recovery[0].enabled
+    key_rotation              = aws_kms_key.this.enable_key_rotation
+    log_retention_days        = var.log_retention_days
+  }
+}

@@ -1,0 +1,40 @@
+# Dead-letter queues: the processor names webhooks it marked FAILED on the
+# first; each stream mapping sends batches it gave up on to its own.
+resource "aws_sqs_queue" "processor_dlq" {
+  name                      = "${local.name}-processor-dlq"
+  message_retention_seconds = var.dlq_retention_seconds
+  kms_master_key_id         = aws_kms_key.this.arn
+  tags                      = local.tags
+}
+
+resource "aws_sqs_queue" "auditor_dlq" {
+  name                      = "${local.name}-auditor-dlq"
+  message_retention_seconds = var.dlq_retention_seconds
+  kms_master_key_id         = aws_kms_key.this.arn
+  tags                      = local.tags
+}
+
+locals {
+  dlqs = { processor = aws_sqs_queue.processor_dlq, auditor = aws_sqs_queue.auditor_dlq }
+}
+
+resource "aws_sns_topic" "alerts" {
+  name              = "${local.name}-alerts"
+  kms_master_key_id = aws_kms_key.this.arn
+  tags              = local.tags
+}
+
+resource "aws_cloudwatch_event_bus" "events" {
+  count = var.event_bus_enabled ? 1 : 0
+  name  = "${local.name}-events"
+  tags  = local.tags
+}
+
+# The provider keys. Only the secret is managed here; its value is set
+# outside OpenTofu (README: deploy), so no key ever enters the state.
+resource "aws_secretsmanager_secret" "providers" {
+  name        = "${local.name}/providers"
+  description = "payhook provider keys: JSON with PAYHOOK_STRIPE_SIGNING_SECRETS, PAYHOOK_SQUARE_SIGNATURE_KEYS, PAYHOOK_SQUARE_NOTIFICATION_URL, PAYHOOK_PAYPAL_WEBHOOK_ID, PAYHOOK_STANDARD_WEBHOOK_SECRETS"
+  kms_key_id  = aws_kms_key.this.arn
+  tags        = local.tags
+}
