@@ -1,0 +1,48 @@
+// Package memory is a store.Webhooks held in a map: for benchmarks that
+// measure the receiver without a disk, and nothing durable.
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/payhook/payhook/shared/store"
+)
+
+// Store keeps webhook items in memory, encoded as the other adapters do.
+type Store struct {
+	mu    sync.Mutex
+	items map[string]store.Item
+}
+
+func New() *Store { return &Store{items: map[string]store.Item{}} }
+
+func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	item, err := store.WebhookItem(w)
+	if err != nil {
+		return false, err
+	}
+	pk, _ := store.WebhookKey(w.Provider, w.EventID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, exists := s.items[pk]; exists {
+		return false, nil
+	}
+	s.items[pk] = item
+	return true, nil
+}
+
+func (s *Store) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
+	pk, _ := store.WebhookKey(provider, eventID)
+	s.mu.Lock()
+	item, ok := s.items[pk]
+	s.mu.Unlock()
+	if !ok {
+		return store.Webhook{}, store.ErrNotFound
+	}
+	return store.DecodeWebhook(item)
+}
