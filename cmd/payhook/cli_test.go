@@ -259,7 +259,7 @@ func TestCrashSafety(t *testing.T) {
 func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
-	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive"} {
+	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "bench"} {
 		t.Run(command, func(t *testing.T) {
 			is := is.New(t)
 			stdout, _, code := payhook(t, command, "--help")
@@ -287,4 +287,20 @@ func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	_, stderr, code := payhook(t, "frobnicate")
 	is.New(t).Equal(code, 2)
 	is.New(t).True(strings.Contains(stderr, "unknown command"))
+}
+
+// TestBenchLosesNothing runs a short bench against a separate serve.
+func TestBenchLosesNothing(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	startServe(t, dir)
+	stdout, stderr, code := payhook(t, "bench", "--data", dir, "--concurrency", "8", "--duration", "2s", "--requests", "400")
+	is.Equal(code, 0)
+	is.True(strings.Contains(stdout, "5xx 0, errors 0"))
+	is.True(strings.Contains(stdout, "lost 0"))
+	is.True(strings.Contains(stderr, "prepared 400 signed deliveries"))
+
+	_, stderr, code = payhook(t, "bench", "--url", "http://203.0.113.10:8080", "--rate", "10", "--data", dir)
+	is.Equal(code, 2) // never loads another machine unless told to
+	is.True(strings.Contains(stderr, "not on this machine"))
 }

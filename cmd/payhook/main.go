@@ -22,6 +22,7 @@ Commands:
   events     list stored webhooks
   payments   list payment states
   redrive    send failed webhooks through the processor again
+  bench      load a running payhook with signed webhooks, then check none was lost
 
 Run "payhook <command> --help" for a command's flags.
 `
@@ -35,6 +36,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"events":   events,
 	"payments": payments,
 	"redrive":  redrive,
+	"bench":    bench,
 }
 
 // errUsage marks a mistake in how payhook was called (exit 2); anything

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/samples"
+)
+
+// benchEventTypes is what bench sends for each provider.
+var benchEventTypes = map[string]string{
+	"stripe": "payment_intent.succeeded", "paypal": "PAYMENT.CAPTURE.COMPLETED",
+	"square": "payment.updated", "standard": "payment.succeeded",
+}
+
+type benchDelivery struct {
+	provider, eventID string
+	header            http.Header
+	body              []byte
+}
+
+type benchResult struct {
+	delivery *benchDelivery
+	status   int
+	err      error
+	latency  time.Duration
+}
+
+func bench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", "bench [--url URL] (--rate R | --concurrency C) [--duration D] [--requests N] [--data DIR]", stdout)
+	target := fs.String("url", "", "payhook's base URL (default: the running serve of --data)")
+	rate := fs.Int("rate", 0, "deliveries per second, open loop")
+	concurrency := fs.Int("concurrency", 0, "senders, each sending as fast as answers come (closed loop)")
+	duration := fs.Duration("duration", 10*time.Second, "how long to send")
+	requests := fs.Int("requests", 50000, "deliveries to prepare for --concurrency (each is signed before the clock starts)")
+	providers := fs.String("providers", "stripe,paypal,square,standard", "providers to send as, in turn")
+	allowRemote := fs.Bool("allow-remote", false, "allow a URL that is not on this machine (bench writes real webhooks)")
+	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory: its secrets sign, its events are checked afterwards")
+	positional, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(positional) > 0:
+		return usageError("unexpected argument %q", positional[0])
+	case (*rate > 0) == (*concurrency > 0):
+		return usageError("give either --rate or --concurrency")
+	case *duration <= 0 || *duration > time.Hour:
+		return usageError("--duration must be between 0 and 1h")
+	}
+	names := strings.Split(*providers, ",")
+	for _, name := range names {
+		if _, ok := benchEventTypes[name]; !ok {
+			return usageError("unknown provider %q in --providers", name)
+		}
+	}
+	base := strings.TrimSuffix(*target, "/")
+	if base == "" {
+		info, ok := local.RunningServe(*dataDir)
+		if !ok {
+			return fmt.Errorf("no payhook serve is running on %s: start one, or give --url", *dataDir)
+		}
+		base = info.URL
+	}
+	if err := checkLocal(base, *allowRemote); err != nil {
+		return err
+	}
+
+	count := *requests
+	if *rate > 0 {
+		count = int(float64(*rate) * duration.Seconds())
+	}
+	deliveries, err := prepare(names, count, *dataDir, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "payhook bench: %s, %d prepared deliveries (%s), %s\n", base, len(deliveries), strings.Join(names, ", "), mode(*rate, *concurrency, *duration))
+	results, elapsed := load(base, deliveries, *rate, *concurrency, *duration, stderr)
+	summary := summarize(results, elapsed)
+	fmt.Fprint(stdout, summary.String())
+
+	lost, err := checkStored(*dataDir, results)
+	if err != nil {
+		return fmt.Errorf("checking what was stored: %w", err)
+	}
+	fmt.Fprintf(stdout, "  acknowledged %d, stored %d, lost %d\n", summary.acked, summary.acked-len(lost), len(lost))
+	if len(lost) > 0 {
+		return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(lost), lost[0])
+	}
+	return nil
+}
+
+func mode(rate, concurrency int, duration time.Duration) string {
+	if rate > 0 {
+		return fmt.Sprintf("%d/s for %s", rate, duration)
+	}
+	return fmt.Sprintf("%d senders for %s", concurrency, duration)
+}
+
+// checkLocal refuses to load anything but this machine unless told to.
+func checkLocal(base string, allowRemote bool) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return usageError("--url must be a URL such as http://127.0.0.1:8080")
+	}
+	ip := net.ParseIP(u.Hostname())
+	if u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) || allowRemote {
+		return nil
+	}
+	return usageError("%s is not on this machine; bench writes real webhooks there (--allow-remote if you mean it)", u.Host)
+}
+
+// prepare signs count unique deliveries, in turn across providers, on every
+// core, before any is sent.
+func prepare(names []string, count int, dataDir string, progress io.Writer) ([]*benchDelivery, error) {
+	var paypal *provider.DevPayPal
+	keys := provider.Keys{}
+	for _, name := range names {
+		k, dev, err := signingKeys(dataDir, name)
+		if err != nil {
+			return nil, err
+		}
+		keys, paypal = k, dev
+	}
+	run := time.Now().UnixNano()
+	deliveries := make([]*benchDelivery, count)
+	var next atomic.Int64
+	var failure error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < count; i = int(next.Add(1) - 1) {
+				name := names[i%len(names)]
+				id := fmt.Sprintf("bench-%d-%d", run, i)
+				body, eventID, err := samples.Build(name, benchEventTypes[name], samples.Options{EventID: id, PaymentID: "pay-" + id})
+				if err == nil {
+					var header http.Header
+					header, err = provider.Sign(name, body, keys, paypal, eventID, time.Now())
+					deliveries[i] = &benchDelivery{provider: name, eventID: eventID, header: header, body: body}
+				}
+				if err != nil {
+					once.Do(func() { failure = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Fprintf(progress, "prepared %d signed deliveries\n", count)
+	return deliveries, failure
+}
+
+// load delivers until the deliveries or the time run out, printing
+// progress each second.
+func load(base string, deliveries []*benchDelivery, rate, concurrency int, duration time.Duration, progress io.Writer) ([]benchResult, time.Duration) {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 0}}
+	results := make([]benchResult, len(deliveries))
+	var next, done atomic.Int64
+	start := time.Now()
+	deadline := start.Add(duration)
+	deliver := func(i int) {
+		d := deliveries[i]
+		req, _ := http.NewRequest(http.MethodPost, base+"/webhook/"+d.provider, bytes.NewReader(d.body))
+		req.Header = d.header.Clone()
+		sent := time.Now()
+		resp, err := client.Do(req)
+		r := benchResult{delivery: d, err: err, latency: time.Since(sent)}
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			r.status = resp.StatusCode
+		}
+		results[i] = r
+		done.Add(1)
+	}
+	stop := make(chan struct{})
+	go func() {
+		ticker := time.NewTicker(time.Second)
+		defer ticker.Stop()
+		var last int64
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+				n := done.Load()
+				fmt.Fprintf(progress, "  %5.0fs  %d delivered  %d/s\n", time.Since(start).Seconds(), n, n-last)
+				last = n
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	if rate > 0 {
+		interval := time.Second / time.Duration(rate)
+		for i := range deliveries {
+			if at := start.Add(time.Duration(i) * interval); time.Now().Before(at) {
+				time.Sleep(time.Until(at))
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+			wg.Add(1)
+			next.Add(1)
+			go func() { defer wg.Done(); deliver(i) }()
+		}
+	} else {
+		for range concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(deadline) {
+					i := int(next.Add(1) - 1)
+					if i >= len(deliveries) {
+						return
+					}
+					deliver(i)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(stop)
+	sent := min(int(next.Load()), len(deliveries))
+	return results[:sent], elapsed
+}
+
+type benchSummary struct {
+	sent, acked, client4xx, server5xx, errors int
+	elapsed                                   time.Duration
+	latencies                                 []time.Duration
+}
+
+func summarize(results []benchResult, elapsed time.Duration) benchSummary {
+	s := benchSummary{sent: len(results), elapsed: elapsed}
+	for _, r := range results {
+		switch {
+		case r.err != nil:
+			s.errors++
+		case r.status/100 == 2:
+			s.acked++
+		case r.status/100 == 4:
+			s.client4xx++
+		default:
+			s.server5xx++
+		}
+		if r.err == nil {
+			s.latencies = append(s.latencies, r.latency)
+		}
+	}
+	slices.Sort(s.latencies)
+	return s
+}
+
+func (s benchSummary) percentile(p float64) time.Duration {
+	if len(s.latencies) == 0 {
+		return 0
+	}
+	return s.latencies[min(len(s.latencies)-1, int(p*float64(len(s.latencies))))]
+}
+
+func (s benchSummary) String() string {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+	return fmt.Sprintf("  sent %d in %.1fs: 2xx %d, 4xx %d, 5xx %d, errors %d\n  throughput %.0f acknowledged/s\n  latency p50 %s  p95 %s  p99 %s  max %s\n",
+		s.sent, s.elapsed.Seconds(), s.acked, s.client4xx, s.server5xx, s.errors,
+		float64(s.acked)/s.elapsed.Seconds(), ms(s.percentile(0.50)), ms(s.percentile(0.95)), ms(s.percentile(0.99)), ms(s.percentile(1)))
+}
+
+// checkStored lists the stored webhooks and returns every acknowledged
+// delivery missing from them.
+func checkStored(dataDir string, results []benchResult) ([]string, error) {
+	op, closeOp, err := local.OpenOperator(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	defer closeOp()
+	stored := map[string]bool{}
+	for name := range benchEventTypes {
+		views, err := op.Webhooks(context.Background(), name, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range views {
+			stored[v.Provider+"/"+v.EventID] = true
+		}
+	}
+	var lost []string
+	for _, r := range results {
+		if r.err == nil && r.status/100 == 2 && !stored[r.delivery.provider+"/"+r.delivery.eventID] {
+			lost = append(lost, r.delivery.provider+"/"+r.delivery.eventID)
+		}
+	}
+	return lost, nil
+}
