@@ -21,6 +21,7 @@
           ./functions
           ./shared
           ./tools
+          ./internal
         ];
       };
       functions = [ "receiver" "processor" "auditor" ];
@@ -41,8 +42,8 @@
             doCheck = false;
           };
 
-          # The same flags as tools/buildlambdas' BuildFlags (buildGoModule
-          # adds -trimpath itself).
+          # The same flags as internal/lambdabuild's BuildFlags
+          # (buildGoModule adds -trimpath itself).
           lambdaBinaries = buildGoModule {
             pname = "payhook-lambda-binaries";
             inherit version src vendorHash;

@@ -2,11 +2,7 @@ package secrets_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +14,7 @@ import (
 
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/secrets"
+	"github.com/payhook/payhook/shared/testenv"
 )
 
 func lookup(vars map[string]string) func(string) (string, bool) {
@@ -144,32 +141,16 @@ func TestCacheWithoutKeysReportsTheError(t *testing.T) {
 	is.True(err != nil)
 }
 
-// TestSecretsManagerLoader runs the real SDK client against a stand-in that
-// speaks Secrets Manager's JSON protocol: none of this machine's emulators
-// covers Secrets Manager, and a wire stand-in still exercises the SDK's
-// request building, signing and response parsing.
+// TestSecretsManagerLoader runs the real SDK client against testenv's
+// Secrets Manager stand-in.
 func TestSecretsManagerLoader(t *testing.T) {
 	is := is.New(t)
 	const arn = "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:payhook-dev"
 	secret := `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"whsec_a,whsec_b","PAYHOOK_PAYPAL_WEBHOOK_ID":"WH-1"}`
-	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var in struct{ SecretId string }
-		_ = json.Unmarshal(body, &in)
-		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || in.SecretId != arn || !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256") {
-			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-			w.WriteHeader(http.StatusBadRequest)
-			w.Write([]byte(`{"__type":"ResourceNotFoundException","message":"not found"}`))
-			return
-		}
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		json.NewEncoder(w).Encode(map[string]any{"ARN": arn, "Name": "payhook-dev", "SecretString": secret, "VersionId": "v1"})
-	}))
-	defer server.Close()
 	client := secretsmanager.New(secretsmanager.Options{
 		Region:       "ap-southeast-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-		BaseEndpoint: aws.String(server.URL),
+		BaseEndpoint: aws.String(testenv.SecretsManager(t, arn, secret)),
 	})
 
 	keys, err := secrets.SecretsManagerLoader(client, arn)(context.Background())

@@ -42,11 +42,17 @@ func GoawsEndpoint(t testing.TB) string {
 	return goaws.endpoint
 }
 
+// SQSEndpoint is where SQS clients of this process's goaws connect: the
+// protocol bridge in front of it.
+func SQSEndpoint(t testing.TB) string {
+	GoawsEndpoint(t)
+	return goaws.sqsEndpoint
+}
+
 // SQS and SNS return clients of this process's goaws. SQS calls pass
 // through sqsBridge (see there why).
 func SQS(t testing.TB) *sqs.Client {
-	GoawsEndpoint(t)
-	return sqs.NewFromConfig(AWSConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(goaws.sqsEndpoint) })
+	return sqs.NewFromConfig(AWSConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(SQSEndpoint(t)) })
 }
 
 func SNS(t testing.TB) *sns.Client {

@@ -1,0 +1,200 @@
+package functions_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/matryer/is"
+
+	"github.com/payhook/payhook/internal/lambdabuild"
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/samples"
+	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/dynamo"
+	"github.com/payhook/payhook/shared/testenv"
+)
+
+// TestFunctionsUnderTheRuntimeEmulator runs the built Lambda binaries (the
+// zips' flags, for this machine's architecture, since the emulator runs
+// them here) under AWS's Runtime Interface Emulator: the receiver with API
+// Gateway proxy events against DynamoDB Local and a Secrets Manager
+// stand-in, the processor and auditor with DynamoDB stream events, SNS and
+// SQS on goaws. It logs cold and warm invocation times and the arm64 zip
+// sizes; docs/benchmarks.md records them.
+func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	bin := t.TempDir()
+	is.NoErr(lambdabuild.Build("..", bin, runtime.GOARCH))
+	for _, name := range lambdabuild.Functions {
+		// The emulator names the function after the bootstrap's directory.
+		is.NoErr(os.MkdirAll(filepath.Join(bin, name+"-fn"), 0o755))
+		is.NoErr(os.Rename(filepath.Join(bin, name), filepath.Join(bin, name+"-fn", "bootstrap")))
+	}
+
+	client := testenv.DynamoDB(t)
+	table := testenv.UniqueName(t)
+	is.NoErr(dynamo.CreateTable(ctx, client, table))
+	tableStore := dynamo.New(client, table)
+	const secretARN = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/providers"
+	stripeSecret := "whsec_emulator_test"
+	secretsEndpoint := testenv.SecretsManager(t, secretARN, `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"`+stripeSecret+`"}`)
+	snsClient, sqsClient := testenv.SNS(t), testenv.SQS(t)
+	topic, err := snsClient.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(table + "-alerts")})
+	is.NoErr(err)
+	alerts := subscribedQueue(t, snsClient, sqsClient, aws.ToString(topic.TopicArn), table+"-pager")
+	dlq, err := sqsClient.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(table + "-dlq")})
+	is.NoErr(err)
+
+	common := []string{
+		"AWS_REGION=" + testenv.Region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
+		"AWS_ENDPOINT_URL_DYNAMODB=" + testenv.DynamoDBEndpoint(t), "AWS_ENDPOINT_URL_SECRETS_MANAGER=" + secretsEndpoint,
+		"AWS_ENDPOINT_URL_SQS=" + testenv.SQSEndpoint(t), "AWS_ENDPOINT_URL_SNS=" + testenv.GoawsEndpoint(t),
+		"PAYHOOK_TABLE_NAME=" + table, "PAYHOOK_ALERT_TOPIC_ARN=" + aws.ToString(topic.TopicArn),
+	}
+
+	// The receiver: a signed Stripe delivery through an API Gateway event.
+	receiver := testenv.RuntimeEmulator(t, filepath.Join(bin, "receiver-fn", "bootstrap"), append(common, "PAYHOOK_SECRETS_ARN="+secretARN))
+	delivery := func(eventID string) events.APIGatewayProxyRequest {
+		body, id, err := samples.Build("stripe", "payment_intent.succeeded", samples.Options{EventID: eventID, PaymentID: "pi_" + eventID})
+		is.NoErr(err)
+		header, err := provider.Sign("stripe", body, provider.Keys{StripeSigningSecrets: []string{stripeSecret}}, nil, id, time.Now())
+		is.NoErr(err)
+		return events.APIGatewayProxyRequest{
+			HTTPMethod: "POST", Path: "/webhook/stripe", PathParameters: map[string]string{"provider": "stripe"},
+			Headers: map[string]string{"Stripe-Signature": header.Get("Stripe-Signature"), "Content-Type": "application/json"},
+			Body:    string(body), RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-" + eventID, Identity: events.APIGatewayRequestIdentity{SourceIP: "203.0.113.5"}},
+		}
+	}
+	var resp events.APIGatewayProxyResponse
+	invoke(t, receiver.URL, delivery("evt_rie_0"), &resp)
+	is.Equal(resp.StatusCode, 200)
+	is.Equal(resp.Body, `{"status":"accepted","id":"evt_rie_0"}`)
+	for i := 1; i <= 20; i++ {
+		invoke(t, receiver.URL, delivery("evt_rie_"+string(rune('a'+i))), &resp)
+		is.Equal(resp.StatusCode, 200)
+	}
+	invoke(t, receiver.URL, delivery("evt_rie_0"), &resp)
+	is.Equal(resp.Body, `{"status":"duplicate","id":"evt_rie_0"}`)
+	logReports(t, "receiver", receiver)
+
+	// The processor: the stream record of that webhook.
+	stored, err := tableStore.GetWebhook(ctx, "stripe", "evt_rie_0")
+	is.NoErr(err)
+	item, err := store.WebhookItem(stored)
+	is.NoErr(err)
+	record := events.DynamoDBEventRecord{EventName: "INSERT", EventSource: "aws:dynamodb", Change: events.DynamoDBStreamRecord{
+		Keys: store.Item{"pk": item["pk"], "sk": item["sk"]}, NewImage: item, SequenceNumber: "100", StreamViewType: "NEW_AND_OLD_IMAGES",
+	}}
+	processor := testenv.RuntimeEmulator(t, filepath.Join(bin, "processor-fn", "bootstrap"), append(common, "PAYHOOK_DLQ_URL="+aws.ToString(dlq.QueueUrl)))
+	var batch events.DynamoDBEventResponse
+	invoke(t, processor.URL, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}}, &batch)
+	is.Equal(len(batch.BatchItemFailures), 0)
+	processed, err := tableStore.GetWebhook(ctx, "stripe", "evt_rie_0")
+	is.NoErr(err)
+	is.Equal(processed.Status, store.StatusProcessed)
+	state, err := tableStore.GetPayment(ctx, payment.Key("stripe", "pi_evt_rie_0"))
+	is.NoErr(err)
+	is.Equal(state.Status, payment.StatusSucceeded)
+	invoke(t, processor.URL, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}}, &batch) // a redelivery: applied once
+	is.Equal(len(batch.BatchItemFailures), 0)
+	state, _ = tableStore.GetPayment(ctx, payment.Key("stripe", "pi_evt_rie_0"))
+	is.Equal(state.Version, int64(1))
+	logReports(t, "processor", processor)
+
+	// The auditor: a transition to FAILED raises an alert on SNS.
+	failedItem, err := store.WebhookItem(store.FailedWebhook(stored, "amount is not a USD decimal", time.Now()))
+	is.NoErr(err)
+	auditor := testenv.RuntimeEmulator(t, filepath.Join(bin, "auditor-fn", "bootstrap"), common)
+	invoke(t, auditor.URL, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{{EventName: "MODIFY", Change: events.DynamoDBStreamRecord{
+		Keys: store.Item{"pk": item["pk"], "sk": item["sk"]}, OldImage: item, NewImage: failedItem, SequenceNumber: "101",
+	}}}}, &batch)
+	is.Equal(len(batch.BatchItemFailures), 0)
+	messages, err := sqsClient.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(alerts), MaxNumberOfMessages: 10})
+	is.NoErr(err)
+	is.Equal(len(messages.Messages), 1)
+	is.True(bytes.Contains([]byte(aws.ToString(messages.Messages[0].Body)), []byte("webhook_failed")))
+	logReports(t, "auditor", auditor)
+
+	// The zips as deployed: linux/arm64, each under 8 MB.
+	zips := t.TempDir()
+	is.NoErr(lambdabuild.Build("..", filepath.Join(zips, "bin"), "arm64"))
+	is.NoErr(lambdabuild.ZipAll(filepath.Join(zips, "bin"), zips))
+	for _, name := range lambdabuild.Functions {
+		info, err := os.Stat(filepath.Join(zips, name+".zip"))
+		is.NoErr(err)
+		is.True(info.Size() < 8<<20)
+		t.Logf("%s.zip: %.2f MB", name, float64(info.Size())/(1<<20))
+	}
+}
+
+// logReports logs what the emulator reported: init, first and warm
+// invocation durations (warm: the median after the first).
+func logReports(t *testing.T, name string, e *testenv.Emulator) {
+	initMs, invokes := e.Reports()
+	if len(invokes) == 0 {
+		t.Errorf("%s: the emulator reported no invocation", name)
+		return
+	}
+	warm := 0.0
+	if len(invokes) > 1 {
+		rest := slices.Clone(invokes[1:])
+		slices.Sort(rest)
+		warm = rest[len(rest)/2]
+	}
+	t.Logf("%s: init %.1f ms, first invocation %.1f ms, warm invocation p50 %.1f ms (%d invocations)", name, initMs, invokes[0], warm, len(invokes))
+}
+
+// invoke posts an event to the emulator and decodes the function's answer.
+func invoke(t *testing.T, url string, event, into any) {
+	t.Helper()
+	payload, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("invoke: HTTP %d: %s", resp.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		t.Fatalf("invoke answered %s: %v", body, err)
+	}
+}
+
+// subscribedQueue creates a queue subscribed to topic and returns its URL.
+func subscribedQueue(t *testing.T, snsClient *sns.Client, sqsClient *sqs.Client, topicARN, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	queue, err := sqsClient.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := sqsClient.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: queue.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snsClient.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topicARN), Protocol: aws.String("sqs"), Endpoint: aws.String(attrs.Attributes["QueueArn"])}); err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(queue.QueueUrl)
+}

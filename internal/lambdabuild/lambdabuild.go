@@ -1,0 +1,124 @@
+// Package lambdabuild builds the Lambda binaries with the zips' flags and
+// packs them reproducibly. tools/buildlambdas and the runtime-emulator
+// test use it; flake.nix passes the same flags to buildGoModule.
+package lambdabuild
+
+import (
+	"archive/zip"
+	"bytes"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// Functions are the Lambda entry points, in functions/<name>.
+var Functions = []string{"receiver", "processor", "auditor"}
+
+// BuildFlags are the flags every binary is built with. -buildvcs=false
+// keeps the commit out of the binary, so a checkout and a source tarball
+// build alike.
+var BuildFlags = []string{"-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags", "-s -w -buildid="}
+
+// dosEpoch is 1980-01-01 00:00, the earliest time a zip can hold, in MS-DOS
+// date and time fields. Setting those (and not FileHeader.Modified) also
+// keeps Go from adding an extended-timestamp extra field.
+const (
+	dosEpochDate = 1<<5 | 1 // year 1980 (0), month 1, day 1
+	dosEpochTime = 0
+)
+
+// Build compiles every function for linux/goarch into dir/<name>, from the
+// module root moduleDir.
+func Build(moduleDir, dir, goarch string) error {
+	for _, name := range Functions {
+		args := append([]string{"build"}, BuildFlags...)
+		args = append(args, "-o", filepath.Join(dir, name), "./functions/"+name)
+		cmd := exec.Command("go", args...)
+		cmd.Dir = moduleDir
+		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %w\n%s", name, err, out)
+		}
+	}
+	return nil
+}
+
+// ZipAll zips bin/<name> into out/<name>.zip for every function.
+func ZipAll(bin, out string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	for _, name := range Functions {
+		binary, err := os.ReadFile(filepath.Join(bin, name))
+		if err != nil {
+			return err
+		}
+		archive, err := Zip(binary)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, name+".zip"), archive, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Zip is a zip of one executable file named bootstrap.
+func Zip(binary []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	header := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, ModifiedDate: dosEpochDate, ModifiedTime: dosEpochTime}
+	header.SetMode(0o755)
+	w, err := zw.CreateHeader(header)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(binary); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Check verifies that a zip holds exactly one executable bootstrap for
+// linux/arm64, with no extra fields.
+func Check(raw []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		return err
+	}
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" {
+		return errors.New("must hold exactly one file, bootstrap")
+	}
+	f := zr.File[0]
+	if f.Mode().Perm()&0o111 == 0 || !f.Mode().IsRegular() {
+		return errors.New("bootstrap is not an executable file")
+	}
+	if len(f.Extra) != 0 {
+		return errors.New("bootstrap has extra fields (timestamps or owners) that break reproducibility")
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	binary, err := io.ReadAll(rc)
+	if err != nil {
+		return err
+	}
+	exe, err := elf.NewFile(bytes.NewReader(binary))
+	if err != nil {
+		return fmt.Errorf("bootstrap is not an ELF executable: %w", err)
+	}
+	if exe.Machine != elf.EM_AARCH64 || exe.OSABI != elf.ELFOSABI_NONE || exe.Type != elf.ET_EXEC {
+		return fmt.Errorf("bootstrap is %s %s, want a linux/arm64 executable", exe.Machine, exe.Type)
+	}
+	return nil
+}

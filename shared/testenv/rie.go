@@ -1,0 +1,129 @@
+package testenv
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// riePackage is AWS's Lambda Runtime Interface Emulator, at the version the
+// module proxy serves. It is installed with go install, outside go.mod, so
+// it does not change the Lambdas' vendorHash.
+const riePackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
+
+var rieInstall struct {
+	once   sync.Once
+	binary string
+	err    error
+}
+
+// Emulator is one function running under the emulator.
+type Emulator struct {
+	// URL invokes the function.
+	URL    string
+	output *lockedBuffer
+}
+
+var (
+	initReport   = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+	invokeReport = regexp.MustCompile(`REPORT RequestId: \S+\t(?:Init Duration: [0-9.]+ ms\t)?Duration: ([0-9.]+) ms`)
+)
+
+// Reports returns the init duration and each invocation's duration, as the
+// emulator reports them (what Lambda's REPORT lines would say).
+func (e *Emulator) Reports() (initMs float64, invokeMs []float64) {
+	out := e.output.String()
+	if m := initReport.FindStringSubmatch(out); m != nil {
+		initMs, _ = strconv.ParseFloat(m[1], 64)
+	}
+	for _, m := range invokeReport.FindAllStringSubmatch(out, -1) {
+		d, _ := strconv.ParseFloat(m[1], 64)
+		invokeMs = append(invokeMs, d)
+	}
+	return initMs, invokeMs
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// RuntimeEmulator runs bootstrap under the Lambda Runtime Interface Emulator
+// with env (on top of a clean environment) until the test ends. The
+// emulator starts bootstrap on the first invocation, as Lambda does on a
+// cold start.
+func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
+	t.Helper()
+	rieInstall.once.Do(func() {
+		cache, err := CacheDir()
+		if err != nil {
+			rieInstall.err = err
+			return
+		}
+		install := exec.Command("go", "install", riePackage)
+		install.Env = append(os.Environ(), "GOBIN="+cache, "GOFLAGS=")
+		if out, err := install.CombinedOutput(); err != nil {
+			rieInstall.err = fmt.Errorf("go install %s (needs the Go module proxy once): %v\n%s", riePackage, err, out)
+			return
+		}
+		rieInstall.binary = filepath.Join(cache, "aws-lambda-rie")
+	})
+	if rieInstall.err != nil {
+		t.Fatalf("runtime interface emulator: %v", rieInstall.err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiPort, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	output := &lockedBuffer{}
+	cmd := exec.Command(rieInstall.binary, "--log-level", "info",
+		"--runtime-interface-emulator-address", "127.0.0.1:"+port, "--runtime-api-address", "127.0.0.1:"+apiPort, bootstrap)
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME=" + filepath.Base(filepath.Dir(bootstrap))}, env...)
+	cmd.Stdout, cmd.Stderr = output, output
+	if err := startTiedToProcess(cmd); err != nil {
+		t.Fatalf("start the runtime interface emulator: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("runtime interface emulator output:\n%s", output.String())
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 100*time.Millisecond)
+		if err == nil {
+			conn.Close()
+			return &Emulator{URL: "http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations", output: output}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runtime interface emulator not listening: %s", strings.TrimSpace(output.String()))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

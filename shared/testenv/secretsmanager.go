@@ -1,0 +1,32 @@
+package testenv
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// SecretsManager serves one secret over Secrets Manager's GetSecretValue
+// JSON protocol until the test ends, and returns its endpoint. None of the
+// machine's emulators covers Secrets Manager; this stand-in still makes the
+// real SDK client build, sign and parse every call. Unknown ids, and calls
+// not signed with SigV4, get ResourceNotFoundException.
+func SecretsManager(t testing.TB, arn, secret string) string {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var in struct{ SecretId string }
+		_ = json.Unmarshal(body, &in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || in.SecretId != arn || !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256") {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."}`))
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"ARN": arn, "Name": "payhook", "SecretString": secret, "VersionId": "v1"})
+	}))
+	t.Cleanup(server.Close)
+	return server.URL
+}
