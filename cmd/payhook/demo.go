@@ -82,12 +82,8 @@ func (r *recordedAlerts) list() []notify.Alert {
 func demo(args []string, stdout, _ io.Writer) error {
 	fs := newFlags("demo", "demo [--keep]", stdout)
 	keep := fs.Bool("keep", false, "keep the demo's data directory and print where it is")
-	positional, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if len(positional) > 0 {
-		return usageError("unexpected argument %q", positional[0])
 	}
 	dir, err := os.MkdirTemp("", "payhook-demo-")
 	if err != nil {

@@ -116,6 +116,15 @@ func parse(fs flags, args []string) ([]string, error) {
 	}
 }
 
+// parseFlagsOnly parses a command that takes no positional arguments.
+func parseFlagsOnly(fs flags, args []string) error {
+	positional, err := parse(fs, args)
+	if err == nil && len(positional) > 0 {
+		err = usageError("unexpected argument %q", positional[0])
+	}
+	return err
+}
+
 func usageError(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
 }

@@ -55,12 +55,8 @@ func events(args []string, stdout, _ io.Writer) error {
 	status := fs.String("status", "", "only webhooks in this status (RECEIVED, PROCESSED, FAILED, RETRY)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
-	positional, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if len(positional) > 0 {
-		return usageError("unexpected argument %q", positional[0])
 	}
 	switch store.Status(*status) {
 	case "", store.StatusReceived, store.StatusProcessed, store.StatusFailed, store.StatusRetry:
@@ -92,12 +88,8 @@ func payments(args []string, stdout, _ io.Writer) error {
 	fs := newFlags("payments", "payments [--json] [--data DIR | --table NAME --region R]", stdout)
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
-	positional, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if len(positional) > 0 {
-		return usageError("unexpected argument %q", positional[0])
 	}
 	ctx := context.Background()
 	op, closeOp, err := where.open(ctx)

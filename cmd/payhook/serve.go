@@ -20,12 +20,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "serve [--addr ADDR] [--data DIR]", stdout)
 	addr := fs.String("addr", envOr("PAYHOOK_ADDR", "127.0.0.1:8080"), "listen address (env PAYHOOK_ADDR)")
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR)")
-	positional, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if len(positional) > 0 {
-		return usageError("unexpected argument %q", positional[0])
 	}
 	var cfg config.Receiver
 	if err := config.Load(os.LookupEnv, &cfg); err != nil {
