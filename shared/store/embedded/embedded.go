@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/payhook/payhook/shared/store"
 )
@@ -48,7 +49,7 @@ func Open(path string, opts Options) (*Store, error) {
 	// commits cheap as the file grows: a write-heavy file's usual setting.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: another process holds it", path)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
