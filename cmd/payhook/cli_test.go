@@ -144,6 +144,10 @@ func TestServeSendEventsPaymentsWhileServing(t *testing.T) {
 	}
 	is.True(serveCmd.ProcessState == nil) // all of it while serve was running
 
+	_, stderr, code := payhook(t, "serve", "--addr", "127.0.0.1:0", "--data", dir)
+	is.Equal(code, 1) // a second serve on the same data directory is refused
+	is.Equal(stderr, "payhook serve: data directory "+dir+" is in use by another payhook process\n")
+
 	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
 	is.NoErr(serveCmd.Wait())                                       // a clean stop exits 0
 	stdout, _, code = payhook(t, "events", "--json", "--data", dir) // and then straight from the file
