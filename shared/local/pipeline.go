@@ -7,8 +7,12 @@ import (
 	"context"
 	"errors"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/payhook/payhook/shared/audit"
+	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
 
@@ -34,10 +38,28 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	defer cancel()
 	processorOptions := p.Options
 	processorOptions.Filter = process.Wants
+	// Each batch is one transaction holding bbolt's single writer: 25 keeps
+	// the receiver's waits short while sharing each fsync (docs/benchmarks.md).
+	processorOptions.BatchSize = 25
 	errs := make(chan error, 2)
-	go func() { errs <- p.Store.Consume(ctx, ProcessorConsumer, p.Processor.Handle, processorOptions) }()
+	go func() { errs <- p.Store.Consume(ctx, ProcessorConsumer, p.processBatch, processorOptions) }()
 	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, p.Auditor.Handle, p.Options) }()
 	first := <-errs
 	cancel()
 	return errors.Join(first, <-errs)
+}
+
+// processBatch runs the processor on one feed batch inside one store
+// transaction: the batch's payment states, webhook statuses and dead
+// letters commit together, with one fsync rather than one per webhook.
+func (p *Pipeline) processBatch(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	var resp events.DynamoDBEventResponse
+	err := p.Store.InTransaction(ctx, ProcessorConsumer, func(st store.Processing, dlq deadletter.Queue) error {
+		batch := *p.Processor
+		batch.Store, batch.DLQ = st, dlq
+		var err error
+		resp, err = batch.Handle(ctx, event)
+		return err
+	})
+	return resp, err
 }

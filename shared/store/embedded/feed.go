@@ -258,25 +258,36 @@ func (q *DeadLetterQueue) Send(_ context.Context, body []byte) error {
 func (q *DeadLetterQueue) Receive(_ context.Context, max int) ([]deadletter.Message, error) {
 	var messages []deadletter.Message
 	err := q.store.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(deadLettersBucket).Cursor()
-		for k, v := c.First(); k != nil && len(messages) < max; k, v = c.Next() {
-			var l DeadLetter
-			if err := json.Unmarshal(v, &l); err != nil {
-				return err
-			}
-			messages = append(messages, deadletter.Message{ID: l.ID, Body: l.Body, Source: l.Source, SentAt: l.SentAt})
-		}
-		return nil
+		var err error
+		messages, err = receiveLetters(tx, max)
+		return err
 	})
 	return messages, err
 }
 
 func (q *DeadLetterQueue) Delete(_ context.Context, m deadletter.Message) error {
-	seq, err := strconv.ParseUint(m.ID, 10, 64)
+	return q.store.db.Update(func(tx *bolt.Tx) error { return deleteLetter(tx, m.ID) })
+}
+
+func receiveLetters(tx *bolt.Tx, max int) ([]deadletter.Message, error) {
+	var messages []deadletter.Message
+	c := tx.Bucket(deadLettersBucket).Cursor()
+	for k, v := c.First(); k != nil && len(messages) < max; k, v = c.Next() {
+		var l DeadLetter
+		if err := json.Unmarshal(v, &l); err != nil {
+			return nil, err
+		}
+		messages = append(messages, deadletter.Message{ID: l.ID, Body: l.Body, Source: l.Source, SentAt: l.SentAt})
+	}
+	return messages, nil
+}
+
+func deleteLetter(tx *bolt.Tx, id string) error {
+	seq, err := strconv.ParseUint(id, 10, 64)
 	if err != nil {
 		return errors.New("dead letter id is not a number")
 	}
 	var key [8]byte
 	binary.BigEndian.PutUint64(key[:], seq)
-	return q.store.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(deadLettersBucket).Delete(key[:]) })
+	return tx.Bucket(deadLettersBucket).Delete(key[:])
 }

@@ -2,6 +2,7 @@ package embedded_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -11,6 +12,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
@@ -214,4 +217,42 @@ func TestExpiredItemsAreRemovedAsDynamoDBsTTLWould(t *testing.T) {
 	is.Equal(len(removed), 1)
 	is.Equal(removed[0].UserIdentity.PrincipalID, "dynamodb.amazonaws.com")
 	is.Equal(removed[0].Change.OldImage["event_id"].String(), "evt_old")
+}
+
+func TestInTransactionCommitsTogetherAndARefusedWriteLeavesNoTrace(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "p.db"))
+	defer s.Close()
+	a, b := put(t, s, "evt_a"), put(t, s, "evt_b")
+	stale := b
+	stale.Status = store.StatusRetry // b is RECEIVED: this commit must be refused
+	state := func(id string) *payment.State {
+		return &payment.State{Provider: "stripe", PaymentID: "pi_" + id, Status: payment.StatusSucceeded, Version: 1, History: []string{id}}
+	}
+
+	err := s.InTransaction(ctx, "processor", func(st store.Processing, dlq deadletter.Queue) error {
+		is.NoErr(st.CommitProcessed(ctx, store.Commit{Webhook: a, Payment: state("evt_a"), At: time.Now()}))
+		seen, err := st.GetWebhook(ctx, "stripe", "evt_a")
+		is.NoErr(err)
+		is.Equal(seen.Status, store.StatusProcessed) // reads see the transaction's own writes
+		err = st.CommitProcessed(ctx, store.Commit{Webhook: stale, Payment: state("evt_b"), At: time.Now()})
+		is.True(errors.Is(err, store.ErrWebhookNotPending))
+		return dlq.Send(ctx, []byte(`{"provider":"stripe","event_id":"evt_a","reason":"x"}`))
+	})
+	is.NoErr(err)
+	got, _ := s.GetWebhook(ctx, "stripe", "evt_a")
+	is.Equal(got.Status, store.StatusProcessed)
+	_, err = s.GetPayment(ctx, payment.Key("stripe", "pi_evt_b"))
+	is.True(errors.Is(err, store.ErrNotFound)) // the refused commit wrote nothing, not even its payment
+	letters, _ := s.DeadLetterQueue("operator").Receive(ctx, 10)
+	is.Equal(len(letters), 1)
+
+	err = s.InTransaction(ctx, "processor", func(st store.Processing, _ deadletter.Queue) error {
+		is.NoErr(st.CommitProcessed(ctx, store.Commit{Webhook: b, Payment: state("evt_b"), At: time.Now()}))
+		return errors.New("the handler broke")
+	})
+	is.True(err != nil)
+	got, _ = s.GetWebhook(ctx, "stripe", "evt_b")
+	is.Equal(got.Status, store.StatusReceived) // an error rolls the whole transaction back
 }

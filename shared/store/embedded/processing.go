@@ -26,46 +26,7 @@ func (s *Store) commit(ctx context.Context, writes ...write) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
-	encoded := make([][]byte, len(writes))
-	for i, w := range writes {
-		b, err := json.Marshal(w.item)
-		if err != nil {
-			return err
-		}
-		encoded[i] = b
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		items := tx.Bucket(itemsBucket)
-		for i, w := range writes {
-			key := itemKey(w.item[store.AttrPK].String(), w.item[store.AttrSK].String())
-			var current store.Item
-			if raw := items.Get(key); raw != nil {
-				if err := json.Unmarshal(raw, &current); err != nil {
-					return err
-				}
-			}
-			if err := w.check(current); err != nil {
-				return err
-			}
-			if err := items.Put(key, encoded[i]); err != nil {
-				return err
-			}
-			record := events.DynamoDBEventRecord{
-				EventName: string(events.DynamoDBOperationTypeInsert),
-				Change: events.DynamoDBStreamRecord{
-					Keys:     store.Item{store.AttrPK: w.item[store.AttrPK], store.AttrSK: w.item[store.AttrSK]},
-					NewImage: w.item,
-				},
-			}
-			if current != nil {
-				record.EventName, record.Change.OldImage = string(events.DynamoDBOperationTypeModify), current
-			}
-			if err := appendChange(tx, record); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.db.Update(func(tx *bolt.Tx) error { return applyWrites(tx, writes) })
 	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) && !errors.Is(err, store.ErrPaymentChanged) {
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
@@ -73,6 +34,47 @@ func (s *Store) commit(ctx context.Context, writes ...write) error {
 		s.feed.notify()
 	}
 	return err
+}
+
+// applyWrites checks every write's condition first and only then writes,
+// so that a refused write leaves tx untouched even when tx goes on to
+// commit other work (bbolt has no savepoints).
+func applyWrites(tx *bolt.Tx, writes []write) error {
+	items := tx.Bucket(itemsBucket)
+	currents := make([]store.Item, len(writes))
+	encoded := make([][]byte, len(writes))
+	for i, w := range writes {
+		current, err := getItem(tx, w.item[store.AttrPK].String(), w.item[store.AttrSK].String())
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := w.check(current); err != nil {
+			return err
+		}
+		if encoded[i], err = json.Marshal(w.item); err != nil {
+			return err
+		}
+		currents[i] = current
+	}
+	for i, w := range writes {
+		if err := items.Put(itemKey(w.item[store.AttrPK].String(), w.item[store.AttrSK].String()), encoded[i]); err != nil {
+			return err
+		}
+		record := events.DynamoDBEventRecord{
+			EventName: string(events.DynamoDBOperationTypeInsert),
+			Change: events.DynamoDBStreamRecord{
+				Keys:     store.Item{store.AttrPK: w.item[store.AttrPK], store.AttrSK: w.item[store.AttrSK]},
+				NewImage: w.item,
+			},
+		}
+		if currents[i] != nil {
+			record.EventName, record.Change.OldImage = string(events.DynamoDBOperationTypeModify), currents[i]
+		}
+		if err := appendChange(tx, record); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func statusIs(from store.Status) func(store.Item) error {
@@ -108,16 +110,32 @@ func (s *Store) GetPayment(_ context.Context, key string) (payment.State, error)
 func (s *Store) get(pk, sk string) (store.Item, error) {
 	var item store.Item
 	err := s.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(itemsBucket).Get(itemKey(pk, sk))
-		if raw == nil {
-			return store.ErrNotFound
-		}
-		return json.Unmarshal(raw, &item)
+		var err error
+		item, err = getItem(tx, pk, sk)
+		return err
 	})
 	return item, err
 }
 
+func getItem(tx *bolt.Tx, pk, sk string) (store.Item, error) {
+	raw := tx.Bucket(itemsBucket).Get(itemKey(pk, sk))
+	if raw == nil {
+		return nil, store.ErrNotFound
+	}
+	var item store.Item
+	return item, json.Unmarshal(raw, &item)
+}
+
 func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
+	writes, err := commitWrites(c)
+	if err != nil {
+		return err
+	}
+	return s.commit(ctx, writes...)
+}
+
+// commitWrites are the conditional writes of one processed webhook.
+func commitWrites(c store.Commit) ([]write, error) {
 	paymentKey := ""
 	var writes []write
 	if c.Payment != nil {
@@ -126,9 +144,9 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 	}
 	processed, err := store.WebhookItem(store.ProcessedWebhook(c.Webhook, paymentKey, c.At))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.commit(ctx, append(writes, write{item: processed, check: statusIs(c.Webhook.Status)})...)
+	return append(writes, write{item: processed, check: statusIs(c.Webhook.Status)}), nil
 }
 
 func (s *Store) MarkFailed(ctx context.Context, provider, eventID string, from store.Status, reason string) error {

@@ -1,0 +1,97 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/store"
+)
+
+// InTransaction runs fn with the processing operations and a dead-letter
+// queue (sending as source) bound to one write transaction. Everything fn
+// writes commits together, with one fsync, or none of it does when fn
+// returns an error. The local pipeline processes each feed batch this way:
+// one commit per batch instead of one per webhook. A refused write inside
+// (a webhook no longer pending) leaves the transaction untouched.
+func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.Processing, deadletter.Queue) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error { return fn(txView{tx}, txQueue{tx, source}) })
+	if err != nil {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	s.feed.notify()
+	return nil
+}
+
+// txView is store.Processing inside one transaction: reads see the
+// transaction's own writes.
+type txView struct{ tx *bolt.Tx }
+
+func (v txView) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
+	pk, sk := store.WebhookKey(provider, eventID)
+	item, err := getItem(v.tx, pk, sk)
+	if err != nil {
+		return store.Webhook{}, err
+	}
+	return store.DecodeWebhook(item)
+}
+
+func (v txView) GetPayment(_ context.Context, key string) (payment.State, error) {
+	pk, sk := store.PaymentKey(key)
+	item, err := getItem(v.tx, pk, sk)
+	if err != nil {
+		return payment.State{}, err
+	}
+	return store.DecodePayment(item)
+}
+
+func (v txView) CommitProcessed(_ context.Context, c store.Commit) error {
+	writes, err := commitWrites(c)
+	if err != nil {
+		return err
+	}
+	return applyWrites(v.tx, writes)
+}
+
+func (v txView) MarkFailed(ctx context.Context, provider, eventID string, from store.Status, reason string) error {
+	return store.Transition(ctx, v.GetWebhook, v.putIfStatus, provider, eventID, from, func(w store.Webhook, at time.Time) store.Webhook {
+		return store.FailedWebhook(w, reason, at)
+	})
+}
+
+func (v txView) MarkRetry(ctx context.Context, provider, eventID string) error {
+	return store.Transition(ctx, v.GetWebhook, v.putIfStatus, provider, eventID, store.StatusFailed, store.RetryWebhook)
+}
+
+func (v txView) putIfStatus(_ context.Context, w store.Webhook, from store.Status) error {
+	item, err := store.WebhookItem(w)
+	if err != nil {
+		return err
+	}
+	return applyWrites(v.tx, []write{{item: item, check: statusIs(from)}})
+}
+
+// txQueue is the dead-letter queue inside one transaction.
+type txQueue struct {
+	tx     *bolt.Tx
+	source string
+}
+
+func (q txQueue) Send(_ context.Context, body []byte) error {
+	return putDeadLetter(q.tx, q.source, body, 0)
+}
+
+func (q txQueue) Receive(_ context.Context, max int) ([]deadletter.Message, error) {
+	return receiveLetters(q.tx, max)
+}
+
+func (q txQueue) Delete(_ context.Context, m deadletter.Message) error {
+	return deleteLetter(q.tx, m.ID)
+}
