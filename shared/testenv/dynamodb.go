@@ -90,17 +90,16 @@ func startDynamoDBLocal() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var output bytes.Buffer
 	cmd := exec.Command(java, "-Xmx512m", "-Djava.library.path="+filepath.Join(emulator, "DynamoDBLocal_lib"),
 		"-jar", filepath.Join(emulator, "DynamoDBLocal.jar"), "-inMemory", "-port", port)
 	cmd.Dir = emulator
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := startTiedToProcess(cmd); err != nil {
+	output, err := startTiedToProcess(cmd)
+	if err != nil {
 		return "", fmt.Errorf("start java: %w", err)
 	}
 	endpoint := "http://127.0.0.1:" + port
 	client := dynamodb.NewFromConfig(AWSConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	return endpoint, waitReady(endpoint, 60*time.Second, &output, func(ctx context.Context) error {
+	return endpoint, waitReady(endpoint, 60*time.Second, output, func(ctx context.Context) error {
 		_, err := client.ListTables(ctx, &dynamodb.ListTablesInput{})
 		return err
 	})
@@ -108,7 +107,7 @@ func startDynamoDBLocal() (string, error) {
 
 // waitReady calls probe until it succeeds, or fails after timeout with
 // what the process printed.
-func waitReady(endpoint string, timeout time.Duration, output *bytes.Buffer, probe func(context.Context) error) error {
+func waitReady(endpoint string, timeout time.Duration, output *lockedBuffer, probe func(context.Context) error) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -127,8 +126,11 @@ func waitReady(endpoint string, timeout time.Duration, output *bytes.Buffer, pro
 // startTiedToProcess starts cmd so that it is killed when this test process
 // exits, however it exits: the kernel sends SIGKILL when the starting thread
 // dies, and that thread stays locked to a goroutine that waits on cmd for as
-// long as the process lives.
-func startTiedToProcess(cmd *exec.Cmd) error {
+// long as the process lives. It returns what cmd prints, safe to read while
+// cmd still writes.
+func startTiedToProcess(cmd *exec.Cmd) (*lockedBuffer, error) {
+	output := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = output, output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	started := make(chan error, 1)
 	go func() {
@@ -140,7 +142,25 @@ func startTiedToProcess(cmd *exec.Cmd) error {
 		started <- nil
 		_ = cmd.Wait()
 	}()
-	return <-started
+	return output, <-started
+}
+
+// lockedBuffer collects a process's output for error messages.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // CacheDir is where installed stand-ins are kept between runs:

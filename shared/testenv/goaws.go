@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -93,16 +92,15 @@ func startGoaws() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var output bytes.Buffer
 	cmd := exec.Command(binary, "-config", config, "Local")
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := startTiedToProcess(cmd); err != nil {
+	output, err := startTiedToProcess(cmd)
+	if err != nil {
 		return "", fmt.Errorf("start: %w", err)
 	}
 	endpoint := "http://127.0.0.1:" + port
 	client := sns.NewFromConfig(AWSConfig(), func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	return endpoint, waitReady(endpoint, 20*time.Second, &output, func(ctx context.Context) error {
+	return endpoint, waitReady(endpoint, 20*time.Second, output, func(ctx context.Context) error {
 		_, err := client.ListTopics(ctx, &sns.ListTopicsInput{})
 		return err
 	})

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -52,23 +51,6 @@ func (e *Emulator) Reports() (initMs float64, invokeMs []float64) {
 	return initMs, invokeMs
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // RuntimeEmulator runs bootstrap under the Lambda Runtime Interface Emulator
 // with env (on top of a clean environment) until the test ends. The
 // emulator starts bootstrap on the first invocation, as Lambda does on a
@@ -100,12 +82,11 @@ func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	output := &lockedBuffer{}
 	cmd := exec.Command(rieInstall.binary, "--log-level", "info",
 		"--runtime-interface-emulator-address", "127.0.0.1:"+port, "--runtime-api-address", "127.0.0.1:"+apiPort, bootstrap)
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME=" + filepath.Base(filepath.Dir(bootstrap))}, env...)
-	cmd.Stdout, cmd.Stderr = output, output
-	if err := startTiedToProcess(cmd); err != nil {
+	output, err := startTiedToProcess(cmd)
+	if err != nil {
 		t.Fatalf("start the runtime interface emulator: %v", err)
 	}
 	t.Cleanup(func() {
