@@ -19,9 +19,9 @@ const (
 )
 
 // Dispute states, kept beside the status: a disputed payment has still
-// succeeded (or been refunded) until the dispute is decided.
+// succeeded (or been refunded) until the dispute is decided. A payment that
+// was never disputed has none ("").
 const (
-	DisputeStateNone   = ""
 	DisputeStateOpen   = "open"
 	DisputeStateClosed = "closed"
 )
