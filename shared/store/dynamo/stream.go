@@ -54,6 +54,9 @@ func (p *StreamPoller) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		if time.Since(lastDescribe) > time.Second {
 			if err := p.openShards(ctx, streamARN, iterators, finished); err != nil {
+				if ctx.Err() != nil {
+					return nil // stopped while asking: not a failure
+				}
 				return err
 			}
 			lastDescribe = time.Now()
