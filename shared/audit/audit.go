@@ -28,7 +28,7 @@ type Record struct {
 	EventName      string    `json:"event_name"` // INSERT, MODIFY, REMOVE
 	PK             string    `json:"pk"`
 	SK             string    `json:"sk"`
-	Kind           string    `json:"kind"` // webhook, payment
+	Kind           string    `json:"kind"` // webhook, payment, transmission
 	Provider       string    `json:"provider,omitempty"`
 	EventID        string    `json:"event_id,omitempty"`
 	EventType      string    `json:"event_type,omitempty"`
@@ -131,6 +131,8 @@ func Build(r events.DynamoDBEventRecord) Record {
 		record.Kind = "webhook"
 	case store.IsPayment(image):
 		record.Kind, record.PaymentKey = "payment", record.PK
+	case store.IsTransmission(image):
+		record.Kind = "transmission"
 	}
 	return record
 }

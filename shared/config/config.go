@@ -21,7 +21,12 @@ type Receiver struct {
 	Retention          time.Duration `env:"PAYHOOK_RETENTION" default:"840h" validate:"min=72h"`
 	StoreTimeout       time.Duration `env:"PAYHOOK_STORE_TIMEOUT" default:"5s" validate:"min=100ms,max=25s"`
 	PayPalSandbox      bool          `env:"PAYHOOK_PAYPAL_SANDBOX" default:"false"`
-	LogLevel           string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
+	// PayPalTransmissionWindow bounds how far PayPal's transmission time may
+	// be from now. Every attempt is a new transmission (docs/decisions.md),
+	// so this needs to cover clock skew and transit only; it stays within
+	// the shortest retention, which keeps every binding it relies on.
+	PayPalTransmissionWindow time.Duration `env:"PAYHOOK_PAYPAL_TRANSMISSION_WINDOW" default:"5m" validate:"min=1m,max=72h"`
+	LogLevel                 string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
 // ReceiverAWS is what the receiver needs on AWS, beside Receiver.

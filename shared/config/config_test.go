@@ -22,7 +22,7 @@ func TestReceiverDefaults(t *testing.T) {
 	is.NoErr(config.Load(env(nil), &c))
 	is.Equal(c, config.Receiver{
 		MaxBodyBytes: 262144, TimestampTolerance: 5 * time.Minute, Retention: 840 * time.Hour,
-		StoreTimeout: 5 * time.Second, LogLevel: "info",
+		StoreTimeout: 5 * time.Second, PayPalTransmissionWindow: 5 * time.Minute, LogLevel: "info",
 	})
 }
 
@@ -37,6 +37,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"PAYHOOK_MAX_BODY_BYTES": "10"}, "PAYHOOK_MAX_BODY_BYTES: must be at least 1024"},
 		{map[string]string{"PAYHOOK_MAX_BODY_BYTES": "1000000"}, "PAYHOOK_MAX_BODY_BYTES: must be at most 358400"},
 		{map[string]string{"PAYHOOK_RETENTION": "24h"}, "PAYHOOK_RETENTION: must be at least 72h"},
+		{map[string]string{"PAYHOOK_PAYPAL_TRANSMISSION_WINDOW": "30s"}, "PAYHOOK_PAYPAL_TRANSMISSION_WINDOW: must be at least 1m"},
+		{map[string]string{"PAYHOOK_PAYPAL_TRANSMISSION_WINDOW": "100h"}, "PAYHOOK_PAYPAL_TRANSMISSION_WINDOW: must be at most 72h"},
 		{map[string]string{"PAYHOOK_LOG_LEVEL": "loud"}, "PAYHOOK_LOG_LEVEL: must be one of debug, info, warn, error"},
 		{map[string]string{"PAYHOOK_PAYPAL_SANDBOX": "maybe"}, "PAYHOOK_PAYPAL_SANDBOX: not true or false"},
 	}

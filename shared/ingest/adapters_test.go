@@ -92,6 +92,9 @@ func (failingStore) PutWebhook(context.Context, store.Webhook) (bool, error) {
 func (failingStore) GetWebhook(context.Context, string, string) (store.Webhook, error) {
 	return store.Webhook{}, store.ErrUnavailable
 }
+func (failingStore) BindTransmission(context.Context, store.Binding) (bool, error) {
+	return false, store.ErrUnavailable
+}
 
 func TestHTTPHandler(t *testing.T) {
 	h := newHarness(t, nil)

@@ -105,7 +105,8 @@ func BenchmarkReceiver(b *testing.B) {
 
 type discard struct{}
 
-func (discard) PutWebhook(context.Context, store.Webhook) (bool, error) { return true, nil }
+func (discard) PutWebhook(context.Context, store.Webhook) (bool, error)       { return true, nil }
+func (discard) BindTransmission(context.Context, store.Binding) (bool, error) { return true, nil }
 func (discard) GetWebhook(context.Context, string, string) (store.Webhook, error) {
 	return store.Webhook{}, store.ErrNotFound
 }

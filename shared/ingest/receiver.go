@@ -5,6 +5,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -74,90 +75,136 @@ const (
 	OutcomeTimestampStale    = "timestamp_out_of_tolerance"
 	OutcomeMalformedPayload  = "malformed_payload"
 	OutcomeUnavailable       = "unavailable"
+	OutcomeUnstorable        = "unstorable"
 	outcomeProviderNotActive = "provider_not_configured"
 )
+
+// result is what handling one delivery came to: the answer, the outcome
+// logged, and what the log line may name.
+type result struct {
+	resp    Response
+	outcome string
+	eventID string
+	cause   error
+}
 
 // Handle answers one delivery. It returns a 2xx only after the webhook is
 // durably stored (or was already); any doubt about the write is a 503.
 func (r *Receiver) Handle(ctx context.Context, req Request) Response {
 	started := r.now()
 	log := r.Log.With().Str("request_id", req.RequestID).Str("provider", req.Provider).Logger()
-	resp, outcome, eventID, cause := r.handle(ctx, req)
+	res := r.handle(ctx, req)
 	event := log.Info()
-	if resp.Status >= 400 {
+	switch {
+	case res.outcome == OutcomeUnstorable:
+		// A genuine delivery payhook cannot keep: an operator must look.
+		event = log.Error()
+	case res.resp.Status >= 400:
 		event = log.Warn()
 	}
-	if eventID != "" {
-		event = event.Str("event_id", eventID)
+	if res.eventID != "" {
+		event = event.Str("event_id", res.eventID)
 	}
-	if cause != nil {
-		event = event.AnErr("cause", cause)
+	if res.cause != nil {
+		event = event.AnErr("cause", res.cause)
 	}
-	event.Str("outcome", outcome).Int("status", resp.Status).
+	event.Str("outcome", res.outcome).Int("status", res.resp.Status).
 		Int("body_bytes", len(req.Body)).Str("source_ip", req.SourceIP).
 		Dur("duration_ms", r.now().Sub(started)).Msg("webhook")
-	return resp
+	return res.resp
 }
 
-func (r *Receiver) handle(ctx context.Context, req Request) (Response, string, string, error) {
+func refused(status int, outcome string) result {
+	return result{resp: errorResponse(status, outcome), outcome: outcome}
+}
+
+func (r *Receiver) handle(ctx context.Context, req Request) result {
 	verifier, known := r.Verifiers[req.Provider]
 	if !known {
-		return errorResponse(http.StatusNotFound, OutcomeUnknownProvider), OutcomeUnknownProvider, "", nil
+		return refused(http.StatusNotFound, OutcomeUnknownProvider)
 	}
 	if req.Method != http.MethodPost {
-		resp := errorResponse(http.StatusMethodNotAllowed, OutcomeMethodNotAllowed)
-		resp.Header.Set("Allow", http.MethodPost)
-		return resp, OutcomeMethodNotAllowed, "", nil
+		res := refused(http.StatusMethodNotAllowed, OutcomeMethodNotAllowed)
+		res.resp.Header.Set("Allow", http.MethodPost)
+		return res
 	}
 	if len(req.Body) > r.MaxBodyBytes {
-		return errorResponse(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge), OutcomePayloadTooLarge, "", nil
+		return refused(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge)
 	}
 	keys, err := r.Keys.Keys(ctx)
 	if err != nil {
-		return unavailable(), OutcomeUnavailable, "", err
+		return result{resp: unavailable(), outcome: OutcomeUnavailable, cause: err}
 	}
 	if !verifier.Enabled(keys) {
 		// A provider with no keys is not served: saying so beats 401s that
 		// look like forgeries. The log line tells the operator why.
-		return errorResponse(http.StatusNotFound, OutcomeUnknownProvider), outcomeProviderNotActive, "", nil
+		return result{resp: errorResponse(http.StatusNotFound, OutcomeUnknownProvider), outcome: outcomeProviderNotActive}
 	}
 	delivery := provider.Delivery{Header: req.Header, Body: req.Body}
-	err = verifier.Verify(ctx, delivery, keys, r.now())
+	verified, err := verifier.Verify(ctx, delivery, keys, r.now())
 	if errors.Is(err, provider.ErrInvalidSignature) {
 		if fresh, changed := r.Keys.Refresh(ctx); changed {
-			err = verifier.Verify(ctx, delivery, fresh, r.now())
+			verified, err = verifier.Verify(ctx, delivery, fresh, r.now())
 		}
 	}
 	if err != nil {
-		resp, outcome := verificationFailure(err)
-		return resp, outcome, "", nil
+		return verificationFailure(err)
 	}
 	envelope, err := verifier.Parse(delivery)
 	if err != nil {
-		return errorResponse(http.StatusBadRequest, OutcomeMalformedPayload), OutcomeMalformedPayload, "", nil
+		return refused(http.StatusBadRequest, OutcomeMalformedPayload)
 	}
-	created, err := r.store(ctx, req, verifier, envelope)
+	// One budget for every write, well inside the provider's own timeout.
+	ctx, cancel := context.WithTimeout(ctx, r.StoreTimeout)
+	defer cancel()
+	received := r.now().UTC()
+	if verified.Transmission != "" {
+		same, err := r.Store.BindTransmission(ctx, store.Binding{
+			Provider: verified.Provider, Transmission: verified.Transmission, BodySHA256: sha256.Sum256(req.Body),
+			EventID: envelope.EventID, ReceivedAt: received, ExpiresAt: received.Add(r.Retention),
+		})
+		if err != nil {
+			return storeFailure(err, envelope.EventID)
+		}
+		if !same {
+			res := refused(http.StatusUnauthorized, OutcomeInvalidSignature)
+			res.cause = errTransmissionRebound
+			return res
+		}
+	}
+	created, err := r.store(ctx, req, verifier, verified, envelope, received)
 	if err != nil {
-		return unavailable(), OutcomeUnavailable, envelope.EventID, err
+		return storeFailure(err, envelope.EventID)
 	}
 	if !created {
-		return statusResponse(OutcomeDuplicate, envelope.EventID), OutcomeDuplicate, envelope.EventID, nil
+		return result{resp: statusResponse(OutcomeDuplicate, envelope.EventID), outcome: OutcomeDuplicate, eventID: envelope.EventID}
 	}
-	return statusResponse(OutcomeAccepted, envelope.EventID), OutcomeAccepted, envelope.EventID, nil
+	return result{resp: statusResponse(OutcomeAccepted, envelope.EventID), outcome: OutcomeAccepted, eventID: envelope.EventID}
 }
 
-func (r *Receiver) store(ctx context.Context, req Request, verifier provider.Verifier, envelope provider.Envelope) (bool, error) {
-	received := r.now().UTC()
+// errTransmissionRebound is why genuine signature headers are refused: the
+// transmission they sign already carried another body.
+var errTransmissionRebound = errors.New("the transmission's signature headers came with a different body before: a body forged to the same CRC32")
+
+// storeFailure answers a failed write: 422 when the store refuses the item
+// for good (the provider's retries cannot help, and an operator must know),
+// 503 for anything a retry may get past.
+func storeFailure(err error, eventID string) result {
+	if errors.Is(err, store.ErrRejected) {
+		return result{resp: errorResponse(http.StatusUnprocessableEntity, OutcomeUnstorable), outcome: OutcomeUnstorable, eventID: eventID, cause: err}
+	}
+	return result{resp: unavailable(), outcome: OutcomeUnavailable, eventID: eventID, cause: err}
+}
+
+func (r *Receiver) store(ctx context.Context, req Request, verifier provider.Verifier, verified provider.Verified, envelope provider.Envelope, received time.Time) (bool, error) {
 	signatureHeaders := make(map[string]string, len(verifier.SignatureHeaders()))
 	for _, name := range verifier.SignatureHeaders() {
 		if value := req.Header.Get(name); value != "" {
 			signatureHeaders[name] = value
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.StoreTimeout)
-	defer cancel()
 	return r.Store.PutWebhook(ctx, store.Webhook{
-		Provider:         req.Provider,
+		Provider:         verified.Provider,
 		EventID:          envelope.EventID,
 		EventType:        envelope.EventType,
 		ReceivedAt:       received,
@@ -180,18 +227,18 @@ func (r *Receiver) now() time.Time {
 	return time.Now()
 }
 
-func verificationFailure(err error) (Response, string) {
+func verificationFailure(err error) result {
 	switch {
 	case errors.Is(err, provider.ErrMissingSignature):
-		return errorResponse(http.StatusBadRequest, OutcomeMissingSignature), OutcomeMissingSignature
+		return refused(http.StatusBadRequest, OutcomeMissingSignature)
 	case errors.Is(err, provider.ErrTimestampOutOfTolerance):
-		return errorResponse(http.StatusUnauthorized, OutcomeTimestampStale), OutcomeTimestampStale
+		return refused(http.StatusUnauthorized, OutcomeTimestampStale)
 	case errors.Is(err, provider.ErrMalformedPayload):
-		return errorResponse(http.StatusBadRequest, OutcomeMalformedPayload), OutcomeMalformedPayload
+		return refused(http.StatusBadRequest, OutcomeMalformedPayload)
 	case errors.Is(err, provider.ErrVerifierUnavailable):
-		return unavailable(), OutcomeUnavailable
+		return result{resp: unavailable(), outcome: OutcomeUnavailable, cause: err}
 	}
-	return errorResponse(http.StatusUnauthorized, OutcomeInvalidSignature), OutcomeInvalidSignature
+	return refused(http.StatusUnauthorized, OutcomeInvalidSignature)
 }
 
 func unavailable() Response {
@@ -222,7 +269,7 @@ func jsonHeader() http.Header {
 // signer's locally.
 func New(cfg config.Receiver, keys KeySource, st store.Webhooks, certs provider.CertificateSource, log zerolog.Logger) *Receiver {
 	return &Receiver{
-		Verifiers:    provider.Verifiers(cfg.TimestampTolerance, certs),
+		Verifiers:    provider.Verifiers(cfg.TimestampTolerance, certs, cfg.PayPalTransmissionWindow),
 		Keys:         keys,
 		Store:        st,
 		Log:          log,

@@ -6,6 +6,7 @@ package payment
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -28,7 +29,9 @@ const (
 
 // Event is one provider event in canonical form.
 type Event struct {
-	Provider     string `json:"provider" validate:"oneof=stripe paypal square standard"`
+	// Provider is the provider the webhook was stored under: a provider's
+	// name, or "standard:<sender>" for a named Standard Webhooks sender.
+	Provider     string `json:"provider" validate:"provider"`
 	EventID      string `json:"event_id" validate:"required,max=512"`
 	Type         Type   `json:"type" validate:"oneof=payment.succeeded payment.failed payment.pending payment.canceled payment.refunded payment.partially_refunded dispute.opened dispute.closed other"`
 	ProviderType string `json:"provider_type" validate:"required,max=256"`
@@ -60,7 +63,23 @@ func (e Event) Critical(critical []Type) bool {
 	return false
 }
 
-var validate = validator.New(validator.WithRequiredStructEnabled())
+var validate = func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterValidation("provider", func(fl validator.FieldLevel) bool {
+		name := fl.Field().String()
+		family, sender, named := strings.Cut(name, ":")
+		_, known := mappers[family]
+		return known && (!named || (family == "standard" && sender != ""))
+	})
+	return v
+}()
+
+// Family is the provider a stored provider name belongs to: "standard" for
+// "standard:acme", the name itself otherwise.
+func Family(provider string) string {
+	family, _, _ := strings.Cut(provider, ":")
+	return family
+}
 
 // ErrUnprocessable marks a webhook whose payload cannot become a valid
 // canonical event. Retrying the same bytes cannot help: it is permanent.

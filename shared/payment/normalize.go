@@ -18,14 +18,16 @@ type Delivery struct {
 	OccurredAt time.Time
 }
 
+// mappers turn each provider's payloads into canonical events.
+var mappers = map[string]func(Delivery) (Event, error){
+	"stripe": normalizeStripe, "paypal": normalizePayPal, "square": normalizeSquare, "standard": normalizeStandard,
+}
+
 // Normalize turns a verified delivery into a valid canonical event. Types a
 // mapping does not know become Other and are still recorded. An error wraps
 // ErrUnprocessable: the payload itself is wrong, and retrying cannot help.
 func Normalize(d Delivery) (Event, error) {
-	mappers := map[string]func(Delivery) (Event, error){
-		"stripe": normalizeStripe, "paypal": normalizePayPal, "square": normalizeSquare, "standard": normalizeStandard,
-	}
-	mapper, ok := mappers[d.Provider]
+	mapper, ok := mappers[Family(d.Provider)]
 	if !ok {
 		return Event{}, fmt.Errorf("%w: unknown provider", ErrUnprocessable)
 	}

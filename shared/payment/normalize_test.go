@@ -182,3 +182,20 @@ func TestMinorUnits(t *testing.T) {
 		is.New(t).True(err != nil)
 	}
 }
+
+func TestStandardSendersKeepTheirOwnPayments(t *testing.T) {
+	is := is.New(t)
+	body := `{"type":"payment.succeeded","data":{"payment_id":"pay_1","amount":2000,"currency":"EUR"}}`
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	acme, err := payment.Normalize(payment.Delivery{Provider: "standard:acme", EventID: "msg_1", EventType: "payment.succeeded", Body: []byte(body), OccurredAt: at})
+	is.NoErr(err)
+	billing, err := payment.Normalize(payment.Delivery{Provider: "standard:billing", EventID: "msg_1", EventType: "payment.succeeded", Body: []byte(body), OccurredAt: at})
+	is.NoErr(err)
+	is.Equal(acme.Key(), "PAYMENT#standard:acme#pay_1")
+	is.Equal(billing.Key(), "PAYMENT#standard:billing#pay_1")
+
+	for _, name := range []string{"stripe:acme", "standard:", "adyen"} {
+		_, err := payment.Normalize(payment.Delivery{Provider: name, EventID: "msg_1", EventType: "payment.succeeded", Body: []byte(body), OccurredAt: at})
+		is.True(errors.Is(err, payment.ErrUnprocessable)) // only Standard senders are named
+	}
+}

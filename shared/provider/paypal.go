@@ -19,11 +19,18 @@ import (
 // the public key of the certificate named by PAYPAL-CERT-URL. Certs decides
 // whether that URL and certificate are to be trusted.
 //
-// PayPal's transmission time is not held to a tolerance: PayPal documents
-// none, and its retries over three days must still verify. Replays are
-// stopped by deduplication on the event id.
+// A CRC32 is not a digest: anyone holding one genuine delivery can write
+// another body with the same CRC32, and the signature headers verify it.
+// So Verify also returns the transmission id, which the receiver binds to
+// the body's SHA-256 on first sight; and it holds the transmission time to
+// TransmissionWindow, so headers are only usable while their binding is
+// certain to be kept. Each attempt, retries included, is a new transmission
+// with its own id, time and signature (docs/decisions.md).
 type PayPal struct {
 	Certs CertificateSource
+	// TransmissionWindow is how far the transmission time may be from now,
+	// either way; zero means DefaultTolerance.
+	TransmissionWindow time.Duration
 }
 
 // CertificateSource returns the verified signing certificate at certURL.
@@ -38,6 +45,8 @@ const (
 	paypalCertURLHeader          = "Paypal-Cert-Url"
 	paypalAuthAlgoHeader         = "Paypal-Auth-Algo"
 	paypalAuthAlgo               = "SHA256withRSA"
+	// PayPal's API specification bounds transmission ids at 50 characters.
+	paypalMaxTransmissionIDBytes = 64
 )
 
 func (PayPal) Name() string        { return "paypal" }
@@ -46,36 +55,47 @@ func (PayPal) SignatureHeaders() []string {
 	return []string{paypalTransmissionIDHeader, paypalTransmissionTimeHeader, paypalTransmissionSigHeader, paypalCertURLHeader, paypalAuthAlgoHeader}
 }
 
-func (p PayPal) Verify(ctx context.Context, d Delivery, keys Keys, _ time.Time) error {
+func (p PayPal) Verify(ctx context.Context, d Delivery, keys Keys, now time.Time) (Verified, error) {
 	transmissionID := d.Header.Get(paypalTransmissionIDHeader)
 	transmissionTime := d.Header.Get(paypalTransmissionTimeHeader)
 	certURL := d.Header.Get(paypalCertURLHeader)
-	if transmissionID == "" || transmissionTime == "" || certURL == "" || d.Header.Get(paypalAuthAlgoHeader) != paypalAuthAlgo {
-		return ErrMissingSignature
+	if !wellFormedIdentifier(transmissionID, paypalMaxTransmissionIDBytes) || certURL == "" || d.Header.Get(paypalAuthAlgoHeader) != paypalAuthAlgo {
+		return Verified{}, ErrMissingSignature
 	}
-	signature, err := base64.StdEncoding.Strict().DecodeString(d.Header.Get(paypalTransmissionSigHeader))
+	sentAt, err := time.Parse(time.RFC3339Nano, transmissionTime)
+	if err != nil {
+		return Verified{}, ErrMissingSignature
+	}
+	encoded := d.Header.Get(paypalTransmissionSigHeader)
+	if len(encoded) > MaxSignatureHeaderBytes {
+		return Verified{}, ErrMissingSignature
+	}
+	signature, err := base64.StdEncoding.Strict().DecodeString(encoded)
 	if err != nil || len(signature) == 0 {
-		return ErrMissingSignature
+		return Verified{}, ErrMissingSignature
 	}
 	if p.Certs == nil {
-		return ErrVerifierUnavailable
+		return Verified{}, ErrVerifierUnavailable
 	}
 	cert, err := p.Certs.Certificate(ctx, certURL)
 	if err != nil {
 		if errors.Is(err, ErrVerifierUnavailable) {
-			return ErrVerifierUnavailable
+			return Verified{}, ErrVerifierUnavailable
 		}
-		return ErrInvalidSignature
+		return Verified{}, ErrInvalidSignature
 	}
 	publicKey, ok := cert.PublicKey.(*rsa.PublicKey)
 	if !ok {
-		return ErrInvalidSignature
+		return Verified{}, ErrInvalidSignature
 	}
 	digest := sha256.Sum256(PayPalSignedContent(transmissionID, transmissionTime, keys.PayPalWebhookID, d.Body))
 	if rsa.VerifyPKCS1v15(publicKey, crypto.SHA256, digest[:], signature) != nil {
-		return ErrInvalidSignature
+		return Verified{}, ErrInvalidSignature
 	}
-	return nil
+	if !withinTolerance(sentAt, now, toleranceOrDefault(p.TransmissionWindow)) {
+		return Verified{}, ErrTimestampOutOfTolerance
+	}
+	return Verified{Provider: p.Name(), Transmission: transmissionID}, nil
 }
 
 // PayPalSignedContent is the string PayPal signs for one delivery.
@@ -90,8 +110,8 @@ func (PayPal) Parse(d Delivery) (Envelope, error) {
 		EventType  string `json:"event_type"`
 		CreateTime string `json:"create_time"`
 	}
-	if err := json.Unmarshal(d.Body, &payload); err != nil || payload.ID == "" || payload.EventType == "" {
+	if err := json.Unmarshal(d.Body, &payload); err != nil {
 		return Envelope{}, ErrMalformedPayload
 	}
-	return Envelope{EventID: payload.ID, EventType: payload.EventType, OccurredAt: parseRFC3339(payload.CreateTime)}, nil
+	return newEnvelope(payload.ID, payload.EventType, parseRFC3339(payload.CreateTime))
 }

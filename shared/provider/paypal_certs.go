@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"container/list"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
@@ -27,8 +28,19 @@ const (
 	paypalLiveCertCN     = "messageverificationcerts.paypal.com"
 	paypalSandboxCertCN  = "messageverificationcerts.sandbox.paypal.com"
 	maxCertChainBytes    = 64 << 10
-	maxCachedCerts       = 32
 	maxCertCacheAge      = 24 * time.Hour
+
+	// PayPal signs with a handful of certificates at a time. Verified ones
+	// are kept in an LRU of this size; refusals in their own, so that a flood
+	// of forged URLs never evicts a genuine certificate.
+	maxCachedCerts    = 64
+	maxCachedFailures = 256
+	// A refused or unreachable URL is not asked again for this long.
+	failureCacheAge = time.Minute
+	// At most this many fetches of URLs not in the cache start per minute:
+	// deliveries naming ever new certificate URLs cannot make the receiver
+	// fetch in a loop. Past it, deliveries get 503 and PayPal retries.
+	maxFetchesPerMinute = 20
 )
 
 // ErrCertificateNotFound means the host answered that no such certificate
@@ -43,7 +55,10 @@ type CertFetcher interface {
 // PayPalCerts turns a PAYPAL-CERT-URL into a trusted certificate: the URL must
 // be https on an allowed host under /v1/notifications/certs/; the chain must
 // verify to Roots at Now; the leaf's CN must be PayPal's message-verification
-// name. Verified certificates are cached until they expire (at most a day).
+// name. URLs are compared in canonical form (host in lower case, no default
+// port). Verified certificates are cached until they expire (at most a day);
+// concurrent deliveries naming one URL share one fetch; failures are
+// remembered for a minute, and fetches of new URLs are rate-limited.
 type PayPalCerts struct {
 	Fetcher CertFetcher
 	// Roots are the trusted roots; nil means the system's.
@@ -54,13 +69,18 @@ type PayPalCerts struct {
 	CommonNames []string
 	Now         func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]cachedCert
+	mu       sync.Mutex
+	verified lru[*x509.Certificate]
+	failed   lru[error]
+	inFlight map[string]*certFetch
+	budget   fetchBudget
 }
 
-type cachedCert struct {
-	cert    *x509.Certificate
-	expires time.Time
+// certFetch is one fetch that concurrent callers wait for.
+type certFetch struct {
+	done chan struct{}
+	cert *x509.Certificate
+	err  error
 }
 
 // NewPayPalCerts trusts PayPal's live hosts, or live and sandbox ones when
@@ -74,16 +94,74 @@ func NewPayPalCerts(client *http.Client, sandbox bool) *PayPalCerts {
 	return c
 }
 
-var errCertURLNotAllowed = errors.New("certificate URL is not an allowed PayPal URL")
+var (
+	errCertURLNotAllowed = errors.New("certificate URL is not an allowed PayPal URL")
+	errFetchBudget       = fmt.Errorf("%w: too many certificate fetches; retry later", ErrVerifierUnavailable)
+)
 
 func (c *PayPalCerts) Certificate(ctx context.Context, certURL string) (*x509.Certificate, error) {
-	if err := c.checkURL(certURL); err != nil {
+	key, err := c.canonicalURL(certURL)
+	if err != nil {
 		return nil, err
 	}
 	now := c.now()
-	if cert, ok := c.cached(certURL, now); ok {
+	c.mu.Lock()
+	if cert, ok := c.verified.get(key, now); ok {
+		c.mu.Unlock()
 		return cert, nil
 	}
+	if err, ok := c.failed.get(key, now); ok {
+		c.mu.Unlock()
+		return nil, err
+	}
+	fetch, joined := c.inFlight[key]
+	if !joined {
+		if !c.budget.take(now) {
+			c.mu.Unlock()
+			return nil, errFetchBudget
+		}
+		fetch = &certFetch{done: make(chan struct{})}
+		if c.inFlight == nil {
+			c.inFlight = map[string]*certFetch{}
+		}
+		c.inFlight[key] = fetch
+	}
+	c.mu.Unlock()
+	if !joined {
+		// The fetch outlives any one caller's context: others may be
+		// waiting for it, and its result is cached for all. The fetcher's
+		// own timeout bounds it.
+		go c.run(context.WithoutCancel(ctx), key, fetch)
+	}
+	select {
+	case <-fetch.done:
+		return fetch.cert, fetch.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %v", ErrVerifierUnavailable, ctx.Err())
+	}
+}
+
+// run fetches and verifies the chain at key, publishes the result to the
+// callers waiting on fetch, and caches it.
+func (c *PayPalCerts) run(ctx context.Context, key string, fetch *certFetch) {
+	fetch.cert, fetch.err = c.fetchAndVerify(ctx, key)
+	now := c.now()
+	c.mu.Lock()
+	delete(c.inFlight, key)
+	if fetch.err == nil {
+		expires := now.Add(maxCertCacheAge)
+		if fetch.cert.NotAfter.Before(expires) {
+			expires = fetch.cert.NotAfter
+		}
+		c.verified.put(key, fetch.cert, expires, maxCachedCerts)
+	} else {
+		c.failed.put(key, fetch.err, now.Add(failureCacheAge), maxCachedFailures)
+	}
+	c.mu.Unlock()
+	close(fetch.done)
+}
+
+func (c *PayPalCerts) fetchAndVerify(ctx context.Context, certURL string) (*x509.Certificate, error) {
 	chain, err := c.Fetcher.Fetch(ctx, certURL)
 	if errors.Is(err, ErrCertificateNotFound) {
 		return nil, err
@@ -91,12 +169,7 @@ func (c *PayPalCerts) Certificate(ctx context.Context, certURL string) (*x509.Ce
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrVerifierUnavailable, err)
 	}
-	cert, err := c.verifyChain(chain, now)
-	if err != nil {
-		return nil, err
-	}
-	c.store(certURL, cert, now)
-	return cert, nil
+	return c.verifyChain(chain, c.now())
 }
 
 func (c *PayPalCerts) now() time.Time {
@@ -106,23 +179,30 @@ func (c *PayPalCerts) now() time.Time {
 	return time.Now()
 }
 
-func (c *PayPalCerts) checkURL(raw string) error {
+// canonicalURL checks a certificate URL and returns it in the one form the
+// cache is keyed by: https, the host in lower case, no port (443 is the
+// only one allowed), the path as sent.
+func (c *PayPalCerts) canonicalURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || u.User != nil || u.Port() != "" || u.RawQuery != "" || u.Fragment != "" {
-		return errCertURLNotAllowed
+	if err != nil || u.Scheme != "https" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", errCertURLNotAllowed
 	}
+	if port := u.Port(); port != "" && port != "443" {
+		return "", errCertURLNotAllowed
+	}
+	host := strings.ToLower(u.Hostname())
 	hosts := c.Hosts
 	if len(hosts) == 0 {
 		hosts = PayPalLiveCertHosts
 	}
-	if !slices.Contains(hosts, strings.ToLower(u.Hostname())) {
-		return errCertURLNotAllowed
+	if !slices.Contains(hosts, host) {
+		return "", errCertURLNotAllowed
 	}
 	rest, ok := strings.CutPrefix(u.EscapedPath(), paypalCertPathPrefix)
 	if !ok || rest == "" || strings.ContainsAny(rest, "/%") || strings.Contains(rest, "..") {
-		return errCertURLNotAllowed
+		return "", errCertURLNotAllowed
 	}
-	return nil
+	return "https://" + host + paypalCertPathPrefix + rest, nil
 }
 
 func (c *PayPalCerts) verifyChain(chainPEM []byte, now time.Time) (*x509.Certificate, error) {
@@ -163,29 +243,71 @@ func (c *PayPalCerts) verifyChain(chainPEM []byte, now time.Time) (*x509.Certifi
 	return leaf, nil
 }
 
-func (c *PayPalCerts) cached(certURL string, now time.Time) (*x509.Certificate, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	entry, ok := c.cache[certURL]
-	if !ok || !now.Before(entry.expires) {
-		return nil, false
-	}
-	return entry.cert, true
+// lru is a bounded map whose entries expire; the least recently used entry
+// goes first when it is full. Callers hold PayPalCerts.mu.
+type lru[V any] struct {
+	order   *list.List // front: most recently used
+	entries map[string]*list.Element
 }
 
-func (c *PayPalCerts) store(certURL string, cert *x509.Certificate, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cache == nil || len(c.cache) >= maxCachedCerts {
-		// PayPal uses a handful of certificates at a time; starting over is
-		// simpler than LRU and bounds what forged URLs can make us hold.
-		c.cache = make(map[string]cachedCert)
+type lruEntry[V any] struct {
+	key     string
+	value   V
+	expires time.Time
+}
+
+func (l *lru[V]) get(key string, now time.Time) (V, bool) {
+	var zero V
+	element, ok := l.entries[key]
+	if !ok {
+		return zero, false
 	}
-	expires := now.Add(maxCertCacheAge)
-	if cert.NotAfter.Before(expires) {
-		expires = cert.NotAfter
+	entry := element.Value.(*lruEntry[V])
+	if !now.Before(entry.expires) {
+		l.order.Remove(element)
+		delete(l.entries, key)
+		return zero, false
 	}
-	c.cache[certURL] = cachedCert{cert: cert, expires: expires}
+	l.order.MoveToFront(element)
+	return entry.value, true
+}
+
+func (l *lru[V]) put(key string, value V, expires time.Time, capacity int) {
+	if l.entries == nil {
+		l.order, l.entries = list.New(), map[string]*list.Element{}
+	}
+	if element, ok := l.entries[key]; ok {
+		element.Value = &lruEntry[V]{key: key, value: value, expires: expires}
+		l.order.MoveToFront(element)
+		return
+	}
+	l.entries[key] = l.order.PushFront(&lruEntry[V]{key: key, value: value, expires: expires})
+	for l.order.Len() > capacity {
+		oldest := l.order.Back()
+		l.order.Remove(oldest)
+		delete(l.entries, oldest.Value.(*lruEntry[V]).key)
+	}
+}
+
+// fetchBudget is a token bucket of maxFetchesPerMinute, refilled evenly.
+type fetchBudget struct {
+	tokens float64
+	at     time.Time
+}
+
+func (b *fetchBudget) take(now time.Time) bool {
+	if b.at.IsZero() {
+		b.tokens, b.at = maxFetchesPerMinute, now
+	}
+	if now.After(b.at) {
+		b.tokens = min(maxFetchesPerMinute, b.tokens+now.Sub(b.at).Minutes()*maxFetchesPerMinute)
+		b.at = now
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // HTTPSCertFetcher downloads a certificate chain over HTTPS. It follows no

@@ -13,6 +13,7 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/forge"
 	"github.com/payhook/payhook/shared/provider"
 )
 
@@ -100,16 +101,36 @@ func TestPayPalVerifiesPublishedSandboxDelivery(t *testing.T) {
 		{"other algorithm", body, map[string]string{"PAYPAL-AUTH-ALGO": "SHA1withRSA"}, paypalWebhookID, deliveredAt, provider.ErrMissingSignature},
 		{"no signature", body, map[string]string{"PAYPAL-TRANSMISSION-SIG": ""}, paypalWebhookID, deliveredAt, provider.ErrMissingSignature},
 		{"no cert URL", body, map[string]string{"PAYPAL-CERT-URL": ""}, paypalWebhookID, deliveredAt, provider.ErrMissingSignature},
+		{"transmission time not a time", body, map[string]string{"PAYPAL-TRANSMISSION-TIME": "yesterday"}, paypalWebhookID, deliveredAt, provider.ErrMissingSignature},
+		{"verified 4 minutes after transmission", body, nil, paypalWebhookID, deliveredAt.Add(4 * time.Minute), nil},
+		{"verified 6 minutes after transmission", body, nil, paypalWebhookID, deliveredAt.Add(6 * time.Minute), provider.ErrTimestampOutOfTolerance},
+		{"verified 6 minutes before transmission", body, nil, paypalWebhookID, deliveredAt.Add(-6 * time.Minute), provider.ErrTimestampOutOfTolerance},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			fetcher := &fixedFetcher{chain: readFixture(t, "cert-chain.pem")}
 			verifier := provider.PayPal{Certs: sandboxCerts(t, fetcher, tc.now)}
-			err := verifier.Verify(context.Background(), paypalDelivery(tc.body, tc.override), provider.Keys{PayPalWebhookID: tc.webhookID}, tc.now)
+			_, err := verifier.Verify(context.Background(), paypalDelivery(tc.body, tc.override), provider.Keys{PayPalWebhookID: tc.webhookID}, tc.now)
 			is.Equal(err, tc.want)
 		})
 	}
+}
+
+// TestPayPalSignatureBindsACRC32NotTheBody performs the attack on PayPal's
+// published sandbox delivery: a new body with the same CRC32 verifies under
+// PayPal's real signature. Verification alone cannot tell; it therefore
+// names the transmission, which the receiver binds to the body's digest.
+func TestPayPalSignatureBindsACRC32NotTheBody(t *testing.T) {
+	is := is.New(t)
+	deliveredAt, _ := time.Parse(time.RFC3339, paypalTime)
+	genuine := readFixture(t, "body.json")
+	forged, err := forge.SameCRC32(genuine, []byte(`{"id":"WH-FORGED","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"CAPTURE-1","amount":{"currency_code":"USD","value":"9999.00"},"custom_id":"`+forge.CRC32Placeholder+`"}}`))
+	is.NoErr(err)
+	verifier := provider.PayPal{Certs: sandboxCerts(t, &fixedFetcher{chain: readFixture(t, "cert-chain.pem")}, deliveredAt)}
+	verified, err := verifier.Verify(context.Background(), paypalDelivery(forged, nil), provider.Keys{PayPalWebhookID: paypalWebhookID}, deliveredAt)
+	is.NoErr(err) // PayPal's scheme accepts it
+	is.Equal(verified, provider.Verified{Provider: "paypal", Transmission: paypalTransmissionID})
 }
 
 func TestPayPalSignedContentUsesUnsignedDecimalCRC32(t *testing.T) {
@@ -163,7 +184,7 @@ func TestPayPalCertificateTrust(t *testing.T) {
 	t.Run("a certificate PayPal does not have is a forgery", func(t *testing.T) {
 		is := is.New(t)
 		fetcher := &fixedFetcher{err: provider.ErrCertificateNotFound}
-		err := provider.PayPal{Certs: sandboxCerts(t, fetcher, deliveredAt)}.Verify(ctx, paypalDelivery(readFixture(t, "body.json"), nil), provider.Keys{PayPalWebhookID: paypalWebhookID}, deliveredAt)
+		_, err := provider.PayPal{Certs: sandboxCerts(t, fetcher, deliveredAt)}.Verify(ctx, paypalDelivery(readFixture(t, "body.json"), nil), provider.Keys{PayPalWebhookID: paypalWebhookID}, deliveredAt)
 		is.Equal(err, provider.ErrInvalidSignature)
 	})
 }
@@ -182,14 +203,14 @@ func TestDevPayPalIsTrustedOnlyByADevelopmentVerifier(t *testing.T) {
 	delivery := provider.Delivery{Header: header, Body: body}
 	keys := provider.Keys{PayPalWebhookID: "WEBHOOK-1"}
 
-	is.NoErr(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), delivery, keys, now))
+	is.NoErr(errOf(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), delivery, keys, now)))
 
 	prod := provider.NewPayPalCerts(nil, true)
 	prod.Fetcher = &fixedFetcher{chain: dev.Chain}
-	is.Equal(provider.PayPal{Certs: prod}.Verify(context.Background(), delivery, keys, now), provider.ErrInvalidSignature)
+	is.Equal(errOf(provider.PayPal{Certs: prod}.Verify(context.Background(), delivery, keys, now)), provider.ErrInvalidSignature)
 
 	other := provider.Keys{PayPalWebhookID: "WEBHOOK-2"}
-	is.Equal(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), delivery, other, now), provider.ErrInvalidSignature)
+	is.Equal(errOf(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), delivery, other, now)), provider.ErrInvalidSignature)
 }
 
 func TestHTTPSCertFetcher(t *testing.T) {
@@ -248,5 +269,5 @@ func TestDevPayPalSurvivesARoundTripThroughPEM(t *testing.T) {
 	header, err := back.Sign(body, "WEBHOOK-1", "tx-2", now)
 	is.NoErr(err)
 	// Signed by the reloaded signer, verified by the original's trust.
-	is.NoErr(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), provider.Delivery{Header: header, Body: body}, provider.Keys{PayPalWebhookID: "WEBHOOK-1"}, now))
+	is.NoErr(errOf(provider.PayPal{Certs: dev.Certs()}.Verify(context.Background(), provider.Delivery{Header: header, Body: body}, provider.Keys{PayPalWebhookID: "WEBHOOK-1"}, now)))
 }

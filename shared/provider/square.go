@@ -24,28 +24,26 @@ func (Square) Enabled(k Keys) bool {
 }
 func (Square) SignatureHeaders() []string { return []string{squareSignatureHeader} }
 
-func (Square) Verify(_ context.Context, d Delivery, keys Keys, _ time.Time) error {
+func (s Square) Verify(_ context.Context, d Delivery, keys Keys, _ time.Time) (Verified, error) {
 	header := d.Header.Get(squareSignatureHeader)
-	if header == "" {
-		return ErrMissingSignature
+	if header == "" || len(header) > MaxSignatureHeaderBytes {
+		return Verified{}, ErrMissingSignature
 	}
 	signature, err := base64.StdEncoding.Strict().DecodeString(header)
-	if err != nil {
-		return ErrMissingSignature
+	if err != nil || len(signature) != sha256.Size {
+		return Verified{}, ErrMissingSignature
 	}
 	if len(d.Body) == 0 {
-		return ErrInvalidSignature
+		return Verified{}, ErrInvalidSignature
 	}
-	matched := false
-	for _, key := range keys.SquareSignatureKeys {
-		if hmac.Equal(squareMAC(key, keys.SquareNotificationURL, d.Body), signature) {
-			matched = true
-		}
+	expected := make([][]byte, len(keys.SquareSignatureKeys))
+	for i, key := range keys.SquareSignatureKeys {
+		expected[i] = squareMAC(key, keys.SquareNotificationURL, d.Body)
 	}
-	if !matched {
-		return ErrInvalidSignature
+	if !matchesAny(expected, [][]byte{signature}) {
+		return Verified{}, ErrInvalidSignature
 	}
-	return nil
+	return Verified{Provider: s.Name()}, nil
 }
 
 // SignSquare builds the x-square-hmacsha256-signature value, as Square does.
@@ -66,10 +64,10 @@ func (Square) Parse(d Delivery) (Envelope, error) {
 		Type      string `json:"type"`
 		CreatedAt string `json:"created_at"`
 	}
-	if err := json.Unmarshal(d.Body, &payload); err != nil || payload.EventID == "" || payload.Type == "" {
+	if err := json.Unmarshal(d.Body, &payload); err != nil {
 		return Envelope{}, ErrMalformedPayload
 	}
-	return Envelope{EventID: payload.EventID, EventType: payload.Type, OccurredAt: parseRFC3339(payload.CreatedAt)}, nil
+	return newEnvelope(payload.EventID, payload.Type, parseRFC3339(payload.CreatedAt))
 }
 
 // parseRFC3339 reads a provider's timestamp; an absent or odd one is left

@@ -56,7 +56,7 @@ func TestSquareVerify(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			keys := provider.Keys{SquareSignatureKeys: tc.keys, SquareNotificationURL: tc.url}
-			err := provider.Square{}.Verify(context.Background(), squareDelivery(tc.signature, tc.body), keys, time.Now())
+			_, err := provider.Square{}.Verify(context.Background(), squareDelivery(tc.signature, tc.body), keys, time.Now())
 			is.Equal(err, tc.want)
 		})
 	}
@@ -84,6 +84,6 @@ func TestSquareSignatureWithNonCanonicalBase64IsMalformed(t *testing.T) {
 	is := is.New(t)
 	keys := provider.Keys{SquareSignatureKeys: []string{squareKey1}, SquareNotificationURL: squareURL1}
 	// Same bytes as the published signature, but with padding bits set.
-	err := provider.Square{}.Verify(context.Background(), squareDelivery("GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N5=", squareBody1), keys, time.Now())
+	_, err := provider.Square{}.Verify(context.Background(), squareDelivery("GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N5=", squareBody1), keys, time.Now())
 	is.Equal(err, provider.ErrMissingSignature)
 }

@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,13 +61,71 @@ func TestStandardVerify(t *testing.T) {
 		{"no signature header", standardID, standardTimestamp, "", standardBody, []string{standardSecret}, signedAt, provider.ErrMissingSignature},
 		{"no id header", "", standardTimestamp, standardHMACSig, standardBody, []string{standardSecret}, signedAt, provider.ErrMissingSignature},
 		{"timestamp not a number", standardID, "yesterday", standardHMACSig, standardBody, []string{standardSecret}, signedAt, provider.ErrMissingSignature},
+		{"a key bound to a sender", standardID, standardTimestamp, standardHMACSig, standardBody, []string{"acme=" + standardSecret}, signedAt, nil},
+		{"three v1a candidates", standardID, standardTimestamp, standardEdSig + " " + standardEdSig[:10] + "A" + standardEdSig[11:] + " " + standardEdSig[:10] + "B" + standardEdSig[11:], standardBody, []string{standardPublicKey}, signedAt, provider.ErrMissingSignature},
+		{"9 candidates", standardID, standardTimestamp, strings.Repeat("v2,x ", 8) + standardHMACSig, standardBody, []string{standardSecret}, signedAt, provider.ErrMissingSignature},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			keys := provider.Keys{StandardWebhookSecrets: tc.keys}
-			err := provider.Standard{}.Verify(context.Background(), standardDelivery(tc.id, tc.timestamp, tc.signature, tc.body), keys, tc.now)
+			_, err := provider.Standard{}.Verify(context.Background(), standardDelivery(tc.id, tc.timestamp, tc.signature, tc.body), keys, tc.now)
 			is.Equal(err, tc.want)
+		})
+	}
+}
+
+func TestStandardDeliveryIsStoredUnderTheSenderWhoseKeyVerified(t *testing.T) {
+	signedAt := time.Unix(1614265330, 0)
+	cases := []struct {
+		name string
+		keys []string
+		want string
+	}{
+		{"bare key: the default sender, as before senders existed", []string{standardSecret}, "standard"},
+		{"named sender", []string{"billing=whsec_b3RoZXI=", "acme=" + standardSecret}, "standard:acme"},
+		{"Ed25519 key of a named sender", []string{"acme=" + standardSecret, "ledger=" + standardPublicKey}, "standard:ledger"},
+		{"a sender named standard is the default one", []string{"standard=" + standardSecret}, "standard"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			signature := standardHMACSig
+			if strings.Contains(tc.want, "ledger") {
+				signature = standardEdSig
+			}
+			verified, err := provider.Standard{}.Verify(context.Background(), standardDelivery(standardID, standardTimestamp, signature, standardBody), provider.Keys{StandardWebhookSecrets: tc.keys}, signedAt)
+			is.NoErr(err)
+			is.Equal(verified.Provider, tc.want)
+		})
+	}
+	t.Run("signatures by two senders' keys belong to neither", func(t *testing.T) {
+		is := is.New(t)
+		keys := provider.Keys{StandardWebhookSecrets: []string{"acme=" + standardSecret, "ledger=" + standardPublicKey}}
+		_, err := provider.Standard{}.Verify(context.Background(), standardDelivery(standardID, standardTimestamp, standardHMACSig+" "+standardEdSig, standardBody), keys, signedAt)
+		is.Equal(err, provider.ErrInvalidSignature)
+	})
+}
+
+func TestParseStandardKeyNamesTheSender(t *testing.T) {
+	for _, tc := range []struct {
+		raw, sender string
+		ok          bool
+	}{
+		{standardSecret, "standard", true},
+		{"acme=" + standardSecret, "acme", true},
+		{"billing-eu_2=" + standardPublicKey, "billing-eu_2", true},
+		{"Acme=" + standardSecret, "", false},
+		{"=" + standardSecret, "", false},
+		{"a b=" + standardSecret, "", false},
+		{"acme=whsec_not base64", "", false},
+		{"acme", "", false},
+	} {
+		t.Run(tc.raw, func(t *testing.T) {
+			is := is.New(t)
+			key, err := provider.ParseStandardKey(tc.raw)
+			is.Equal(err == nil, tc.ok)
+			is.Equal(key.Sender, tc.sender)
 		})
 	}
 }

@@ -23,36 +23,39 @@ const stripeSignatureHeader = "Stripe-Signature"
 func (Stripe) Name() string               { return "stripe" }
 func (Stripe) Enabled(k Keys) bool        { return len(k.StripeSigningSecrets) > 0 }
 func (Stripe) SignatureHeaders() []string { return []string{stripeSignatureHeader} }
-func (s Stripe) tolerance() time.Duration { return orDefault(s.Tolerance) }
-func orDefault(t time.Duration) time.Duration {
-	if t <= 0 {
-		return DefaultTolerance
-	}
-	return t
-}
 
-func (s Stripe) Verify(_ context.Context, d Delivery, keys Keys, now time.Time) error {
+func (s Stripe) Verify(_ context.Context, d Delivery, keys Keys, now time.Time) (Verified, error) {
 	signedAt, signatures, err := parseStripeHeader(d.Header.Get(stripeSignatureHeader))
 	if err != nil {
-		return err
+		return Verified{}, err
 	}
-	if !stripeSignatureMatches(d.Body, signedAt, signatures, keys.StripeSigningSecrets) {
-		return ErrInvalidSignature
+	expected := make([][]byte, len(keys.StripeSigningSecrets))
+	for i, secret := range keys.StripeSigningSecrets {
+		expected[i] = stripeMAC(secret, signedAt, d.Body)
 	}
-	if !withinTolerance(time.Unix(signedAt, 0), now, s.tolerance()) {
-		return ErrTimestampOutOfTolerance
+	if !matchesAny(expected, signatures) {
+		return Verified{}, ErrInvalidSignature
 	}
-	return nil
+	if !withinTolerance(time.Unix(signedAt, 0), now, toleranceOrDefault(s.Tolerance)) {
+		return Verified{}, ErrTimestampOutOfTolerance
+	}
+	return Verified{Provider: s.Name()}, nil
 }
 
 // parseStripeHeader returns the timestamp and the decoded v1 signatures.
 // v0 (test mode's legacy scheme) and unknown keys are ignored; a header with
-// no v1 at all carries nothing payhook can check.
+// no v1 at all carries nothing payhook can check. A v1 that is not a
+// SHA-256 in hex cannot match and is dropped before any MAC is computed; a
+// header longer or with more v1 than a rotation needs is refused whole.
 func parseStripeHeader(header string) (int64, [][]byte, error) {
+	if len(header) > MaxSignatureHeaderBytes {
+		return 0, nil, ErrMissingSignature
+	}
 	var (
 		signedAt   int64
 		haveTime   bool
 		signatures [][]byte
+		candidates int
 	)
 	for _, part := range strings.Split(header, ",") {
 		key, value, ok := strings.Cut(strings.TrimSpace(part), "=")
@@ -67,8 +70,10 @@ func parseStripeHeader(header string) (int64, [][]byte, error) {
 			}
 			signedAt, haveTime = t, true
 		case "v1":
-			// A v1 that is not hex cannot match; keep looking at the others.
-			if sig, err := hex.DecodeString(value); err == nil {
+			if candidates++; candidates > MaxSignatureCandidates {
+				return 0, nil, ErrMissingSignature
+			}
+			if sig, err := hex.DecodeString(value); err == nil && len(sig) == sha256.Size {
 				signatures = append(signatures, sig)
 			}
 		}
@@ -77,20 +82,6 @@ func parseStripeHeader(header string) (int64, [][]byte, error) {
 		return 0, nil, ErrMissingSignature
 	}
 	return signedAt, signatures, nil
-}
-
-func stripeSignatureMatches(body []byte, signedAt int64, signatures [][]byte, secrets []string) bool {
-	matched := false
-	for _, secret := range secrets {
-		expected := stripeMAC(secret, signedAt, body)
-		for _, sig := range signatures {
-			// No early exit: the work done does not depend on which key matched.
-			if hmac.Equal(expected, sig) {
-				matched = true
-			}
-		}
-	}
-	return matched
 }
 
 // SignStripe builds a Stripe-Signature header value for body, as Stripe does.
@@ -114,12 +105,12 @@ func (Stripe) Parse(d Delivery) (Envelope, error) {
 		Type    string `json:"type"`
 		Created int64  `json:"created"`
 	}
-	if err := json.Unmarshal(d.Body, &payload); err != nil || payload.ID == "" || payload.Type == "" {
+	if err := json.Unmarshal(d.Body, &payload); err != nil {
 		return Envelope{}, ErrMalformedPayload
 	}
-	env := Envelope{EventID: payload.ID, EventType: payload.Type}
+	var occurred time.Time
 	if payload.Created > 0 {
-		env.OccurredAt = time.Unix(payload.Created, 0).UTC()
+		occurred = time.Unix(payload.Created, 0).UTC()
 	}
-	return env, nil
+	return newEnvelope(payload.ID, payload.Type, occurred)
 }

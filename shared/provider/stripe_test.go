@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,12 +60,16 @@ func TestStripeVerify(t *testing.T) {
 		{"timestamp not a number", "t=abc,v1=" + stripeOldSig, stripeBody, []string{stripeOldSecret}, signedAt, provider.ErrMissingSignature},
 		{"no header", "", stripeBody, []string{stripeOldSecret}, signedAt, provider.ErrMissingSignature},
 		{"v1 not hex is malformed", "t=1700000000,v1=zz", stripeBody, []string{stripeOldSecret}, signedAt, provider.ErrMissingSignature},
+		{"v1 of the wrong length is dropped before any MAC", "t=1700000000,v1=" + stripeOldSig[:62], stripeBody, []string{stripeOldSecret}, signedAt, provider.ErrMissingSignature},
+		{"8 v1, the good one last", "t=1700000000" + strings.Repeat(",v1="+stripeNewSig, 7) + ",v1=" + stripeOldSig, stripeBody, []string{stripeOldSecret}, signedAt, nil},
+		{"9 v1 is more than any rotation sends", "t=1700000000" + strings.Repeat(",v1="+stripeNewSig, 8) + ",v1=" + stripeOldSig, stripeBody, []string{stripeOldSecret}, signedAt, provider.ErrMissingSignature},
+		{"a header over 2 KiB", "t=1700000000,v1=" + stripeOldSig + strings.Repeat(",x=1", 600), stripeBody, []string{stripeOldSecret}, signedAt, provider.ErrMissingSignature},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			keys := provider.Keys{StripeSigningSecrets: tc.secrets}
-			err := provider.Stripe{}.Verify(context.Background(), stripeDelivery(tc.header, tc.body), keys, tc.now)
+			_, err := provider.Stripe{}.Verify(context.Background(), stripeDelivery(tc.header, tc.body), keys, tc.now)
 			is.Equal(err, tc.want)
 		})
 	}

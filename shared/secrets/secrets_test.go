@@ -31,7 +31,7 @@ func TestParse(t *testing.T) {
 		"PAYHOOK_SQUARE_SIGNATURE_KEYS":    "k1",
 		"PAYHOOK_SQUARE_NOTIFICATION_URL":  "https://hooks.example.com/webhook/square",
 		"PAYHOOK_PAYPAL_WEBHOOK_ID":        "0FV983392A0531201",
-		"PAYHOOK_STANDARD_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g=",
+		"PAYHOOK_STANDARD_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,ledger=whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g=",
 	}))
 	is.NoErr(err)
 	is.Equal(keys, provider.Keys{
@@ -39,7 +39,7 @@ func TestParse(t *testing.T) {
 		SquareSignatureKeys:    []string{"k1"},
 		SquareNotificationURL:  "https://hooks.example.com/webhook/square",
 		PayPalWebhookID:        "0FV983392A0531201",
-		StandardWebhookSecrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="},
+		StandardWebhookSecrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "ledger=whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="},
 	})
 }
 
@@ -51,6 +51,8 @@ func TestInvalidKeysNameTheVariableNotTheValue(t *testing.T) {
 		{nil, "no provider configured"},
 		{map[string]string{"PAYHOOK_STRIPE_SIGNING_SECRETS": "sk_live_SECRETVALUE"}, "PAYHOOK_STRIPE_SIGNING_SECRETS: every secret must start with whsec_"},
 		{map[string]string{"PAYHOOK_STANDARD_WEBHOOK_SECRETS": "SECRETVALUE"}, "PAYHOOK_STANDARD_WEBHOOK_SECRETS: key must start with whsec_ or whpk_"},
+		{map[string]string{"PAYHOOK_STANDARD_WEBHOOK_SECRETS": "Acme Corp=whsec_SECRETVALUE"}, "PAYHOOK_STANDARD_WEBHOOK_SECRETS: sender names are 1 to 32 of a-z"},
+		{map[string]string{"PAYHOOK_STANDARD_WEBHOOK_SECRETS": "acme=SECRETVALUE"}, "PAYHOOK_STANDARD_WEBHOOK_SECRETS: key must start with whsec_ or whpk_"},
 		{map[string]string{"PAYHOOK_SQUARE_SIGNATURE_KEYS": "SECRETVALUE"}, "PAYHOOK_SQUARE_SIGNATURE_KEYS and PAYHOOK_SQUARE_NOTIFICATION_URL go together"},
 		{map[string]string{"PAYHOOK_SQUARE_SIGNATURE_KEYS": "SECRETVALUE", "PAYHOOK_SQUARE_NOTIFICATION_URL": "/webhook/square"}, "PAYHOOK_SQUARE_NOTIFICATION_URL: must be the absolute URL"},
 	}

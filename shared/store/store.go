@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/payhook/payhook/shared/payment"
@@ -56,6 +57,11 @@ type Webhooks interface {
 	PutWebhook(ctx context.Context, w Webhook) (created bool, err error)
 	// GetWebhook returns the stored webhook, or ErrNotFound.
 	GetWebhook(ctx context.Context, provider, eventID string) (Webhook, error)
+	// BindTransmission records b unless its transmission is already bound,
+	// and reports whether the transmission is bound to b's body. false means
+	// the same signature headers came with another body: a forgery. It
+	// returns without error only once the binding is durable.
+	BindTransmission(ctx context.Context, b Binding) (sameBody bool, err error)
 }
 
 // Processing is what the processor and redrive need of the table.
@@ -117,7 +123,28 @@ var (
 	// ErrUnavailable wraps storage failures that a later try may not have:
 	// throttling, timeouts, a closed store.
 	ErrUnavailable = errors.New("storage unavailable")
+	// ErrLocked: another process holds the store (the embedded store's
+	// file, which one process at a time may open).
+	ErrLocked = errors.New("store is in use by another process")
+	// ErrRejected wraps writes the store refuses whatever the moment: a key
+	// or item over its limits. Retrying the same write cannot succeed.
+	ErrRejected = errors.New("storage refuses this item")
 )
+
+// Limits every adapter holds items to: DynamoDB's.
+const (
+	MaxPartitionKeyBytes = 2048
+	MaxSortKeyBytes      = 1024
+)
+
+// CheckKeys refuses an item whose keys DynamoDB would refuse, so that every
+// adapter answers alike.
+func CheckKeys(item Item) error {
+	if len(str(item, AttrPK)) > MaxPartitionKeyBytes || len(str(item, AttrSK)) > MaxSortKeyBytes {
+		return fmt.Errorf("%w: key over DynamoDB's limit", ErrRejected)
+	}
+	return nil
+}
 
 // DefaultRetention is the deduplication window: providers retry for up to
 // three days; 35 days also covers manual resends from their dashboards.

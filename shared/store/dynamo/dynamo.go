@@ -1,4 +1,4 @@
-// Package dynamo is the DynamoDB adapter of store.Webhooks (aws-sdk-go-v2).
+// Package dynamo is the DynamoDB adapter of the store port (aws-sdk-go-v2).
 package dynamo
 
 import (
@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/payhook/payhook/shared/store"
 )
@@ -47,7 +48,47 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	case errors.As(err, &exists):
 		return false, nil
 	}
-	return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	return false, classify(err)
+}
+
+// BindTransmission is a conditional PutItem that creates the binding; when
+// one exists, a consistent read compares its digest. Redeliveries of one
+// transmission are rare (a provider's retry is a new transmission), so the
+// second call costs nothing on the usual path.
+func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
+	item := store.TransmissionItem(b)
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(s.table),
+		Item:                     toSDKItem(item),
+		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": store.AttrPK},
+	})
+	var exists *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.As(err, &exists):
+		return false, classify(err)
+	}
+	pk, sk := store.TransmissionKey(b.Provider, b.Transmission)
+	stored, err := s.get(ctx, pk, sk)
+	if err != nil {
+		return false, err
+	}
+	return store.SameBody(stored, b)
+}
+
+// classify tells a write DynamoDB refuses for good (a validation error:
+// a key or item over its limits) from one a retry may get through.
+func classify(err error) error {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "ValidationException", "ItemCollectionSizeLimitExceededException":
+			return fmt.Errorf("%w: %v", store.ErrRejected, err)
+		}
+	}
+	return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 }
 
 func (s *Store) GetWebhook(ctx context.Context, provider, eventID string) (store.Webhook, error) {

@@ -36,7 +36,7 @@ type Options struct {
 	MaxBatchDelay time.Duration
 }
 
-// Store is the bbolt adapter of store.Webhooks.
+// Store is the bbolt adapter of the store port.
 type Store struct {
 	db   *bolt.DB
 	feed feedSignal
@@ -50,7 +50,7 @@ func Open(path string, opts Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: another process holds it", path)
+			return nil, fmt.Errorf("open %s: %w", path, store.ErrLocked)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -86,22 +86,42 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	created, _, err := s.insertIfAbsent(ctx, item)
+	return created, err
+}
+
+// BindTransmission inserts the binding unless one exists, in a shared
+// commit like PutWebhook, and compares the digest of the one stored.
+func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
+	created, stored, err := s.insertIfAbsent(ctx, store.TransmissionItem(b))
+	if err != nil || created {
+		return created, err
+	}
+	return store.SameBody(stored, b)
+}
+
+// insertIfAbsent writes item and its INSERT change record in one commit
+// unless an item with its keys exists, which it then returns.
+func (s *Store) insertIfAbsent(ctx context.Context, item store.Item) (created bool, existing store.Item, err error) {
+	if err := store.CheckKeys(item); err != nil {
+		return false, nil, err
+	}
 	encoded, err := json.Marshal(item)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
-	pk, sk := store.WebhookKey(w.Provider, w.EventID)
-	key := itemKey(pk, sk)
+	key := itemKey(item[store.AttrPK].String(), item[store.AttrSK].String())
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return false, nil, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
-	var created bool
+	var stored []byte
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		// Batch may run this function again after another write in the batch
 		// fails, so it derives everything from tx.
-		created = false
+		created, stored = false, nil
 		items := tx.Bucket(itemsBucket)
-		if items.Get(key) != nil {
+		if current := items.Get(key); current != nil {
+			stored = append([]byte(nil), current...)
 			return nil
 		}
 		if err := items.Put(key, encoded); err != nil {
@@ -117,12 +137,16 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 		})
 	})
 	if err != nil {
-		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return false, nil, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	if created {
 		s.feed.notify()
+		return true, nil, nil
 	}
-	return created, nil
+	if err := json.Unmarshal(stored, &existing); err != nil {
+		return false, nil, err
+	}
+	return false, existing, nil
 }
 
 // appendChange numbers the record with the bucket's sequence and stores it.

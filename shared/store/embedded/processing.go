@@ -27,7 +27,7 @@ func (s *Store) commit(ctx context.Context, writes ...write) error {
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error { return applyWrites(tx, writes) })
-	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) && !errors.Is(err, store.ErrPaymentChanged) {
+	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) && !errors.Is(err, store.ErrPaymentChanged) && !errors.Is(err, store.ErrRejected) {
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	if err == nil {
@@ -44,6 +44,9 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 	currents := make([]store.Item, len(writes))
 	encoded := make([][]byte, len(writes))
 	for i, w := range writes {
+		if err := store.CheckKeys(w.item); err != nil {
+			return err
+		}
 		current, err := getItem(tx, w.item[store.AttrPK].String(), w.item[store.AttrSK].String())
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err

@@ -26,11 +26,32 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := store.CheckKeys(item); err != nil {
+		return false, err
+	}
 	pk, _ := store.WebhookKey(w.Provider, w.EventID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, exists := s.items[pk]; exists {
 		return false, nil
+	}
+	s.items[pk] = item
+	return true, nil
+}
+
+func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	item := store.TransmissionItem(b)
+	if err := store.CheckKeys(item); err != nil {
+		return false, err
+	}
+	pk, _ := store.TransmissionKey(b.Provider, b.Transmission)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if stored, exists := s.items[pk]; exists {
+		return store.SameBody(stored, b)
 	}
 	s.items[pk] = item
 	return true, nil

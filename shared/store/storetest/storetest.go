@@ -5,6 +5,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,6 +38,16 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) store.Webhooks) {
 		_, err := open(t).GetWebhook(context.Background(), "stripe", "evt_missing")
 		is.New(t).True(errors.Is(err, store.ErrNotFound))
 	})
+	t.Run("a transmission stays bound to its first body", func(t *testing.T) { transmissionBinding(t, open(t)) })
+	t.Run("concurrent bodies for one transmission: one wins", func(t *testing.T) { concurrentBindings(t, open(t)) })
+	t.Run("keys over DynamoDB's limits are rejected, not unavailable", func(t *testing.T) {
+		is := is.New(t)
+		s := open(t)
+		_, err := s.PutWebhook(context.Background(), sample("stripe", strings.Repeat("e", store.MaxPartitionKeyBytes), []byte(`{}`)))
+		is.True(errors.Is(err, store.ErrRejected))
+		_, err = s.BindTransmission(context.Background(), binding(strings.Repeat("t", store.MaxPartitionKeyBytes), "body"))
+		is.True(errors.Is(err, store.ErrRejected))
+	})
 	t.Run("a canceled write reports an error", func(t *testing.T) {
 		is := is.New(t)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -44,6 +55,60 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) store.Webhooks) {
 		_, err := open(t).PutWebhook(ctx, sample("stripe", "evt_canceled", []byte(`{}`)))
 		is.True(errors.Is(err, store.ErrUnavailable))
 	})
+}
+
+func binding(transmission, body string) store.Binding {
+	received := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	return store.Binding{
+		Provider: "paypal", Transmission: transmission, BodySHA256: sha256.Sum256([]byte(body)), EventID: "WH-1",
+		ReceivedAt: received, ExpiresAt: received.Add(store.DefaultRetention),
+	}
+}
+
+func transmissionBinding(t *testing.T, s store.Webhooks) {
+	is := is.New(t)
+	ctx := context.Background()
+	same, err := s.BindTransmission(ctx, binding("tx-1", "genuine"))
+	is.NoErr(err)
+	is.True(same) // the first body binds
+	same, err = s.BindTransmission(ctx, binding("tx-1", "genuine"))
+	is.NoErr(err)
+	is.True(same) // a redelivery of the same body is the same
+	same, err = s.BindTransmission(ctx, binding("tx-1", "forged with the same CRC32"))
+	is.NoErr(err)
+	is.True(!same) // another body under the same signature headers is not
+	same, err = s.BindTransmission(ctx, binding("tx-2", "forged with the same CRC32"))
+	is.NoErr(err)
+	is.True(same) // each transmission is bound on its own
+	_, err = s.GetWebhook(ctx, "paypal", "WH-1")
+	is.True(errors.Is(err, store.ErrNotFound)) // a binding is not a webhook
+}
+
+func concurrentBindings(t *testing.T, s store.Webhooks) {
+	is := is.New(t)
+	const n = 20
+	results := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			same, err := s.BindTransmission(context.Background(), binding("tx-race", fmt.Sprintf("body %d", i%2)))
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = same
+		})
+	}
+	wg.Wait()
+	winners := map[int]int{}
+	for i, same := range results {
+		if same {
+			winners[i%2]++
+		}
+	}
+	is.Equal(len(winners), 1)       // only one body is ever bound
+	for _, count := range winners { // and every delivery of that body agrees
+		is.Equal(count, n/2)
+	}
 }
 
 func sample(provider, eventID string, body []byte) store.Webhook {
