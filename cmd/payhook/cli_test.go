@@ -17,6 +17,7 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
@@ -307,4 +308,28 @@ func TestBenchLosesNothing(t *testing.T) {
 	_, stderr, code = payhook(t, "bench", "--url", "http://203.0.113.10:8080", "--rate", "10", "--data", dir)
 	is.Equal(code, 2) // never loads another machine unless told to
 	is.True(strings.Contains(stderr, "not on this machine"))
+}
+
+// TestListingsShowSenderControlledStringsEscaped sends a payment id that
+// carries terminal escape sequences (clear the screen, reverse the text):
+// the listings show them as escapes, and --json keeps the exact value.
+func TestListingsShowSenderControlledStringsEscaped(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	startServe(t, dir)
+	hostile := "pay_\x1b[2J\u202eevil"
+	_, stderr, code := payhook(t, "send", "standard", "payment.succeeded", "--payment-id", hostile, "--data", dir)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+	wait.Until(t, 15*time.Second, "the payment to be processed", func() bool {
+		stdout, _, _ := payhook(t, "payments", "--json", "--data", dir)
+		var states []payment.State
+		return json.Unmarshal([]byte(stdout), &states) == nil && len(states) == 1 && states[0].PaymentID == hostile
+	})
+	for _, command := range []string{"payments", "events"} {
+		stdout, _, code := payhook(t, command, "--data", dir)
+		is.Equal(code, 0)
+		is.True(strings.Contains(stdout, `pay_\x1b[2J\u202eevil`)) // shown, escaped
+		is.True(!strings.ContainsAny(stdout, "\x1b\u202e"))        // never obeyed
+	}
 }

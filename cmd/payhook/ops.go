@@ -79,7 +79,8 @@ func events(args []string, stdout, _ io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tEVENT ID\tTYPE\tSTATUS\tRECEIVED\tATTEMPTS\tPAYMENT\tERROR")
 	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", v.Provider, v.EventID, v.EventType, v.Status, v.ReceivedAt.Local().Format(time.DateTime), v.Attempts, v.PaymentKey, v.LastError)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", printable(v.Provider), printable(v.EventID), printable(v.EventType), v.Status,
+			v.ReceivedAt.Local().Format(time.DateTime), v.Attempts, printable(v.PaymentKey), printable(v.LastError))
 	}
 	return tw.Flush()
 }
@@ -107,8 +108,8 @@ func payments(args []string, stdout, _ io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tPAYMENT ID\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
 	for _, p := range states {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", p.Provider, p.PaymentID, p.Status,
-			payment.FormatMinor(p.AmountMinor, p.Currency), p.Currency, payment.FormatMinor(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), p.LastEventID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", printable(p.Provider), printable(p.PaymentID), p.Status,
+			payment.FormatMinor(p.AmountMinor, p.Currency), printable(p.Currency), payment.FormatMinor(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), printable(p.LastEventID))
 	}
 	return tw.Flush()
 }
@@ -142,13 +143,13 @@ func redrive(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	for _, line := range report.Redriven {
-		fmt.Fprintf(stdout, "redriven: %s\n", line)
+		fmt.Fprintf(stdout, "redriven: %s\n", printable(line))
 	}
 	for _, line := range report.Dropped {
-		fmt.Fprintf(stdout, "no longer failed, message removed: %s\n", line)
+		fmt.Fprintf(stdout, "no longer failed, message removed: %s\n", printable(line))
 	}
 	for _, line := range report.Kept {
-		fmt.Fprintf(stdout, "kept on the queue: %s\n", line)
+		fmt.Fprintf(stdout, "kept on the queue: %s\n", printable(line))
 	}
 	fmt.Fprintf(stdout, "%d redriven, %d removed, %d kept\n", len(report.Redriven), len(report.Dropped), len(report.Kept))
 	if len(report.Kept) > 0 {

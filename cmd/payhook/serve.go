@@ -36,8 +36,14 @@ func serve(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	<-ctx.Done()
-	log.Info().Msg("stopping: finishing in-flight requests and batches")
+	select {
+	case <-ctx.Done():
+		log.Info().Msg("stopping: finishing in-flight requests and batches")
+	case <-server.Failed():
+		// Exit non-zero so that a supervisor restarts serve, which resumes
+		// from the checkpoints, rather than leave it acknowledging nothing.
+		log.Error().Msg("stopping: the pipeline stopped")
+	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := server.Shutdown(shutdown); err != nil {
@@ -58,7 +64,7 @@ func newLogger(w io.Writer, level string) zerolog.Logger {
 }
 
 func printBanner(w io.Writer, s *local.Server) {
-	fmt.Fprintf(w, "payhook serving on %s (data in %s)\n\n", s.URL, s.DataDir)
+	fmt.Fprintf(w, "payhook serving on %s (data in %s; admin API on %s)\n\n", s.URL, s.DataDir, s.AdminURL)
 	k := s.Keys
 	if s.Dev == nil {
 		fmt.Fprintf(w, "provider keys from the environment\n\n")

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/payhook/payhook/shared/provider"
@@ -32,7 +31,7 @@ type devSecretsFile struct {
 
 // LoadDevSecrets reads the data directory's development secrets.
 func LoadDevSecrets(dataDir string) (DevSecrets, error) {
-	raw, err := os.ReadFile(filepath.Join(dataDir, DevSecretsFile))
+	raw, err := readDataFile(dataDir, DevSecretsFile)
 	if err != nil {
 		return DevSecrets{}, err
 	}
@@ -81,13 +80,8 @@ func LoadOrCreateDevSecrets(dataDir, baseURL string) (DevSecrets, bool, error) {
 	if err != nil {
 		return DevSecrets{}, false, err
 	}
-	// Written under a temporary name, then renamed: a crash never leaves
-	// half a secrets file that a restart would refuse.
-	tmp := filepath.Join(dataDir, DevSecretsFile+".tmp")
-	if err := os.WriteFile(tmp, encoded, 0o600); err != nil {
-		return DevSecrets{}, false, err
-	}
-	if err := os.Rename(tmp, filepath.Join(dataDir, DevSecretsFile)); err != nil {
+	// A crash never leaves half a secrets file that a restart would refuse.
+	if err := writeDataFile(dataDir, DevSecretsFile, encoded); err != nil {
 		return DevSecrets{}, false, err
 	}
 	s, err = LoadDevSecrets(dataDir)

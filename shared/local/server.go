@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -22,6 +22,7 @@ import (
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/secrets"
+	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
 
@@ -29,8 +30,8 @@ import (
 const (
 	DBFile    = "payhook.db"
 	AuditFile = "audit.jsonl"
-	// ServeFile tells the CLI where a running serve answers, and with
-	// which admin token; it is removed when serve stops.
+	// ServeFile tells the CLI where a running serve's admin API answers,
+	// and with which token; it is removed when serve stops.
 	ServeFile = "serve.json"
 )
 
@@ -47,102 +48,211 @@ type Options struct {
 	Normalize func(payment.Delivery) (payment.Event, error)
 	// Alerter also receives every alert, beside the log.
 	Alerter notify.Alerter
+	// Limits bound every connection; zero fields take DefaultLimits'.
+	Limits Limits
+}
+
+// Limits bound what one connection may cost the server.
+type Limits struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	// MaxAdminBodyBytes bounds admin requests; webhook bodies are bounded
+	// by the receiver's own limit.
+	MaxAdminBodyBytes int64
+}
+
+// DefaultLimits: providers send a few KB with their headers and expect an
+// answer within seconds; nothing legitimate comes near these.
+var DefaultLimits = Limits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	WriteTimeout:      30 * time.Second,
+	IdleTimeout:       2 * time.Minute,
+	MaxHeaderBytes:    16 << 10,
+	MaxAdminBodyBytes: 64 << 10,
+}
+
+func (l Limits) orDefaults() Limits {
+	pick := func(v, fallback time.Duration) time.Duration {
+		if v > 0 {
+			return v
+		}
+		return fallback
+	}
+	l.ReadHeaderTimeout = pick(l.ReadHeaderTimeout, DefaultLimits.ReadHeaderTimeout)
+	l.ReadTimeout = pick(l.ReadTimeout, DefaultLimits.ReadTimeout)
+	l.WriteTimeout = pick(l.WriteTimeout, DefaultLimits.WriteTimeout)
+	l.IdleTimeout = pick(l.IdleTimeout, DefaultLimits.IdleTimeout)
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = DefaultLimits.MaxHeaderBytes
+	}
+	if l.MaxAdminBodyBytes <= 0 {
+		l.MaxAdminBodyBytes = DefaultLimits.MaxAdminBodyBytes
+	}
+	return l
 }
 
 // Server is the whole pipeline in one process.
 type Server struct {
-	URL     string
-	DataDir string
-	Keys    provider.Keys
+	// URL is where providers deliver; AdminURL is the admin API, always
+	// on loopback, never on the webhook listener.
+	URL      string
+	AdminURL string
+	DataDir  string
+	Keys     provider.Keys
 	// Dev holds the development secrets in use, or nil when the keys come
 	// from the environment; DevCreated says they were made just now.
 	Dev        *DevSecrets
 	DevCreated bool
 	Store      *embedded.Store
 
-	http     *http.Server
-	stop     context.CancelFunc
-	finished chan error
-	audit    *os.File
+	webhooks, admin *http.Server
+	startServing    func(zerolog.Logger)
+	certs           provider.CertificateSource
+	stop            context.CancelFunc
+	pipelineDone    chan struct{}
+	audit           *os.File
+	cleanups        []func() error
+
+	mu          sync.Mutex
+	pipelineErr error // set when the pipeline has stopped
 }
 
 // ServeInfo is the content of ServeFile.
 type ServeInfo struct {
-	URL   string `json:"url"`
-	Token string `json:"token"`
-	PID   int    `json:"pid"`
-}
-
-// PrepareDataDir creates the data directory if needed and checks that it is
-// a writable directory.
-func PrepareDataDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("data directory %s: %v", dir, errors.Unwrap(err))
-	}
-	probe, err := os.CreateTemp(dir, ".write-check-")
-	if err != nil {
-		return fmt.Errorf("data directory %s: not writable", dir)
-	}
-	probe.Close()
-	return os.Remove(probe.Name())
+	URL      string `json:"url"`
+	AdminURL string `json:"admin_url"`
+	Token    string `json:"token"`
+	PID      int    `json:"pid"`
 }
 
 // OpenStore opens the data directory's store, saying plainly when a serve
 // holds it.
 func OpenStore(dir string) (*embedded.Store, error) {
-	s, err := embedded.Open(filepath.Join(dir, DBFile), embedded.Options{})
-	if err != nil && strings.Contains(err.Error(), "another process holds it") {
+	if err := CheckDataDir(dir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, DBFile)
+	if err := notALink(path); err != nil {
+		return nil, err
+	}
+	s, err := embedded.Open(path, embedded.Options{})
+	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another payhook process", dir)
 	}
 	return s, err
 }
 
 // Start runs the receiver, the pipeline and the admin API until Shutdown.
+// If the pipeline stops on its own, the server stops acknowledging
+// webhooks, its health check fails and Failed is closed.
 func Start(opts Options) (*Server, error) {
-	if err := PrepareDataDir(opts.DataDir); err != nil {
-		return nil, err
-	}
-	st, err := OpenStore(opts.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{DataDir: opts.DataDir, Store: st, finished: make(chan error, 1)}
-	if err := s.start(opts); err != nil {
-		st.Close()
-		return nil, err
+	opts.Limits = opts.Limits.orDefaults()
+	s := &Server{DataDir: opts.DataDir, pipelineDone: make(chan struct{})}
+	steps := []func(Options) error{s.openDataDir, s.listen, s.loadKeys, s.openAuditTrail, s.serve}
+	for _, step := range steps {
+		if err := step(opts); err != nil {
+			return nil, errors.Join(err, s.cleanup())
+		}
 	}
 	return s, nil
 }
 
-func (s *Server) start(opts Options) error {
-	listener, err := net.Listen("tcp", opts.Addr)
+// onCleanup registers what undoes a started step, run last first.
+func (s *Server) onCleanup(fn func() error) { s.cleanups = append(s.cleanups, fn) }
+
+func (s *Server) cleanup() error {
+	var errs []error
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, s.cleanups[i]())
+	}
+	s.cleanups = nil
+	return errors.Join(errs...)
+}
+
+func (s *Server) openDataDir(opts Options) error {
+	if err := PrepareDataDir(opts.DataDir); err != nil {
+		return err
+	}
+	st, err := OpenStore(opts.DataDir)
+	if err != nil {
+		return err
+	}
+	s.Store = st
+	s.onCleanup(st.Close)
+	return nil
+}
+
+// listen opens the webhook listener where asked and the admin listener on
+// loopback, on a port of the kernel's choosing.
+func (s *Server) listen(opts Options) error {
+	webhooks, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %v", opts.Addr, errors.Unwrap(err))
 	}
-	s.URL = "http://" + listener.Addr().String()
+	admin, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		webhooks.Close()
+		return fmt.Errorf("listen for the admin API on loopback: %v", errors.Unwrap(err))
+	}
+	s.URL, s.AdminURL = "http://"+webhooks.Addr().String(), "http://"+admin.Addr().String()
+	s.webhooks = &http.Server{Addr: webhooks.Addr().String()}
+	s.admin = &http.Server{Addr: admin.Addr().String()}
+	listeners := map[*http.Server]net.Listener{s.webhooks: webhooks, s.admin: admin}
+	s.onCleanup(func() error {
+		for _, l := range listeners {
+			l.Close()
+		}
+		return nil
+	})
+	s.startServing = func(log zerolog.Logger) {
+		for server, l := range listeners {
+			go func() {
+				if err := server.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					log.Error().Err(err).Str("addr", server.Addr).Msg("HTTP server stopped")
+				}
+			}()
+		}
+	}
+	return nil
+}
+
+// loadKeys takes the provider keys from the environment, or else the data
+// directory's development secrets, which are the explicit opt-in to
+// trusting the development PayPal CA.
+func (s *Server) loadKeys(opts Options) error {
 	keys, fromEnv, err := KeysFromEnv(opts.Lookup)
 	if err != nil {
-		listener.Close()
 		return err
 	}
-	certs := provider.CertificateSource(provider.NewPayPalCerts(&http.Client{Timeout: 5 * time.Second}, opts.Receiver.PayPalSandbox))
+	s.certs = provider.NewPayPalCerts(&http.Client{Timeout: 5 * time.Second}, opts.Receiver.PayPalSandbox)
 	if !fromEnv {
 		dev, created, err := LoadOrCreateDevSecrets(opts.DataDir, s.URL)
 		if err != nil {
-			listener.Close()
 			return err
 		}
-		// Development secrets are the explicit opt-in to trusting the
-		// development PayPal CA; configured keys keep PayPal's real trust.
-		keys, s.Dev, s.DevCreated, certs = dev.Keys, &dev, created, dev.PayPal.Certs()
+		keys, s.Dev, s.DevCreated, s.certs = dev.Keys, &dev, created, dev.PayPal.Certs()
 	}
 	s.Keys = keys
-	s.audit, err = os.OpenFile(filepath.Join(opts.DataDir, AuditFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	return nil
+}
+
+func (s *Server) openAuditTrail(opts Options) error {
+	f, err := openInDataDir(opts.DataDir, AuditFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		listener.Close()
 		return err
 	}
+	s.audit = f
+	s.onCleanup(f.Close)
+	return nil
+}
 
+// serve wires the pipeline and both HTTP servers, writes serve.json and
+// starts everything.
+func (s *Server) serve(opts Options) error {
 	alerter := notify.Alerter(notify.LogAlerter{Log: opts.Log})
 	if opts.Alerter != nil {
 		alerter = alerters{alerter, opts.Alerter}
@@ -160,28 +270,90 @@ func (s *Server) start(opts Options) error {
 		Auditor: &audit.Auditor{Sink: audit.LogSink{Log: zerolog.New(s.audit)}, Alerter: alerter, Log: opts.Log},
 	}
 	token := randomHex(24)
-	mux := http.NewServeMux()
-	mux.Handle("/webhook/", ingest.HTTPHandler(ingest.New(opts.Receiver, secrets.Static(keys), s.Store, certs, opts.Log)))
-	mux.Handle("/admin/", adminHandler(Direct{Table: s.Store, DLQ: s.Store.DeadLetterQueue("operator")}, token))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	limits := opts.Limits
+	receiver := ingest.HTTPHandler(ingest.New(opts.Receiver, secrets.Static(s.Keys), s.Store, s.certs, opts.Log))
+	webhooks := http.NewServeMux()
+	webhooks.Handle("/", s.whilePipelineRuns(receiver))
+	webhooks.HandleFunc("GET /healthz", s.health)
+	admin := http.NewServeMux()
+	admin.Handle("/admin/", adminHandler(Direct{Table: s.Store, DLQ: s.Store.DeadLetterQueue("operator")}, token))
+	admin.HandleFunc("GET /healthz", s.health)
+	for _, server := range []*http.Server{s.webhooks, s.admin} {
+		server.ReadHeaderTimeout, server.ReadTimeout = limits.ReadHeaderTimeout, limits.ReadTimeout
+		server.WriteTimeout, server.IdleTimeout = limits.WriteTimeout, limits.IdleTimeout
+		server.MaxHeaderBytes = limits.MaxHeaderBytes
+	}
+	s.webhooks.Handler = webhooks
+	s.admin.Handler = http.MaxBytesHandler(admin, limits.MaxAdminBodyBytes)
 
-	info, _ := json.Marshal(ServeInfo{URL: s.URL, Token: token, PID: os.Getpid()})
-	if err := os.WriteFile(filepath.Join(opts.DataDir, ServeFile), info, 0o600); err != nil {
-		listener.Close()
-		s.audit.Close()
+	info, err := json.Marshal(ServeInfo{URL: s.URL, AdminURL: s.AdminURL, Token: token, PID: os.Getpid()})
+	if err != nil {
+		return err
+	}
+	if err := writeDataFile(opts.DataDir, ServeFile, info); err != nil {
 		return err
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	go func() { s.finished <- pipeline.Run(ctx) }()
-	go s.expire(ctx, opts.Log)
 	go func() {
-		if err := s.http.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			opts.Log.Error().Err(err).Msg("HTTP server stopped")
+		err := pipeline.Run(ctx)
+		if ctx.Err() == nil {
+			if err == nil {
+				err = errors.New("the pipeline stopped")
+			}
+			opts.Log.Error().Err(err).Msg("pipeline stopped: refusing webhooks it would never process")
+			s.mu.Lock()
+			s.pipelineErr = err
+			s.mu.Unlock()
+		}
+		close(s.pipelineDone)
+	}()
+	go s.expire(ctx, opts.Log)
+	s.startServing(opts.Log)
+	return nil
+}
+
+// whilePipelineRuns answers 503 once the pipeline has stopped: a webhook
+// acknowledged then would never be processed, and the provider retries.
+func (s *Server) whilePipelineRuns(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.PipelineErr() != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", fmt.Sprint(ingest.RetryAfterSeconds))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"error":"unavailable"}`))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	if err := s.PipelineErr(); err != nil {
+		http.Error(w, "pipeline stopped", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// PipelineErr is why the pipeline stopped on its own, or nil while it runs
+// (and after a Shutdown).
+func (s *Server) PipelineErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pipelineErr
+}
+
+// Failed is closed when the pipeline stops on its own; PipelineErr says why.
+func (s *Server) Failed() <-chan struct{} {
+	failed := make(chan struct{})
+	go func() {
+		<-s.pipelineDone
+		if s.PipelineErr() != nil {
+			close(failed)
 		}
 	}()
-	return nil
+	return failed
 }
 
 // expire applies the items' TTL once a minute, as DynamoDB would.
@@ -205,27 +377,28 @@ func (s *Server) expire(ctx context.Context, log zerolog.Logger) {
 // Shutdown stops accepting deliveries, lets in-flight requests and batches
 // finish, then closes the store. A restart resumes from the checkpoints.
 func (s *Server) Shutdown(ctx context.Context) error {
-	httpErr := s.http.Shutdown(ctx)
+	httpErr := errors.Join(s.webhooks.Shutdown(ctx), s.admin.Shutdown(ctx))
 	s.stop()
-	var pipelineErr error
+	var stopErr error
 	select {
-	case pipelineErr = <-s.finished:
+	case <-s.pipelineDone:
+		stopErr = s.PipelineErr()
 	case <-ctx.Done():
-		pipelineErr = errors.New("pipeline did not stop in time; it resumes from its checkpoints")
+		stopErr = errors.New("pipeline did not stop in time; it resumes from its checkpoints")
 	}
 	os.Remove(filepath.Join(s.DataDir, ServeFile))
-	return errors.Join(httpErr, pipelineErr, s.audit.Close(), s.Store.Close())
+	return errors.Join(httpErr, stopErr, s.cleanup())
 }
 
 // OpenOperator returns what the CLI operates the data directory with: the
 // running serve's admin API when one answers, else the store itself.
 // close releases it.
 func OpenOperator(dataDir string) (Operator, func() error, error) {
-	if info, err := os.Stat(dataDir); err != nil || !info.IsDir() {
-		return nil, nil, fmt.Errorf("data directory %s does not exist (payhook serve --data %s creates it)", dataDir, dataDir)
+	if err := CheckDataDir(dataDir); err != nil {
+		return nil, nil, err
 	}
 	if info, ok := RunningServe(dataDir); ok {
-		return Remote{URL: info.URL, Token: info.Token}, func() error { return nil }, nil
+		return Remote{URL: info.AdminURL, Token: info.Token}, func() error { return nil }, nil
 	}
 	st, err := OpenStore(dataDir)
 	if err != nil {
@@ -234,16 +407,16 @@ func OpenOperator(dataDir string) (Operator, func() error, error) {
 	return Direct{Table: st, DLQ: st.DeadLetterQueue("operator")}, st.Close, nil
 }
 
-// RunningServe returns the serve running on the data directory, if one
-// answers; a serve.json left by a killed serve does not.
+// RunningServe returns the serve running on the data directory, if its
+// admin API answers; a serve.json left by a killed serve does not.
 func RunningServe(dataDir string) (ServeInfo, bool) {
-	raw, err := os.ReadFile(filepath.Join(dataDir, ServeFile))
+	raw, err := readDataFile(dataDir, ServeFile)
 	var info ServeInfo
-	if err != nil || json.Unmarshal(raw, &info) != nil {
+	if err != nil || json.Unmarshal(raw, &info) != nil || info.AdminURL == "" {
 		return ServeInfo{}, false
 	}
 	client := &http.Client{Timeout: time.Second}
-	resp, err := client.Get(info.URL + "/healthz")
+	resp, err := client.Get(info.AdminURL + "/healthz")
 	if err != nil {
 		return ServeInfo{}, false
 	}

@@ -1,0 +1,26 @@
+//go:build unix
+
+package local
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+const noFollow = syscall.O_NOFOLLOW
+
+// isLinkRefusal tells the error O_NOFOLLOW gives on a symbolic link.
+func isLinkRefusal(err error) bool { return errors.Is(err, syscall.ELOOP) }
+
+func onlyCurrentUserWrites(dir string, info fs.FileInfo) error {
+	if stat, ok := info.Sys().(*syscall.Stat_t); ok && int(stat.Uid) != os.Geteuid() {
+		return fmt.Errorf("data directory %s is owned by user %d, not by you (%d); payhook keeps secrets there", dir, stat.Uid, os.Geteuid())
+	}
+	if info.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("data directory %s can be written by group or others (mode %04o); run chmod 700 %s", dir, info.Mode().Perm(), dir)
+	}
+	return nil
+}
