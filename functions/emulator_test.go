@@ -21,12 +21,12 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/lambdabuild"
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/samples"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
-	"github.com/payhook/payhook/shared/testenv"
 )
 
 // TestFunctionsUnderTheRuntimeEmulator runs the built Lambda binaries (the
@@ -108,12 +108,12 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	processed, err := tableStore.GetWebhook(ctx, "stripe", "evt_rie_0")
 	is.NoErr(err)
 	is.Equal(processed.Status, store.StatusProcessed)
-	state, err := tableStore.GetPayment(ctx, payment.Key("stripe", "pi_evt_rie_0"))
+	state, err := tableStore.GetPayment(ctx, "stripe", "pi_evt_rie_0")
 	is.NoErr(err)
 	is.Equal(state.Status, payment.StatusSucceeded)
 	invoke(t, processor.URL, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}}, &batch) // a redelivery: applied once
 	is.Equal(len(batch.BatchItemFailures), 0)
-	state, _ = tableStore.GetPayment(ctx, payment.Key("stripe", "pi_evt_rie_0"))
+	state, _ = tableStore.GetPayment(ctx, "stripe", "pi_evt_rie_0")
 	is.Equal(state.Version, int64(1))
 	logReports(t, "processor", processor)
 

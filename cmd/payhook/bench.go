@@ -18,6 +18,7 @@ import (
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/samples"
+	"github.com/payhook/payhook/shared/store"
 )
 
 // benchEventTypes is what bench sends for each provider.
@@ -293,7 +294,7 @@ func checkStored(dataDir string, results []benchResult) ([]string, error) {
 	defer closeOp()
 	stored := map[string]bool{}
 	for name := range benchEventTypes {
-		views, err := op.Webhooks(context.Background(), name, "")
+		views, err := op.Webhooks(context.Background(), store.WebhookFilter{Provider: name})
 		if err != nil {
 			return nil, err
 		}

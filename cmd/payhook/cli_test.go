@@ -19,6 +19,7 @@ import (
 
 	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/samples"
@@ -87,16 +88,13 @@ func startServe(t *testing.T, dataDir string) (*exec.Cmd, local.ServeInfo) {
 			cmd.Wait()
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if info, ok := local.RunningServe(dataDir); ok && info.PID == cmd.Process.Pid {
-			return cmd, info
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not come up:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var info local.ServeInfo
+	wait.Until(t, 20*time.Second, "serve to come up", func() bool {
+		running, ok := local.RunningServe(dataDir)
+		info = running
+		return ok && running.PID == cmd.Process.Pid
+	})
+	return cmd, info
 }
 
 func TestDemoTellsItsStoryAndExitsZero(t *testing.T) {
@@ -124,20 +122,19 @@ func TestServeSendEventsPaymentsWhileServing(t *testing.T) {
 		is.True(strings.Contains(stdout, "→ 200"))
 	}
 	var states []payment.State
-	deadline := time.Now().Add(15 * time.Second)
-	for len(states) < 4 && time.Now().Before(deadline) {
+	wait.Until(t, 15*time.Second, "four payments", func() bool {
 		stdout, _, code := payhook(t, "payments", "--json", "--data", dir)
 		is.Equal(code, 0)
 		is.NoErr(json.Unmarshal([]byte(stdout), &states))
-	}
-	is.Equal(len(states), 4)
+		return len(states) == 4
+	})
 	for _, s := range states {
 		is.Equal(s.Status, payment.StatusSucceeded)
 		is.Equal(s.PaymentID, "pay-"+s.Provider)
 	}
 	stdout, _, code := payhook(t, "events", "--json", "--status", "PROCESSED", "--data", dir)
 	is.Equal(code, 0)
-	var views []local.WebhookView
+	var views []operate.WebhookView
 	is.NoErr(json.Unmarshal([]byte(stdout), &views))
 	is.Equal(len(views), 4)
 	for _, v := range views {
@@ -205,18 +202,13 @@ func TestCrashSafety(t *testing.T) {
 			}
 		}()
 	}
-	for {
+	wait.Until(t, 30*time.Second, "200 acknowledged webhooks", func() bool {
 		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 200 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(acked) >= 200
+	})
 	is.NoErr(first.Process.Signal(syscall.SIGKILL))
 	first.Wait()
-	time.Sleep(50 * time.Millisecond)
 	close(stop)
 	wg.Wait()
 
@@ -225,28 +217,22 @@ func TestCrashSafety(t *testing.T) {
 	is.NoErr(err)
 	defer closeOp()
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		processed, err := op.Webhooks(ctx, "stripe", store.StatusProcessed)
+	missing := len(acked)
+	wait.Until(t, 30*time.Second, "every acknowledged webhook to reach PROCESSED", func() bool {
+		processed, err := op.Webhooks(ctx, store.WebhookFilter{Provider: "stripe", Status: store.StatusProcessed})
 		is.NoErr(err)
 		done := map[string]bool{}
 		for _, w := range processed {
 			done[w.EventID] = true
 		}
-		missing := 0
+		missing = 0
 		for _, id := range acked {
 			if !done[id] {
 				missing++
 			}
 		}
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d acknowledged webhooks never reached PROCESSED", missing, len(acked))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return missing == 0
+	})
 	states, err := op.Payments(ctx)
 	is.NoErr(err)
 	byID := map[string]payment.State{}

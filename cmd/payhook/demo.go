@@ -17,6 +17,7 @@ import (
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/samples"
@@ -116,7 +117,7 @@ func demo(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	defer server.Shutdown(context.Background())
-	op := local.Direct{Table: server.Store, DLQ: server.Store.DeadLetterQueue("operator")}
+	op := operate.Table{Store: server.Store, DLQ: server.Store.DeadLetterQueue("operator")}
 	fmt.Fprintf(stdout, "payhook demo: the whole pipeline on %s, data in a temporary directory\n\n", server.URL)
 
 	problems := runStory(stdout, server, op)
@@ -133,7 +134,7 @@ func demo(args []string, stdout, _ io.Writer) error {
 	return nil
 }
 
-func runStory(out io.Writer, server *local.Server, op local.Operator) []string {
+func runStory(out io.Writer, server *local.Server, op operate.Operator) []string {
 	var problems []string
 	fmt.Fprintln(out, "deliveries")
 	for _, s := range story {
@@ -170,7 +171,7 @@ func runStory(out io.Writer, server *local.Server, op local.Operator) []string {
 	return problems
 }
 
-func redriveStory(out io.Writer, op local.Operator) []string {
+func redriveStory(out io.Writer, op operate.Operator) []string {
 	fmt.Fprintln(out, "\nthe mapping bug is fixed; redriving the dead-letter queue")
 	report, err := op.RedriveAll(context.Background())
 	if err != nil {
@@ -187,7 +188,7 @@ func redriveStory(out io.Writer, op local.Operator) []string {
 	return problems
 }
 
-func report(out io.Writer, server *local.Server, op local.Operator, alerts *recordedAlerts) []string {
+func report(out io.Writer, server *local.Server, op operate.Operator, alerts *recordedAlerts) []string {
 	ctx := context.Background()
 	var problems []string
 	fmt.Fprintln(out, "\npayments")
@@ -228,7 +229,7 @@ func report(out io.Writer, server *local.Server, op local.Operator, alerts *reco
 		}
 	}
 
-	failed, err := op.Webhooks(ctx, "", store.StatusFailed)
+	failed, err := op.Webhooks(ctx, store.WebhookFilter{Status: store.StatusFailed})
 	if err != nil {
 		return append(problems, err.Error())
 	}
@@ -245,13 +246,13 @@ func report(out io.Writer, server *local.Server, op local.Operator, alerts *reco
 }
 
 // settled reports whether the processor is done with a webhook.
-func settled(op local.Operator, providerName, eventID string) bool {
+func settled(op operate.Operator, providerName, eventID string) bool {
 	s := status(op, providerName, eventID)
 	return s == store.StatusProcessed || s == store.StatusFailed
 }
 
-func status(op local.Operator, providerName, eventID string) store.Status {
-	views, err := op.Webhooks(context.Background(), providerName, "")
+func status(op operate.Operator, providerName, eventID string) store.Status {
+	views, err := op.Webhooks(context.Background(), store.WebhookFilter{Provider: providerName})
 	if err != nil {
 		return ""
 	}

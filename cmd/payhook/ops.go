@@ -14,6 +14,7 @@ import (
 
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
@@ -34,7 +35,7 @@ func targetFlags(fs flags) target {
 	}
 }
 
-func (t target) open(ctx context.Context) (local.Operator, func() error, error) {
+func (t target) open(ctx context.Context) (operate.Operator, func() error, error) {
 	if *t.table == "" {
 		return local.OpenOperator(*t.dataDir)
 	}
@@ -42,7 +43,7 @@ func (t target) open(ctx context.Context) (local.Operator, func() error, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	op := local.Direct{Table: dynamo.New(dynamodb.NewFromConfig(cfg), *t.table)}
+	op := operate.Table{Store: dynamo.New(dynamodb.NewFromConfig(cfg), *t.table)}
 	if *t.dlqURL != "" {
 		op.DLQ = deadletter.SQS{Client: sqs.NewFromConfig(cfg), QueueURL: *t.dlqURL, Source: "operator"}
 	}
@@ -69,7 +70,7 @@ func events(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	defer closeOp()
-	views, err := op.Webhooks(ctx, *providerName, store.Status(*status))
+	views, err := op.Webhooks(ctx, store.WebhookFilter{Provider: *providerName, Status: store.Status(*status)})
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func (a *Auditor) audit(ctx context.Context, r events.DynamoDBEventRecord) error
 	if err := a.Sink.Write(ctx, record); err != nil {
 		return err
 	}
-	if record.Kind == "webhook" && record.NewStatus == string(store.StatusFailed) && record.OldStatus != record.NewStatus {
+	if record.Kind == string(store.KindWebhook) && record.NewStatus == string(store.StatusFailed) && record.OldStatus != record.NewStatus {
 		return a.Alerter.Alert(ctx, notify.Alert{
 			Kind: "webhook_failed", Provider: record.Provider, EventID: record.EventID,
 			EventType: record.EventType, Reason: record.Reason, At: record.Time,
@@ -112,39 +112,35 @@ func Build(r events.DynamoDBEventRecord) Record {
 		EventName:      r.EventName,
 		PK:             attr(r.Change.Keys, store.AttrPK),
 		SK:             attr(r.Change.Keys, store.AttrSK),
-		Provider:       attr(image, "provider"),
-		EventID:        attr(image, "event_id"),
-		EventType:      attr(image, "event_type"),
-		PaymentKey:     attr(image, "payment_key"),
+		Provider:       attr(image, store.AttrProvider),
+		EventID:        attr(image, store.AttrEventID),
+		EventType:      attr(image, store.AttrEventType),
+		PaymentKey:     attr(image, store.AttrPaymentKey),
 		OldStatus:      attr(oldImage, store.AttrStatus),
 		NewStatus:      attr(newImage, store.AttrStatus),
 		OldVersion:     attr(oldImage, store.AttrVersion),
 		NewVersion:     attr(newImage, store.AttrVersion),
-		Reason:         attr(newImage, "last_error"),
+		Reason:         attr(newImage, store.AttrLastError),
 		Actor:          actor(r, image),
 		SequenceNumber: r.Change.SequenceNumber,
 		OldImageSHA256: digest(oldImage),
 		NewImageSHA256: digest(newImage),
 	}
-	switch {
-	case store.IsWebhook(image):
-		record.Kind = "webhook"
-	case store.IsPayment(image):
-		record.Kind, record.PaymentKey = "payment", record.PK
-	case store.IsTransmission(image):
-		record.Kind = "transmission"
+	record.Kind = string(store.KindOf(image))
+	if record.Kind == string(store.KindPayment) {
+		record.PaymentKey = record.PK
 	}
 	return record
 }
 
 func actor(r events.DynamoDBEventRecord, image store.Item) string {
-	if r.UserIdentity != nil && r.UserIdentity.Type == "Service" && r.UserIdentity.PrincipalID == "dynamodb.amazonaws.com" {
+	if store.IsTTLDeletion(r) {
 		return ActorTTL
 	}
 	if r.EventName == string(events.DynamoDBOperationTypeRemove) {
 		return "unknown" // deleted by hand: exactly what an audit must show
 	}
-	if by := attr(image, "updated_by"); by != "" {
+	if by := attr(image, store.AttrUpdatedBy); by != "" {
 		return by
 	}
 	return "unknown"

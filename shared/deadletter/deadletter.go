@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/payhook/payhook/shared/store"
 )
 
 // Queue is a dead-letter queue.
@@ -45,12 +47,9 @@ func WebhookOf(body []byte) (provider, eventID string, err error) {
 		return failure.Provider, failure.EventID, nil
 	}
 	var record events.DynamoDBEventRecord
-	if json.Unmarshal(body, &record) == nil {
-		image := record.Change.NewImage
-		if p, ok := image["provider"]; ok {
-			if id, ok := image["event_id"]; ok && p.DataType() == events.DataTypeString && id.DataType() == events.DataTypeString {
-				return p.String(), id.String(), nil
-			}
+	if json.Unmarshal(body, &record) == nil && store.KindOf(record.Change.NewImage) == store.KindWebhook {
+		if w, err := store.DecodeWebhook(record.Change.NewImage); err == nil {
+			return w.Provider, w.EventID, nil
 		}
 	}
 	return "", "", errors.New("message names no webhook")

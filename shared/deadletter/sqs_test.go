@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/deadletter"
-	"github.com/payhook/payhook/shared/testenv"
 )
 
 func TestSQSQueueOnGoaws(t *testing.T) {

@@ -15,12 +15,12 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/forge"
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
-	"github.com/payhook/payhook/shared/testenv"
 )
 
 // Each test here performs an attack against the receiver, as an attacker

@@ -47,7 +47,7 @@ func deliveries(b *testing.B) (provider.Keys, map[string][]ingest.Request) {
 		keys := testKeys
 		keys.StandardWebhookSecrets = []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="}
 		benchDeliveries.keys, benchDeliveries.byP = keys, map[string][]ingest.Request{}
-		dev := devPayPal(&testing.T{})
+		dev := devPayPal(b)
 		types := map[string]string{"stripe": "payment_intent.succeeded", "paypal": "PAYMENT.CAPTURE.COMPLETED", "square": "payment.updated", "standard": "payment.succeeded"}
 		for name, eventType := range types {
 			for i := range benchPool {
@@ -87,7 +87,7 @@ func BenchmarkReceiver(b *testing.B) {
 	for _, name := range []string{"stripe", "square", "standard", "paypal"} {
 		for _, storeName := range []string{"discard", "memory", "embedded"} {
 			b.Run(name+"/"+storeName, func(b *testing.B) {
-				receiver := ingest.New(cfg, secrets.Static(keys), stores[storeName](b), devPayPal(&testing.T{}).Certs(), observe.NewLogger(io.Discard, "info", "bench"))
+				receiver := ingest.New(cfg, secrets.Static(keys), stores[storeName](b), devPayPal(b).Certs(), observe.NewLogger(io.Discard, "info", "bench"))
 				requests := byProvider[name]
 				ctx := context.Background()
 				receiver.Handle(ctx, requests[0]) // warms PayPal's certificate cache, as in steady state
@@ -124,7 +124,7 @@ func BenchmarkReceiverConcurrentDurable(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	receiver := ingest.New(cfg, secrets.Static(keys), s, devPayPal(&testing.T{}).Certs(), observe.NewLogger(io.Discard, "info", "bench"))
+	receiver := ingest.New(cfg, secrets.Static(keys), s, devPayPal(b).Certs(), observe.NewLogger(io.Discard, "info", "bench"))
 	requests := byProvider["stripe"]
 	var next atomic.Int64
 	b.SetParallelism(32) // 64 senders on 2 cores
@@ -203,7 +203,7 @@ func BenchmarkVerifyFloor(b *testing.B) {
 	})
 	b.Run("paypal", func(b *testing.B) {
 		req := pick("paypal")
-		public := devPayPal(&testing.T{}).Key.Public().(*rsa.PublicKey)
+		public := devPayPal(b).Key.Public().(*rsa.PublicKey)
 		signature, _ := base64.StdEncoding.DecodeString(req.Header.Get("Paypal-Transmission-Sig"))
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

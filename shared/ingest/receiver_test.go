@@ -50,7 +50,7 @@ var devSigner struct {
 
 // devPayPal is one development PayPal signer for the whole test binary: RSA
 // key generation is slow. Its certificate is checked against the real clock.
-func devPayPal(t *testing.T) *provider.DevPayPal {
+func devPayPal(t testing.TB) *provider.DevPayPal {
 	devSigner.once.Do(func() { devSigner.signer, devSigner.err = provider.NewDevPayPal(time.Now(), 24*time.Hour) })
 	if devSigner.err != nil {
 		t.Fatal(devSigner.err)

@@ -18,6 +18,7 @@ import (
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/notify"
+	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
@@ -276,7 +277,7 @@ func (s *Server) serve(opts Options) error {
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
-	admin.Handle("/admin/", adminHandler(Direct{Table: s.Store, DLQ: s.Store.DeadLetterQueue("operator")}, token))
+	admin.Handle("/admin/", operate.AdminHandler(operate.Table{Store: s.Store, DLQ: s.Store.DeadLetterQueue("operator")}, token))
 	admin.HandleFunc("GET /healthz", s.health)
 	for _, server := range []*http.Server{s.webhooks, s.admin} {
 		server.ReadHeaderTimeout, server.ReadTimeout = limits.ReadHeaderTimeout, limits.ReadTimeout
@@ -393,18 +394,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // OpenOperator returns what the CLI operates the data directory with: the
 // running serve's admin API when one answers, else the store itself.
 // close releases it.
-func OpenOperator(dataDir string) (Operator, func() error, error) {
+func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
 	if err := CheckDataDir(dataDir); err != nil {
 		return nil, nil, err
 	}
 	if info, ok := RunningServe(dataDir); ok {
-		return Remote{URL: info.AdminURL, Token: info.Token}, func() error { return nil }, nil
+		return operate.Remote{URL: info.AdminURL, Token: info.Token}, func() error { return nil }, nil
 	}
 	st, err := OpenStore(dataDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	return Direct{Table: st, DLQ: st.DeadLetterQueue("operator")}, st.Close, nil
+	return operate.Table{Store: st, DLQ: st.DeadLetterQueue("operator")}, st.Close, nil
 }
 
 // RunningServe returns the serve running on the data directory, if its

@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/payment"
-	"github.com/payhook/payhook/shared/testenv"
 )
 
 // TestSNSAlerterOnGoaws publishes to a topic on goaws and reads the alert

@@ -47,12 +47,6 @@ type Event struct {
 	OccurredAt    time.Time `json:"occurred_at" validate:"required"`
 }
 
-// Key is the event's payment state key, as stored.
-func (e Event) Key() string { return Key(e.Provider, e.PaymentID) }
-
-// Key is the key of a payment's state.
-func Key(provider, paymentID string) string { return "PAYMENT#" + provider + "#" + paymentID }
-
 // Critical reports whether the type is in the set that raises an alert.
 func (e Event) Critical(critical []Type) bool {
 	for _, t := range critical {

@@ -48,7 +48,7 @@ const maxConflicts = 5
 // source mapping's filter criteria.
 func Wants(r events.DynamoDBEventRecord) bool {
 	image := r.Change.NewImage
-	if !store.IsWebhook(image) {
+	if store.KindOf(image) != store.KindWebhook {
 		return false
 	}
 	status := store.Status(image[store.AttrStatus].String())
@@ -130,7 +130,7 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 		log.Info().Str("type", string(event.Type)).Str("payment_id", event.PaymentID).Str("outcome", string(outcome)).Msg("processed")
 		return nil
 	}
-	return fmt.Errorf("payment %s kept changing", event.Key())
+	return fmt.Errorf("payment %s %s kept changing", event.Provider, event.PaymentID)
 }
 
 // apply computes the payment's next state from the stored one and commits
@@ -140,7 +140,7 @@ func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Ev
 	if event.Type == payment.Other || event.PaymentID == "" {
 		return payment.NotAPayment, p.Store.CommitProcessed(ctx, commit)
 	}
-	state, err := p.Store.GetPayment(ctx, event.Key())
+	state, err := p.Store.GetPayment(ctx, event.Provider, event.PaymentID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", err
 	}
@@ -162,7 +162,7 @@ func (p *Processor) fail(ctx context.Context, w store.Webhook, reason string, lo
 	if err := p.DLQ.Send(ctx, body); err != nil {
 		return err
 	}
-	err = p.Store.MarkFailed(ctx, w.Provider, w.EventID, w.Status, reason)
+	err = store.MarkFailed(ctx, p.Store, w.Provider, w.EventID, w.Status, reason)
 	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) {
 		return err
 	}

@@ -79,7 +79,7 @@ func TestTheSameRecordTwiceIsAppliedOnce(t *testing.T) {
 		is.NoErr(err)
 		is.Equal(len(resp.BatchItemFailures), 0)
 	}
-	state, err := f.store.GetPayment(ctx, payment.Key("stripe", "pi_1"))
+	state, err := f.store.GetPayment(ctx, "stripe", "pi_1")
 	is.NoErr(err)
 	is.Equal(state.Status, payment.StatusPartiallyRefunded)
 	is.Equal(state.AmountMinor, int64(2000))
@@ -114,12 +114,12 @@ type flakyPayments struct {
 	n int
 }
 
-func (f *flakyPayments) GetPayment(ctx context.Context, key string) (payment.State, error) {
+func (f *flakyPayments) GetPayment(ctx context.Context, provider, paymentID string) (payment.State, error) {
 	if f.n > 0 {
 		f.n--
 		return payment.State{}, store.ErrUnavailable
 	}
-	return f.Store.GetPayment(ctx, key)
+	return f.Store.GetPayment(ctx, provider, paymentID)
 }
 
 func TestTransientFailureReportsTheRecordAndEverythingAfter(t *testing.T) {

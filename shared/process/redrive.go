@@ -13,7 +13,7 @@ import (
 // to the processor. Any other status is refused: a redrive never reprocesses
 // a webhook that succeeded, and never races one in flight.
 func Redrive(ctx context.Context, st store.Processing, provider, eventID string) error {
-	err := st.MarkRetry(ctx, provider, eventID)
+	err := store.MarkRetry(ctx, st, provider, eventID)
 	if errors.Is(err, store.ErrWebhookNotPending) {
 		w, getErr := st.GetWebhook(ctx, provider, eventID)
 		if getErr != nil {
@@ -82,7 +82,7 @@ func RedriveQueue(ctx context.Context, st store.Processing, q deadletter.Queue) 
 // redriveOne reports whether it set the webhook to RETRY; false with no
 // error means the message is moot (processed, already retrying, expired).
 func redriveOne(ctx context.Context, st store.Processing, provider, eventID string) (bool, error) {
-	err := st.MarkRetry(ctx, provider, eventID)
+	err := store.MarkRetry(ctx, st, provider, eventID)
 	if err == nil {
 		return true, nil
 	}

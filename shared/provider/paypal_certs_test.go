@@ -11,6 +11,7 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/provider"
 )
 
@@ -58,9 +59,7 @@ func TestPayPalCertificateCache(t *testing.T) {
 				errs <- err
 			})
 		}
-		for fetcher.total.Load() == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		wait.Until(t, 5*time.Second, "the first fetch", func() bool { return fetcher.total.Load() > 0 })
 		close(fetcher.gate)
 		wg.Wait()
 		close(errs)

@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/secrets"
-	"github.com/payhook/payhook/shared/testenv"
 )
 
 func lookup(vars map[string]string) func(string) (string, bool) {

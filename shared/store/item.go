@@ -12,45 +12,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// Item is a stored item in the shape DynamoDB Streams delivers it to Lambda.
-// Both adapters hold items in this shape, so the embedded change feed and the
-// real stream hand the processor identical records.
-type Item = map[string]events.DynamoDBAttributeValue
-
-// Attribute names of the table (DESIGN.md, data model).
+// Bodies over this size are gzipped at rest: most payloads are small JSON,
+// and DynamoDB bills and limits by item size.
 const (
-	AttrPK               = "pk"
-	AttrSK               = "sk"
-	attrProvider         = "provider"
-	attrEventID          = "event_id"
-	attrEventType        = "event_type"
-	attrReceivedAt       = "received_at"
-	attrOccurredAt       = "occurred_at"
-	attrBody             = "body"
-	attrBodyEncoding     = "body_encoding"
-	attrSignatureHeaders = "signature_headers"
-	attrSourceIP         = "source_ip"
-	attrRequestID        = "request_id"
-	AttrStatus           = "status"
-	attrAttempts         = "attempts"
-	attrLastError        = "last_error"
-	attrPaymentKey       = "payment_key"
-	AttrExpiresAt        = "expires_at"
-	attrUpdatedBy        = "updated_by"
-	attrUpdatedAt        = "updated_at"
-
-	webhookSK = "WEBHOOK"
-
-	// Bodies over this size are gzipped at rest: most payloads are small JSON,
-	// and DynamoDB bills and limits by item size.
 	GzipThreshold = 4 << 10
 	encodingGzip  = "gzip"
 )
-
-// WebhookKey returns the partition and sort key of a webhook item.
-func WebhookKey(provider, eventID string) (pk, sk string) {
-	return "WEBHOOK#" + provider + "#" + eventID, webhookSK
-}
 
 // WebhookItem encodes w as a table item.
 func WebhookItem(w Webhook) (Item, error) {
@@ -58,36 +25,36 @@ func WebhookItem(w Webhook) (Item, error) {
 	item := Item{
 		AttrPK:         events.NewStringAttribute(pk),
 		AttrSK:         events.NewStringAttribute(sk),
-		attrProvider:   events.NewStringAttribute(w.Provider),
-		attrEventID:    events.NewStringAttribute(w.EventID),
-		attrEventType:  events.NewStringAttribute(w.EventType),
-		attrReceivedAt: events.NewStringAttribute(formatTime(w.ReceivedAt)),
+		AttrProvider:   events.NewStringAttribute(w.Provider),
+		AttrEventID:    events.NewStringAttribute(w.EventID),
+		AttrEventType:  events.NewStringAttribute(w.EventType),
+		AttrReceivedAt: events.NewStringAttribute(formatTime(w.ReceivedAt)),
 		AttrStatus:     events.NewStringAttribute(string(w.Status)),
-		attrAttempts:   events.NewNumberAttribute(strconv.Itoa(w.Attempts)),
+		AttrAttempts:   events.NewNumberAttribute(strconv.Itoa(w.Attempts)),
 		AttrExpiresAt:  events.NewNumberAttribute(strconv.FormatInt(w.ExpiresAt.Unix(), 10)),
 	}
 	if !w.OccurredAt.IsZero() {
-		item[attrOccurredAt] = events.NewStringAttribute(formatTime(w.OccurredAt))
+		item[AttrOccurredAt] = events.NewStringAttribute(formatTime(w.OccurredAt))
 	}
 	body, encoding, err := encodeBody(w.Body)
 	if err != nil {
 		return nil, err
 	}
-	item[attrBody] = events.NewBinaryAttribute(body)
+	item[AttrBody] = events.NewBinaryAttribute(body)
 	if encoding != "" {
-		item[attrBodyEncoding] = events.NewStringAttribute(encoding)
+		item[AttrBodyEncoding] = events.NewStringAttribute(encoding)
 	}
 	if len(w.SignatureHeaders) > 0 {
 		headers := make(map[string]events.DynamoDBAttributeValue, len(w.SignatureHeaders))
 		for name, value := range w.SignatureHeaders {
 			headers[name] = events.NewStringAttribute(value)
 		}
-		item[attrSignatureHeaders] = events.NewMapAttribute(headers)
+		item[AttrSignatureHeaders] = events.NewMapAttribute(headers)
 	}
 	if !w.UpdatedAt.IsZero() {
-		item[attrUpdatedAt] = events.NewStringAttribute(formatTime(w.UpdatedAt))
+		item[AttrUpdatedAt] = events.NewStringAttribute(formatTime(w.UpdatedAt))
 	}
-	for name, value := range map[string]string{attrSourceIP: w.SourceIP, attrRequestID: w.RequestID, attrLastError: w.LastError, attrPaymentKey: w.PaymentKey, attrUpdatedBy: w.UpdatedBy} {
+	for name, value := range map[string]string{AttrSourceIP: w.SourceIP, AttrRequestID: w.RequestID, AttrLastError: w.LastError, AttrPaymentKey: w.PaymentKey, AttrUpdatedBy: w.UpdatedBy} {
 		if value != "" {
 			item[name] = events.NewStringAttribute(value)
 		}
@@ -98,30 +65,30 @@ func WebhookItem(w Webhook) (Item, error) {
 // DecodeWebhook reads a webhook item, from either adapter or a stream image.
 func DecodeWebhook(item Item) (Webhook, error) {
 	w := Webhook{
-		Provider:   str(item, attrProvider),
-		EventID:    str(item, attrEventID),
-		EventType:  str(item, attrEventType),
-		SourceIP:   str(item, attrSourceIP),
-		RequestID:  str(item, attrRequestID),
+		Provider:   str(item, AttrProvider),
+		EventID:    str(item, AttrEventID),
+		EventType:  str(item, AttrEventType),
+		SourceIP:   str(item, AttrSourceIP),
+		RequestID:  str(item, AttrRequestID),
 		Status:     Status(str(item, AttrStatus)),
-		LastError:  str(item, attrLastError),
-		PaymentKey: str(item, attrPaymentKey),
-		UpdatedBy:  str(item, attrUpdatedBy),
+		LastError:  str(item, AttrLastError),
+		PaymentKey: str(item, AttrPaymentKey),
+		UpdatedBy:  str(item, AttrUpdatedBy),
 	}
 	if w.Provider == "" || w.EventID == "" {
 		return Webhook{}, errors.New("item is not a webhook")
 	}
 	var err error
-	if w.ReceivedAt, err = parseTime(str(item, attrReceivedAt)); err != nil {
+	if w.ReceivedAt, err = parseTime(str(item, AttrReceivedAt)); err != nil {
 		return Webhook{}, err
 	}
-	if w.OccurredAt, err = parseTime(str(item, attrOccurredAt)); err != nil {
+	if w.OccurredAt, err = parseTime(str(item, AttrOccurredAt)); err != nil {
 		return Webhook{}, err
 	}
-	if w.UpdatedAt, err = parseTime(str(item, attrUpdatedAt)); err != nil {
+	if w.UpdatedAt, err = parseTime(str(item, AttrUpdatedAt)); err != nil {
 		return Webhook{}, err
 	}
-	if w.Attempts, err = num(item, attrAttempts); err != nil {
+	if w.Attempts, err = num(item, AttrAttempts); err != nil {
 		return Webhook{}, err
 	}
 	expires, err := num(item, AttrExpiresAt)
@@ -129,12 +96,12 @@ func DecodeWebhook(item Item) (Webhook, error) {
 		return Webhook{}, err
 	}
 	w.ExpiresAt = time.Unix(int64(expires), 0).UTC()
-	if body, ok := item[attrBody]; ok && body.DataType() == events.DataTypeBinary {
-		if w.Body, err = decodeBody(body.Binary(), str(item, attrBodyEncoding)); err != nil {
+	if body, ok := item[AttrBody]; ok && body.DataType() == events.DataTypeBinary {
+		if w.Body, err = decodeBody(body.Binary(), str(item, AttrBodyEncoding)); err != nil {
 			return Webhook{}, err
 		}
 	}
-	if headers, ok := item[attrSignatureHeaders]; ok && headers.DataType() == events.DataTypeMap {
+	if headers, ok := item[AttrSignatureHeaders]; ok && headers.DataType() == events.DataTypeMap {
 		w.SignatureHeaders = make(map[string]string, len(headers.Map()))
 		for name, value := range headers.Map() {
 			w.SignatureHeaders[name] = value.String()

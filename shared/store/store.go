@@ -67,26 +67,37 @@ type Webhooks interface {
 // Processing is what the processor and redrive need of the table.
 type Processing interface {
 	GetWebhook(ctx context.Context, provider, eventID string) (Webhook, error)
-	// GetPayment returns the state stored at key, or ErrNotFound.
-	GetPayment(ctx context.Context, key string) (payment.State, error)
+	// GetPayment returns the state of the provider's payment, or ErrNotFound.
+	GetPayment(ctx context.Context, provider, paymentID string) (payment.State, error)
 	// CommitProcessed writes c.Payment (when set) and marks the webhook
 	// PROCESSED, in one transaction, or neither. It fails with
 	// ErrWebhookNotPending when the webhook's status is no longer
 	// c.Webhook.Status, and ErrPaymentChanged when the payment's version is
 	// no longer c.PreviousVersion.
 	CommitProcessed(ctx context.Context, c Commit) error
-	// MarkFailed moves a webhook from status from to FAILED with reason.
-	MarkFailed(ctx context.Context, provider, eventID string, from Status, reason string) error
-	// MarkRetry moves a FAILED webhook to RETRY: a redrive.
-	MarkRetry(ctx context.Context, provider, eventID string) error
+	// PutWebhookIfStatus writes w whole, on condition that the stored
+	// webhook's status is still from; ErrWebhookNotPending otherwise. The
+	// transitions (MarkFailed, MarkRetry) are built on it.
+	PutWebhookIfStatus(ctx context.Context, w Webhook, from Status) error
 }
 
-// Listing is what operators read: every webhook matching a filter (empty
-// fields match all), and every payment. Both read the whole table; they
-// are for operators, never for the request path.
+// Listing is what operators read: every webhook matching a filter, and
+// every payment. Both read the whole table; they are for operators, never
+// for the request path.
 type Listing interface {
-	ListWebhooks(ctx context.Context, provider string, status Status) ([]Webhook, error)
+	ListWebhooks(ctx context.Context, filter WebhookFilter) ([]Webhook, error)
 	ListPayments(ctx context.Context) ([]payment.State, error)
+}
+
+// WebhookFilter selects webhooks; empty fields match all.
+type WebhookFilter struct {
+	Provider string
+	Status   Status
+}
+
+// Matches reports whether w passes the filter.
+func (f WebhookFilter) Matches(w Webhook) bool {
+	return (f.Provider == "" || w.Provider == f.Provider) && (f.Status == "" || w.Status == f.Status)
 }
 
 // Table is everything the adapters implement.
@@ -136,6 +147,9 @@ const (
 	MaxPartitionKeyBytes = 2048
 	MaxSortKeyBytes      = 1024
 )
+
+// Unavailable wraps a storage failure that a later try may not have.
+func Unavailable(err error) error { return fmt.Errorf("%w: %v", ErrUnavailable, err) }
 
 // CheckKeys refuses an item whose keys DynamoDB would refuse, so that every
 // adapter answers alike.

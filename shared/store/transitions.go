@@ -28,17 +28,25 @@ func RetryWebhook(w Webhook, at time.Time) Webhook {
 	return w
 }
 
-// Transition moves a webhook out of status from: it reads the webhook,
-// refuses any other status, and writes change(w) through putIfStatus, which
-// must fail with ErrWebhookNotPending if the status moved in between.
-func Transition(ctx context.Context, get func(context.Context, string, string) (Webhook, error), putIfStatus func(context.Context, Webhook, Status) error,
-	provider, eventID string, from Status, change func(Webhook, time.Time) Webhook) error {
-	w, err := get(ctx, provider, eventID)
+// MarkFailed moves a webhook from status from to FAILED with reason.
+func MarkFailed(ctx context.Context, st Processing, provider, eventID string, from Status, reason string) error {
+	return transition(ctx, st, provider, eventID, from, func(w Webhook, at time.Time) Webhook { return FailedWebhook(w, reason, at) })
+}
+
+// MarkRetry moves a FAILED webhook to RETRY: a redrive.
+func MarkRetry(ctx context.Context, st Processing, provider, eventID string) error {
+	return transition(ctx, st, provider, eventID, StatusFailed, RetryWebhook)
+}
+
+// transition reads the webhook, refuses any status but from, and writes
+// change(w) on condition that the status did not move in between.
+func transition(ctx context.Context, st Processing, provider, eventID string, from Status, change func(Webhook, time.Time) Webhook) error {
+	w, err := st.GetWebhook(ctx, provider, eventID)
 	if err != nil {
 		return err
 	}
 	if w.Status != from {
 		return ErrWebhookNotPending
 	}
-	return putIfStatus(ctx, change(w, time.Now().UTC()), from)
+	return st.PutWebhookIfStatus(ctx, change(w, time.Now().UTC()), from)
 }

@@ -1,9 +1,19 @@
-// Package stream holds the two halves of the ReportBatchItemFailures
-// contract between a DynamoDB stream consumer and whatever feeds it
-// (Lambda's event source mapping, the embedded feed, the Streams poller).
+// Package stream is the contract between a DynamoDB stream consumer and
+// whatever feeds it (Lambda's event source mapping, the embedded change
+// feed, the tests' Streams poller): the handler's signature, the
+// ReportBatchItemFailures answer, and the one retry loop feeders share.
 package stream
 
-import "github.com/aws/aws-lambda-go/events"
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Handler is a stream consumer: the very signature of a Lambda function
+// that reads DynamoDB Streams with ReportBatchItemFailures.
+type Handler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 
 // FailFrom is a handler's answer when records[i] failed: it and everything
 // after it are retried, so records keep their order.
@@ -30,4 +40,91 @@ func FirstFailure(records []events.DynamoDBEventRecord, resp events.DynamoDBEven
 		}
 	}
 	return first
+}
+
+// Retry is how a feeder retries a record that keeps failing, as an event
+// source mapping's settings do.
+type Retry struct {
+	// MaxAttempts for one record, after which it is given up on.
+	MaxAttempts int
+	// Backoff before the first retry, doubled each retry, at most MaxBackoff.
+	Backoff, MaxBackoff time.Duration
+}
+
+// DefaultRetry: 5 attempts over about 1.5 s.
+var DefaultRetry = Retry{MaxAttempts: 5, Backoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second}
+
+func (r Retry) withDefaults() Retry {
+	if r.MaxAttempts <= 0 {
+		r.MaxAttempts = DefaultRetry.MaxAttempts
+	}
+	if r.Backoff <= 0 {
+		r.Backoff = DefaultRetry.Backoff
+	}
+	if r.MaxBackoff < r.Backoff {
+		r.MaxBackoff = max(r.Backoff, DefaultRetry.MaxBackoff)
+	}
+	return r
+}
+
+// Progress is what a feeder records as delivery moves on; nil fields are
+// not called.
+type Progress struct {
+	// Done is told, before anything after it is handed out again, of the
+	// last record of a run that the handler finished.
+	Done func(last events.DynamoDBEventRecord) error
+	// GiveUp is told of a record that failed MaxAttempts times; delivery
+	// goes on after it.
+	GiveUp func(r events.DynamoDBEventRecord, attempts int) error
+}
+
+// Deliver hands records to handler in order, as an event source mapping
+// with ReportBatchItemFailures does: the records before the first failed
+// one count as done and the rest are retried from it, with backoff; a
+// record that fails MaxAttempts times is given up on, and delivery goes on.
+// A handler error fails the whole batch. Deliver returns once every record
+// is done or given up on, or when ctx ends (nil, with the rest not
+// delivered). The handler's context is never cancelled: a batch handed out
+// is finished, so that its outcome can be recorded.
+func Deliver(ctx context.Context, handler Handler, records []events.DynamoDBEventRecord, retry Retry, progress Progress) error {
+	retry = retry.withDefaults()
+	handlerCtx := context.WithoutCancel(ctx)
+	attempts, backoff := 0, retry.Backoff
+	for len(records) > 0 && ctx.Err() == nil {
+		resp, err := handler(handlerCtx, events.DynamoDBEvent{Records: records})
+		failedAt := FirstFailure(records, resp, err)
+		if failedAt < 0 {
+			return progress.done(records[len(records)-1])
+		}
+		if failedAt > 0 {
+			// Progress: the failed record is now first; it gets fresh attempts.
+			if err := progress.done(records[failedAt-1]); err != nil {
+				return err
+			}
+			records, attempts, backoff = records[failedAt:], 0, retry.Backoff
+		}
+		if attempts++; attempts >= retry.MaxAttempts {
+			if progress.GiveUp != nil {
+				if err := progress.GiveUp(records[0], attempts); err != nil {
+					return err
+				}
+			}
+			records, attempts, backoff = records[1:], 0, retry.Backoff
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, retry.MaxBackoff)
+	}
+	return nil
+}
+
+func (p Progress) done(last events.DynamoDBEventRecord) error {
+	if p.Done == nil {
+		return nil
+	}
+	return p.Done(last)
 }

@@ -48,7 +48,8 @@ func toSDK(v events.DynamoDBAttributeValue) types.AttributeValue {
 	return &types.AttributeValueMemberNULL{Value: true}
 }
 
-func fromSDKItem(item map[string]types.AttributeValue) (store.Item, error) {
+// ItemFromSDK converts an item as the SDK returns it into the store's shape.
+func ItemFromSDK(item map[string]types.AttributeValue) (store.Item, error) {
 	out := make(store.Item, len(item))
 	for name, value := range item {
 		converted, err := fromSDK(value)
@@ -79,7 +80,7 @@ func fromSDK(v types.AttributeValue) (events.DynamoDBAttributeValue, error) {
 	case *types.AttributeValueMemberNULL:
 		return events.NewNullAttribute(), nil
 	case *types.AttributeValueMemberM:
-		m, err := fromSDKItem(v.Value)
+		m, err := ItemFromSDK(v.Value)
 		return events.NewMapAttribute(m), err
 	case *types.AttributeValueMemberL:
 		list := make([]events.DynamoDBAttributeValue, len(v.Value))

@@ -15,7 +15,8 @@ import (
 	"github.com/payhook/payhook/shared/store"
 )
 
-// Store keeps webhooks in one table (DESIGN.md, data model).
+// Store keeps webhooks, payments and bindings in one table
+// (docs/design.md, data model).
 type Store struct {
 	client *dynamodb.Client
 	table  string
@@ -70,8 +71,7 @@ func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, er
 	case !errors.As(err, &exists):
 		return false, classify(err)
 	}
-	pk, sk := store.TransmissionKey(b.Provider, b.Transmission)
-	stored, err := s.get(ctx, pk, sk)
+	stored, err := s.get(ctx, item[store.AttrPK].String(), item[store.AttrSK].String())
 	if err != nil {
 		return false, err
 	}
@@ -88,7 +88,7 @@ func classify(err error) error {
 			return fmt.Errorf("%w: %v", store.ErrRejected, err)
 		}
 	}
-	return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	return store.Unavailable(err)
 }
 
 func (s *Store) GetWebhook(ctx context.Context, provider, eventID string) (store.Webhook, error) {

@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
 	"github.com/payhook/payhook/shared/store/storetest"
-	"github.com/payhook/payhook/shared/testenv"
 )
 
 // TestContract runs against AWS's DynamoDB Local, started by testenv.

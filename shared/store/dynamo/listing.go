@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -13,14 +12,14 @@ import (
 )
 
 // ListWebhooks scans the table: an operator's tool, paid per item read.
-func (s *Store) ListWebhooks(ctx context.Context, provider string, status store.Status) ([]store.Webhook, error) {
+func (s *Store) ListWebhooks(ctx context.Context, filter store.WebhookFilter) ([]store.Webhook, error) {
 	var out []store.Webhook
-	err := s.scan(ctx, "WEBHOOK", func(item store.Item) error {
+	err := s.scan(ctx, store.KindWebhook, func(item store.Item) error {
 		w, err := store.DecodeWebhook(item)
 		if err != nil {
 			return err
 		}
-		if (provider == "" || w.Provider == provider) && (status == "" || w.Status == status) {
+		if filter.Matches(w) {
 			out = append(out, w)
 		}
 		return nil
@@ -30,7 +29,7 @@ func (s *Store) ListWebhooks(ctx context.Context, provider string, status store.
 
 func (s *Store) ListPayments(ctx context.Context) ([]payment.State, error) {
 	var out []payment.State
-	err := s.scan(ctx, "STATE", func(item store.Item) error {
+	err := s.scan(ctx, store.KindPayment, func(item store.Item) error {
 		p, err := store.DecodePayment(item)
 		if err == nil {
 			out = append(out, p)
@@ -40,22 +39,22 @@ func (s *Store) ListPayments(ctx context.Context) ([]payment.State, error) {
 	return out, err
 }
 
-// scan visits every item with sort key sk, page by page.
-func (s *Store) scan(ctx context.Context, sk string, visit func(store.Item) error) error {
+// scan visits every item of kind, page by page.
+func (s *Store) scan(ctx context.Context, kind store.Kind, visit func(store.Item) error) error {
 	paginator := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
 		FilterExpression:          aws.String("#sk = :sk"),
 		ExpressionAttributeNames:  map[string]string{"#sk": store.AttrSK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": &types.AttributeValueMemberS{Value: sk}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": &types.AttributeValueMemberS{Value: store.SortKey(kind)}},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for paginator.HasMorePages() {
 		page, err := paginator.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+			return store.Unavailable(err)
 		}
 		for _, raw := range page.Items {
-			item, err := fromSDKItem(raw)
+			item, err := ItemFromSDK(raw)
 			if err != nil {
 				return err
 			}

@@ -3,9 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -15,9 +13,8 @@ import (
 	"github.com/payhook/payhook/shared/store"
 )
 
-func (s *Store) GetPayment(ctx context.Context, key string) (payment.State, error) {
-	pk, sk := store.PaymentKey(key)
-	item, err := s.get(ctx, pk, sk)
+func (s *Store) GetPayment(ctx context.Context, provider, paymentID string) (payment.State, error) {
+	item, err := s.get(ctx, store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
 	if err != nil {
 		return payment.State{}, err
 	}
@@ -31,12 +28,12 @@ func (s *Store) get(ctx context.Context, pk, sk string) (store.Item, error) {
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return nil, store.Unavailable(err)
 	}
 	if len(out.Item) == 0 {
 		return nil, store.ErrNotFound
 	}
-	return fromSDKItem(out.Item)
+	return ItemFromSDK(out.Item)
 }
 
 // CommitProcessed is one TransactWriteItems of two conditional Puts: the
@@ -45,7 +42,7 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 	paymentKey := ""
 	var puts []*types.Put
 	if c.Payment != nil {
-		paymentKey = payment.Key(c.Payment.Provider, c.Payment.PaymentID)
+		paymentKey = store.PaymentKey(c.Payment.Provider, c.Payment.PaymentID)
 		put := &types.Put{TableName: aws.String(s.table), Item: toSDKItem(store.PaymentItem(*c.Payment, c.At))}
 		if c.PreviousVersion == 0 {
 			put.ConditionExpression = aws.String("attribute_not_exists(#pk)")
@@ -81,7 +78,7 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return store.Unavailable(err)
 	}
 	return nil
 }
@@ -111,22 +108,13 @@ func (s *Store) put(ctx context.Context, put *types.Put) error {
 		return store.ErrWebhookNotPending
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return store.Unavailable(err)
 	}
 	return nil
 }
 
-func (s *Store) MarkFailed(ctx context.Context, provider, eventID string, from store.Status, reason string) error {
-	return store.Transition(ctx, s.GetWebhook, s.putIfStatus, provider, eventID, from, func(w store.Webhook, at time.Time) store.Webhook {
-		return store.FailedWebhook(w, reason, at)
-	})
-}
-
-func (s *Store) MarkRetry(ctx context.Context, provider, eventID string) error {
-	return store.Transition(ctx, s.GetWebhook, s.putIfStatus, provider, eventID, store.StatusFailed, store.RetryWebhook)
-}
-
-func (s *Store) putIfStatus(ctx context.Context, w store.Webhook, from store.Status) error {
+// PutWebhookIfStatus is one conditional PutItem.
+func (s *Store) PutWebhookIfStatus(ctx context.Context, w store.Webhook, from store.Status) error {
 	put, err := s.statusPut(w, from)
 	if err != nil {
 		return err

@@ -112,7 +112,7 @@ func (s *Store) insertIfAbsent(ctx context.Context, item store.Item) (created bo
 	}
 	key := itemKey(item[store.AttrPK].String(), item[store.AttrSK].String())
 	if err := ctx.Err(); err != nil {
-		return false, nil, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return false, nil, store.Unavailable(err)
 	}
 	var stored []byte
 	err = s.db.Batch(func(tx *bolt.Tx) error {
@@ -137,7 +137,7 @@ func (s *Store) insertIfAbsent(ctx context.Context, item store.Item) (created bo
 		})
 	})
 	if err != nil {
-		return false, nil, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return false, nil, store.Unavailable(err)
 	}
 	if created {
 		s.feed.notify()

@@ -12,10 +12,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 func openStore(t *testing.T, path string) *embedded.Store {
@@ -76,10 +78,7 @@ func consume(t *testing.T, s *embedded.Store, name string, rec *recorder, opts e
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- s.Consume(ctx, name, rec.handle, opts) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(rec.snapshot()) < want && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	wait.Until(t, 10*time.Second, fmt.Sprintf("%s to see %d records", name, want), func() bool { return len(rec.snapshot()) >= want })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -93,7 +92,7 @@ func TestFeedDeliversEveryChangeInOrderWithImages(t *testing.T) {
 	defer s.Close()
 	put(t, s, "evt_1")
 	put(t, s, "evt_2")
-	is.NoErr(s.MarkFailed(context.Background(), "stripe", "evt_1", store.StatusReceived, "bad amount"))
+	is.NoErr(store.MarkFailed(context.Background(), s, "stripe", "evt_1", store.StatusReceived, "bad amount"))
 
 	var records []events.DynamoDBEventRecord
 	var mu sync.Mutex
@@ -145,7 +144,7 @@ func TestFeedRetriesFromTheFirstFailedRecord(t *testing.T) {
 		put(t, s, id)
 	}
 	rec := &recorder{failOn: map[string]int{"evt_2": 2}}
-	got := consume(t, s, "processor", rec, embedded.ConsumeOptions{Backoff: time.Millisecond}, 3)
+	got := consume(t, s, "processor", rec, embedded.ConsumeOptions{Retry: stream.Retry{Backoff: time.Millisecond}}, 3)
 	// evt_1 is not delivered again; evt_3 waits for evt_2, as on a shard.
 	is.Equal(got, []string{"INSERT:evt_1", "INSERT:evt_2", "INSERT:evt_3"})
 }
@@ -157,7 +156,7 @@ func TestFeedSendsAPoisonRecordToTheDeadLetterQueueAndMovesOn(t *testing.T) {
 	put(t, s, "evt_poison")
 	put(t, s, "evt_ok")
 	rec := &recorder{failOn: map[string]int{"evt_poison": 1000}}
-	got := consume(t, s, "processor", rec, embedded.ConsumeOptions{MaxAttempts: 3, Backoff: time.Millisecond}, 1)
+	got := consume(t, s, "processor", rec, embedded.ConsumeOptions{Retry: stream.Retry{MaxAttempts: 3, Backoff: time.Millisecond}}, 1)
 	is.Equal(got, []string{"INSERT:evt_ok"})
 	letters, err := s.DeadLetterQueue("operator").Receive(context.Background(), 10)
 	is.NoErr(err)
@@ -170,7 +169,7 @@ func TestFeedFilterSkipsRecords(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "p.db"))
 	defer s.Close()
 	put(t, s, "evt_1")
-	is.NoErr(s.MarkFailed(context.Background(), "stripe", "evt_1", store.StatusReceived, "x"))
+	is.NoErr(store.MarkFailed(context.Background(), s, "stripe", "evt_1", store.StatusReceived, "x"))
 	put(t, s, "evt_2")
 	onlyInserts := func(r events.DynamoDBEventRecord) bool { return r.EventName == "INSERT" }
 	is.Equal(consume(t, s, "processor", &recorder{}, embedded.ConsumeOptions{Filter: onlyInserts}, 2), []string{"INSERT:evt_1", "INSERT:evt_2"})
@@ -243,7 +242,7 @@ func TestInTransactionCommitsTogetherAndARefusedWriteLeavesNoTrace(t *testing.T)
 	is.NoErr(err)
 	got, _ := s.GetWebhook(ctx, "stripe", "evt_a")
 	is.Equal(got.Status, store.StatusProcessed)
-	_, err = s.GetPayment(ctx, payment.Key("stripe", "pi_evt_b"))
+	_, err = s.GetPayment(ctx, "stripe", "pi_evt_b")
 	is.True(errors.Is(err, store.ErrNotFound)) // the refused commit wrote nothing, not even its payment
 	letters, _ := s.DeadLetterQueue("operator").Receive(ctx, 10)
 	is.Equal(len(letters), 1)

@@ -10,17 +10,17 @@ import (
 	"github.com/payhook/payhook/shared/store"
 )
 
-func (s *Store) ListWebhooks(_ context.Context, provider string, status store.Status) ([]store.Webhook, error) {
+func (s *Store) ListWebhooks(_ context.Context, filter store.WebhookFilter) ([]store.Webhook, error) {
 	var out []store.Webhook
 	err := s.scan(func(item store.Item) error {
-		if !store.IsWebhook(item) {
+		if store.KindOf(item) != store.KindWebhook {
 			return nil
 		}
 		w, err := store.DecodeWebhook(item)
 		if err != nil {
 			return err
 		}
-		if (provider == "" || w.Provider == provider) && (status == "" || w.Status == status) {
+		if filter.Matches(w) {
 			out = append(out, w)
 		}
 		return nil
@@ -31,7 +31,7 @@ func (s *Store) ListWebhooks(_ context.Context, provider string, status store.St
 func (s *Store) ListPayments(context.Context) ([]payment.State, error) {
 	var out []payment.State
 	err := s.scan(func(item store.Item) error {
-		if !store.IsPayment(item) {
+		if store.KindOf(item) != store.KindPayment {
 			return nil
 		}
 		p, err := store.DecodePayment(item)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	bolt "go.etcd.io/bbolt"
@@ -24,11 +23,11 @@ type write struct {
 // commit applies writes atomically, each with its change record, or none.
 func (s *Store) commit(ctx context.Context, writes ...write) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return store.Unavailable(err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error { return applyWrites(tx, writes) })
 	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) && !errors.Is(err, store.ErrPaymentChanged) && !errors.Is(err, store.ErrRejected) {
-		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return store.Unavailable(err)
 	}
 	if err == nil {
 		s.feed.notify()
@@ -101,9 +100,8 @@ func versionIs(previous int64) func(store.Item) error {
 	}
 }
 
-func (s *Store) GetPayment(_ context.Context, key string) (payment.State, error) {
-	pk, sk := store.PaymentKey(key)
-	item, err := s.get(pk, sk)
+func (s *Store) GetPayment(_ context.Context, provider, paymentID string) (payment.State, error) {
+	item, err := s.get(store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
 	if err != nil {
 		return payment.State{}, err
 	}
@@ -142,7 +140,7 @@ func commitWrites(c store.Commit) ([]write, error) {
 	paymentKey := ""
 	var writes []write
 	if c.Payment != nil {
-		paymentKey = payment.Key(c.Payment.Provider, c.Payment.PaymentID)
+		paymentKey = store.PaymentKey(c.Payment.Provider, c.Payment.PaymentID)
 		writes = append(writes, write{item: store.PaymentItem(*c.Payment, c.At), check: versionIs(c.PreviousVersion)})
 	}
 	processed, err := store.WebhookItem(store.ProcessedWebhook(c.Webhook, paymentKey, c.At))
@@ -152,81 +150,11 @@ func commitWrites(c store.Commit) ([]write, error) {
 	return append(writes, write{item: processed, check: statusIs(c.Webhook.Status)}), nil
 }
 
-func (s *Store) MarkFailed(ctx context.Context, provider, eventID string, from store.Status, reason string) error {
-	return store.Transition(ctx, s.GetWebhook, s.putIfStatus, provider, eventID, from, func(w store.Webhook, at time.Time) store.Webhook {
-		return store.FailedWebhook(w, reason, at)
-	})
-}
-
-func (s *Store) MarkRetry(ctx context.Context, provider, eventID string) error {
-	return store.Transition(ctx, s.GetWebhook, s.putIfStatus, provider, eventID, store.StatusFailed, store.RetryWebhook)
-}
-
-func (s *Store) putIfStatus(ctx context.Context, w store.Webhook, from store.Status) error {
+// PutWebhookIfStatus commits the webhook's item on condition of its status.
+func (s *Store) PutWebhookIfStatus(ctx context.Context, w store.Webhook, from store.Status) error {
 	item, err := store.WebhookItem(w)
 	if err != nil {
 		return err
 	}
 	return s.commit(ctx, write{item: item, check: statusIs(from)})
-}
-
-// ttlIdentity is how DynamoDB Streams marks deletions by time to live.
-var ttlIdentity = &events.DynamoDBUserIdentity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
-
-// Expire deletes the items whose expires_at has passed, as DynamoDB's TTL
-// does, each with a REMOVE change record carrying the TTL identity, and
-// reports how many. Local runs call it on a timer.
-func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	expired := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		items := tx.Bucket(itemsBucket)
-		var keys [][]byte
-		var images []store.Item
-		err := items.ForEach(func(k, v []byte) error {
-			var item store.Item
-			if err := json.Unmarshal(v, &item); err != nil {
-				return err
-			}
-			ttl, ok := item[store.AttrExpiresAt]
-			if !ok || ttl.DataType() != events.DataTypeNumber {
-				return nil
-			}
-			if at, err := ttl.Int64(); err == nil && at > 0 && at <= now.Unix() {
-				keys, images = append(keys, append([]byte(nil), k...)), append(images, item)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for i, key := range keys {
-			if err := items.Delete(key); err != nil {
-				return err
-			}
-			old := images[i]
-			err := appendChange(tx, events.DynamoDBEventRecord{
-				EventName:    string(events.DynamoDBOperationTypeRemove),
-				UserIdentity: ttlIdentity,
-				Change: events.DynamoDBStreamRecord{
-					Keys:     store.Item{store.AttrPK: old[store.AttrPK], store.AttrSK: old[store.AttrSK]},
-					OldImage: old,
-				},
-			})
-			if err != nil {
-				return err
-			}
-		}
-		expired = len(keys)
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
-	}
-	if expired > 0 {
-		s.feed.notify()
-	}
-	return expired, nil
 }

@@ -2,8 +2,6 @@ package embedded
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -20,11 +18,11 @@ import (
 // (a webhook no longer pending) leaves the transaction untouched.
 func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.Processing, deadletter.Queue) error) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return store.Unavailable(err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error { return fn(txView{tx}, txQueue{tx, source}) })
 	if err != nil {
-		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return store.Unavailable(err)
 	}
 	s.feed.notify()
 	return nil
@@ -43,9 +41,8 @@ func (v txView) GetWebhook(_ context.Context, provider, eventID string) (store.W
 	return store.DecodeWebhook(item)
 }
 
-func (v txView) GetPayment(_ context.Context, key string) (payment.State, error) {
-	pk, sk := store.PaymentKey(key)
-	item, err := getItem(v.tx, pk, sk)
+func (v txView) GetPayment(_ context.Context, provider, paymentID string) (payment.State, error) {
+	item, err := getItem(v.tx, store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
 	if err != nil {
 		return payment.State{}, err
 	}
@@ -60,17 +57,7 @@ func (v txView) CommitProcessed(_ context.Context, c store.Commit) error {
 	return applyWrites(v.tx, writes)
 }
 
-func (v txView) MarkFailed(ctx context.Context, provider, eventID string, from store.Status, reason string) error {
-	return store.Transition(ctx, v.GetWebhook, v.putIfStatus, provider, eventID, from, func(w store.Webhook, at time.Time) store.Webhook {
-		return store.FailedWebhook(w, reason, at)
-	})
-}
-
-func (v txView) MarkRetry(ctx context.Context, provider, eventID string) error {
-	return store.Transition(ctx, v.GetWebhook, v.putIfStatus, provider, eventID, store.StatusFailed, store.RetryWebhook)
-}
-
-func (v txView) putIfStatus(_ context.Context, w store.Webhook, from store.Status) error {
+func (v txView) PutWebhookIfStatus(_ context.Context, w store.Webhook, from store.Status) error {
 	item, err := store.WebhookItem(w)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ package memory
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/payhook/payhook/shared/store"
@@ -20,7 +19,7 @@ func New() *Store { return &Store{items: map[string]store.Item{}} }
 
 func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return false, store.Unavailable(err)
 	}
 	item, err := store.WebhookItem(w)
 	if err != nil {
@@ -41,7 +40,7 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return false, store.Unavailable(err)
 	}
 	item := store.TransmissionItem(b)
 	if err := store.CheckKeys(item); err != nil {

@@ -31,7 +31,7 @@ func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
 		s := open(t)
 		w := received(t, s, "evt_a")
 		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: state(1, payment.StatusSucceeded, "evt_a"), At: at}))
-		got, err := s.GetPayment(ctx, payment.Key("stripe", "pi_1"))
+		got, err := s.GetPayment(ctx, "stripe", "pi_1")
 		is.NoErr(err)
 		is.Equal(got, *state(1, payment.StatusSucceeded, "evt_a"))
 		processed, err := s.GetWebhook(ctx, "stripe", "evt_a")
@@ -49,7 +49,7 @@ func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
 		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: state(1, payment.StatusSucceeded, "evt_a"), At: at}))
 		err := s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: state(2, payment.StatusSucceeded, "evt_a", "evt_a"), PreviousVersion: 1, At: at})
 		is.True(errors.Is(err, store.ErrWebhookNotPending))
-		got, _ := s.GetPayment(ctx, payment.Key("stripe", "pi_1"))
+		got, _ := s.GetPayment(ctx, "stripe", "pi_1")
 		is.Equal(got.Version, int64(1))
 	})
 	t.Run("a stale payment version refuses the whole commit", func(t *testing.T) {
@@ -62,7 +62,7 @@ func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
 		is.True(errors.Is(err, store.ErrPaymentChanged))
 		w, _ := s.GetWebhook(ctx, "stripe", "evt_b")
 		is.Equal(w.Status, store.StatusReceived) // neither write happened
-		got, _ := s.GetPayment(ctx, payment.Key("stripe", "pi_1"))
+		got, _ := s.GetPayment(ctx, "stripe", "pi_1")
 		is.Equal(got.Status, payment.StatusPending)
 	})
 	t.Run("an event without a payment marks only the webhook", func(t *testing.T) {
@@ -78,17 +78,17 @@ func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
 		is := is.New(t)
 		s := open(t)
 		received(t, s, "evt_f")
-		is.NoErr(s.MarkFailed(ctx, "stripe", "evt_f", store.StatusReceived, "amount is not a USD decimal"))
-		is.True(errors.Is(s.MarkFailed(ctx, "stripe", "evt_f", store.StatusReceived, "again"), store.ErrWebhookNotPending))
+		is.NoErr(store.MarkFailed(ctx, s, "stripe", "evt_f", store.StatusReceived, "amount is not a USD decimal"))
+		is.True(errors.Is(store.MarkFailed(ctx, s, "stripe", "evt_f", store.StatusReceived, "again"), store.ErrWebhookNotPending))
 		failed, _ := s.GetWebhook(ctx, "stripe", "evt_f")
 		is.Equal(failed.Status, store.StatusFailed)
 		is.Equal(failed.LastError, "amount is not a USD decimal")
 
-		is.NoErr(s.MarkRetry(ctx, "stripe", "evt_f"))
+		is.NoErr(store.MarkRetry(ctx, s, "stripe", "evt_f"))
 		retry, _ := s.GetWebhook(ctx, "stripe", "evt_f")
 		is.Equal(retry.Status, store.StatusRetry)
 		is.Equal(retry.UpdatedBy, store.ByRedrive)
-		is.True(errors.Is(s.MarkRetry(ctx, "stripe", "evt_f"), store.ErrWebhookNotPending)) // only FAILED is redriven
+		is.True(errors.Is(store.MarkRetry(ctx, s, "stripe", "evt_f"), store.ErrWebhookNotPending)) // only FAILED is redriven
 
 		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: retry, Payment: state(1, payment.StatusSucceeded, "evt_f"), At: at}))
 		done, _ := s.GetWebhook(ctx, "stripe", "evt_f")
@@ -97,7 +97,7 @@ func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
 		is.Equal(done.Attempts, 2)
 	})
 	t.Run("unknown payment is not found", func(t *testing.T) {
-		_, err := open(t).GetPayment(ctx, payment.Key("stripe", "pi_missing"))
+		_, err := open(t).GetPayment(ctx, "stripe", "pi_missing")
 		is.New(t).True(errors.Is(err, store.ErrNotFound))
 	})
 }
@@ -112,18 +112,18 @@ func runListing(t *testing.T, open func(t *testing.T) store.Table) {
 	}
 	_, err := s.PutWebhook(ctx, sample("square", "sq_1", []byte(`{}`)))
 	is.NoErr(err)
-	is.NoErr(s.MarkFailed(ctx, "stripe", "evt_2", store.StatusReceived, "x"))
+	is.NoErr(store.MarkFailed(ctx, s, "stripe", "evt_2", store.StatusReceived, "x"))
 	w, _ := s.GetWebhook(ctx, "stripe", "evt_1")
 	at := time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)
 	is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: &payment.State{Provider: "stripe", PaymentID: "pi_1", Status: payment.StatusSucceeded, Version: 1, History: []string{"evt_1"}}, At: at}))
 
-	all, err := s.ListWebhooks(ctx, "", "")
+	all, err := s.ListWebhooks(ctx, store.WebhookFilter{})
 	is.NoErr(err)
 	is.Equal(len(all), 3)
-	stripe, err := s.ListWebhooks(ctx, "stripe", "")
+	stripe, err := s.ListWebhooks(ctx, store.WebhookFilter{Provider: "stripe"})
 	is.NoErr(err)
 	is.Equal(len(stripe), 2)
-	failed, err := s.ListWebhooks(ctx, "", store.StatusFailed)
+	failed, err := s.ListWebhooks(ctx, store.WebhookFilter{Status: store.StatusFailed})
 	is.NoErr(err)
 	is.Equal(len(failed), 1)
 	is.Equal(failed[0].EventID, "evt_2")

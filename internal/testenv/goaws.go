@@ -15,9 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// goawsPackage is goaws's command, pinned by the tool line in go.mod.
-const goawsPackage = "github.com/Admiral-Piett/goaws/app/cmd"
-
 var goaws struct {
 	once        sync.Once
 	endpoint    string
@@ -59,16 +56,9 @@ func SNS(t testing.TB) *sns.Client {
 }
 
 func startGoaws() (string, error) {
-	cache, err := CacheDir()
+	binary, err := goInstall(goawsPackage)
 	if err != nil {
 		return "", err
-	}
-	binary := filepath.Join(cache, "goaws")
-	// go build is incremental: after the first run this is a cache hit. The
-	// version is go.mod's, so the binary always matches the pinned one.
-	build := exec.Command("go", "build", "-o", binary, goawsPackage)
-	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build %s (needs the Go module proxy once): %v\n%s", goawsPackage, err, out)
 	}
 	port, err := freePort()
 	if err != nil {

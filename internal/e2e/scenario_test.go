@@ -19,6 +19,7 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/deadletter"
@@ -167,16 +168,10 @@ func runScenario(t *testing.T, b backend) {
 	}
 	eventually := func(what string, done func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !done() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		wait.Until(t, 30*time.Second, what, done)
 	}
 	paymentState := func(provider, id string) payment.State {
-		s, err := b.table.GetPayment(ctx, payment.Key(provider, id))
+		s, err := b.table.GetPayment(ctx, provider, id)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			t.Fatal(err)
 		}

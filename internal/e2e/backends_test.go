@@ -12,13 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/store/dynamo"
 	"github.com/payhook/payhook/shared/store/embedded"
-	"github.com/payhook/payhook/shared/testenv"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 func TestPipelineOnEmbeddedStore(t *testing.T) {
@@ -31,7 +32,7 @@ func TestPipelineOnEmbeddedStore(t *testing.T) {
 		table: s,
 		dlq:   s.DeadLetterQueue(local.ProcessorConsumer),
 		start: func(t *testing.T, processor *process.Processor, auditor *audit.Auditor) {
-			pipeline := &local.Pipeline{Store: s, Processor: processor, Auditor: auditor, Options: embedded.ConsumeOptions{Backoff: 10 * time.Millisecond}}
+			pipeline := &local.Pipeline{Store: s, Processor: processor, Auditor: auditor, Options: embedded.ConsumeOptions{Retry: stream.Retry{Backoff: 10 * time.Millisecond}}}
 			run(t, pipeline.Run)
 		},
 	})
@@ -65,7 +66,7 @@ func TestPipelineOnDynamoDBLocal(t *testing.T) {
 					t.Errorf("dead-letter a record: %v", err)
 				}
 			}
-			for _, poller := range []*dynamo.StreamPoller{
+			for _, poller := range []*testenv.StreamPoller{
 				{DynamoDB: client, Streams: streams, Table: table, Handler: processor.Handle, Filter: process.Wants, OnGiveUp: giveUp, PollInterval: 20 * time.Millisecond},
 				{DynamoDB: client, Streams: streams, Table: table, Handler: auditor.Handle, OnGiveUp: giveUp, PollInterval: 20 * time.Millisecond},
 			} {

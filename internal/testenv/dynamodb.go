@@ -11,10 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,7 +27,7 @@ const DynamoDBLocalPackage = "amplify-dynamodb-simulator@2.9.30"
 // Region is what every local client says; the stand-ins accept any.
 const Region = "ap-southeast-1"
 
-var dynamo struct {
+var dynamoLocal struct {
 	once     sync.Once
 	endpoint string
 	err      error
@@ -38,11 +36,11 @@ var dynamo struct {
 // DynamoDBEndpoint returns the URL of this process's DynamoDB Local.
 func DynamoDBEndpoint(t testing.TB) string {
 	t.Helper()
-	dynamo.once.Do(func() { dynamo.endpoint, dynamo.err = startDynamoDBLocal() })
-	if dynamo.err != nil {
-		t.Fatalf("DynamoDB Local: %v", dynamo.err)
+	dynamoLocal.once.Do(func() { dynamoLocal.endpoint, dynamoLocal.err = startDynamoDBLocal() })
+	if dynamoLocal.err != nil {
+		t.Fatalf("DynamoDB Local: %v", dynamoLocal.err)
 	}
-	return dynamo.endpoint
+	return dynamoLocal.endpoint
 }
 
 // DynamoDB returns a client of this process's DynamoDB Local.
@@ -121,28 +119,6 @@ func waitReady(endpoint string, timeout time.Duration, output *lockedBuffer, pro
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// startTiedToProcess starts cmd so that it is killed when this test process
-// exits, however it exits: the kernel sends SIGKILL when the starting thread
-// dies, and that thread stays locked to a goroutine that waits on cmd for as
-// long as the process lives. It returns what cmd prints, safe to read while
-// cmd still writes.
-func startTiedToProcess(cmd *exec.Cmd) (*lockedBuffer, error) {
-	output := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = output, output
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-	}()
-	return output, <-started
 }
 
 // lockedBuffer collects a process's output for error messages.

@@ -1,29 +1,15 @@
 package testenv
 
 import (
-	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// riePackage is AWS's Lambda Runtime Interface Emulator, at the version the
-// module proxy serves. It is installed with go install, outside go.mod, so
-// it does not change the Lambdas' vendorHash.
-const riePackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
-
-var rieInstall struct {
-	once   sync.Once
-	binary string
-	err    error
-}
 
 // Emulator is one function running under the emulator.
 type Emulator struct {
@@ -57,22 +43,9 @@ func (e *Emulator) Reports() (initMs float64, invokeMs []float64) {
 // cold start.
 func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 	t.Helper()
-	rieInstall.once.Do(func() {
-		cache, err := CacheDir()
-		if err != nil {
-			rieInstall.err = err
-			return
-		}
-		install := exec.Command("go", "install", riePackage)
-		install.Env = append(os.Environ(), "GOBIN="+cache, "GOFLAGS=")
-		if out, err := install.CombinedOutput(); err != nil {
-			rieInstall.err = fmt.Errorf("go install %s (needs the Go module proxy once): %v\n%s", riePackage, err, out)
-			return
-		}
-		rieInstall.binary = filepath.Join(cache, "aws-lambda-rie")
-	})
-	if rieInstall.err != nil {
-		t.Fatalf("runtime interface emulator: %v", rieInstall.err)
+	rie, err := goInstall(riePackage)
+	if err != nil {
+		t.Fatalf("runtime interface emulator: %v", err)
 	}
 	port, err := freePort()
 	if err != nil {
@@ -82,7 +55,7 @@ func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(rieInstall.binary, "--log-level", "info",
+	cmd := exec.Command(rie, "--log-level", "info",
 		"--runtime-interface-emulator-address", "127.0.0.1:"+port, "--runtime-api-address", "127.0.0.1:"+apiPort, bootstrap)
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME=" + filepath.Base(filepath.Dir(bootstrap))}, env...)
 	output, err := startTiedToProcess(cmd)

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/testenv"
+	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/ingest"
@@ -26,7 +28,6 @@ import (
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
-	"github.com/payhook/payhook/shared/testenv"
 )
 
 // TestProcessorRidesOutStorageFaults puts the fault proxy between the
@@ -66,34 +67,30 @@ func TestProcessorRidesOutStorageFaults(t *testing.T) {
 		Store: dynamo.New(proxied, table), DLQ: nil, Alerter: &recordingAlerter{}, Critical: process.DefaultCritical,
 		Normalize: payment.Normalize, Log: quiet,
 	}
-	poller := &dynamo.StreamPoller{
+	poller := &testenv.StreamPoller{
 		DynamoDB: direct, Streams: streams, Table: table, Handler: processor.Handle, Filter: process.Wants,
 		MaxAttempts: 100, PollInterval: 20 * time.Millisecond,
 		OnGiveUp: func(events.DynamoDBEventRecord) { gaveUp.Add(1) },
 	}
 	run(t, poller.Run)
 	auditor := &audit.Auditor{Sink: audit.LogSink{Log: quiet}, Alerter: &recordingAlerter{}, Log: quiet}
-	run(t, (&dynamo.StreamPoller{DynamoDB: direct, Streams: streams, Table: table, Handler: auditor.Handle, PollInterval: 20 * time.Millisecond}).Run)
+	run(t, (&testenv.StreamPoller{DynamoDB: direct, Streams: streams, Table: table, Handler: auditor.Handle, PollInterval: 20 * time.Millisecond}).Run)
 
-	time.Sleep(time.Second)
 	processed := func() int {
-		done, err := tableStore.ListWebhooks(ctx, "stripe", store.StatusProcessed)
+		done, err := tableStore.ListWebhooks(ctx, store.WebhookFilter{Provider: "stripe", Status: store.StatusProcessed})
 		is.NoErr(err)
 		return len(done)
 	}
-	is.Equal(processed(), 0) // nothing gets through a throttled table
+	// The processor keeps trying (the proxy sees its calls) and nothing
+	// gets through a throttled table, nor through dropped connections.
+	wait.Until(t, 30*time.Second, "the processor to try the throttled table", func() bool { return proxy.Faulted() >= 10 })
+	is.Equal(processed(), 0)
 	proxy.Inject(testenv.Drop, "", 0)
-	time.Sleep(time.Second)
-	is.Equal(processed(), 0) // nor through dropped connections
+	wait.Until(t, 30*time.Second, "the processor to try through dropped connections", func() bool { return proxy.Faulted() >= 10 })
+	is.Equal(processed(), 0)
 	proxy.Inject(testenv.Pass, "", 0)
 
-	deadline := time.Now().Add(60 * time.Second)
-	for processed() < webhooks {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d webhooks processed after the faults cleared", processed(), webhooks)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	wait.Until(t, 60*time.Second, "every webhook processed after the faults cleared", func() bool { return processed() == webhooks })
 	is.Equal(gaveUp.Load(), int32(0))
 	payments, err := tableStore.ListPayments(ctx)
 	is.NoErr(err)

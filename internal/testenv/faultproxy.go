@@ -35,6 +35,7 @@ type FaultProxy struct {
 	fault     Fault
 	operation string
 	delay     time.Duration
+	faulted   int
 }
 
 // NewFaultProxy proxies to target until the test ends.
@@ -72,14 +73,23 @@ func NewFaultProxy(t testing.TB, target string) *FaultProxy {
 func (p *FaultProxy) Inject(fault Fault, operation string, delay time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.fault, p.operation, p.delay = fault, operation, delay
+	p.fault, p.operation, p.delay, p.faulted = fault, operation, delay, 0
+}
+
+// Faulted counts the calls that met the fault since the last Inject: proof
+// that a client actually tried while it was on.
+func (p *FaultProxy) Faulted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.faulted
 }
 
 func (p *FaultProxy) faultFor(target string) (Fault, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.operation != "" && !strings.HasSuffix(target, "."+p.operation) {
+	if p.fault == Pass || (p.operation != "" && !strings.HasSuffix(target, "."+p.operation)) {
 		return Pass, 0
 	}
+	p.faulted++
 	return p.fault, p.delay
 }

@@ -1,4 +1,4 @@
-package dynamo
+package testenv
 
 import (
 	"context"
@@ -12,23 +12,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/dynamo"
 	"github.com/payhook/payhook/shared/stream"
 )
 
-// Handler is a stream consumer, as Lambda calls one.
-type Handler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
-
 // StreamPoller reads a table's stream with the DynamoDB Streams API and
 // hands the records to a handler as Lambda's event source mapping does:
-// in order per shard, in batches, retried from the first reported failure,
-// given up on (OnGiveUp) after MaxAttempts. It lets the Lambda handlers run
-// against DynamoDB Local's real stream, and a table be consumed off Lambda.
+// in order per shard, in batches, with stream.Deliver's retries, given up
+// on (OnGiveUp) after MaxAttempts. It lets the tests run the Lambda
+// handlers against DynamoDB Local's real stream.
 type StreamPoller struct {
 	DynamoDB *dynamodb.Client
 	Streams  *dynamodbstreams.Client
 	Table    string
-	Handler  Handler
+	Handler  stream.Handler
 	// Filter passes the records the handler wants, like filter criteria.
 	Filter      func(events.DynamoDBEventRecord) bool
 	BatchSize   int32
@@ -133,30 +130,14 @@ func (p *StreamPoller) deliver(ctx context.Context, records []events.DynamoDBEve
 		}
 		records = kept
 	}
-	attempts, backoff := 0, 100*time.Millisecond
-	for len(records) > 0 && ctx.Err() == nil {
-		resp, err := p.Handler(ctx, events.DynamoDBEvent{Records: records})
-		failedAt := stream.FirstFailure(records, resp, err)
-		if failedAt < 0 {
-			return
+	giveUp := func(r events.DynamoDBEventRecord, _ int) error {
+		if p.OnGiveUp != nil {
+			p.OnGiveUp(r)
 		}
-		if failedAt > 0 {
-			attempts = 0
-		}
-		records = records[failedAt:]
-		if attempts++; attempts >= p.maxAttempts() {
-			if p.OnGiveUp != nil {
-				p.OnGiveUp(records[0])
-			}
-			records, attempts = records[1:], 0
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 5*time.Second)
+		return nil
 	}
+	// Without Done or an erring GiveUp, Deliver cannot fail.
+	_ = stream.Deliver(ctx, p.Handler, records, stream.Retry{MaxAttempts: p.MaxAttempts}, stream.Progress{GiveUp: giveUp})
 }
 
 func (p *StreamPoller) batchSize() int32 {
@@ -164,13 +145,6 @@ func (p *StreamPoller) batchSize() int32 {
 		return 100
 	}
 	return p.BatchSize
-}
-
-func (p *StreamPoller) maxAttempts() int {
-	if p.MaxAttempts <= 0 {
-		return 5
-	}
-	return p.MaxAttempts
 }
 
 func (p *StreamPoller) pollInterval() time.Duration {
@@ -216,11 +190,11 @@ func toLambdaRecords(in []streamtypes.Record, streamARN string) ([]events.Dynamo
 			if err != nil {
 				return nil, fmt.Errorf("stream record %s: %w", record.EventID, err)
 			}
-			item, err := fromSDKItem(converted)
+			item, err := dynamo.ItemFromSDK(converted)
 			if err != nil {
 				return nil, fmt.Errorf("stream record %s: %w", record.EventID, err)
 			}
-			*image.into = store.Item(item)
+			*image.into = item
 		}
 		out = append(out, record)
 	}

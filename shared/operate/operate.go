@@ -1,4 +1,9 @@
-package local
+// Package operate is what an operator does to a payhook deployment: list
+// webhooks and payments, redrive failed webhooks. Table does it on a store
+// and its dead-letter queue directly (the embedded store, or DynamoDB and
+// SQS on AWS); Remote asks a running payhook serve's admin API, which
+// AdminHandler serves.
+package operate
 
 import (
 	"bytes"
@@ -33,20 +38,20 @@ type WebhookView struct {
 
 // Operator is what the events, payments and redrive commands do.
 type Operator interface {
-	Webhooks(ctx context.Context, provider string, status store.Status) ([]WebhookView, error)
+	Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error)
 	Payments(ctx context.Context) ([]payment.State, error)
 	Redrive(ctx context.Context, provider, eventID string) error
 	RedriveAll(ctx context.Context) (process.RedriveReport, error)
 }
 
-// Direct operates on a table and its dead-letter queue (nil when unknown).
-type Direct struct {
-	Table store.Table
+// Table operates on a store and its dead-letter queue (nil when unknown).
+type Table struct {
+	Store store.Table
 	DLQ   deadletter.Queue
 }
 
-func (d Direct) Webhooks(ctx context.Context, provider string, status store.Status) ([]WebhookView, error) {
-	webhooks, err := d.Table.ListWebhooks(ctx, provider, status)
+func (d Table) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error) {
+	webhooks, err := d.Store.ListWebhooks(ctx, filter)
 	if err != nil {
 		return nil, err
 	}
@@ -58,24 +63,24 @@ func (d Direct) Webhooks(ctx context.Context, provider string, status store.Stat
 	return views, nil
 }
 
-func (d Direct) Payments(ctx context.Context) ([]payment.State, error) {
-	return d.Table.ListPayments(ctx)
+func (d Table) Payments(ctx context.Context) ([]payment.State, error) {
+	return d.Store.ListPayments(ctx)
 }
 
-func (d Direct) Redrive(ctx context.Context, provider, eventID string) error {
-	return process.Redrive(ctx, d.Table, provider, eventID)
+func (d Table) Redrive(ctx context.Context, provider, eventID string) error {
+	return process.Redrive(ctx, d.Store, provider, eventID)
 }
 
-func (d Direct) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
+func (d Table) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
 	if d.DLQ == nil {
 		return process.RedriveReport{}, errors.New("redrive --all needs the dead-letter queue (--dlq-url)")
 	}
-	return process.RedriveQueue(ctx, d.Table, d.DLQ)
+	return process.RedriveQueue(ctx, d.Store, d.DLQ)
 }
 
-// adminHandler serves an Operator to the CLI while serve holds the store.
+// AdminHandler serves an Operator to the CLI while serve holds the store.
 // Every call must carry the token from the data directory's serve.json.
-func adminHandler(op Operator, token string) http.Handler {
+func AdminHandler(op Operator, token string) http.Handler {
 	mux := http.NewServeMux()
 	reply := func(w http.ResponseWriter, v any, err error) {
 		w.Header().Set("Content-Type", "application/json")
@@ -87,7 +92,8 @@ func adminHandler(op Operator, token string) http.Handler {
 		json.NewEncoder(w).Encode(v)
 	}
 	mux.HandleFunc("GET /admin/webhooks", func(w http.ResponseWriter, r *http.Request) {
-		views, err := op.Webhooks(r.Context(), r.URL.Query().Get("provider"), store.Status(r.URL.Query().Get("status")))
+		filter := store.WebhookFilter{Provider: r.URL.Query().Get("provider"), Status: store.Status(r.URL.Query().Get("status"))}
+		views, err := op.Webhooks(r.Context(), filter)
 		reply(w, views, err)
 	})
 	mux.HandleFunc("GET /admin/payments", func(w http.ResponseWriter, r *http.Request) {
@@ -158,9 +164,9 @@ func (r Remote) call(ctx context.Context, method, path string, body, into any) e
 	return json.NewDecoder(resp.Body).Decode(into)
 }
 
-func (r Remote) Webhooks(ctx context.Context, provider string, status store.Status) ([]WebhookView, error) {
+func (r Remote) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error) {
 	var views []WebhookView
-	query := url.Values{"provider": {provider}, "status": {string(status)}}
+	query := url.Values{"provider": {filter.Provider}, "status": {string(filter.Status)}}
 	return views, r.call(ctx, http.MethodGet, "/admin/webhooks?"+query.Encode(), nil, &views)
 }
 
