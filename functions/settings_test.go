@@ -1,3 +1,5 @@
+//go:build !sandbox
+
 // Package functions_test checks the Lambda entry points as built binaries.
 package functions_test
 

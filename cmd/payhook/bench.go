@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -178,15 +179,16 @@ func load(base string, deliveries []*benchDelivery, rate, concurrency int, durat
 	deadline := start.Add(duration)
 	deliver := func(i int) {
 		d := deliveries[i]
-		req, _ := http.NewRequest(http.MethodPost, base+"/webhook/"+d.provider, bytes.NewReader(d.body))
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, base+"/webhook/"+d.provider, bytes.NewReader(d.body))
 		req.Header = d.header.Clone()
 		sent := time.Now()
 		resp, err := client.Do(req)
 		r := benchResult{delivery: d, err: err, latency: time.Since(sent)}
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
 			r.status = resp.StatusCode
+			// The answer is read only to reuse the connection.
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
 		}
 		results[i] = r
 		done.Add(1)
@@ -286,12 +288,12 @@ func (s benchSummary) String() string {
 
 // checkStored lists the stored webhooks and returns every acknowledged
 // delivery missing from them.
-func checkStored(dataDir string, results []benchResult) ([]string, error) {
-	op, closeOp, err := local.OpenOperator(dataDir)
+func checkStored(dataDir string, results []benchResult) (lost []string, err error) {
+	op, release, err := local.OpenOperator(dataDir)
 	if err != nil {
 		return nil, err
 	}
-	defer closeOp()
+	defer func() { err = errors.Join(err, release()) }()
 	stored := map[string]bool{}
 	for name := range benchEventTypes {
 		views, err := op.Webhooks(context.Background(), store.WebhookFilter{Provider: name})
@@ -302,7 +304,6 @@ func checkStored(dataDir string, results []benchResult) ([]string, error) {
 			stored[v.Provider+"/"+v.EventID] = true
 		}
 	}
-	var lost []string
 	for _, r := range results {
 		if r.err == nil && r.status/100 == 2 && !stored[r.delivery.provider+"/"+r.delivery.eventID] {
 			lost = append(lost, r.delivery.provider+"/"+r.delivery.eventID)

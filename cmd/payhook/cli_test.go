@@ -1,9 +1,12 @@
+//go:build !sandbox
+
 package main_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -52,7 +55,8 @@ func payhook(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
-	if exit, ok := err.(*exec.ExitError); ok {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
 		return out.String(), errOut.String(), exit.ExitCode()
 	}
 	if err != nil {
@@ -213,9 +217,9 @@ func TestCrashSafety(t *testing.T) {
 	wg.Wait()
 
 	startServe(t, dir) // same data directory, new process
-	op, closeOp, err := local.OpenOperator(dir)
+	op, release, err := local.OpenOperator(dir)
 	is.NoErr(err)
-	defer closeOp()
+	defer func() { is.NoErr(release()) }()
 	ctx := context.Background()
 	missing := len(acked)
 	wait.Until(t, 30*time.Second, "every acknowledged webhook to reach PROCESSED", func() bool {

@@ -106,7 +106,7 @@ func parse(fs flags, args []string) ([]string, error) {
 				fs.printUsage()
 				return nil, err
 			}
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {

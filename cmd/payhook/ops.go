@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -16,6 +17,7 @@ import (
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
 )
@@ -33,6 +35,17 @@ func targetFlags(fs flags) target {
 		region:  fs.String("region", envOr("AWS_REGION", "ap-southeast-1"), "AWS region, with --table"),
 		dlqURL:  fs.String("dlq-url", "", "the SQS dead-letter queue, with --table (for redrive --all)"),
 	}
+}
+
+// with runs fn with the target's operator, then releases it; a failure to
+// release (the store's file not closing cleanly) is reported too.
+func (t target) with(ctx context.Context, fn func(operate.Operator) error) (err error) {
+	op, release, err := t.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, release()) }()
+	return fn(op)
 }
 
 func (t target) open(ctx context.Context) (operate.Operator, func() error, error) {
@@ -65,12 +78,11 @@ func events(args []string, stdout, _ io.Writer) error {
 		return usageError("--status must be RECEIVED, PROCESSED, FAILED or RETRY")
 	}
 	ctx := context.Background()
-	op, closeOp, err := where.open(ctx)
-	if err != nil {
+	var views []operate.WebhookView
+	err := where.with(ctx, func(op operate.Operator) (err error) {
+		views, err = op.Webhooks(ctx, store.WebhookFilter{Provider: *providerName, Status: store.Status(*status)})
 		return err
-	}
-	defer closeOp()
-	views, err := op.Webhooks(ctx, store.WebhookFilter{Provider: *providerName, Status: store.Status(*status)})
+	})
 	if err != nil {
 		return err
 	}
@@ -94,12 +106,11 @@ func payments(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	op, closeOp, err := where.open(ctx)
-	if err != nil {
+	var states []payment.State
+	err := where.with(ctx, func(op operate.Operator) (err error) {
+		states, err = op.Payments(ctx)
 		return err
-	}
-	defer closeOp()
-	states, err := op.Payments(ctx)
+	})
 	if err != nil {
 		return err
 	}
@@ -127,19 +138,18 @@ func redrive(args []string, stdout, _ io.Writer) error {
 		return usageError("give either --all or <provider> <event id>")
 	}
 	ctx := context.Background()
-	op, closeOp, err := where.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeOp()
 	if !*all {
-		if err := op.Redrive(ctx, positional[0], positional[1]); err != nil {
+		if err := where.with(ctx, func(op operate.Operator) error { return op.Redrive(ctx, positional[0], positional[1]) }); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY; the processor takes it from here)\n", positional[0], positional[1])
+		fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY; the processor takes it from here)\n", printable(positional[0]), printable(positional[1]))
 		return nil
 	}
-	report, err := op.RedriveAll(ctx)
+	var report process.RedriveReport
+	err = where.with(ctx, func(op operate.Operator) (err error) {
+		report, err = op.RedriveAll(ctx)
+		return err
+	})
 	if err != nil {
 		return err
 	}

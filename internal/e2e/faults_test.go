@@ -1,3 +1,5 @@
+//go:build !sandbox
+
 package e2e_test
 
 import (

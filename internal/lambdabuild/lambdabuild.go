@@ -1,6 +1,7 @@
 // Package lambdabuild builds the Lambda binaries with the zips' flags and
 // packs them reproducibly. tools/buildlambdas and the runtime-emulator
-// test use it; flake.nix passes the same flags to buildGoModule.
+// test use it; flake.nix takes the same flags from nix/lambda-build.nix,
+// and tools/flakecheck checks that the two agree.
 package lambdabuild
 
 import (
@@ -13,15 +14,41 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
-// Functions are the Lambda entry points, in functions/<name>.
-var Functions = []string{"receiver", "processor", "auditor"}
+// Tags and LDFlags are what every function is built with, as
+// nix/lambda-build.nix says for the flake.
+var (
+	Tags    = []string{"lambda.norpc"}
+	LDFlags = []string{"-s", "-w", "-buildid="}
+)
 
-// BuildFlags are the flags every binary is built with. -buildvcs=false
-// keeps the commit out of the binary, so a checkout and a source tarball
-// build alike.
-var BuildFlags = []string{"-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags", "-s -w -buildid="}
+// BuildFlags are the go build flags. buildGoModule adds -trimpath itself;
+// -buildvcs=false keeps the commit out of the binary, so a checkout and a
+// source tarball build alike.
+func BuildFlags() []string {
+	return []string{"-trimpath", "-buildvcs=false", "-tags", strings.Join(Tags, ","), "-ldflags", strings.Join(LDFlags, " ")}
+}
+
+// Functions are the Lambda entry points: the directories under
+// moduleDir/functions, as flake.nix lists them too.
+func Functions(moduleDir string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(moduleDir, "functions"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return nil, errors.New("no functions under functions/")
+	}
+	return names, nil
+}
 
 // dosEpoch is 1980-01-01 00:00, the earliest time a zip can hold, in MS-DOS
 // date and time fields. Setting those (and not FileHeader.Modified) also
@@ -34,8 +61,12 @@ const (
 // Build compiles every function for linux/goarch into dir/<name>, from the
 // module root moduleDir.
 func Build(moduleDir, dir, goarch string) error {
-	for _, name := range Functions {
-		args := append([]string{"build"}, BuildFlags...)
+	functions, err := Functions(moduleDir)
+	if err != nil {
+		return err
+	}
+	for _, name := range functions {
+		args := append([]string{"build"}, BuildFlags()...)
 		args = append(args, "-o", filepath.Join(dir, name), "./functions/"+name)
 		cmd := exec.Command("go", args...)
 		cmd.Dir = moduleDir
@@ -47,12 +78,20 @@ func Build(moduleDir, dir, goarch string) error {
 	return nil
 }
 
-// ZipAll zips bin/<name> into out/<name>.zip for every function.
+// ZipAll zips each binary bin/<name> into out/<name>.zip.
 func ZipAll(bin, out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	for _, name := range Functions {
+	entries, err := os.ReadDir(bin)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		name := e.Name()
 		binary, err := os.ReadFile(filepath.Join(bin, name))
 		if err != nil {
 			return err
@@ -72,6 +111,7 @@ func ZipAll(bin, out string) error {
 func Zip(binary []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
+	//nolint:staticcheck // SA1019: the DOS fields are the point; Modified would add an extended-timestamp field
 	header := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, ModifiedDate: dosEpochDate, ModifiedTime: dosEpochTime}
 	header.SetMode(0o755)
 	w, err := zw.CreateHeader(header)
@@ -108,7 +148,7 @@ func Check(raw []byte) error {
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }() // read only
 	binary, err := io.ReadAll(rc)
 	if err != nil {
 		return err

@@ -115,7 +115,7 @@ func waitReady(endpoint string, timeout time.Duration, output *lockedBuffer, pro
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("not answering on %s after %s: %v\n%s", endpoint, timeout, err, output.String())
+			return fmt.Errorf("not answering on %s after %s: %w\n%s", endpoint, timeout, err, output.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -49,7 +49,7 @@ func goInstall(pkgAtVersion string) (string, error) {
 		install := exec.Command("go", "install", pkgAtVersion)
 		install.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=")
 		if out, err := install.CombinedOutput(); err != nil {
-			in.err = fmt.Errorf("go install %s (needs the Go module proxy once): %v\n%s", pkgAtVersion, err, out)
+			in.err = fmt.Errorf("go install %s (needs the Go module proxy once): %w\n%s", pkgAtVersion, err, out)
 		}
 	})
 	return in.binary, in.err

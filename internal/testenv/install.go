@@ -30,15 +30,15 @@ func installNPMPackage(spec, marker string) (string, error) {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return "", err
 	}
-	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return "", err
 	}
-	defer lock.Close()
+	// Closing the file releases the lock.
+	defer func() { _ = lock.Close() }()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return "", err
 	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
 		return dir, nil
 	}
@@ -51,12 +51,12 @@ func installNPMPackage(spec, marker string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(scratch)
+	defer func() { _ = os.RemoveAll(scratch) }() // scratch space in the cache; a leftover is harmless
 	pack := exec.Command(npm, "pack", "--silent", "--pack-destination", scratch, spec)
 	pack.Dir = scratch
 	out, err := pack.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("npm pack %s: %v\n%s", spec, err, out)
+		return "", fmt.Errorf("npm pack %s: %w\n%s", spec, err, out)
 	}
 	tarballs, _ := filepath.Glob(filepath.Join(scratch, "*.tgz"))
 	if len(tarballs) != 1 {
@@ -69,7 +69,9 @@ func installNPMPackage(spec, marker string) (string, error) {
 	if _, err := os.Stat(filepath.Join(unpacked, marker)); err != nil {
 		return "", fmt.Errorf("%s has no %s", spec, marker)
 	}
-	os.RemoveAll(dir)
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
 	if err := os.Rename(unpacked, dir); err != nil {
 		return "", err
 	}
@@ -82,7 +84,7 @@ func untar(tarball, dest string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		return err
@@ -110,11 +112,13 @@ func untar(tarball, dest string) error {
 			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 				return err
 			}
-			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(header.Mode)&0o755|0o644)
+			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(header.Mode&0o755)|0o644) //nolint:gosec // G115: a tar mode, masked to permission bits
 			if err != nil {
 				return err
 			}
-			_, err = io.Copy(out, tr)
+			// npm packages are a few hundred MB at most; the bound keeps a
+			// corrupt archive from filling the disk.
+			_, err = io.Copy(out, io.LimitReader(tr, maxUnpackedFileBytes))
 			if closeErr := out.Close(); err == nil {
 				err = closeErr
 			}
@@ -131,6 +135,8 @@ func freePort() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	return port, l.Close()
 }
+
+const maxUnpackedFileBytes = 1 << 30

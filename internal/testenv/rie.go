@@ -63,7 +63,7 @@ func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 		t.Fatalf("start the runtime interface emulator: %v", err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill() // it may have exited already
 		if t.Failed() {
 			t.Logf("runtime interface emulator output:\n%s", output.String())
 		}
@@ -72,7 +72,7 @@ func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 	for {
 		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 100*time.Millisecond)
 		if err == nil {
-			conn.Close()
+			_ = conn.Close() // only a probe
 			return &Emulator{URL: "http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations", output: output}
 		}
 		if time.Now().After(deadline) {

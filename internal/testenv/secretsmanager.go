@@ -25,7 +25,7 @@ func SecretsManager(t testing.TB, arn, secret string) string {
 			w.Write([]byte(`{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."}`))
 			return
 		}
-		json.NewEncoder(w).Encode(map[string]any{"ARN": arn, "Name": "payhook", "SecretString": secret, "VersionId": "v1"})
+		_ = json.NewEncoder(w).Encode(map[string]any{"ARN": arn, "Name": "payhook", "SecretString": secret, "VersionId": "v1"}) // the client's to read
 	}))
 	t.Cleanup(server.Close)
 	return server.URL

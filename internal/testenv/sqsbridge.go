@@ -3,6 +3,7 @@ package testenv
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,8 +50,12 @@ func sqsBridge(goawsEndpoint string) *httptest.Server {
 			jsonError(w, "ServiceUnavailable", err.Error())
 			return
 		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close() // read
+		if err != nil {
+			jsonError(w, "ServiceUnavailable", err.Error())
+			return
+		}
 		var parsed queryResponse
 		if err := xml.Unmarshal(body, &parsed); err != nil {
 			jsonError(w, "InternalFailure", "unreadable goaws answer: "+string(body))
@@ -61,7 +66,7 @@ func sqsBridge(goawsEndpoint string) *httptest.Server {
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		json.NewEncoder(w).Encode(parsed.toJSON(operation))
+		_ = json.NewEncoder(w).Encode(parsed.toJSON(operation)) // the client's to read; nothing to do if it left
 	}))
 }
 
@@ -94,7 +99,7 @@ func (q *queryResponse) UnmarshalXML(d *xml.Decoder, start xml.StartElement) err
 	// Result elements sit one level down (<XResult>); walk the whole tree.
 	for {
 		token, err := d.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
@@ -106,25 +111,28 @@ func (q *queryResponse) UnmarshalXML(d *xml.Decoder, start xml.StartElement) err
 		}
 		switch el.Name.Local {
 		case "Code":
-			d.DecodeElement(&q.Error.Code, &el)
+			err = d.DecodeElement(&q.Error.Code, &el)
 		case "Message":
 			if q.Error.Code != "" {
-				d.DecodeElement(&q.Error.Message, &el)
-				continue
+				err = d.DecodeElement(&q.Error.Message, &el)
+				break
 			}
 			var m queryMessage
-			d.DecodeElement(&m, &el)
+			err = d.DecodeElement(&m, &el)
 			q.Messages = append(q.Messages, m)
 		case "QueueUrl":
-			d.DecodeElement(&q.QueueURL, &el)
+			err = d.DecodeElement(&q.QueueURL, &el)
 		case "MessageId":
-			d.DecodeElement(&q.MessageID, &el)
+			err = d.DecodeElement(&q.MessageID, &el)
 		case "MD5OfMessageBody":
-			d.DecodeElement(&q.MD5OfBody, &el)
+			err = d.DecodeElement(&q.MD5OfBody, &el)
 		case "Attribute":
 			var a queryAttribute
-			d.DecodeElement(&a, &el)
+			err = d.DecodeElement(&a, &el)
 			q.Attributes = append(q.Attributes, a)
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -157,5 +165,5 @@ func jsonError(w http.ResponseWriter, code, message string) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.WriteHeader(http.StatusBadRequest)
-	json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.sqs#" + code, "message": message})
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.sqs#" + code, "message": message}) // as above
 }

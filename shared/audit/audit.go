@@ -108,7 +108,7 @@ func Build(r events.DynamoDBEventRecord) Record {
 		image = oldImage
 	}
 	record := Record{
-		Time:           r.Change.ApproximateCreationDateTime.Time.UTC(),
+		Time:           r.Change.ApproximateCreationDateTime.UTC(),
 		EventName:      r.EventName,
 		PK:             attr(r.Change.Keys, store.AttrPK),
 		SK:             attr(r.Change.Keys, store.AttrSK),

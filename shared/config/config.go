@@ -77,7 +77,7 @@ func Load(lookup func(string) (string, bool), target any) error {
 			continue
 		}
 		if err := set(v.Field(i), raw); err != nil {
-			return fmt.Errorf("%s: %v", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	if err := validate.Struct(target); err != nil {

@@ -29,10 +29,10 @@ func (q SQS) Send(ctx context.Context, body []byte) error {
 
 // Receive takes up to max (at most 10, SQS's limit) messages, hiding them
 // for 60 s: long enough for a redrive to handle and delete them.
-func (q SQS) Receive(ctx context.Context, max int) ([]Message, error) {
+func (q SQS) Receive(ctx context.Context, limit int) ([]Message, error) {
 	out, err := q.Client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:            aws.String(q.QueueURL),
-		MaxNumberOfMessages: int32(min(max, 10)),
+		MaxNumberOfMessages: int32(max(1, min(limit, 10))),
 		VisibilityTimeout:   60,
 	})
 	if err != nil {

@@ -15,30 +15,32 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/forge"
-	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store"
-	"github.com/payhook/payhook/shared/store/dynamo"
 )
 
 // Each test here performs an attack against the receiver, as an attacker
 // would, and checks that it fails with nothing stored.
 
-// onBothStores runs fn against the receiver on the embedded store and on
-// DynamoDB Local.
-func onBothStores(t *testing.T, fn func(t *testing.T, h *harness)) {
-	t.Run("embedded", func(t *testing.T) { fn(t, newHarness(t, nil)) })
-	t.Run("dynamodb", func(t *testing.T) {
-		client := testenv.DynamoDB(t)
-		table := testenv.UniqueName(t)
-		if err := dynamo.CreateTable(context.Background(), client, table); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, newHarness(t, dynamo.New(client, table)))
-	})
+// onEveryStore runs fn against the receiver on each store: the embedded
+// one here, DynamoDB Local where stores_dynamodb_test.go is built.
+func onEveryStore(t *testing.T, fn func(t *testing.T, h *harness)) {
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { fn(t, newHarness(t, s.open(t))) })
+	}
 }
+
+// storeBackend opens a fresh store for one test; nil means newHarness's
+// own embedded store.
+type storeBackend struct {
+	name string
+	open func(t *testing.T) store.Webhooks
+}
+
+// stores are the backends the receiver's attack tests run on.
+var stores = []storeBackend{{"embedded", func(*testing.T) store.Webhooks { return nil }}}
 
 const genuinePayPalBody = `{"id":"WH-GENUINE-1","event_type":"PAYMENT.CAPTURE.COMPLETED","create_time":"2026-11-27T11:59:57Z","resource":{"id":"CAPTURE-GENUINE","amount":{"currency_code":"USD","value":"20.00"}}}`
 
@@ -55,7 +57,7 @@ func forgedPayPalBody(t *testing.T) []byte {
 }
 
 func TestPayPalBodyForgedToTheSameCRC32IsRefused(t *testing.T) {
-	onBothStores(t, func(t *testing.T, h *harness) {
+	onEveryStore(t, func(t *testing.T, h *harness) {
 		is := is.New(t)
 		ctx := context.Background()
 		genuine := h.signed(t, "paypal", genuinePayPalBody, h.now)
@@ -154,7 +156,7 @@ func TestStandardSenderCannotWriteAnotherSendersEvents(t *testing.T) {
 		acme    = "whsec_YWNtZS1zaWduaW5nLXNlY3JldC0xMjM0NTY3OA=="
 		billing = "whsec_YmlsbGluZy1zaWduaW5nLXNlY3JldC0xMjM0NTY="
 	)
-	onBothStores(t, func(t *testing.T, h *harness) {
+	onEveryStore(t, func(t *testing.T, h *harness) {
 		is := is.New(t)
 		ctx := context.Background()
 		keys := testKeys

@@ -1,3 +1,5 @@
+//go:build !sandbox
+
 package ingest_test
 
 import (

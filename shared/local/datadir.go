@@ -18,7 +18,7 @@ import (
 // checks it as CheckDataDir does, and that it is writable.
 func PrepareDataDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("data directory %s: %v", dir, errors.Unwrap(err))
+		return fmt.Errorf("data directory %s: %w", dir, errors.Unwrap(err))
 	}
 	if err := CheckDataDir(dir); err != nil {
 		return err
@@ -27,8 +27,7 @@ func PrepareDataDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("data directory %s: not writable", dir)
 	}
-	probe.Close()
-	return os.Remove(probe.Name())
+	return errors.Join(probe.Close(), os.Remove(probe.Name()))
 }
 
 // CheckDataDir refuses what is not a directory, a directory another user
@@ -39,7 +38,7 @@ func CheckDataDir(dir string) error {
 		return fmt.Errorf("data directory %s does not exist (payhook serve --data %s creates it)", dir, dir)
 	}
 	if err != nil {
-		return fmt.Errorf("data directory %s: %v", dir, errors.Unwrap(err))
+		return fmt.Errorf("data directory %s: %w", dir, errors.Unwrap(err))
 	}
 	if !info.IsDir() {
 		return fmt.Errorf("data directory %s is not a directory", dir)
@@ -73,7 +72,7 @@ func openInDataDir(dir, name string, flag int, perm fs.FileMode) (*os.File, erro
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, flag|noFollow, perm)
+	f, err := os.OpenFile(path, flag|noFollow, perm) //nolint:gosec // G304: payhook's own files, in the checked data directory
 	if err != nil && isLinkRefusal(err) {
 		return nil, errSymlink(path)
 	}
@@ -87,7 +86,7 @@ func readDataFile(dir, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	return io.ReadAll(f)
 }
 
@@ -95,7 +94,8 @@ func readDataFile(dir, name string) ([]byte, error) {
 // temporary name, then renamed, so that a crash never leaves half a file.
 func writeDataFile(dir, name string, data []byte) error {
 	tmp := name + ".tmp"
-	os.Remove(filepath.Join(dir, tmp))
+	// A leftover from a crash; if it cannot go, the exclusive create says so.
+	_ = os.Remove(filepath.Join(dir, tmp))
 	f, err := openInDataDir(dir, tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 )
 
 // DevSecretsFile holds the development keys in a data directory.
-const DevSecretsFile = "dev-secrets.json"
+const DevSecretsFile = "dev-secrets.json" //nolint:gosec // G101: a file name
 
 // DevSecrets are keys generated for local development, kept in the data
 // directory (mode 0600) so that serve and send agree across restarts.

@@ -190,25 +190,20 @@ func (s *Server) openDataDir(opts Options) error {
 // listen opens the webhook listener where asked and the admin listener on
 // loopback, on a port of the kernel's choosing.
 func (s *Server) listen(opts Options) error {
-	webhooks, err := net.Listen("tcp", opts.Addr)
+	var lc net.ListenConfig
+	webhooks, err := lc.Listen(context.Background(), "tcp", opts.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %v", opts.Addr, errors.Unwrap(err))
+		return fmt.Errorf("listen on %s: %w", opts.Addr, errors.Unwrap(err))
 	}
-	admin, err := net.Listen("tcp", "127.0.0.1:0")
+	s.onCleanup(closeListener(webhooks))
+	admin, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
-		webhooks.Close()
-		return fmt.Errorf("listen for the admin API on loopback: %v", errors.Unwrap(err))
+		return fmt.Errorf("listen for the admin API on loopback: %w", errors.Unwrap(err))
 	}
+	s.onCleanup(closeListener(admin))
 	s.URL, s.AdminURL = "http://"+webhooks.Addr().String(), "http://"+admin.Addr().String()
-	s.webhooks = &http.Server{Addr: webhooks.Addr().String()}
-	s.admin = &http.Server{Addr: admin.Addr().String()}
+	s.webhooks, s.admin = newHTTPServer(opts.Limits), newHTTPServer(opts.Limits)
 	listeners := map[*http.Server]net.Listener{s.webhooks: webhooks, s.admin: admin}
-	s.onCleanup(func() error {
-		for _, l := range listeners {
-			l.Close()
-		}
-		return nil
-	})
 	s.startServing = func(log zerolog.Logger) {
 		for server, l := range listeners {
 			go func() {
@@ -279,11 +274,6 @@ func (s *Server) serve(opts Options) error {
 	admin := http.NewServeMux()
 	admin.Handle("/admin/", operate.AdminHandler(operate.Table{Store: s.Store, DLQ: s.Store.DeadLetterQueue("operator")}, token))
 	admin.HandleFunc("GET /healthz", s.health)
-	for _, server := range []*http.Server{s.webhooks, s.admin} {
-		server.ReadHeaderTimeout, server.ReadTimeout = limits.ReadHeaderTimeout, limits.ReadTimeout
-		server.WriteTimeout, server.IdleTimeout = limits.WriteTimeout, limits.IdleTimeout
-		server.MaxHeaderBytes = limits.MaxHeaderBytes
-	}
 	s.webhooks.Handler = webhooks
 	s.admin.Handler = http.MaxBytesHandler(admin, limits.MaxAdminBodyBytes)
 
@@ -387,8 +377,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		stopErr = errors.New("pipeline did not stop in time; it resumes from its checkpoints")
 	}
-	os.Remove(filepath.Join(s.DataDir, ServeFile))
-	return errors.Join(httpErr, stopErr, s.cleanup())
+	removeErr := os.Remove(filepath.Join(s.DataDir, ServeFile))
+	return errors.Join(httpErr, stopErr, removeErr, s.cleanup())
 }
 
 // OpenOperator returns what the CLI operates the data directory with: the
@@ -409,21 +399,57 @@ func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
 }
 
 // RunningServe returns the serve running on the data directory, if its
-// admin API answers; a serve.json left by a killed serve does not.
+// admin API answers, proves it holds serve.json's token without being sent
+// it, and is healthy. A serve.json left by a killed serve does not answer;
+// another process that took its port cannot prove the token, and so never
+// receives it.
 func RunningServe(dataDir string) (ServeInfo, bool) {
 	raw, err := readDataFile(dataDir, ServeFile)
 	var info ServeInfo
 	if err != nil || json.Unmarshal(raw, &info) != nil || info.AdminURL == "" {
 		return ServeInfo{}, false
 	}
-	client := &http.Client{Timeout: time.Second}
-	resp, err := client.Get(info.AdminURL + "/healthz")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if operate.ProveServe(ctx, info.AdminURL, info.Token) != nil {
+		return ServeInfo{}, false
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, info.AdminURL+"/healthz", nil)
 	if err != nil {
 		return ServeInfo{}, false
 	}
-	resp.Body.Close()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ServeInfo{}, false
+	}
+	_ = resp.Body.Close() // the status is the answer
 	return info, resp.StatusCode == http.StatusOK
 }
+
+// closeListener closes l unless its server already did.
+func closeListener(l net.Listener) func() error {
+	return func() error {
+		if err := l.Close(); !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+// newHTTPServer applies the limits. Go's server reads 4 KiB past
+// MaxHeaderBytes before refusing, so the field is set that much lower.
+func newHTTPServer(l Limits) *http.Server {
+	return &http.Server{
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    max(l.MaxHeaderBytes-httpHeaderSlack, 1),
+	}
+}
+
+// httpHeaderSlack is what net/http reads beyond MaxHeaderBytes.
+const httpHeaderSlack = 4 << 10
 
 // alerters sends each alert to all of them.
 type alerters []notify.Alerter

@@ -8,10 +8,15 @@ package operate
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -86,10 +91,10 @@ func AdminHandler(op Operator, token string) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		if err != nil {
 			w.WriteHeader(http.StatusBadRequest)
-			json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()}) // the CLI's to read
 			return
 		}
-		json.NewEncoder(w).Encode(v)
+		_ = json.NewEncoder(w).Encode(v) // likewise
 	}
 	mux.HandleFunc("GET /admin/webhooks", func(w http.ResponseWriter, r *http.Request) {
 		filter := store.WebhookFilter{Provider: r.URL.Query().Get("provider"), Status: store.Status(r.URL.Query().Get("status"))}
@@ -114,12 +119,55 @@ func AdminHandler(op Operator, token string) http.Handler {
 		reply(w, map[string]string{}, op.Redrive(r.Context(), req.Provider, req.EventID))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == helloPath {
+			// The one call without the token: it proves this server holds
+			// it, so that the CLI never sends the token to an impostor.
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte(proof(token, r.URL.Query().Get("nonce"))))
+			return
+		}
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+token)) != 1 {
 			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
 			return
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+const helloPath = "/admin/hello"
+
+// proof is what a server holding token answers to nonce.
+func proof(token, nonce string) string {
+	mac := hmac.New(sha256.New, []byte(token))
+	mac.Write([]byte("payhook admin hello\x00" + nonce))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// ProveServe asks the admin API at url to prove that it holds token,
+// without sending the token: a fresh nonce, and an HMAC of it in answer.
+func ProveServe(ctx context.Context, url, token string) error {
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return err
+	}
+	encoded := hex.EncodeToString(nonce[:])
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+helloPath+"?nonce="+encoded, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }() // read only
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 256))
+	if err != nil {
+		return err
+	}
+	if !hmac.Equal(answer, []byte(proof(token, encoded))) {
+		return errors.New("the process at serve.json's address does not hold its token")
+	}
+	return nil
 }
 
 type redriveRequest struct {
@@ -155,10 +203,12 @@ func (r Remote) call(ctx context.Context, method, path string, body, into any) e
 	if err != nil {
 		return fmt.Errorf("ask the running payhook serve at %s: %w", r.URL, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read only
 	if resp.StatusCode != http.StatusOK {
 		var failure struct{ Error string }
-		json.NewDecoder(resp.Body).Decode(&failure)
+		if err := json.NewDecoder(resp.Body).Decode(&failure); err != nil || failure.Error == "" {
+			return fmt.Errorf("payhook serve answered %s", resp.Status)
+		}
 		return fmt.Errorf("payhook serve: %s", failure.Error)
 	}
 	return json.NewDecoder(resp.Body).Decode(into)

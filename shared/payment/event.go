@@ -59,12 +59,15 @@ func (e Event) Critical(critical []Type) bool {
 
 var validate = func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterValidation("provider", func(fl validator.FieldLevel) bool {
+	err := v.RegisterValidation("provider", func(fl validator.FieldLevel) bool {
 		name := fl.Field().String()
 		family, sender, named := strings.Cut(name, ":")
 		_, known := mappers[family]
 		return known && (!named || (family == "standard" && sender != ""))
 	})
+	if err != nil {
+		panic(err) // a programming error: the tag name is fixed
+	}
 	return v
 }()
 
@@ -87,7 +90,7 @@ func (e Event) Validate() error {
 			// Field and rule only: values may be payload data.
 			return fmt.Errorf("%w: %s fails %s", ErrUnprocessable, invalid[0].Field(), invalid[0].Tag())
 		}
-		return fmt.Errorf("%w: %v", ErrUnprocessable, err)
+		return fmt.Errorf("%w: %w", ErrUnprocessable, err)
 	}
 	return nil
 }

@@ -137,7 +137,7 @@ func (c *PayPalCerts) Certificate(ctx context.Context, certURL string) (*x509.Ce
 	case <-fetch.done:
 		return fetch.cert, fetch.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %v", ErrVerifierUnavailable, ctx.Err())
+		return nil, fmt.Errorf("%w: %w", ErrVerifierUnavailable, ctx.Err())
 	}
 }
 
@@ -167,7 +167,7 @@ func (c *PayPalCerts) fetchAndVerify(ctx context.Context, certURL string) (*x509
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrVerifierUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrVerifierUnavailable, err)
 	}
 	return c.verifyChain(chain, c.now())
 }
@@ -331,10 +331,10 @@ func (f HTTPSCertFetcher) Fetch(ctx context.Context, certURL string) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusOK:
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+	defer func() { _ = resp.Body.Close() }() // read only
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound, http.StatusGone:
 		return nil, ErrCertificateNotFound
 	default:
 		return nil, fmt.Errorf("certificate fetch: HTTP %d", resp.StatusCode)

@@ -16,7 +16,7 @@ import (
 
 // The names of the keys, as environment variables and as JSON fields.
 const (
-	StripeSigningSecrets   = "PAYHOOK_STRIPE_SIGNING_SECRETS"
+	StripeSigningSecrets   = "PAYHOOK_STRIPE_SIGNING_SECRETS" //nolint:gosec // G101: a variable's name
 	SquareSignatureKeys    = "PAYHOOK_SQUARE_SIGNATURE_KEYS"
 	SquareNotificationURL  = "PAYHOOK_SQUARE_NOTIFICATION_URL"
 	PayPalWebhookID        = "PAYHOOK_PAYPAL_WEBHOOK_ID"
@@ -76,7 +76,7 @@ func Validate(k provider.Keys) error {
 	}
 	for _, s := range k.StandardWebhookSecrets {
 		if _, err := provider.ParseStandardKey(s); err != nil {
-			return fmt.Errorf("%s: %v", StandardWebhookSecrets, err)
+			return fmt.Errorf("%s: %w", StandardWebhookSecrets, err)
 		}
 	}
 	if (len(k.SquareSignatureKeys) > 0) != (k.SquareNotificationURL != "") {

@@ -149,7 +149,7 @@ const (
 )
 
 // Unavailable wraps a storage failure that a later try may not have.
-func Unavailable(err error) error { return fmt.Errorf("%w: %v", ErrUnavailable, err) }
+func Unavailable(err error) error { return fmt.Errorf("%w: %w", ErrUnavailable, err) }
 
 // CheckKeys refuses an item whose keys DynamoDB would refuse, so that every
 // adapter answers alike.

@@ -1,10 +1,11 @@
-// Command buildlambdas builds the three Lambda zips without Nix, with the
-// flake's flags, byte for byte reproducibly: one linux/arm64 `bootstrap`
-// per zip, a fixed timestamp, no extra fields.
+// Command buildlambdas builds the Lambda zips (one per directory under
+// functions/) without Nix, with the flake's flags, byte for byte
+// reproducibly: one linux/arm64 `bootstrap` per zip, a fixed timestamp, no
+// extra fields.
 //
 //	go run ./tools/buildlambdas -out result            build and zip
-//	go run ./tools/buildlambdas -zip BIN -out result   zip binaries BIN/{receiver,processor,auditor}
-//	go run ./tools/buildlambdas -check result          verify zips and print their sha256
+//	go run ./tools/buildlambdas -zip BIN -out result   zip each binary BIN/<function>
+//	go run ./tools/buildlambdas -check result          verify the zips and print their sha256
 package main
 
 import (
@@ -16,12 +17,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/payhook/payhook/internal/lambdabuild"
 )
 
 func main() {
-	out := flag.String("out", "", "directory to write receiver.zip, processor.zip and auditor.zip to")
+	out := flag.String("out", "", "directory to write <function>.zip to")
 	binaries := flag.String("zip", "", "zip prebuilt binaries from this directory instead of building them")
 	check := flag.String("check", "", "verify the zips in this directory and print their sha256")
 	flag.Parse()
@@ -47,17 +49,24 @@ func buildAll(out string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(bin)
+	defer func() { _ = os.RemoveAll(bin) }() // a temporary directory
 	if err := lambdabuild.Build(".", bin, "arm64"); err != nil {
 		return err
 	}
 	return lambdabuild.ZipAll(bin, out)
 }
 
-// checkZips verifies every function's zip and prints its sha256.
+// checkZips verifies every zip in dir and prints its sha256.
 func checkZips(dir string, w io.Writer) error {
-	for _, name := range lambdabuild.Functions {
-		path := filepath.Join(dir, name+".zip")
+	zips, err := filepath.Glob(filepath.Join(dir, "*.zip"))
+	if err != nil {
+		return err
+	}
+	if len(zips) == 0 {
+		return fmt.Errorf("no zips in %s", dir)
+	}
+	for _, path := range zips {
+		name := strings.TrimSuffix(filepath.Base(path), ".zip")
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			return err

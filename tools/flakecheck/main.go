@@ -18,7 +18,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/payhook/payhook/internal/lambdabuild"
 )
 
 var vendorHashLine = regexp.MustCompile(`vendorHash = "([^"]*)";`)
@@ -47,6 +50,11 @@ func run(update bool) error {
 	}
 	fmt.Println("flake.lock is well formed: nixpkgs pinned to a revision and NAR hash")
 
+	if err := checkLambdaFlags(); err != nil {
+		return err
+	}
+	fmt.Println("nix/lambda-build.nix agrees with internal/lambdabuild's flags")
+
 	flake, err := os.ReadFile("flake.nix")
 	if err != nil {
 		return err
@@ -71,6 +79,27 @@ func run(update bool) error {
 		return err
 	}
 	fmt.Println("vendorHash updated:", want)
+	return nil
+}
+
+// checkLambdaFlags evaluates nix/lambda-build.nix, which needs nothing
+// from nixpkgs, and compares it with the flags the non-Nix build uses.
+func checkLambdaFlags() error {
+	out, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "nix/lambda-build.nix").Output()
+	if err != nil {
+		return fmt.Errorf("evaluate nix/lambda-build.nix: %w", err)
+	}
+	var flags struct {
+		Tags    []string `json:"tags"`
+		LDFlags []string `json:"ldflags"`
+	}
+	if err := json.Unmarshal(out, &flags); err != nil {
+		return fmt.Errorf("nix/lambda-build.nix: %w", err)
+	}
+	if !slices.Equal(flags.Tags, lambdabuild.Tags) || !slices.Equal(flags.LDFlags, lambdabuild.LDFlags) {
+		return fmt.Errorf("nix/lambda-build.nix builds with tags %q and ldflags %q, internal/lambdabuild with %q and %q: make them one",
+			flags.Tags, flags.LDFlags, lambdabuild.Tags, lambdabuild.LDFlags)
+	}
 	return nil
 }
 
@@ -136,7 +165,7 @@ func vendorHash() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(scratch)
+	defer func() { _ = os.RemoveAll(scratch) }() // a temporary directory
 	files, err := exec.Command("git", "ls-files", "-co", "--exclude-standard", "-z").Output()
 	if err != nil {
 		return "", fmt.Errorf("git ls-files: %w", err)
@@ -161,7 +190,7 @@ func vendorHash() (string, error) {
 	vendor.Dir = scratch
 	vendor.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	if out, err := vendor.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go mod vendor: %v\n%s", err, out)
+		return "", fmt.Errorf("go mod vendor: %w\n%s", err, out)
 	}
 	out, err := exec.Command("nix", "--extra-experimental-features", "nix-command", "hash", "path", filepath.Join(scratch, "vendor")).Output()
 	if err != nil {

@@ -85,7 +85,7 @@ func classify(err error) error {
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
 		case "ValidationException", "ItemCollectionSizeLimitExceededException":
-			return fmt.Errorf("%w: %v", store.ErrRejected, err)
+			return fmt.Errorf("%w: %w", store.ErrRejected, err)
 		}
 	}
 	return store.Unavailable(err)

@@ -98,7 +98,7 @@ func TestFeedDeliversEveryChangeInOrderWithImages(t *testing.T) {
 	var mu sync.Mutex
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	go s.Consume(ctx, "audit", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	go consumeUntilDone(t, s, ctx, "audit", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		records = append(records, e.Records...)
@@ -199,7 +199,7 @@ func TestExpiredItemsAreRemovedAsDynamoDBsTTLWould(t *testing.T) {
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	go s.Consume(ctx, "auditor", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	go consumeUntilDone(t, s, ctx, "auditor", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, r := range e.Records {
@@ -254,4 +254,12 @@ func TestInTransactionCommitsTogetherAndARefusedWriteLeavesNoTrace(t *testing.T)
 	is.True(err != nil)
 	got, _ = s.GetWebhook(ctx, "stripe", "evt_b")
 	is.Equal(got.Status, store.StatusReceived) // an error rolls the whole transaction back
+}
+
+// consumeUntilDone runs a consumer until ctx ends, and fails the test if it
+// stops with an error.
+func consumeUntilDone(t *testing.T, s *embedded.Store, ctx context.Context, name string, handler stream.Handler, opts embedded.ConsumeOptions) {
+	if err := s.Consume(ctx, name, handler, opts); err != nil {
+		t.Error(err)
+	}
 }

