@@ -29,6 +29,16 @@ type Receiver struct {
 	LogLevel                 string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
+// check holds the rule no single field can: PayPal headers are usable only
+// within the window, so their bindings must outlive it, with an hour to
+// spare for clocks and the TTL's own delay.
+func (r Receiver) check() error {
+	if r.Retention < r.PayPalTransmissionWindow+time.Hour {
+		return fmt.Errorf("PAYHOOK_RETENTION: must be at least PAYHOOK_PAYPAL_TRANSMISSION_WINDOW plus 1h (%s)", r.PayPalTransmissionWindow+time.Hour)
+	}
+	return nil
+}
+
 // ReceiverAWS is what the receiver needs on AWS, beside Receiver.
 type ReceiverAWS struct {
 	TableName      string        `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
@@ -86,6 +96,9 @@ func Load(lookup func(string) (string, bool), target any) error {
 			return describe(invalid[0])
 		}
 		return err
+	}
+	if c, ok := target.(interface{ check() error }); ok {
+		return c.check()
 	}
 	return nil
 }

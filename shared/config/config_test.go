@@ -7,6 +7,9 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/store"
 )
 
 func env(vars map[string]string) func(string) (string, bool) {
@@ -39,6 +42,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"PAYHOOK_RETENTION": "24h"}, "PAYHOOK_RETENTION: must be at least 72h"},
 		{map[string]string{"PAYHOOK_PAYPAL_TRANSMISSION_WINDOW": "30s"}, "PAYHOOK_PAYPAL_TRANSMISSION_WINDOW: must be at least 1m"},
 		{map[string]string{"PAYHOOK_PAYPAL_TRANSMISSION_WINDOW": "100h"}, "PAYHOOK_PAYPAL_TRANSMISSION_WINDOW: must be at most 72h"},
+		{map[string]string{"PAYHOOK_PAYPAL_TRANSMISSION_WINDOW": "72h", "PAYHOOK_RETENTION": "72h"}, "PAYHOOK_RETENTION: must be at least PAYHOOK_PAYPAL_TRANSMISSION_WINDOW plus 1h (73h0m0s)"},
 		{map[string]string{"PAYHOOK_LOG_LEVEL": "loud"}, "PAYHOOK_LOG_LEVEL: must be one of debug, info, warn, error"},
 		{map[string]string{"PAYHOOK_PAYPAL_SANDBOX": "maybe"}, "PAYHOOK_PAYPAL_SANDBOX: not true or false"},
 	}
@@ -75,4 +79,21 @@ func TestProcessorSettings(t *testing.T) {
 	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "https://sqs.ap-southeast-1.amazonaws.com/123456789012/payhook-dlq-dev", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev"}), &c))
 	is.Equal(c.CriticalTypes, "dispute.opened,payment.failed")
 	is.Equal(c.EventBusName, "")
+}
+
+// TestDefaultsAreThePackagesOwn: where a package has its own default for
+// a setting, the configuration's default is the same value, so the two
+// cannot drift apart.
+func TestDefaultsAreThePackagesOwn(t *testing.T) {
+	is := is.New(t)
+	var r config.Receiver
+	is.NoErr(config.Load(env(nil), &r))
+	is.Equal(r.TimestampTolerance, provider.DefaultTolerance)
+	is.Equal(r.PayPalTransmissionWindow, provider.DefaultTolerance)
+	is.Equal(r.Retention, store.DefaultRetention)
+	var p config.Processor
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:a"}), &p))
+	critical, err := process.ParseCritical(p.CriticalTypes)
+	is.NoErr(err)
+	is.Equal(critical, process.DefaultCritical)
 }

@@ -77,6 +77,8 @@ func TestPayPalBodyForgedToTheSameCRC32IsRefused(t *testing.T) {
 		_, err = h.store.GetWebhook(ctx, "paypal", "WH-FORGED-1")
 		is.True(errors.Is(err, store.ErrNotFound))
 		is.True(strings.Contains(h.logs.String(), "a body forged to the same CRC32"))
+		is.True(strings.Contains(h.logs.String(), `"event_id":"WH-FORGED-1"`))                                             // what was attempted
+		is.True(strings.Contains(h.logs.String(), `"transmission_id":"`+genuine.Header.Get("Paypal-Transmission-Id")+`"`)) // with whose headers
 
 		// PayPal's genuine redelivery of that transmission is still a duplicate.
 		is.Equal(string(h.receiver.Handle(ctx, genuine).Body), `{"status":"duplicate","id":"WH-GENUINE-1"}`)
@@ -248,4 +250,25 @@ func TestAWriteTheStoreRefusesForGoodIsNot503(t *testing.T) {
 	is.Equal(resp.Header.Get("Retry-After"), "")
 	is.True(strings.Contains(h.logs.String(), `"level":"error"`))
 	is.True(strings.Contains(h.logs.String(), `"outcome":"unstorable"`))
+}
+
+// TestAGenuineButMalformedPayPalBodyStillBindsItsHeaders: a genuine
+// delivery refused as malformed leaves no headers free to carry another
+// body.
+func TestAGenuineButMalformedPayPalBodyStillBindsItsHeaders(t *testing.T) {
+	is := is.New(t)
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	const malformed = `{"event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{}}` // no id
+	genuine := h.signed(t, "paypal", malformed, h.now)
+	is.Equal(h.receiver.Handle(ctx, genuine).Status, 400)
+
+	forged := genuine
+	template := `{"id":"WH-FORGED-2","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"CAPTURE-X","amount":{"currency_code":"USD","value":"9999.00"},"note":"` + forge.CRC32Placeholder + `"}}`
+	body, err := forge.SameCRC32([]byte(malformed), []byte(template))
+	is.NoErr(err)
+	forged.Body = body
+	is.Equal(h.receiver.Handle(ctx, forged).Status, 401)
+	_, err = h.store.GetWebhook(ctx, "paypal", "WH-FORGED-2")
+	is.True(errors.Is(err, store.ErrNotFound))
 }

@@ -86,6 +86,12 @@ type result struct {
 	outcome string
 	eventID string
 	cause   error
+	// storedAs is the provider the webhook is stored under when it differs
+	// from the route's (a named Standard Webhooks sender).
+	storedAs string
+	// transmission is a PayPal transmission id, logged when its binding
+	// refused a body.
+	transmission string
 }
 
 // Handle answers one delivery. It returns a 2xx only after the webhook is
@@ -104,6 +110,12 @@ func (r *Receiver) Handle(ctx context.Context, req Request) Response {
 	}
 	if res.eventID != "" {
 		event = event.Str("event_id", res.eventID)
+	}
+	if res.storedAs != "" {
+		event = event.Str("stored_as", res.storedAs)
+	}
+	if res.transmission != "" {
+		event = event.Str("transmission_id", res.transmission)
 	}
 	if res.cause != nil {
 		event = event.AnErr("cause", res.cause)
@@ -150,15 +162,14 @@ func (r *Receiver) handle(ctx context.Context, req Request) result {
 	if err != nil {
 		return verificationFailure(err)
 	}
-	envelope, err := verifier.Parse(delivery)
-	if err != nil {
-		return refused(http.StatusBadRequest, OutcomeMalformedPayload)
-	}
+	envelope, parseErr := verifier.Parse(delivery)
 	// One budget for every write, well inside the provider's own timeout.
 	ctx, cancel := context.WithTimeout(ctx, r.StoreTimeout)
 	defer cancel()
 	received := r.now().UTC()
 	if verified.Transmission != "" {
+		// Bound before anything else is decided, a malformed body too:
+		// genuine headers are never left free to carry another body.
 		same, err := r.Store.BindTransmission(ctx, store.Binding{
 			Provider: verified.Provider, Transmission: verified.Transmission, BodySHA256: sha256.Sum256(req.Body),
 			EventID: envelope.EventID, ReceivedAt: received, ExpiresAt: received.Add(r.Retention),
@@ -168,18 +179,29 @@ func (r *Receiver) handle(ctx context.Context, req Request) result {
 		}
 		if !same {
 			res := refused(http.StatusUnauthorized, OutcomeInvalidSignature)
-			res.cause = errTransmissionRebound
+			res.cause, res.eventID, res.transmission = errTransmissionRebound, envelope.EventID, verified.Transmission
 			return res
 		}
 	}
+	if parseErr != nil {
+		return refused(http.StatusBadRequest, OutcomeMalformedPayload)
+	}
+	res := result{eventID: envelope.EventID}
+	if verified.Provider != req.Provider {
+		res.storedAs = verified.Provider
+	}
 	created, err := r.store(ctx, req, verifier, verified, envelope, received)
-	if err != nil {
-		return storeFailure(err, envelope.EventID)
+	switch {
+	case err != nil:
+		failed := storeFailure(err, envelope.EventID)
+		failed.storedAs = res.storedAs
+		return failed
+	case created:
+		res.resp, res.outcome = statusResponse(OutcomeAccepted, envelope.EventID), OutcomeAccepted
+	default:
+		res.resp, res.outcome = statusResponse(OutcomeDuplicate, envelope.EventID), OutcomeDuplicate
 	}
-	if !created {
-		return result{resp: statusResponse(OutcomeDuplicate, envelope.EventID), outcome: OutcomeDuplicate, eventID: envelope.EventID}
-	}
-	return result{resp: statusResponse(OutcomeAccepted, envelope.EventID), outcome: OutcomeAccepted, eventID: envelope.EventID}
+	return res
 }
 
 // errTransmissionRebound is why genuine signature headers are refused: the

@@ -14,37 +14,56 @@ import (
 // them, so payhook refuses a directory that another user owns or that group
 // or others may write, and never follows a symbolic link inside it.
 
-// PrepareDataDir creates the data directory (mode 0700) if needed, and
-// checks it as CheckDataDir does, and that it is writable.
-func PrepareDataDir(dir string) error {
+// PrepareDataDir creates the data directory (mode 0700) if needed, checks
+// it as CheckDataDir does and that it is writable, and returns its real
+// path.
+func PrepareDataDir(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("data directory %s: %w", dir, errors.Unwrap(err))
+		return "", fmt.Errorf("data directory %s: %w", dir, errors.Unwrap(err))
 	}
-	if err := CheckDataDir(dir); err != nil {
-		return err
-	}
-	probe, err := os.CreateTemp(dir, ".write-check-")
+	real, err := CheckDataDir(dir)
 	if err != nil {
-		return fmt.Errorf("data directory %s: not writable", dir)
+		return "", err
 	}
-	return errors.Join(probe.Close(), os.Remove(probe.Name()))
+	probe, err := os.CreateTemp(real, ".write-check-")
+	if err != nil {
+		return "", fmt.Errorf("data directory %s: not writable", dir)
+	}
+	return real, errors.Join(probe.Close(), os.Remove(probe.Name()))
 }
 
 // CheckDataDir refuses what is not a directory, a directory another user
-// owns, and one that group or others may write to.
-func CheckDataDir(dir string) error {
-	info, err := os.Stat(dir)
+// owns, and one that group or others may write to. It returns the
+// directory's real path, symbolic links resolved once: every later open
+// names what was checked, so a link swapped after the check changes
+// nothing.
+func CheckDataDir(dir string) (string, error) {
+	real, err := filepath.EvalSymlinks(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("data directory %s does not exist (payhook serve --data %s creates it)", dir, dir)
+		return "", noDataDir(dir)
 	}
 	if err != nil {
-		return fmt.Errorf("data directory %s: %w", dir, errors.Unwrap(err))
+		return "", fmt.Errorf("data directory %s: %w", dir, errors.Unwrap(err))
+	}
+	info, err := os.Lstat(real)
+	if err != nil {
+		return "", fmt.Errorf("data directory %s: %w", dir, errors.Unwrap(err))
 	}
 	if !info.IsDir() {
-		return fmt.Errorf("data directory %s is not a directory", dir)
+		return "", fmt.Errorf("data directory %s is not a directory", dir)
 	}
-	return onlyCurrentUserWrites(dir, info)
+	return real, onlyCurrentUserWrites(dir, info)
 }
+
+// noDataDir says how to make the missing data directory; it is an
+// fs.ErrNotExist.
+type noDataDir string
+
+func (d noDataDir) Error() string {
+	return fmt.Sprintf("data directory %s does not exist (payhook serve --data %s creates it)", string(d), string(d))
+}
+
+func (noDataDir) Unwrap() error { return fs.ErrNotExist }
 
 // errSymlink refuses a link where payhook expects its own file.
 func errSymlink(path string) error {

@@ -12,8 +12,11 @@ import (
 
 const noFollow = syscall.O_NOFOLLOW
 
-// isLinkRefusal tells the error O_NOFOLLOW gives on a symbolic link.
-func isLinkRefusal(err error) bool { return errors.Is(err, syscall.ELOOP) }
+// isLinkRefusal tells the error O_NOFOLLOW gives on a symbolic link: ELOOP
+// on Linux and macOS, EMLINK on FreeBSD.
+func isLinkRefusal(err error) bool {
+	return errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK)
+}
 
 func onlyCurrentUserWrites(dir string, info fs.FileInfo) error {
 	if stat, ok := info.Sys().(*syscall.Stat_t); ok && int(stat.Uid) != os.Geteuid() {

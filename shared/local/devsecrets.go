@@ -31,6 +31,10 @@ type devSecretsFile struct {
 
 // LoadDevSecrets reads the data directory's development secrets.
 func LoadDevSecrets(dataDir string) (DevSecrets, error) {
+	dataDir, err := CheckDataDir(dataDir)
+	if err != nil {
+		return DevSecrets{}, err
+	}
 	raw, err := readDataFile(dataDir, DevSecretsFile)
 	if err != nil {
 		return DevSecrets{}, err

@@ -133,10 +133,11 @@ type ServeInfo struct {
 // OpenStore opens the data directory's store, saying plainly when a serve
 // holds it.
 func OpenStore(dir string) (*embedded.Store, error) {
-	if err := CheckDataDir(dir); err != nil {
+	real, err := CheckDataDir(dir)
+	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, DBFile)
+	path := filepath.Join(real, DBFile)
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
@@ -152,7 +153,7 @@ func OpenStore(dir string) (*embedded.Store, error) {
 // webhooks, its health check fails and Failed is closed.
 func Start(opts Options) (*Server, error) {
 	opts.Limits = opts.Limits.orDefaults()
-	s := &Server{DataDir: opts.DataDir, pipelineDone: make(chan struct{})}
+	s := &Server{pipelineDone: make(chan struct{})}
 	steps := []func(Options) error{s.openDataDir, s.listen, s.loadKeys, s.openAuditTrail, s.serve}
 	for _, step := range steps {
 		if err := step(opts); err != nil {
@@ -175,10 +176,12 @@ func (s *Server) cleanup() error {
 }
 
 func (s *Server) openDataDir(opts Options) error {
-	if err := PrepareDataDir(opts.DataDir); err != nil {
+	real, err := PrepareDataDir(opts.DataDir)
+	if err != nil {
 		return err
 	}
-	st, err := OpenStore(opts.DataDir)
+	s.DataDir = real
+	st, err := OpenStore(real)
 	if err != nil {
 		return err
 	}
@@ -226,7 +229,7 @@ func (s *Server) loadKeys(opts Options) error {
 	}
 	s.certs = provider.NewPayPalCerts(&http.Client{Timeout: 5 * time.Second}, opts.Receiver.PayPalSandbox)
 	if !fromEnv {
-		dev, created, err := LoadOrCreateDevSecrets(opts.DataDir, s.URL)
+		dev, created, err := LoadOrCreateDevSecrets(s.DataDir, s.URL)
 		if err != nil {
 			return err
 		}
@@ -237,7 +240,7 @@ func (s *Server) loadKeys(opts Options) error {
 }
 
 func (s *Server) openAuditTrail(opts Options) error {
-	f, err := openInDataDir(opts.DataDir, AuditFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
@@ -281,7 +284,7 @@ func (s *Server) serve(opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := writeDataFile(opts.DataDir, ServeFile, info); err != nil {
+	if err := writeDataFile(s.DataDir, ServeFile, info); err != nil {
 		return err
 	}
 	ctx, stop := context.WithCancel(context.Background())
@@ -385,7 +388,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // running serve's admin API when one answers, else the store itself.
 // close releases it.
 func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
-	if err := CheckDataDir(dataDir); err != nil {
+	dataDir, err := CheckDataDir(dataDir)
+	if err != nil {
 		return nil, nil, err
 	}
 	if info, ok := RunningServe(dataDir); ok {
@@ -404,6 +408,10 @@ func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
 // another process that took its port cannot prove the token, and so never
 // receives it.
 func RunningServe(dataDir string) (ServeInfo, bool) {
+	dataDir, err := CheckDataDir(dataDir)
+	if err != nil {
+		return ServeInfo{}, false
+	}
 	raw, err := readDataFile(dataDir, ServeFile)
 	var info ServeInfo
 	if err != nil || json.Unmarshal(raw, &info) != nil || info.AdminURL == "" {

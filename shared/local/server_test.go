@@ -335,3 +335,28 @@ func TestTheCLINeverSendsItsTokenToAnImpostor(t *testing.T) {
 	is.NoErr(release())
 	is.True(!sawToken.Load())
 }
+
+// TestADataDirectoryLinkIsResolvedOnce: the checks and every later open
+// name the same real directory, so swapping the link afterwards changes
+// nothing.
+func TestADataDirectoryLinkIsResolvedOnce(t *testing.T) {
+	is := is.New(t)
+	base := t.TempDir()
+	real, elsewhere, link := filepath.Join(base, "real"), filepath.Join(base, "elsewhere"), filepath.Join(base, "link")
+	is.NoErr(os.Mkdir(real, 0o700))
+	is.NoErr(os.Mkdir(elsewhere, 0o700))
+	is.NoErr(os.Symlink(real, link))
+	s := start(t, options(t, link, nil))
+	resolved, err := filepath.EvalSymlinks(real)
+	is.NoErr(err)
+	is.Equal(s.DataDir, resolved)
+
+	is.NoErr(os.Remove(link))
+	is.NoErr(os.Symlink(elsewhere, link)) // swapped after the checks
+	is.NoErr(s.Shutdown(context.Background()))
+	entries, err := os.ReadDir(elsewhere)
+	is.NoErr(err)
+	is.Equal(len(entries), 0) // nothing went through the new link
+	_, err = os.Stat(filepath.Join(real, local.DBFile))
+	is.NoErr(err)
+}

@@ -37,10 +37,16 @@ const (
 	maxCachedFailures = 256
 	// A refused or unreachable URL is not asked again for this long.
 	failureCacheAge = time.Minute
-	// At most this many fetches of URLs not in the cache start per minute:
-	// deliveries naming ever new certificate URLs cannot make the receiver
-	// fetch in a loop. Past it, deliveries get 503 and PayPal retries.
+	// At most this many fetches of URLs never seen to verify start per
+	// minute: deliveries naming ever new certificate URLs cannot make the
+	// receiver fetch in a loop. Past it, deliveries get 503 and PayPal
+	// retries. A URL that has verified before is remembered for
+	// knownCertAge and skips the budget, so a flood of junk URLs cannot
+	// keep a genuine certificate from being fetched again when its cache
+	// entry expires.
 	maxFetchesPerMinute = 20
+	maxKnownCertURLs    = 64
+	knownCertAge        = 30 * 24 * time.Hour
 )
 
 // ErrCertificateNotFound means the host answered that no such certificate
@@ -71,6 +77,7 @@ type PayPalCerts struct {
 
 	mu       sync.Mutex
 	verified lru[*x509.Certificate]
+	known    lru[struct{}]
 	failed   lru[error]
 	inFlight map[string]*certFetch
 	budget   fetchBudget
@@ -116,7 +123,8 @@ func (c *PayPalCerts) Certificate(ctx context.Context, certURL string) (*x509.Ce
 	}
 	fetch, joined := c.inFlight[key]
 	if !joined {
-		if !c.budget.take(now) {
+		_, known := c.known.get(key, now)
+		if !known && !c.budget.take(now) {
 			c.mu.Unlock()
 			return nil, errFetchBudget
 		}
@@ -154,6 +162,7 @@ func (c *PayPalCerts) run(ctx context.Context, key string, fetch *certFetch) {
 			expires = fetch.cert.NotAfter
 		}
 		c.verified.put(key, fetch.cert, expires, maxCachedCerts)
+		c.known.put(key, struct{}{}, now.Add(knownCertAge), maxKnownCertURLs)
 	} else {
 		c.failed.put(key, fetch.err, now.Add(failureCacheAge), maxCachedFailures)
 	}

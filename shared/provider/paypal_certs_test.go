@@ -124,6 +124,24 @@ func TestPayPalCertificateCache(t *testing.T) {
 		is.NoErr(err) // the budget refills: PayPal's retry gets through
 	})
 
+	t.Run("a flood of new URLs cannot keep a known certificate from being fetched again", func(t *testing.T) {
+		is := is.New(t)
+		now := deliveredAt
+		fetcher := &countingFetcher{chain: readFixture(t, "cert-chain.pem")}
+		certs := sandboxCerts(t, fetcher, now)
+		certs.Now = func() time.Time { return now }
+		_, err := certs.Certificate(ctx, paypalCertURL)
+		is.NoErr(err)
+		now = now.Add(25 * time.Hour) // past the cache's day: it must be fetched again
+		for i := range 100 {
+			_, _ = certs.Certificate(ctx, fmt.Sprintf("https://api.sandbox.paypal.com/v1/notifications/certs/CERT-junk-%d", i)) // the budget runs out
+		}
+		_, err = certs.Certificate(ctx, "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-junk-new")
+		is.True(errors.Is(err, provider.ErrVerifierUnavailable)) // new URLs wait for the budget
+		_, err = certs.Certificate(ctx, paypalCertURL)
+		is.NoErr(err) // a URL that verified before does not
+	})
+
 	t.Run("forged URLs never evict a genuine certificate", func(t *testing.T) {
 		is := is.New(t)
 		now := deliveredAt

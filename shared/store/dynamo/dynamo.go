@@ -52,30 +52,27 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	return false, classify(err)
 }
 
-// BindTransmission is a conditional PutItem that creates the binding; when
-// one exists, a consistent read compares its digest. Redeliveries of one
-// transmission are rare (a provider's retry is a new transmission), so the
-// second call costs nothing on the usual path.
+// BindTransmission is one conditional PutItem: it writes the binding
+// unless one with another body's digest exists. The receiver needs no read
+// permission, and the condition itself tells a redelivery of the same body
+// (written again, harmlessly) from a forgery (refused).
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
 	item := store.TransmissionItem(b)
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.table),
-		Item:                     toSDKItem(item),
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": store.AttrPK},
+		TableName:                 aws.String(s.table),
+		Item:                      toSDKItem(item),
+		ConditionExpression:       aws.String("attribute_not_exists(#pk) OR #digest = :digest"),
+		ExpressionAttributeNames:  map[string]string{"#pk": store.AttrPK, "#digest": store.AttrBodySHA256},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":digest": toSDK(item[store.AttrBodySHA256])},
 	})
-	var exists *types.ConditionalCheckFailedException
+	var otherBody *types.ConditionalCheckFailedException
 	switch {
 	case err == nil:
 		return true, nil
-	case !errors.As(err, &exists):
-		return false, classify(err)
+	case errors.As(err, &otherBody):
+		return false, nil
 	}
-	stored, err := s.get(ctx, item[store.AttrPK].String(), item[store.AttrSK].String())
-	if err != nil {
-		return false, err
-	}
-	return store.SameBody(stored, b)
+	return false, classify(err)
 }
 
 // classify tells a write DynamoDB refuses for good (a validation error:

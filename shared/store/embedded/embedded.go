@@ -85,42 +85,48 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	created, _, err := s.insertIfAbsent(ctx, item)
-	return created, err
+	return s.insertIfAbsent(ctx, item, nil)
 }
 
 // BindTransmission inserts the binding unless one exists, in a shared
-// commit like PutWebhook, and compares the digest of the one stored.
+// commit like PutWebhook, and otherwise compares the stored digest.
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
-	created, stored, err := s.insertIfAbsent(ctx, store.TransmissionItem(b))
-	if err != nil || created {
-		return created, err
-	}
-	return store.SameBody(stored, b)
+	return s.insertIfAbsent(ctx, store.TransmissionItem(b), func(stored []byte) (bool, error) {
+		var item store.Item
+		if err := json.Unmarshal(stored, &item); err != nil {
+			return false, err
+		}
+		return store.SameBody(item, b)
+	})
 }
 
-// insertIfAbsent writes item and its INSERT change record in one commit
-// unless an item with its keys exists, which it then returns.
-func (s *Store) insertIfAbsent(ctx context.Context, item store.Item) (created bool, existing store.Item, err error) {
+// insertIfAbsent writes item and its INSERT change record in one commit,
+// unless an item with its keys exists. Then it reports false, or what
+// matches says of the stored item: a binding compares its digest; a
+// duplicate webhook is never read.
+func (s *Store) insertIfAbsent(ctx context.Context, item store.Item, matches func(stored []byte) (bool, error)) (bool, error) {
 	if err := store.CheckKeys(item); err != nil {
-		return false, nil, err
+		return false, err
 	}
 	encoded, err := json.Marshal(item)
 	if err != nil {
-		return false, nil, err
+		return false, err
 	}
 	key := itemKey(item[store.AttrPK].String(), item[store.AttrSK].String())
 	if err := ctx.Err(); err != nil {
-		return false, nil, store.Unavailable(err)
+		return false, store.Unavailable(err)
 	}
-	var stored []byte
+	var created, match bool
+	var matchErr error
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		// Batch may run this function again after another write in the batch
 		// fails, so it derives everything from tx.
-		created, stored = false, nil
+		created, match, matchErr = false, false, nil
 		items := tx.Bucket(itemsBucket)
 		if current := items.Get(key); current != nil {
-			stored = append([]byte(nil), current...)
+			if matches != nil {
+				match, matchErr = matches(current)
+			}
 			return nil
 		}
 		if err := items.Put(key, encoded); err != nil {
@@ -136,16 +142,13 @@ func (s *Store) insertIfAbsent(ctx context.Context, item store.Item) (created bo
 		})
 	})
 	if err != nil {
-		return false, nil, store.Unavailable(err)
+		return false, store.Unavailable(err)
 	}
 	if created {
 		s.feed.notify()
-		return true, nil, nil
+		return true, nil
 	}
-	if err := json.Unmarshal(stored, &existing); err != nil {
-		return false, nil, err
-	}
-	return false, existing, nil
+	return match, matchErr
 }
 
 // appendChange numbers the record with the bucket's sequence and stores it.
