@@ -1,5 +1,5 @@
-// Command payhook runs payhook on one machine and operates it anywhere:
-// serve, demo, send, events, payments, redrive.
+// Command payhook runs payhook on one machine and operates it anywhere;
+// usage below lists the commands, commands maps each to its function.
 package main
 
 import (

@@ -113,7 +113,8 @@ func (h *harness) signed(t *testing.T, name, body string, signedAt time.Time) in
 	return ingest.Request{Method: http.MethodPost, Provider: name, Header: header, Body: []byte(body), SourceIP: "203.0.113.7", RequestID: "req-" + name}
 }
 
-// TestHTTPContract drives every row of DESIGN.md's receiver contract.
+// TestHTTPContract drives every row of the receiver's contract (the README's
+// table of answers; docs/design.md).
 func TestHTTPContract(t *testing.T) {
 	type row struct {
 		name       string

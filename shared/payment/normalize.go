@@ -50,12 +50,3 @@ func decode(body []byte, into any) error {
 	}
 	return nil
 }
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}

@@ -1,5 +1,7 @@
 package payment
 
+import "cmp"
+
 // stripeTypes maps Stripe event types whose canonical type does not depend
 // on the payload. charge.refunded is decided by the charge's refunded flag.
 var stripeTypes = map[string]Type{
@@ -56,9 +58,9 @@ func normalizeStripe(d Delivery) (Event, error) {
 			e.AmountMinor = o.AmountReceived
 		}
 	case "charge":
-		e.PaymentID = firstNonEmpty(o.PaymentIntent, o.ID)
+		e.PaymentID = cmp.Or(o.PaymentIntent, o.ID)
 	case "dispute":
-		e.PaymentID = firstNonEmpty(o.PaymentIntent, o.Charge)
+		e.PaymentID = cmp.Or(o.PaymentIntent, o.Charge)
 	}
 	return e, nil
 }

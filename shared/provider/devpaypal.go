@@ -120,7 +120,8 @@ func (d *DevPayPal) Sign(body []byte, webhookID, transmissionID string, at time.
 }
 
 // MarshalPEM encodes the signer for keeping in a development data
-// directory: the CA, the leaf, then the leaf's private key.
+// directory: the CA, the chain (the leaf, then the CA again), then the
+// leaf's private key. ParseDevPayPal reads it back.
 func (d *DevPayPal) MarshalPEM() ([]byte, error) {
 	key, err := x509.MarshalPKCS8PrivateKey(d.Key)
 	if err != nil {

@@ -15,8 +15,9 @@ import (
 // parser. Whatever arrives, a verifier returns one of the contract's errors
 // (never a panic, never a success for bytes nobody signed), and a parser
 // returns an envelope with an id and a type, or ErrMalformedPayload.
-// `go test ./...` runs the seeds in testdata/fuzz; docs/benchmarks.md has
-// the command that fuzzes for minutes.
+// `go test ./...` runs the seeds added with f.Add below (and any crasher
+// `go test -fuzz` saved under testdata/fuzz); docs/benchmarks.md has the
+// command that fuzzes for minutes.
 
 var verificationErrors = []error{provider.ErrMissingSignature, provider.ErrInvalidSignature, provider.ErrTimestampOutOfTolerance, provider.ErrMalformedPayload, provider.ErrVerifierUnavailable}
 

@@ -5,6 +5,7 @@
 package samples
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -68,18 +69,11 @@ func random(prefix string, n int) string {
 	return prefix + strings.ToUpper(hex.EncodeToString(b))
 }
 
-func orDefault(value, fallback string) string {
-	if value != "" {
-		return value
-	}
-	return fallback
-}
-
 type obj = map[string]any
 
 func stripe(eventType string, o Options) (any, string) {
-	id := orDefault(o.EventID, random("evt_", 12))
-	pi := orDefault(o.PaymentID, random("pi_", 12))
+	id := cmp.Or(o.EventID, random("evt_", 12))
+	pi := cmp.Or(o.PaymentID, random("pi_", 12))
 	currency := strings.ToLower(o.Currency)
 	var object obj
 	switch {
@@ -102,7 +96,7 @@ func stripe(eventType string, o Options) (any, string) {
 		}
 		status := map[string]string{"charge.pending": "pending", "charge.failed": "failed"}[eventType]
 		object = obj{"id": random("ch_", 12), "object": "charge", "amount": o.Amount, "amount_refunded": amountRefunded, "refunded": refunded, "currency": currency,
-			"payment_intent": pi, "status": orDefault(status, "succeeded"),
+			"payment_intent": pi, "status": cmp.Or(status, "succeeded"),
 			"billing_details":        obj{"name": "Jenny Rosen", "email": "jenny.rosen@example.com"},
 			"payment_method_details": obj{"type": "card", "card": obj{"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}}}
 	}
@@ -111,8 +105,8 @@ func stripe(eventType string, o Options) (any, string) {
 }
 
 func paypal(eventType string, o Options) (any, string) {
-	id := orDefault(o.EventID, random("WH-", 8)+"-"+random("", 8))
-	capture := orDefault(o.PaymentID, random("", 8))
+	id := cmp.Or(o.EventID, random("WH-", 8)+"-"+random("", 8))
+	capture := cmp.Or(o.PaymentID, random("", 8))
 	money := obj{"currency_code": o.Currency, "value": payment.FormatMinor(o.Amount, o.Currency)}
 	links := []obj{{"href": "https://api.paypal.com/v2/payments/captures/" + capture, "rel": "self", "method": "GET"}}
 	var resource obj
@@ -126,13 +120,13 @@ func paypal(eventType string, o Options) (any, string) {
 			"links":                    []obj{{"href": "https://api.paypal.com/v2/payments/refunds/" + refund, "rel": "self", "method": "GET"}, {"href": "https://api.paypal.com/v2/payments/captures/" + capture, "rel": "up", "method": "GET"}}}
 	case strings.HasPrefix(eventType, "PAYMENT.AUTHORIZATION."):
 		resourceType = "authorization"
-		resource = obj{"id": capture, "status": orDefault(o.Status, strings.TrimPrefix(eventType, "PAYMENT.AUTHORIZATION.")), "amount": money, "links": links}
+		resource = obj{"id": capture, "status": cmp.Or(o.Status, strings.TrimPrefix(eventType, "PAYMENT.AUTHORIZATION.")), "amount": money, "links": links}
 	case strings.HasPrefix(eventType, "CUSTOMER.DISPUTE."):
 		resourceType = "dispute"
-		resource = obj{"dispute_id": random("PP-D-", 4), "reason": "MERCHANDISE_OR_SERVICE_NOT_RECEIVED", "status": orDefault(o.Status, map[string]string{"CREATED": "OPEN", "UPDATED": "UNDER_REVIEW", "RESOLVED": "RESOLVED"}[strings.TrimPrefix(eventType, "CUSTOMER.DISPUTE.")]),
+		resource = obj{"dispute_id": random("PP-D-", 4), "reason": "MERCHANDISE_OR_SERVICE_NOT_RECEIVED", "status": cmp.Or(o.Status, map[string]string{"CREATED": "OPEN", "UPDATED": "UNDER_REVIEW", "RESOLVED": "RESOLVED"}[strings.TrimPrefix(eventType, "CUSTOMER.DISPUTE.")]),
 			"dispute_amount": money, "disputed_transactions": []obj{{"seller_transaction_id": capture, "buyer": obj{"name": "John Doe"}}}}
 	default:
-		resource = obj{"id": capture, "status": orDefault(o.Status, strings.TrimPrefix(eventType, "PAYMENT.CAPTURE.")), "amount": money, "final_capture": true,
+		resource = obj{"id": capture, "status": cmp.Or(o.Status, strings.TrimPrefix(eventType, "PAYMENT.CAPTURE.")), "amount": money, "final_capture": true,
 			"seller_protection": obj{"status": "ELIGIBLE"}, "links": links, "payee": obj{"email_address": "merchant@example.com"}}
 	}
 	return obj{"id": id, "event_version": "1.0", "create_time": o.At.Format(time.RFC3339), "resource_type": resourceType, "resource_version": "2.0",
@@ -140,24 +134,24 @@ func paypal(eventType string, o Options) (any, string) {
 }
 
 func square(eventType string, o Options) (any, string) {
-	id := orDefault(o.EventID, random("", 16))
-	paymentID := orDefault(o.PaymentID, random("", 14))
+	id := cmp.Or(o.EventID, random("", 16))
+	paymentID := cmp.Or(o.PaymentID, random("", 14))
 	money := obj{"amount": o.Amount, "currency": o.Currency}
 	var dataType string
 	var object obj
 	switch {
 	case strings.HasPrefix(eventType, "payment."):
 		dataType = "payment"
-		status := orDefault(o.Status, map[string]string{"payment.created": "APPROVED", "payment.updated": "COMPLETED"}[eventType])
+		status := cmp.Or(o.Status, map[string]string{"payment.created": "APPROVED", "payment.updated": "COMPLETED"}[eventType])
 		object = obj{"payment": obj{"id": paymentID, "amount_money": money, "total_money": money, "status": status, "source_type": "CARD",
 			"card_details": obj{"card": obj{"card_brand": "VISA", "last_4": "1111"}}, "buyer_email_address": "buyer@example.com", "location_id": "L88917AVBK2S5"}}
 	case strings.HasPrefix(eventType, "refund."):
 		dataType = "refund"
-		status := orDefault(o.Status, map[string]string{"refund.created": "PENDING", "refund.updated": "COMPLETED"}[eventType])
+		status := cmp.Or(o.Status, map[string]string{"refund.created": "PENDING", "refund.updated": "COMPLETED"}[eventType])
 		object = obj{"refund": obj{"id": paymentID + "_" + random("", 4), "payment_id": paymentID, "amount_money": money, "status": status, "reason": "Customer request"}}
 	default:
 		dataType = "dispute"
-		state := orDefault(o.Status, map[string]string{"dispute.created": "EVIDENCE_REQUIRED", "dispute.state.updated": "WON"}[eventType])
+		state := cmp.Or(o.Status, map[string]string{"dispute.created": "EVIDENCE_REQUIRED", "dispute.state.updated": "WON"}[eventType])
 		object = obj{"dispute": obj{"id": random("", 10), "amount_money": money, "reason": "NO_KNOWLEDGE", "state": state, "disputed_payment": obj{"payment_id": paymentID}}}
 	}
 	return obj{"merchant_id": "6SSW7HV8K2ST5", "type": eventType, "event_id": id, "created_at": o.At.Format(time.RFC3339Nano),
@@ -165,7 +159,7 @@ func square(eventType string, o Options) (any, string) {
 }
 
 func standard(eventType string, o Options) (any, string) {
-	id := orDefault(o.EventID, random("msg_", 12))
+	id := cmp.Or(o.EventID, random("msg_", 12))
 	return obj{"type": eventType, "timestamp": o.At.Format(time.RFC3339Nano),
-		"data": obj{"payment_id": orDefault(o.PaymentID, random("pay_", 10)), "amount": o.Amount, "currency": o.Currency, "customer": obj{"email": "jenny.rosen@example.com"}}}, id
+		"data": obj{"payment_id": cmp.Or(o.PaymentID, random("pay_", 10)), "amount": o.Amount, "currency": o.Currency, "customer": obj{"email": "jenny.rosen@example.com"}}}, id
 }
