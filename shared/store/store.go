@@ -89,17 +89,6 @@ type Listing interface {
 	ListPayments(ctx context.Context) ([]payment.State, error)
 }
 
-// WebhookFilter selects webhooks; empty fields match all.
-type WebhookFilter struct {
-	Provider string
-	Status   Status
-}
-
-// Matches reports whether w passes the filter.
-func (f WebhookFilter) Matches(w Webhook) bool {
-	return (f.Provider == "" || w.Provider == f.Provider) && (f.Status == "" || w.Status == f.Status)
-}
-
 // Table is everything the adapters implement.
 type Table interface {
 	Webhooks

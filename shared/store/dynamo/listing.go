@@ -13,30 +13,11 @@ import (
 
 // ListWebhooks scans the table: an operator's tool, paid per item read.
 func (s *Store) ListWebhooks(ctx context.Context, filter store.WebhookFilter) ([]store.Webhook, error) {
-	var out []store.Webhook
-	err := s.scan(ctx, store.KindWebhook, func(item store.Item) error {
-		w, err := store.DecodeWebhook(item)
-		if err != nil {
-			return err
-		}
-		if filter.Matches(w) {
-			out = append(out, w)
-		}
-		return nil
-	})
-	return out, err
+	return store.ListWebhooks(func(visit func(store.Item) error) error { return s.scan(ctx, store.KindWebhook, visit) }, filter)
 }
 
 func (s *Store) ListPayments(ctx context.Context) ([]payment.State, error) {
-	var out []payment.State
-	err := s.scan(ctx, store.KindPayment, func(item store.Item) error {
-		p, err := store.DecodePayment(item)
-		if err == nil {
-			out = append(out, p)
-		}
-		return err
-	})
-	return out, err
+	return store.ListPayments(func(visit func(store.Item) error) error { return s.scan(ctx, store.KindPayment, visit) })
 }
 
 // scan visits every item of kind, page by page.

@@ -11,38 +11,14 @@ import (
 )
 
 func (s *Store) ListWebhooks(_ context.Context, filter store.WebhookFilter) ([]store.Webhook, error) {
-	var out []store.Webhook
-	err := s.scan(func(item store.Item) error {
-		if store.KindOf(item) != store.KindWebhook {
-			return nil
-		}
-		w, err := store.DecodeWebhook(item)
-		if err != nil {
-			return err
-		}
-		if filter.Matches(w) {
-			out = append(out, w)
-		}
-		return nil
-	})
-	return out, err
+	return store.ListWebhooks(s.scan, filter)
 }
 
 func (s *Store) ListPayments(context.Context) ([]payment.State, error) {
-	var out []payment.State
-	err := s.scan(func(item store.Item) error {
-		if store.KindOf(item) != store.KindPayment {
-			return nil
-		}
-		p, err := store.DecodePayment(item)
-		if err == nil {
-			out = append(out, p)
-		}
-		return err
-	})
-	return out, err
+	return store.ListPayments(s.scan)
 }
 
+// scan visits every item of the file.
 func (s *Store) scan(visit func(store.Item) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(itemsBucket).ForEach(func(_, v []byte) error {
