@@ -323,3 +323,80 @@ func TestListingsShowSenderControlledStringsEscaped(t *testing.T) {
 		is.True(!strings.ContainsAny(stdout, "\x1b\u202e"))        // never obeyed
 	}
 }
+
+// TestStuckWebhooksAreFoundAndRedriven: a webhook left RECEIVED (its
+// processing given up on) is listed by events --stuck, moved to RETRY by
+// redrive --stuck, and processed by the next serve.
+func TestStuckWebhooksAreFoundAndRedriven(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	is.NoErr(os.MkdirAll(dir, 0o700))
+	st, err := local.OpenStore(dir)
+	is.NoErr(err)
+	body, id, err := samples.Build("stripe", "payment_intent.succeeded", samples.Options{EventID: "evt_stuck", PaymentID: "pi_stuck"})
+	is.NoErr(err)
+	hourAgo := time.Now().Add(-time.Hour).UTC()
+	_, err = st.PutWebhook(context.Background(), store.Webhook{Provider: "stripe", EventID: id, EventType: "payment_intent.succeeded", Body: body,
+		Status: store.StatusReceived, ReceivedAt: hourAgo, OccurredAt: hourAgo, ExpiresAt: time.Now().Add(time.Hour), UpdatedBy: store.ByReceiver})
+	is.NoErr(err)
+	is.NoErr(st.Close())
+
+	stdout, _, code := payhook(t, "events", "--stuck", "15m", "--data", dir)
+	is.Equal(code, 0)
+	is.True(strings.Contains(stdout, "evt_stuck"))
+	stdout, _, code = payhook(t, "events", "--stuck", "2h", "--data", dir)
+	is.Equal(code, 0)
+	is.True(!strings.Contains(stdout, "evt_stuck")) // not that old
+	stdout, _, code = payhook(t, "redrive", "--stuck", "15m", "--data", dir)
+	is.Equal(code, 0)
+	is.True(strings.Contains(stdout, "redriven: stripe/evt_stuck"))
+	is.True(strings.Contains(stdout, "1 redriven, 0 moved on meanwhile"))
+
+	startServe(t, dir)
+	wait.Until(t, 15*time.Second, "the redriven webhook to be processed", func() bool {
+		stdout, _, _ := payhook(t, "events", "--json", "--status", "PROCESSED", "--data", dir)
+		return strings.Contains(stdout, "evt_stuck")
+	})
+	_, stderr, code := payhook(t, "redrive", "--stuck", "15m", "--all", "--data", dir)
+	is.Equal(code, 2)
+	is.Equal(stderr, "payhook redrive: give one of --all, --stuck AGE or <provider> <event id>\n")
+}
+
+// TestAuditVerifyFindsAMissingRecord verifies serve's own trail, then the
+// same trail with one record taken out.
+func TestAuditVerifyFindsAMissingRecord(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	serveCmd, _ := startServe(t, dir)
+	_, _, code := payhook(t, "send", "stripe", "payment_intent.succeeded", "--payment-id", "pi_audit", "--data", dir)
+	is.Equal(code, 0)
+	wait.Until(t, 15*time.Second, "the payment", func() bool {
+		stdout, _, _ := payhook(t, "payments", "--json", "--data", dir)
+		return strings.Contains(stdout, "pi_audit")
+	})
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
+	is.NoErr(serveCmd.Wait())
+
+	stdout, stderr, code := payhook(t, "audit", "verify", "--data", dir)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+	is.True(strings.Contains(stdout, "every chain holds"))
+
+	raw, err := os.ReadFile(filepath.Join(dir, local.AuditFile))
+	is.NoErr(err)
+	var kept []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if !strings.Contains(line, `"event_name":"INSERT"`) || !strings.Contains(line, `"kind":"webhook"`) {
+			kept = append(kept, line) // the webhook's creation record goes
+		}
+	}
+	tampered := filepath.Join(t.TempDir(), "tampered.jsonl")
+	is.NoErr(os.WriteFile(tampered, []byte(strings.Join(kept, "\n")+"\n"), 0o600))
+	stdout, stderr, code = payhook(t, "audit", "verify", "--complete", tampered)
+	is.Equal(code, 1)
+	if !strings.Contains(stdout, "the records before it are missing") {
+		t.Fatalf("stdout %q stderr %q kept %d", stdout, stderr, len(kept))
+	}
+
+	is.True(strings.Contains(stderr, "1 breaks in the chain"))
+}

@@ -121,7 +121,7 @@ func demo(args []string, stdout, _ io.Writer) error {
 			fmt.Fprintf(stdout, "payhook demo: stopping: %v\n", err)
 		}
 	}()
-	op := operate.Table{Store: server.Store, DLQ: server.Store.DeadLetterQueue("operator")}
+	op := operate.Table{Store: server.Store, DLQ: server.Store.DeadLetterQueue(local.ProcessorConsumer)}
 	fmt.Fprintf(stdout, "payhook demo: the whole pipeline on %s, data in a temporary directory\n\n", server.URL)
 
 	problems := runStory(stdout, server, op)

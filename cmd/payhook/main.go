@@ -21,7 +21,8 @@ Commands:
   send       sign and send a realistic webhook, as a provider would
   events     list stored webhooks
   payments   list payment states
-  redrive    send failed webhooks through the processor again
+  redrive    send failed (or stuck) webhooks through the processor again
+  audit      verify an audit trail: nothing missing, reordered or edited
   bench      load a running payhook with signed webhooks, then check none was lost
 
 Run "payhook <command> --help" for a command's flags.
@@ -36,6 +37,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"events":   events,
 	"payments": payments,
 	"redrive":  redrive,
+	"audit":    auditCommand,
 	"bench":    bench,
 }
 

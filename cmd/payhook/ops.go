@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,9 +65,10 @@ func (t target) open(ctx context.Context) (operate.Operator, func() error, error
 }
 
 func events(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("events", "events [--provider P] [--status S] [--json] [--data DIR | --table NAME --region R]", stdout)
+	fs := newFlags("events", "events [--provider P] [--status S | --stuck AGE] [--json] [--data DIR | --table NAME --region R]", stdout)
 	providerName := fs.String("provider", "", "only this provider's webhooks")
 	status := fs.String("status", "", "only webhooks in this status (RECEIVED, PROCESSED, FAILED, RETRY)")
+	stuck := fs.Duration("stuck", 0, "only webhooks still RECEIVED this long after they arrived (e.g. 15m): ones processing gave up on")
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
 	if err := parseFlagsOnly(fs, args); err != nil {
@@ -77,10 +79,17 @@ func events(args []string, stdout, _ io.Writer) error {
 	default:
 		return usageError("--status must be RECEIVED, PROCESSED, FAILED or RETRY")
 	}
+	filter := store.WebhookFilter{Provider: *providerName, Status: store.Status(*status)}
+	if *stuck != 0 {
+		if *stuck < 0 || (*status != "" && filter.Status != store.StatusReceived) {
+			return usageError("--stuck takes a positive age, and means status RECEIVED")
+		}
+		filter.Status, filter.ReceivedBefore = store.StatusReceived, time.Now().Add(-*stuck)
+	}
 	ctx := context.Background()
 	var views []operate.WebhookView
 	err := where.with(ctx, func(op operate.Operator) (err error) {
-		views, err = op.Webhooks(ctx, store.WebhookFilter{Provider: *providerName, Status: store.Status(*status)})
+		views, err = op.Webhooks(ctx, filter)
 		return err
 	})
 	if err != nil {
@@ -90,10 +99,10 @@ func events(args []string, stdout, _ io.Writer) error {
 		return printJSON(stdout, views)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROVIDER\tEVENT ID\tTYPE\tSTATUS\tRECEIVED\tATTEMPTS\tPAYMENT\tERROR")
+	fmt.Fprintln(tw, "PROVIDER\tEVENT ID\tTYPE\tSTATUS\tRECEIVED\tATTEMPTS\tPAYMENT\tOUTCOME\tWHY")
 	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", printable(v.Provider), printable(v.EventID), printable(v.EventType), v.Status,
-			v.ReceivedAt.Local().Format(time.DateTime), v.Attempts, printable(v.PaymentKey), printable(v.LastError))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", printable(v.Provider), printable(v.EventID), printable(v.EventType), v.Status,
+			v.ReceivedAt.Local().Format(time.DateTime), v.Attempts, printable(v.PaymentKey), v.Outcome, printable(cmp.Or(v.LastError, v.OutcomeReason)))
 	}
 	return tw.Flush()
 }
@@ -127,17 +136,27 @@ func payments(args []string, stdout, _ io.Writer) error {
 }
 
 func redrive(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("redrive", "redrive (--all | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]", stdout)
+	fs := newFlags("redrive", "redrive (--all | --stuck AGE | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]", stdout)
 	all := fs.Bool("all", false, "redrive every webhook named on the dead-letter queue")
+	stuck := fs.Duration("stuck", 0, "redrive every webhook still RECEIVED this long after it arrived (e.g. 15m)")
 	where := targetFlags(fs)
 	positional, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if valid := (*all && len(positional) == 0) || (!*all && len(positional) == 2); !valid {
-		return usageError("give either --all or <provider> <event id>")
+	modes := 0
+	for _, chosen := range []bool{*all, *stuck != 0, len(positional) > 0} {
+		if chosen {
+			modes++
+		}
+	}
+	if modes != 1 || (len(positional) != 0 && len(positional) != 2) || *stuck < 0 {
+		return usageError("give one of --all, --stuck AGE or <provider> <event id>")
 	}
 	ctx := context.Background()
+	if *stuck != 0 {
+		return redriveStuck(ctx, where, *stuck, stdout)
+	}
 	if !*all {
 		if err := where.with(ctx, func(op operate.Operator) error { return op.Redrive(ctx, positional[0], positional[1]) }); err != nil {
 			return err
@@ -173,4 +192,23 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+func redriveStuck(ctx context.Context, where target, age time.Duration, stdout io.Writer) error {
+	var report process.StuckReport
+	err := where.with(ctx, func(op operate.Operator) (err error) {
+		report, err = op.RedriveStuck(ctx, time.Now().Add(-age))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, line := range report.Redriven {
+		fmt.Fprintf(stdout, "redriven: %s (RECEIVED for over %s; status RETRY)\n", printable(line), age)
+	}
+	for _, line := range report.Skipped {
+		fmt.Fprintf(stdout, "moved on meanwhile, left alone: %s\n", printable(line))
+	}
+	fmt.Fprintf(stdout, "%d redriven, %d moved on meanwhile\n", len(report.Redriven), len(report.Skipped))
+	return nil
 }

@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,6 +125,43 @@ func failOnce(eventID string) func(payment.Delivery) (payment.Event, error) {
 	}
 }
 
+// stuckUntilReleased fails one event's processing transiently (a
+// dependency down) until released, counting the attempts: long enough for
+// the stream's feeder to give up on it and leave it RECEIVED.
+type stuckUntilReleased struct {
+	eventID  string
+	attempts atomic.Int32
+	released atomic.Bool
+	next     func(payment.Delivery) (payment.Event, error)
+}
+
+func (s *stuckUntilReleased) normalize(d payment.Delivery) (payment.Event, error) {
+	if d.EventID == s.eventID && !s.released.Load() {
+		s.attempts.Add(1)
+		return payment.Event{}, errors.New("the payment service is down")
+	}
+	return s.next(d)
+}
+
+// publications records what the processor publishes.
+type publications struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (p *publications) Publish(_ context.Context, e payment.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids = append(p.ids, e.EventID)
+	return nil
+}
+
+func (p *publications) has(eventID string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Contains(p.ids, eventID)
+}
+
 // PII that the bodies carry and that must never reach the audit trail.
 var pii = []string{"jenny.rosen@example.com", "Jenny Rosen", "4242424242424242", "buyer@example.com", "John Doe", "+1 555 0100"}
 
@@ -148,10 +187,11 @@ func runScenario(t *testing.T, b backend) {
 	discard := observe.NewLogger(io.Discard, "info", "e2e")
 	receiver := ingest.New(cfg, secrets.Static(keys), b.table, dev.Certs(), discard)
 
-	trail, alerts := &syncBuffer{}, &recordingAlerter{}
+	trail, alerts, published := &syncBuffer{}, &recordingAlerter{}, &publications{}
+	stuck := &stuckUntilReleased{eventID: "evt_stuck", next: failOnce("evt_poison")}
 	processor := &process.Processor{
-		Store: b.table, DLQ: b.dlq, Alerter: alerts, Critical: process.DefaultCritical,
-		Normalize: failOnce("evt_poison"), Log: discard,
+		Store: b.table, DLQ: b.dlq, Publisher: published, Alerter: alerts, Critical: process.DefaultCritical,
+		Normalize: stuck.normalize, Log: discard,
 	}
 	auditor := &audit.Auditor{Sink: audit.LogSink{Log: observe.NewLogger(trail, "info", "auditor")}, Alerter: alerts, Log: discard}
 	b.start(t, processor, auditor)
@@ -212,9 +252,37 @@ func runScenario(t *testing.T, b backend) {
 	eventually("the late success to be processed", func() bool { return webhookStatus("stripe", "evt_e_paid") == store.StatusProcessed })
 	is.Equal(paymentState("stripe", "pi_E").Status, payment.StatusRefunded)
 
-	// A dispute raises an alert.
-	is.Equal(send(delivery{"paypal", "WH-DISPUTE", `{"id":"WH-DISPUTE","event_type":"CUSTOMER.DISPUTE.CREATED","create_time":"2026-11-27T11:00:00Z","resource":{"dispute_id":"PP-D-1","dispute_amount":{"currency_code":"USD","value":"20.00"},"disputed_transactions":[{"seller_transaction_id":"CAP-B","buyer":{"name":"John Doe"}}]}}`}), "accepted")
+	// One Square refund, reported by three events, is refunded once.
+	squareRefund := func(eventID, status, at string) delivery {
+		return delivery{"square", eventID, `{"merchant_id":"M1","type":"refund.updated","event_id":"` + eventID + `","created_at":"` + at + `","data":{"type":"refund","id":"R-C","object":{"refund":{"id":"R-C","payment_id":"SQ-C","status":"` + status + `","amount_money":{"amount":1000,"currency":"USD"}}}}}`}
+	}
+	is.Equal(send(squareRefund("sq-refund-1", "PENDING", "2026-11-27T10:01:00Z")), "accepted")
+	is.Equal(send(squareRefund("sq-refund-2", "COMPLETED", "2026-11-27T10:02:00Z")), "accepted")
+	is.Equal(send(squareRefund("sq-refund-3", "COMPLETED", "2026-11-27T10:03:00Z")), "accepted")
+	eventually("the Square refund's three events to be processed", func() bool { return webhookStatus("square", "sq-refund-3") == store.StatusProcessed })
+	is.Equal(paymentState("square", "SQ-C").RefundedMinor, int64(1000))
+	is.Equal(paymentState("square", "SQ-C").Status, payment.StatusPartiallyRefunded)
+
+	// A stale event is recorded, not published.
+	is.Equal(send(delivery{"stripe", "evt_a_late_failure", strings.Replace(stripeBody("evt_a_late_failure", "payment_intent.payment_failed", stripeIntent("pi_A", 2000)), "1795780800", "1795780000", 1)}), "accepted")
+	eventually("the stale failure to be processed", func() bool { return webhookStatus("stripe", "evt_a_late_failure") == store.StatusProcessed })
+	late, err := b.table.GetWebhook(ctx, "stripe", "evt_a_late_failure")
+	is.NoErr(err)
+	is.Equal(late.Outcome, string(payment.OutOfOrder))
+	is.True(!published.has("evt_a_late_failure"))
+	is.True(published.has("evt_a"))
+	is.Equal(paymentState("stripe", "pi_A").Status, payment.StatusSucceeded)
+
+	// A dispute raises one alert; updated, then won, it raises none more.
+	paypalDispute := func(eventID, eventType, status, outcome, at string) delivery {
+		return delivery{"paypal", eventID, `{"id":"` + eventID + `","event_type":"` + eventType + `","create_time":"` + at + `","resource":{"dispute_id":"PP-D-1","status":"` + status + `","dispute_amount":{"currency_code":"USD","value":"20.00"},"disputed_transactions":[{"seller_transaction_id":"CAP-B","buyer":{"name":"John Doe"}}],"dispute_outcome":{"outcome_code":"` + outcome + `"}}}`}
+	}
+	is.Equal(send(paypalDispute("WH-DISPUTE", "CUSTOMER.DISPUTE.CREATED", "OPEN", "", "2026-11-27T11:00:00Z")), "accepted")
 	eventually("the dispute to open", func() bool { return paymentState("paypal", "CAP-B").Dispute == payment.DisputeStateOpen })
+	is.Equal(send(paypalDispute("WH-DISPUTE-UPDATE", "CUSTOMER.DISPUTE.UPDATED", "UNDER_REVIEW", "", "2026-11-27T12:00:00Z")), "accepted")
+	eventually("the dispute to be under review", func() bool { return paymentState("paypal", "CAP-B").DisputeStatus == "UNDER_REVIEW" })
+	is.Equal(send(paypalDispute("WH-DISPUTE-WON", "CUSTOMER.DISPUTE.RESOLVED", "RESOLVED", "RESOLVED_SELLER_FAVOUR", "2026-11-27T13:00:00Z")), "accepted")
+	eventually("the dispute to be won", func() bool { return paymentState("paypal", "CAP-B").Dispute == payment.DisputeWon })
 
 	// A processing failure lands on the dead-letter queue; redrive fixes it.
 	is.Equal(send(delivery{"stripe", "evt_poison", stripeBody("evt_poison", "charge.succeeded",
@@ -229,6 +297,18 @@ func runScenario(t *testing.T, b backend) {
 	left, err := b.dlq.Receive(ctx, 10)
 	is.NoErr(err)
 	is.Equal(len(left), 0)
+
+	// A webhook whose processing the stream gives up on stays RECEIVED;
+	// redrive --stuck takes it back once the outage is over.
+	is.Equal(send(delivery{"stripe", "evt_stuck", stripeBody("evt_stuck", "payment_intent.succeeded", stripeIntent("pi_STUCK", 900))}), "accepted")
+	eventually("the stream to give up on the stuck webhook", func() bool { return stuck.attempts.Load() >= 5 })
+	stuck.released.Store(true)
+	is.Equal(webhookStatus("stripe", "evt_stuck"), store.StatusReceived)
+	stuckReport, err := process.RedriveStuck(ctx, b.table, time.Now())
+	is.NoErr(err)
+	is.Equal(stuckReport.Redriven, []string{"stripe/evt_stuck"})
+	eventually("the stuck webhook to be processed", func() bool { return webhookStatus("stripe", "evt_stuck") == store.StatusProcessed })
+	is.Equal(paymentState("stripe", "pi_STUCK").Status, payment.StatusSucceeded)
 
 	// Alerts: the dispute (processor) and the failure (auditor).
 	eventually("both alerts", func() bool { return len(alerts.kinds()) >= 2 })

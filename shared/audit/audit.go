@@ -2,12 +2,16 @@
 // one structured audit record: who changed what, when, from which status and
 // version to which. Records are built from an allow-list of attributes, so
 // a payload, a card number or an email can never reach the audit trail.
-// Each record carries SHA-256 digests of the old and new images: a record's
-// old digest equals the previous record's new digest for the same item, so
-// the records of one item form a hash chain that shows any gap or edit.
+//
+// The records of one item form a chain: each carries SHA-256 digests of the
+// item's old and new images, and a record's old digest is the previous
+// record's new digest. Each record also carries the digest of its own
+// fields. Verify walks a trail and says where a record is missing, out of
+// order or edited.
 package audit
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,28 +28,40 @@ import (
 
 // Record is one audit record.
 type Record struct {
-	Time           time.Time `json:"time"`
-	EventName      string    `json:"event_name"` // INSERT, MODIFY, REMOVE
-	PK             string    `json:"pk"`
-	SK             string    `json:"sk"`
-	Kind           string    `json:"kind"` // webhook, payment, transmission
-	Provider       string    `json:"provider,omitempty"`
-	EventID        string    `json:"event_id,omitempty"`
-	EventType      string    `json:"event_type,omitempty"`
-	PaymentKey     string    `json:"payment_key,omitempty"`
-	OldStatus      string    `json:"old_status,omitempty"`
-	NewStatus      string    `json:"new_status,omitempty"`
-	OldVersion     string    `json:"old_version,omitempty"`
-	NewVersion     string    `json:"new_version,omitempty"`
-	Reason         string    `json:"reason,omitempty"`
-	Actor          string    `json:"actor"`
-	SequenceNumber string    `json:"sequence_number"`
-	OldImageSHA256 string    `json:"old_image_sha256,omitempty"`
-	NewImageSHA256 string    `json:"new_image_sha256,omitempty"`
+	Time       time.Time `json:"time"`
+	EventName  string    `json:"event_name"` // INSERT, MODIFY, REMOVE
+	PK         string    `json:"pk"`
+	SK         string    `json:"sk"`
+	Kind       string    `json:"kind"` // webhook, payment, transmission
+	Provider   string    `json:"provider,omitempty"`
+	EventID    string    `json:"event_id,omitempty"`
+	EventType  string    `json:"event_type,omitempty"`
+	PaymentKey string    `json:"payment_key,omitempty"`
+	OldStatus  string    `json:"old_status,omitempty"`
+	NewStatus  string    `json:"new_status,omitempty"`
+	OldVersion string    `json:"old_version,omitempty"`
+	NewVersion string    `json:"new_version,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Outcome    string    `json:"outcome,omitempty"`
+	Actor      string    `json:"actor"`
+	// ClaimedBy is what the item's writer stamped (updated_by) when it is
+	// not the actor the change itself shows: worth a look.
+	ClaimedBy      string `json:"claimed_by,omitempty"`
+	SequenceNumber string `json:"sequence_number"`
+	OldImageSHA256 string `json:"old_image_sha256,omitempty"`
+	NewImageSHA256 string `json:"new_image_sha256,omitempty"`
+	// RecordSHA256 is the digest of every other field of the record.
+	RecordSHA256 string `json:"record_sha256"`
 }
 
-// ActorTTL is the actor of a deletion by DynamoDB's time to live.
-const ActorTTL = "dynamodb-ttl"
+// The actors the auditor can establish.
+const (
+	// ActorTTL is the actor of a deletion by DynamoDB's time to live.
+	ActorTTL = "dynamodb-ttl"
+	// ActorUnknown is a change no payhook component makes: a deletion or
+	// edit by hand, which is exactly what an audit must show.
+	ActorUnknown = "unknown"
+)
 
 // Sink keeps audit records.
 type Sink interface {
@@ -120,8 +136,8 @@ func Build(r events.DynamoDBEventRecord) Record {
 		NewStatus:      attr(newImage, store.AttrStatus),
 		OldVersion:     attr(oldImage, store.AttrVersion),
 		NewVersion:     attr(newImage, store.AttrVersion),
-		Reason:         attr(newImage, store.AttrLastError),
-		Actor:          actor(r, image),
+		Reason:         cmp.Or(attr(newImage, store.AttrLastError), attr(newImage, store.AttrOutcomeReason)),
+		Outcome:        attr(newImage, store.AttrOutcome),
 		SequenceNumber: r.Change.SequenceNumber,
 		OldImageSHA256: digest(oldImage),
 		NewImageSHA256: digest(newImage),
@@ -130,20 +146,55 @@ func Build(r events.DynamoDBEventRecord) Record {
 	if record.Kind == string(store.KindPayment) {
 		record.PaymentKey = record.PK
 	}
+	record.Actor = actor(r, store.Kind(record.Kind), store.Status(record.OldStatus), store.Status(record.NewStatus))
+	if claimed := attr(newImage, store.AttrUpdatedBy); claimed != "" && claimed != record.Actor {
+		record.ClaimedBy = claimed
+	}
+	record.RecordSHA256 = record.digest()
 	return record
 }
 
-func actor(r events.DynamoDBEventRecord, image store.Item) string {
-	if store.IsTTLDeletion(r) {
-		return ActorTTL
+// actor is who made the change, as the change itself shows it, never as
+// the item's writer claims it (updated_by can be anything): the stream's
+// identity for TTL deletions, and otherwise the one component that makes
+// each kind of change. Anything else is unknown.
+func actor(r events.DynamoDBEventRecord, kind store.Kind, from, to store.Status) string {
+	switch events.DynamoDBOperationType(r.EventName) {
+	case events.DynamoDBOperationTypeRemove:
+		if store.IsTTLDeletion(r) {
+			return ActorTTL
+		}
+	case events.DynamoDBOperationTypeInsert:
+		switch kind {
+		case store.KindWebhook, store.KindTransmission:
+			return store.ByReceiver
+		case store.KindPayment:
+			return store.ByProcessor
+		}
+	case events.DynamoDBOperationTypeModify:
+		switch {
+		case kind == store.KindPayment:
+			return store.ByProcessor
+		case kind == store.KindTransmission:
+			return store.ByReceiver // a redelivery of the same body
+		case kind == store.KindWebhook && (to == store.StatusProcessed || to == store.StatusFailed) && (from == store.StatusReceived || from == store.StatusRetry):
+			return store.ByProcessor
+		case kind == store.KindWebhook && to == store.StatusRetry && (from == store.StatusFailed || from == store.StatusReceived):
+			return store.ByRedrive
+		}
 	}
-	if r.EventName == string(events.DynamoDBOperationTypeRemove) {
-		return "unknown" // deleted by hand: exactly what an audit must show
+	return ActorUnknown
+}
+
+// digest is the SHA-256 of the record's fields but itself.
+func (r Record) digest() string {
+	r.RecordSHA256 = ""
+	b, err := json.Marshal(r)
+	if err != nil {
+		return ""
 	}
-	if by := attr(image, store.AttrUpdatedBy); by != "" {
-		return by
-	}
-	return "unknown"
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // attr reads a string or number attribute.

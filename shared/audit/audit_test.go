@@ -3,7 +3,9 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +138,110 @@ func TestUnwrittenRecordsAreRetried(t *testing.T) {
 	resp, err := a.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record("INSERT", nil, received, "1"), record("INSERT", nil, received, "2")}})
 	is.NoErr(err)
 	is.Equal(resp.BatchItemFailures, []events.DynamoDBBatchItemFailure{{ItemIdentifier: "1"}, {ItemIdentifier: "2"}})
+}
+
+// TestTheActorIsWhatTheChangeShowsNotWhatTheWriterClaims: updated_by is a
+// field any writer sets; the auditor names the component that makes the
+// kind of change it sees, and records a contradicting claim.
+func TestTheActorIsWhatTheChangeShowsNotWhatTheWriterClaims(t *testing.T) {
+	received := webhookItem(t, store.StatusReceived, store.ByReceiver, "")
+	failed := webhookItem(t, store.StatusFailed, store.ByProcessor, "bad amount")
+	retry := webhookItem(t, store.StatusRetry, store.ByRedrive, "")
+	claimsRedrive := webhookItem(t, store.StatusProcessed, store.ByRedrive, "")
+	cases := []struct {
+		name          string
+		record        events.DynamoDBEventRecord
+		actor, claims string
+	}{
+		{"a delivery", record("INSERT", nil, received, "1"), store.ByReceiver, ""},
+		{"a failure", record("MODIFY", received, failed, "2"), store.ByProcessor, ""},
+		{"a redrive", record("MODIFY", failed, retry, "3"), store.ByRedrive, ""},
+		{"processing that claims to be a redrive", record("MODIFY", received, claimsRedrive, "4"), store.ByProcessor, store.ByRedrive},
+		{"an edit no component makes", record("MODIFY", failed, received, "5"), audit.ActorUnknown, store.ByReceiver},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			r := audit.Build(tc.record)
+			is.Equal(r.Actor, tc.actor)
+			is.Equal(r.ClaimedBy, tc.claims)
+		})
+	}
+}
+
+// trail writes the audit records of a webhook's life as the auditor would.
+func trail(t *testing.T) []string {
+	t.Helper()
+	var out bytes.Buffer
+	a := &audit.Auditor{Sink: audit.LogSink{Log: observe.NewLogger(&out, "info", "audit")}, Alerter: &alerts{}, Log: observe.NewLogger(&bytes.Buffer{}, "info", "auditor")}
+	received := webhookItem(t, store.StatusReceived, store.ByReceiver, "")
+	failed := webhookItem(t, store.StatusFailed, store.ByProcessor, "bad amount")
+	retry := webhookItem(t, store.StatusRetry, store.ByRedrive, "")
+	processed := webhookItem(t, store.StatusProcessed, store.ByProcessor, "")
+	other := store.PaymentItem(payment.State{Provider: "stripe", PaymentID: "pi_1", Status: payment.StatusSucceeded, Version: 1}, time.Unix(1795780800, 0))
+	_, err := a.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		record("INSERT", nil, received, "100"), record("INSERT", nil, other, "101"), record("MODIFY", received, failed, "102"),
+		record("MODIFY", failed, retry, "103"), record("MODIFY", retry, processed, "104"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(out.String()), "\n")
+}
+
+func TestVerifyFindsWhereATrailBreaks(t *testing.T) {
+	lines := trail(t)
+	edited := strings.Replace(lines[2], `"actor":"processor"`, `"actor":"redrive"`, 1)
+	cases := []struct {
+		name   string
+		lines  []string
+		breaks []string
+	}{
+		{"the whole trail", lines, nil},
+		{"a record deleted", []string{lines[0], lines[1], lines[3], lines[4]}, []string{"line 3: its old image is not the previous record's new image: a record is missing before it"}},
+		{"two records swapped", []string{lines[0], lines[1], lines[3], lines[2], lines[4]}, []string{
+			"line 3: its old image is not the previous record's new image: a record is missing before it",
+			"line 4: sequence 102 comes after 103: out of order",
+			"line 5: its old image is not the previous record's new image: a record is missing before it",
+		}},
+		{"a record edited", []string{lines[0], lines[1], edited, lines[3], lines[4]}, []string{"line 3: the record's fields do not match its digest: edited"}},
+		{"a trail that starts mid-history", lines[2:], nil},
+		{"a CloudWatch Logs export", exported(lines), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			report, err := audit.Verify(strings.NewReader(strings.Join(tc.lines, "\n")), false)
+			is.NoErr(err)
+			var breaks []string
+			for _, b := range report.Breaks {
+				breaks = append(breaks, fmt.Sprintf("line %d: %s", b.Line, b.Why))
+			}
+			is.Equal(breaks, tc.breaks)
+			is.True(report.Records > 0)
+		})
+	}
+}
+
+func TestAVerifiedCompleteTrailMustStartEachItemAtItsCreation(t *testing.T) {
+	is := is.New(t)
+	lines := trail(t)
+	report, err := audit.Verify(strings.NewReader(strings.Join(lines, "\n")), true)
+	is.NoErr(err)
+	is.Equal(len(report.Breaks), 0)
+	report, err = audit.Verify(strings.NewReader(strings.Join(lines[1:], "\n")), true) // the webhook's INSERT is gone
+	is.NoErr(err)
+	is.Equal(len(report.Breaks), 1)
+	is.Equal(report.Breaks[0].Why, "the item's first record is not its creation: the records before it are missing")
+}
+
+// exported is the trail as an S3 export of the auditor's log group writes
+// it: a timestamp, then the log line, as a JSON string in a "message".
+func exported(lines []string) []string {
+	var out []string
+	for _, line := range lines {
+		message, _ := json.Marshal(map[string]string{"message": line})
+		out = append(out, "2026-11-28T05:00:00.000Z "+string(message))
+	}
+	return out
 }

@@ -14,18 +14,23 @@ import (
 	"github.com/payhook/payhook/shared/store"
 )
 
-// Queue is a dead-letter queue.
+// Queue is a dead-letter queue, with SQS's semantics: a received message
+// is hidden for a while (so that the next Receive returns others) and
+// stays until deleted.
 type Queue interface {
 	Send(ctx context.Context, body []byte) error
-	// Receive returns up to max messages; they stay until deleted.
+	// Receive returns up to max messages not received lately.
 	Receive(ctx context.Context, max int) ([]Message, error)
 	Delete(ctx context.Context, m Message) error
 }
 
 // Message is one message on a queue.
 type Message struct {
-	// ID identifies the message for Delete (SQS: its receipt handle).
-	ID     string
+	// ID is the message's own id, the same on every receive.
+	ID string
+	// Handle is what Delete needs (SQS: the receipt handle, new on each
+	// receive).
+	Handle string
 	Body   []byte
 	Source string
 	SentAt time.Time

@@ -6,6 +6,7 @@ package local
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 // Consumer names, which are also the feed checkpoints' names.
@@ -28,22 +30,32 @@ type Pipeline struct {
 	Processor *process.Processor
 	Auditor   *audit.Auditor
 	// Options apply to both consumers; the processor also gets the filter
-	// its event source mapping has on AWS.
+	// its event source mapping has on AWS. A zero Retry is FeedRetry.
 	Options embedded.ConsumeOptions
 }
+
+// FeedRetry is how long a record is retried before it goes to the
+// dead-letter queue locally: about four minutes, as an outage of a
+// dependency lasts, not the 1.5 s of a transient fault. A record given up
+// on stays RECEIVED; payhook redrive --stuck takes it back.
+var FeedRetry = stream.Retry{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: time.Minute}
 
 // Run consumes until ctx ends or a consumer fails, which stops both.
 func (p *Pipeline) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	processorOptions := p.Options
+	options := p.Options
+	if options.Retry == (stream.Retry{}) {
+		options.Retry = FeedRetry
+	}
+	processorOptions := options
 	processorOptions.Filter = process.Wants
 	// Each batch is one transaction holding bbolt's single writer: 25 keeps
 	// the receiver's waits short while sharing each fsync (docs/benchmarks.md).
 	processorOptions.BatchSize = 25
 	errs := make(chan error, 2)
 	go func() { errs <- p.Store.Consume(ctx, ProcessorConsumer, p.processBatch, processorOptions) }()
-	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, p.Auditor.Handle, p.Options) }()
+	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, p.Auditor.Handle, options) }()
 	first := <-errs
 	cancel()
 	return errors.Join(first, <-errs)

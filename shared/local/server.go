@@ -275,7 +275,7 @@ func (s *Server) serve(opts Options) error {
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
-	admin.Handle("/admin/", operate.AdminHandler(operate.Table{Store: s.Store, DLQ: s.Store.DeadLetterQueue("operator")}, token))
+	admin.Handle("/admin/", operate.AdminHandler(operate.Table{Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer)}, token))
 	admin.HandleFunc("GET /healthz", s.health)
 	s.webhooks.Handler = webhooks
 	s.admin.Handler = http.MaxBytesHandler(admin, limits.MaxAdminBodyBytes)
@@ -399,7 +399,7 @@ func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return operate.Table{Store: st, DLQ: st.DeadLetterQueue("operator")}, st.Close, nil
+	return operate.Table{Store: st, DLQ: st.DeadLetterQueue(ProcessorConsumer)}, st.Close, nil
 }
 
 // RunningServe returns the serve running on the data directory, if its

@@ -30,13 +30,35 @@ type Alert struct {
 	At        time.Time `json:"at"`
 }
 
-func (a Alert) subject() string {
-	s := fmt.Sprintf("payhook %s: %s %s", a.Kind, a.Provider, a.EventType)
-	if len(s) > 100 { // SNS's limit for a subject
-		s = s[:100]
+// maxAlertField bounds each field of an alert: they come from payloads
+// (ids, types) or errors, and end up in mail, pagers and logs.
+const maxAlertField = 256
+
+// bounded is the alert with every field held to maxAlertField.
+func (a Alert) bounded() Alert {
+	for _, f := range []*string{&a.Kind, &a.Provider, &a.EventID, &a.EventType, &a.PaymentID, &a.Reason} {
+		*f = payment.Truncate(*f, maxAlertField)
 	}
-	return s
+	return a
 }
+
+// subject is at most 99 printable ASCII characters: SNS refuses a subject
+// of 100 or more, or with control characters, and an email subject should
+// not carry a sender's Unicode tricks. Anything else becomes '?'.
+func (a Alert) subject() string {
+	s := []rune(fmt.Sprintf("payhook %s: %s %s", a.Kind, a.Provider, a.EventType))
+	if len(s) > maxSubject {
+		s = s[:maxSubject]
+	}
+	for i, r := range s {
+		if r < ' ' || r > '~' {
+			s[i] = '?'
+		}
+	}
+	return string(s)
+}
+
+const maxSubject = 99
 
 // Alerter raises alerts.
 type Alerter interface {
@@ -55,6 +77,7 @@ type SNSAlerter struct {
 }
 
 func (s SNSAlerter) Alert(ctx context.Context, a Alert) error {
+	a = a.bounded()
 	body, err := json.Marshal(a)
 	if err != nil {
 		return err
@@ -102,6 +125,7 @@ func (p EventBridgePublisher) Publish(ctx context.Context, e payment.Event) erro
 type LogAlerter struct{ Log zerolog.Logger }
 
 func (l LogAlerter) Alert(_ context.Context, a Alert) error {
+	a = a.bounded()
 	l.Log.Warn().Str("kind", a.Kind).Str("provider", a.Provider).Str("event_id", a.EventID).
 		Str("event_type", a.EventType).Str("payment_id", a.PaymentID).Str("reason", a.Reason).Msg("alert")
 	return nil

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -46,4 +48,17 @@ func TestEventBridgePublisher(t *testing.T) {
 	var detail payment.Event
 	is.NoErr(json.Unmarshal([]byte(received.Entries[0].Detail), &detail))
 	is.Equal(detail, event)
+}
+
+func TestAlertsStayWithinWhatSNSAccepts(t *testing.T) {
+	is := is.New(t)
+	a := notify.Alert{Kind: "critical_event", Provider: "standard:acme", EventType: "dispute.opened\x1b[2J" + strings.Repeat("é", 200), Reason: strings.Repeat("r", 10_000)}
+	subject := notify.Subject(a)
+	is.True(len(subject) <= 99)
+	for _, r := range subject {
+		is.True(r >= ' ' && r <= '~') // printable ASCII only
+	}
+	bounded := notify.Bounded(a)
+	is.True(len(bounded.Reason) <= 256)
+	is.True(utf8.ValidString(bounded.EventType)) // cut on a character boundary
 }

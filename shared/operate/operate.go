@@ -39,6 +39,10 @@ type WebhookView struct {
 	Attempts   int          `json:"attempts"`
 	LastError  string       `json:"last_error,omitempty"`
 	PaymentKey string       `json:"payment_key,omitempty"`
+	// Outcome is what processing did (applied, or why not), with the
+	// reason when the event changed nothing.
+	Outcome       string `json:"outcome,omitempty"`
+	OutcomeReason string `json:"outcome_reason,omitempty"`
 }
 
 // Operator is what the events, payments and redrive commands do.
@@ -47,6 +51,8 @@ type Operator interface {
 	Payments(ctx context.Context) ([]payment.State, error)
 	Redrive(ctx context.Context, provider, eventID string) error
 	RedriveAll(ctx context.Context) (process.RedriveReport, error)
+	// RedriveStuck moves webhooks RECEIVED before cutoff to RETRY.
+	RedriveStuck(ctx context.Context, cutoff time.Time) (process.StuckReport, error)
 }
 
 // Table operates on a store and its dead-letter queue (nil when unknown).
@@ -63,7 +69,7 @@ func (d Table) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]Webh
 	views := make([]WebhookView, len(webhooks))
 	for i, w := range webhooks {
 		views[i] = WebhookView{Provider: w.Provider, EventID: w.EventID, EventType: w.EventType, Status: w.Status, ReceivedAt: w.ReceivedAt,
-			OccurredAt: w.OccurredAt, Attempts: w.Attempts, LastError: w.LastError, PaymentKey: w.PaymentKey}
+			OccurredAt: w.OccurredAt, Attempts: w.Attempts, LastError: w.LastError, PaymentKey: w.PaymentKey, Outcome: w.Outcome, OutcomeReason: w.OutcomeReason}
 	}
 	return views, nil
 }
@@ -74,6 +80,10 @@ func (d Table) Payments(ctx context.Context) ([]payment.State, error) {
 
 func (d Table) Redrive(ctx context.Context, provider, eventID string) error {
 	return process.Redrive(ctx, d.Store, provider, eventID)
+}
+
+func (d Table) RedriveStuck(ctx context.Context, cutoff time.Time) (process.StuckReport, error) {
+	return process.RedriveStuck(ctx, d.Store, cutoff)
 }
 
 func (d Table) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
@@ -98,6 +108,14 @@ func AdminHandler(op Operator, token string) http.Handler {
 	}
 	mux.HandleFunc("GET /admin/webhooks", func(w http.ResponseWriter, r *http.Request) {
 		filter := store.WebhookFilter{Provider: r.URL.Query().Get("provider"), Status: store.Status(r.URL.Query().Get("status"))}
+		if before := r.URL.Query().Get("received_before"); before != "" {
+			t, err := time.Parse(time.RFC3339Nano, before)
+			if err != nil {
+				reply(w, nil, errors.New("received_before must be an RFC 3339 time"))
+				return
+			}
+			filter.ReceivedBefore = t
+		}
 		views, err := op.Webhooks(r.Context(), filter)
 		reply(w, views, err)
 	})
@@ -113,6 +131,11 @@ func AdminHandler(op Operator, token string) http.Handler {
 		}
 		if req.All {
 			report, err := op.RedriveAll(r.Context())
+			reply(w, report, err)
+			return
+		}
+		if !req.StuckBefore.IsZero() {
+			report, err := op.RedriveStuck(r.Context(), req.StuckBefore)
 			reply(w, report, err)
 			return
 		}
@@ -171,9 +194,10 @@ func ProveServe(ctx context.Context, url, token string) error {
 }
 
 type redriveRequest struct {
-	All      bool   `json:"all,omitempty"`
-	Provider string `json:"provider,omitempty"`
-	EventID  string `json:"event_id,omitempty"`
+	All         bool      `json:"all,omitempty"`
+	StuckBefore time.Time `json:"stuck_before,omitzero"`
+	Provider    string    `json:"provider,omitempty"`
+	EventID     string    `json:"event_id,omitempty"`
 }
 
 // Remote is an Operator that asks a running serve.
@@ -217,6 +241,9 @@ func (r Remote) call(ctx context.Context, method, path string, body, into any) e
 func (r Remote) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error) {
 	var views []WebhookView
 	query := url.Values{"provider": {filter.Provider}, "status": {string(filter.Status)}}
+	if !filter.ReceivedBefore.IsZero() {
+		query.Set("received_before", filter.ReceivedBefore.Format(time.RFC3339Nano))
+	}
 	return views, r.call(ctx, http.MethodGet, "/admin/webhooks?"+query.Encode(), nil, &views)
 }
 
@@ -232,4 +259,9 @@ func (r Remote) Redrive(ctx context.Context, provider, eventID string) error {
 func (r Remote) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
 	var report process.RedriveReport
 	return report, r.call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{All: true}, &report)
+}
+
+func (r Remote) RedriveStuck(ctx context.Context, cutoff time.Time) (process.StuckReport, error) {
+	var report process.StuckReport
+	return report, r.call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{StuckBefore: cutoff}, &report)
 }

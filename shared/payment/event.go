@@ -22,9 +22,32 @@ const (
 	Canceled          Type = "payment.canceled"
 	Refunded          Type = "payment.refunded"
 	PartiallyRefunded Type = "payment.partially_refunded"
-	DisputeOpened     Type = "dispute.opened"
-	DisputeClosed     Type = "dispute.closed"
-	Other             Type = "other"
+	// RefundUpdated is a refund that moved no money (yet): pending, or
+	// failed or canceled after all. RefundStatus says which.
+	RefundUpdated Type = "refund.updated"
+	DisputeOpened Type = "dispute.opened"
+	// DisputeUpdated changes an open dispute's details; it never opens a
+	// closed one.
+	DisputeUpdated Type = "dispute.updated"
+	DisputeClosed  Type = "dispute.closed"
+	Other          Type = "other"
+)
+
+// RefundStatus is where one refund stands.
+type RefundStatus string
+
+const (
+	RefundPending   RefundStatus = "pending"
+	RefundSucceeded RefundStatus = "succeeded"
+	// RefundFailed covers failed, rejected and canceled refunds: no money
+	// went back.
+	RefundFailed RefundStatus = "failed"
+)
+
+// Dispute outcomes, on a dispute.closed event that says.
+const (
+	DisputeWon  = "won"
+	DisputeLost = "lost"
 )
 
 // Event is one provider event in canonical form.
@@ -33,18 +56,39 @@ type Event struct {
 	// name, or "standard:<sender>" for a named Standard Webhooks sender.
 	Provider     string `json:"provider" validate:"provider"`
 	EventID      string `json:"event_id" validate:"required,max=512"`
-	Type         Type   `json:"type" validate:"oneof=payment.succeeded payment.failed payment.pending payment.canceled payment.refunded payment.partially_refunded dispute.opened dispute.closed other"`
+	Type         Type   `json:"type" validate:"oneof=payment.succeeded payment.failed payment.pending payment.canceled payment.refunded payment.partially_refunded refund.updated dispute.opened dispute.updated dispute.closed other"`
 	ProviderType string `json:"provider_type" validate:"required,max=256"`
 	// PaymentID is the provider's id of the payment the event is about: what
 	// its state is keyed by. Only `other` events may lack one.
 	PaymentID string `json:"payment_id,omitempty" validate:"required_unless=Type other,max=512"`
 	// AmountMinor is in the currency's minor unit (cents; yen for JPY): the
-	// payment's amount, or for refunds the refund's (RefundedTotal says the
-	// provider gave the running total of refunds instead).
-	AmountMinor   int64     `json:"amount_minor" validate:"min=0"`
-	RefundedTotal bool      `json:"refunded_total,omitempty"`
-	Currency      string    `json:"currency,omitempty" validate:"omitempty,len=3,uppercase"`
-	OccurredAt    time.Time `json:"occurred_at" validate:"required"`
+	// payment's amount; for a refund the refund's (RefundedTotal says the
+	// provider gave the running total of refunds instead); for a dispute
+	// the disputed amount.
+	AmountMinor   int64 `json:"amount_minor" validate:"min=0"`
+	RefundedTotal bool  `json:"refunded_total,omitempty"`
+	// RefundID names the refund a refund event is about, where the provider
+	// identifies refunds: each refund counts once, whatever the number of
+	// events about it. Empty means the event is its own refund.
+	RefundID     string       `json:"refund_id,omitempty" validate:"max=512"`
+	RefundStatus RefundStatus `json:"refund_status,omitempty" validate:"omitempty,oneof=pending succeeded failed"`
+	// DisputeStatus is the provider's word for where a dispute stands
+	// (needs_response, UNDER_REVIEW, ...); DisputeOutcome is won or lost
+	// on a close that says.
+	DisputeStatus  string    `json:"dispute_status,omitempty" validate:"max=64"`
+	DisputeOutcome string    `json:"dispute_outcome,omitempty" validate:"omitempty,oneof=won lost"`
+	Currency       string    `json:"currency,omitempty" validate:"omitempty,len=3,alpha,uppercase"`
+	OccurredAt     time.Time `json:"occurred_at" validate:"required"`
+}
+
+// IsRefund tells the events about a refund.
+func (e Event) IsRefund() bool {
+	return e.Type == Refunded || e.Type == PartiallyRefunded || e.Type == RefundUpdated
+}
+
+// IsDispute tells the events about a dispute.
+func (e Event) IsDispute() bool {
+	return e.Type == DisputeOpened || e.Type == DisputeUpdated || e.Type == DisputeClosed
 }
 
 // Critical reports whether the type is in the set that raises an alert.
@@ -96,4 +140,4 @@ func (e Event) Validate() error {
 }
 
 // Types lists every canonical type.
-var Types = []Type{Succeeded, Failed, Pending, Canceled, Refunded, PartiallyRefunded, DisputeOpened, DisputeClosed, Other}
+var Types = []Type{Succeeded, Failed, Pending, Canceled, Refunded, PartiallyRefunded, RefundUpdated, DisputeOpened, DisputeUpdated, DisputeClosed, Other}

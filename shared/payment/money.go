@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // currencyExponents are ISO 4217 minor units that are not 2.
@@ -30,7 +31,12 @@ func MinorUnits(value, currency string) (int64, error) {
 	exponent := Exponent(currency)
 	whole, fraction, hasPoint := strings.Cut(value, ".")
 	if whole == "" || (hasPoint && fraction == "") || len(fraction) > exponent || !digits(whole) || !digits(fraction) {
-		return 0, fmt.Errorf("%w: amount is not a %s decimal with at most %d places", ErrUnprocessable, strings.ToUpper(currency), exponent)
+		// The currency is the payload's: named only when it is a code.
+		name := "the currency's"
+		if len(currency) == 3 && isLetters(currency) {
+			name = "a " + strings.ToUpper(currency)
+		}
+		return 0, fmt.Errorf("%w: amount is not %s decimal with at most %d places", ErrUnprocessable, name, exponent)
 	}
 	if len(whole) > 15 {
 		return 0, fmt.Errorf("%w: amount too large", ErrUnprocessable)
@@ -40,6 +46,15 @@ func MinorUnits(value, currency string) (int64, error) {
 		minor = minor*10 + int64(c-'0')
 	}
 	return minor, nil
+}
+
+func isLetters(s string) bool {
+	for _, c := range s {
+		if (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 func digits(s string) bool {
@@ -63,4 +78,18 @@ func FormatMinor(minor int64, currency string) string {
 		s = strings.Repeat("0", exponent-len(s)+1) + s
 	}
 	return s[:len(s)-exponent] + "." + s[len(s)-exponent:]
+}
+
+// Truncate cuts s to at most n bytes on a character boundary, marking the
+// cut: for strings a payload or an error carries into a bounded field.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = "…"
+	cut := max(n-len(mark), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }

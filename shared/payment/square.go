@@ -6,10 +6,14 @@ type squareMoney struct {
 }
 
 // Square says what happened in the object's status or state, not in the
-// event type: payment.updated is a success, a failure or a cancellation.
+// event type: payment.updated is a success, a failure or a cancellation;
+// refund.updated a completed or a failed refund; dispute.state.updated a
+// decision or a step on the way.
 var (
-	squarePaymentStatus = map[string]Type{"APPROVED": Pending, "PENDING": Pending, "COMPLETED": Succeeded, "CANCELED": Canceled, "FAILED": Failed}
-	squareDisputeClosed = map[string]bool{"WON": true, "LOST": true, "ACCEPTED": true}
+	squarePaymentStatus  = map[string]Type{"APPROVED": Pending, "PENDING": Pending, "COMPLETED": Succeeded, "CANCELED": Canceled, "FAILED": Failed}
+	squareRefundStatus   = map[string]RefundStatus{"PENDING": RefundPending, "COMPLETED": RefundSucceeded, "REJECTED": RefundFailed, "FAILED": RefundFailed}
+	squareDisputeOutcome = map[string]string{"WON": DisputeWon, "LOST": DisputeLost, "ACCEPTED": DisputeLost}
+	squareDisputeEvents  = map[string]bool{"dispute.created": true, "dispute.state.updated": true, "dispute.state.changed": true, "dispute.evidence.created": true}
 )
 
 func normalizeSquare(d Delivery) (Event, error) {
@@ -22,6 +26,7 @@ func normalizeSquare(d Delivery) (Event, error) {
 					AmountMoney squareMoney `json:"amount_money"`
 				} `json:"payment"`
 				Refund *struct {
+					ID          string      `json:"id"`
 					PaymentID   string      `json:"payment_id"`
 					Status      string      `json:"status"`
 					AmountMoney squareMoney `json:"amount_money"`
@@ -49,20 +54,26 @@ func normalizeSquare(d Delivery) (Event, error) {
 			e.Type = t
 		}
 	case (d.EventType == "refund.created" || d.EventType == "refund.updated") && o.Refund != nil:
-		// Only a completed refund moves money; the payment's state decides
-		// whether it refunded the whole amount.
-		e.PaymentID, money = o.Refund.PaymentID, o.Refund.AmountMoney
-		if o.Refund.Status == "COMPLETED" {
+		// Square reports one refund in several events: it is counted once,
+		// by its id, when completed; the payment's state decides whether
+		// it refunded the whole amount.
+		e.PaymentID, e.RefundID, money = o.Refund.PaymentID, o.Refund.ID, o.Refund.AmountMoney
+		e.RefundStatus = squareRefundStatus[o.Refund.Status]
+		e.Type = RefundUpdated
+		if e.RefundStatus == RefundSucceeded {
 			e.Type = PartiallyRefunded
 		}
-	case (d.EventType == "dispute.created" || d.EventType == "dispute.state.updated" || d.EventType == "dispute.state.changed" || d.EventType == "dispute.evidence.created") && o.Dispute != nil:
-		e.PaymentID, money = o.Dispute.DisputedPayment.PaymentID, o.Dispute.AmountMoney
+	case squareDisputeEvents[d.EventType] && o.Dispute != nil:
+		e.PaymentID, money, e.DisputeStatus = o.Dispute.DisputedPayment.PaymentID, o.Dispute.AmountMoney, o.Dispute.State
+		outcome, decided := squareDisputeOutcome[o.Dispute.State]
 		switch {
 		case d.EventType == "dispute.evidence.created":
-		case squareDisputeClosed[o.Dispute.State]:
-			e.Type = DisputeClosed
-		default:
+		case decided:
+			e.Type, e.DisputeOutcome = DisputeClosed, outcome
+		case d.EventType == "dispute.created":
 			e.Type = DisputeOpened
+		default:
+			e.Type = DisputeUpdated
 		}
 	}
 	e.AmountMinor, e.Currency = money.Amount, money.Currency

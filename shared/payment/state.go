@@ -1,11 +1,16 @@
 package payment
 
 import (
+	"cmp"
+	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
 
-// Status is where a payment stands.
+// Status is where a payment stands, as operators and consumers see it:
+// its own lifecycle (pending, succeeded, failed, canceled), or, once money
+// went back, partially_refunded or refunded.
 type Status string
 
 const (
@@ -20,27 +25,23 @@ const (
 
 // Dispute states, kept beside the status: a disputed payment has still
 // succeeded (or been refunded) until the dispute is decided. A payment that
-// was never disputed has none ("").
+// was never disputed has none (""). A decided dispute is won or lost, or
+// closed when the provider did not say.
 const (
 	DisputeStateOpen   = "open"
 	DisputeStateClosed = "closed"
 )
 
-var statusOf = map[Type]Status{
-	Pending: StatusPending, Succeeded: StatusSucceeded, Failed: StatusFailed, Canceled: StatusCanceled,
-	PartiallyRefunded: StatusPartiallyRefunded, Refunded: StatusRefunded,
-}
+var lifecycleOf = map[Type]Status{Pending: StatusPending, Succeeded: StatusSucceeded, Failed: StatusFailed, Canceled: StatusCanceled}
 
-// forward lists the status changes that move a payment on, whatever the
-// events' times: providers do not deliver in order, and a late event must
-// never move a payment back (a succeeded after a refund does not undo it).
-// A failed payment can be retried; canceled and refunded are final.
+// forward lists the lifecycle moves that are accepted whatever the events'
+// times: providers do not deliver in order, and a late event must never
+// move a payment back. A failed payment can be retried; canceled is final.
+// Refunds sit beside the lifecycle and never move it.
 var forward = map[Status][]Status{
-	StatusNew:               {StatusPending, StatusSucceeded, StatusFailed, StatusCanceled, StatusPartiallyRefunded, StatusRefunded},
-	StatusPending:           {StatusSucceeded, StatusFailed, StatusCanceled, StatusPartiallyRefunded, StatusRefunded},
-	StatusFailed:            {StatusPending, StatusSucceeded, StatusCanceled},
-	StatusSucceeded:         {StatusPartiallyRefunded, StatusRefunded},
-	StatusPartiallyRefunded: {StatusPartiallyRefunded, StatusRefunded},
+	StatusNew:     {StatusPending, StatusSucceeded, StatusFailed, StatusCanceled},
+	StatusPending: {StatusSucceeded, StatusFailed, StatusCanceled},
+	StatusFailed:  {StatusPending, StatusSucceeded, StatusCanceled},
 }
 
 // HistoryLimit bounds the applied event ids kept on a payment. It is a
@@ -49,18 +50,39 @@ const HistoryLimit = 100
 
 // State is one payment as payhook knows it.
 type State struct {
-	Provider       string    `json:"provider"`
-	PaymentID      string    `json:"payment_id"`
-	Status         Status    `json:"status"`
-	AmountMinor    int64     `json:"amount_minor"`
-	RefundedMinor  int64     `json:"refunded_minor"`
-	Currency       string    `json:"currency"`
-	Dispute        string    `json:"dispute,omitempty"`
-	LastEventID    string    `json:"last_event_id"`
-	LastOccurredAt time.Time `json:"last_occurred_at"`
+	Provider  string `json:"provider"`
+	PaymentID string `json:"payment_id"`
+	// Status is derived: the lifecycle, or a refund status once refunds
+	// are counted (see derive).
+	Status Status `json:"status"`
+	// Lifecycle is the payment's own status, which refunds never change.
+	Lifecycle     Status `json:"lifecycle,omitempty"`
+	AmountMinor   int64  `json:"amount_minor"`
+	RefundedMinor int64  `json:"refunded_minor"`
+	// Refunds are the refunds known by id, each counted once, the newest
+	// word on each winning. ReportedRefundedMinor is the largest running
+	// total a provider reported without naming refunds; RefundedInFull,
+	// a provider's word that everything went back.
+	Refunds               map[string]Refund `json:"refunds,omitempty"`
+	ReportedRefundedMinor int64             `json:"reported_refunded_minor,omitempty"`
+	RefundedInFull        bool              `json:"refunded_in_full,omitempty"`
+	Currency              string            `json:"currency"`
+	Dispute               string            `json:"dispute,omitempty"`
+	DisputeStatus         string            `json:"dispute_status,omitempty"`
+	DisputeAmountMinor    int64             `json:"dispute_amount_minor,omitempty"`
+	DisputeAt             time.Time         `json:"dispute_at,omitzero"`
+	LastEventID           string            `json:"last_event_id"`
+	LastOccurredAt        time.Time         `json:"last_occurred_at"`
 	// Version counts applied events; writes are conditioned on it.
 	Version int64    `json:"version"`
 	History []string `json:"history"`
+}
+
+// Refund is one refund of a payment.
+type Refund struct {
+	AmountMinor int64        `json:"amount_minor"`
+	Status      RefundStatus `json:"status"`
+	At          time.Time    `json:"at"`
 }
 
 // Outcome says what Apply did with an event.
@@ -73,26 +95,41 @@ const (
 	NotAPayment    Outcome = "not_a_payment_event"
 )
 
+// Verdict is Apply's answer: the outcome and, for an event not applied,
+// why, in words an operator can act on. It never quotes payload data
+// beyond the canonical status names.
+type Verdict struct {
+	Outcome Outcome
+	Reason  string
+}
+
+func ignored(format string, a ...any) Verdict {
+	return Verdict{Outcome: OutOfOrder, Reason: fmt.Sprintf(format, a...)}
+}
+
 // Apply returns the state after e, and what happened. s is not changed.
-func (s State) Apply(e Event) (State, Outcome) {
+func (s State) Apply(e Event) (State, Verdict) {
 	if e.Type == Other || e.PaymentID == "" {
-		return s, NotAPayment
+		return s, Verdict{Outcome: NotAPayment, Reason: "the event is about no payment"}
 	}
 	if slices.Contains(s.History, e.EventID) {
-		return s, AlreadyApplied
+		return s, Verdict{Outcome: AlreadyApplied, Reason: "the event was applied before"}
 	}
 	next := s
 	next.History = slices.Clone(s.History)
+	next.Refunds = maps.Clone(s.Refunds)
 	newer := s.LastOccurredAt.IsZero() || e.OccurredAt.After(s.LastOccurredAt)
-	switch e.Type {
-	case DisputeOpened, DisputeClosed:
-		if !next.applyDispute(e.Type, newer) {
-			return s, OutOfOrder
-		}
+	var verdict Verdict
+	switch {
+	case e.IsDispute():
+		verdict = next.applyDispute(e)
+	case e.IsRefund():
+		verdict = next.applyRefund(e)
 	default:
-		if !next.applyPayment(e, newer) {
-			return s, OutOfOrder
-		}
+		verdict = next.applyLifecycle(e, newer)
+	}
+	if verdict.Outcome != Applied {
+		return s, verdict
 	}
 	next.Provider, next.PaymentID = e.Provider, e.PaymentID
 	if next.Currency == "" {
@@ -101,59 +138,135 @@ func (s State) Apply(e Event) (State, Outcome) {
 	if newer {
 		next.LastEventID, next.LastOccurredAt = e.EventID, e.OccurredAt
 	}
+	next.derive()
 	next.Version++
 	next.History = append(next.History, e.EventID)
 	if len(next.History) > HistoryLimit {
 		next.History = next.History[len(next.History)-HistoryLimit:]
 	}
-	return next, Applied
+	return next, verdict
 }
 
-func (s *State) applyPayment(e Event, newer bool) bool {
-	target := statusOf[e.Type]
-	refund := target == StatusPartiallyRefunded || target == StatusRefunded
+var applied = Verdict{Outcome: Applied}
+
+func (s *State) applyLifecycle(e Event, newer bool) Verdict {
+	target := lifecycleOf[e.Type]
 	switch {
-	case slices.Contains(forward[s.Status], target):
-	case target == s.Status && newer && !refund:
-		// The same status again, newer: it may carry a corrected amount.
-	case !refund && s.AmountMinor == 0 && e.AmountMinor > 0:
-		// Too late to move the status (a refund came first), but the only
-		// word yet on the payment's amount: keep that, nothing else.
+	case slices.Contains(forward[s.Lifecycle], target):
+	case target == s.Lifecycle && newer && e.AmountMinor > 0 && e.AmountMinor != s.AmountMinor:
+		// The same status again, newer, with another amount: a correction.
+	case s.AmountMinor == 0 && e.AmountMinor > 0:
+		// Too late to move the lifecycle, but the only word yet on the
+		// payment's amount: keep that, nothing else.
 		s.AmountMinor = e.AmountMinor
-		return true
+		return applied
+	case target == s.Lifecycle:
+		return ignored("the payment is %s already; the event tells nothing new", target)
 	default:
-		return false
+		return ignored("%s cannot follow %s", target, s.Lifecycle)
 	}
-	if !refund {
-		s.Status = target
-		if e.AmountMinor > 0 {
-			s.AmountMinor = e.AmountMinor
-		}
-		return true
+	s.Lifecycle = target
+	if e.AmountMinor > 0 {
+		s.AmountMinor = e.AmountMinor
 	}
-	if e.RefundedTotal {
-		s.RefundedMinor = max(s.RefundedMinor, e.AmountMinor)
-	} else {
-		s.RefundedMinor += e.AmountMinor
-	}
-	s.Status = StatusPartiallyRefunded
-	if target == StatusRefunded || (s.AmountMinor > 0 && s.RefundedMinor >= s.AmountMinor) {
-		s.Status = StatusRefunded
-	}
-	return true
+	return applied
 }
 
-// applyDispute opens or closes. A close is final for that dispute; an open
-// after a close counts only if it is newer (a second dispute), never a late
-// delivery of the first one's opening.
-func (s *State) applyDispute(t Type, newer bool) bool {
-	switch {
-	case t == DisputeClosed:
-		s.Dispute = DisputeStateClosed
-	case s.Dispute == DisputeStateClosed && !newer:
-		return false
-	default:
+// applyRefund records what the event says of one refund: by its id, the
+// newest word winning, so that a refund reported twice (created, then
+// updated) counts once; or, for a provider's running total, the largest.
+func (s *State) applyRefund(e Event) Verdict {
+	if e.RefundedTotal {
+		saysMore := e.AmountMinor > s.ReportedRefundedMinor || (e.Type == Refunded && !s.RefundedInFull)
+		if !saysMore {
+			return ignored("a refunded total of %d is not above the %d already reported", e.AmountMinor, s.ReportedRefundedMinor)
+		}
+		s.ReportedRefundedMinor = max(s.ReportedRefundedMinor, e.AmountMinor)
+		s.RefundedInFull = s.RefundedInFull || e.Type == Refunded
+		return applied
+	}
+	id := cmp.Or(e.RefundID, e.EventID)
+	status := e.RefundStatus
+	if status == "" {
+		status = RefundSucceeded
+		if e.Type == RefundUpdated {
+			status = RefundPending
+		}
+	}
+	// A later word wins; at the same instant, a settled status wins over
+	// a pending one.
+	if known, ok := s.Refunds[id]; ok {
+		later := e.OccurredAt.After(known.At) || (e.OccurredAt.Equal(known.At) && known.Status == RefundPending)
+		if !later {
+			return ignored("refund %s has newer news than this event", id)
+		}
+	}
+	if s.Refunds == nil {
+		s.Refunds = map[string]Refund{}
+	}
+	amount := e.AmountMinor
+	if amount == 0 {
+		amount = s.Refunds[id].AmountMinor
+	}
+	s.Refunds[id] = Refund{AmountMinor: amount, Status: status, At: e.OccurredAt}
+	s.RefundedInFull = s.RefundedInFull || (e.Type == Refunded && status == RefundSucceeded)
+	return applied
+}
+
+// applyDispute opens, updates or closes. A close is final for that
+// dispute; an opening after a close counts only if it is newer (a second
+// dispute), never a late delivery of the first one's; an update never
+// reopens.
+func (s *State) applyDispute(e Event) Verdict {
+	decided := s.Dispute != "" && s.Dispute != DisputeStateOpen
+	newer := s.DisputeAt.IsZero() || e.OccurredAt.After(s.DisputeAt)
+	switch e.Type {
+	case DisputeClosed:
+		s.Dispute = cmp.Or(e.DisputeOutcome, DisputeStateClosed)
+	case DisputeUpdated:
+		if decided {
+			return ignored("an update cannot reopen a dispute that is %s", s.Dispute)
+		}
+		if !newer {
+			return ignored("an older update than the dispute's last")
+		}
+		s.Dispute = DisputeStateOpen
+	case DisputeOpened:
+		if decided && !newer {
+			return ignored("a late opening of a dispute that is %s", s.Dispute)
+		}
 		s.Dispute = DisputeStateOpen
 	}
-	return true
+	if e.DisputeStatus != "" {
+		s.DisputeStatus = e.DisputeStatus
+	}
+	if e.AmountMinor > 0 {
+		s.DisputeAmountMinor = e.AmountMinor
+	}
+	if newer {
+		s.DisputeAt = e.OccurredAt
+	}
+	return applied
+}
+
+// derive sets the status from the lifecycle and the refunds counted: once
+// money went back the payment is partially_refunded, or refunded when the
+// refunds reach its amount or the provider said so; otherwise it is its
+// lifecycle. A refund that later failed counts no more.
+func (s *State) derive() {
+	counted := int64(0)
+	for _, r := range s.Refunds {
+		if r.Status == RefundSucceeded {
+			counted += r.AmountMinor
+		}
+	}
+	s.RefundedMinor = max(counted, s.ReportedRefundedMinor)
+	switch {
+	case s.RefundedInFull || (s.AmountMinor > 0 && s.RefundedMinor >= s.AmountMinor):
+		s.Status = StatusRefunded
+	case s.RefundedMinor > 0:
+		s.Status = StatusPartiallyRefunded
+	default:
+		s.Status = s.Lifecycle
+	}
 }

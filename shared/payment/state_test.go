@@ -16,13 +16,22 @@ func ev(id string, typ payment.Type, amount int64, at time.Duration) payment.Eve
 	return payment.Event{Provider: "stripe", EventID: id, Type: typ, ProviderType: string(typ), PaymentID: "pi_1", AmountMinor: amount, Currency: "USD", OccurredAt: t0.Add(at)}
 }
 
+func refund(id, refundID string, status payment.RefundStatus, amount int64, at time.Duration) payment.Event {
+	e := ev(id, payment.PartiallyRefunded, amount, at)
+	if status != payment.RefundSucceeded {
+		e.Type = payment.RefundUpdated
+	}
+	e.RefundID, e.RefundStatus = refundID, status
+	return e
+}
+
 func applyAll(events ...payment.Event) (payment.State, []payment.Outcome) {
 	var s payment.State
 	var outcomes []payment.Outcome
 	for _, e := range events {
-		var o payment.Outcome
-		s, o = s.Apply(e)
-		outcomes = append(outcomes, o)
+		var v payment.Verdict
+		s, v = s.Apply(e)
+		outcomes = append(outcomes, v.Outcome)
 	}
 	return s, outcomes
 }
@@ -38,8 +47,8 @@ func TestOrderingGuard(t *testing.T) {
 			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.Applied}},
 		{"refund delivered before its payment stays refunded",
 			[]payment.Event{ev("refund", payment.Refunded, 2000, 2*time.Second), ev("paid", payment.Succeeded, 2000, time.Second)},
-			payment.StatusRefunded, []payment.Outcome{payment.Applied, payment.Applied}}, // the late one only tells the amount
-		{"a succeeded newer than the refund still does not undo it",
+			payment.StatusRefunded, []payment.Outcome{payment.Applied, payment.Applied}},
+		{"a succeeded newer than the refund does not undo it",
 			[]payment.Event{ev("paid", payment.Succeeded, 2000, 0), ev("refund", payment.Refunded, 2000, time.Second), ev("paid-again", payment.Succeeded, 2000, time.Hour)},
 			payment.StatusRefunded, []payment.Outcome{payment.Applied, payment.Applied, payment.OutOfOrder}},
 		{"late pending after success is ignored",
@@ -56,6 +65,9 @@ func TestOrderingGuard(t *testing.T) {
 		{"the same event twice is applied once",
 			[]payment.Event{ev("ok", payment.Succeeded, 2000, 0), ev("ok", payment.Succeeded, 2000, 0)},
 			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.AlreadyApplied}},
+		{"a newer success with a corrected amount applies",
+			[]payment.Event{ev("ok", payment.Succeeded, 2000, 0), ev("ok2", payment.Succeeded, 1800, time.Second)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.Applied}},
 		{"other events leave the payment alone",
 			[]payment.Event{ev("ok", payment.Succeeded, 2000, 0), ev("x", payment.Other, 0, time.Second)},
 			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.NotAPayment}},
@@ -70,12 +82,19 @@ func TestOrderingGuard(t *testing.T) {
 	}
 }
 
+func TestAnIgnoredEventSaysWhy(t *testing.T) {
+	is := is.New(t)
+	s, _ := applyAll(ev("ok", payment.Succeeded, 2000, time.Second))
+	_, v := s.Apply(ev("late", payment.Failed, 2000, 0))
+	is.Equal(v, payment.Verdict{Outcome: payment.OutOfOrder, Reason: "failed cannot follow succeeded"})
+}
+
 func TestApplyingTheSameEventTwiceChangesAmountAndHistoryOnce(t *testing.T) {
 	is := is.New(t)
-	refund := ev("r1", payment.PartiallyRefunded, 500, time.Second)
-	s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0), refund)
-	again, outcome := s.Apply(refund)
-	is.Equal(outcome, payment.AlreadyApplied)
+	r := ev("r1", payment.PartiallyRefunded, 500, time.Second)
+	s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0), r)
+	again, verdict := s.Apply(r)
+	is.Equal(verdict.Outcome, payment.AlreadyApplied)
 	is.Equal(again, s)
 	is.Equal(again.RefundedMinor, int64(500))
 	is.Equal(again.History, []string{"ok", "r1"})
@@ -99,20 +118,101 @@ func TestRefunds(t *testing.T) {
 			return e
 		}
 		// The second total arrives first: the first adds nothing.
-		s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0), total("r2", 1200, 2*time.Second), total("r1", 500, time.Second))
+		s, outcomes := applyAll(ev("ok", payment.Succeeded, 2000, 0), total("r2", 1200, 2*time.Second), total("r1", 500, time.Second))
 		is.Equal(s.RefundedMinor, int64(1200))
 		is.Equal(s.Status, payment.StatusPartiallyRefunded)
+		is.Equal(outcomes[2], payment.OutOfOrder)
+	})
+	t.Run("one refund reported in several events counts once", func(t *testing.T) {
+		is := is.New(t)
+		s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0),
+			refund("created", "re_1", payment.RefundPending, 500, time.Second),
+			refund("updated", "re_1", payment.RefundSucceeded, 500, 2*time.Second),
+			refund("updated-again", "re_1", payment.RefundSucceeded, 500, 3*time.Second))
+		is.Equal(s.RefundedMinor, int64(500))
+		is.Equal(s.Status, payment.StatusPartiallyRefunded)
+		is.Equal(len(s.Refunds), 1)
+	})
+	t.Run("a pending refund moves no money", func(t *testing.T) {
+		is := is.New(t)
+		s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0), refund("created", "re_1", payment.RefundPending, 500, time.Second))
+		is.Equal(s.RefundedMinor, int64(0))
+		is.Equal(s.Status, payment.StatusSucceeded)
+	})
+	t.Run("the newest word on a refund wins, whatever the delivery order", func(t *testing.T) {
+		is := is.New(t)
+		s, outcomes := applyAll(ev("ok", payment.Succeeded, 2000, 0),
+			refund("failed", "re_1", payment.RefundFailed, 500, 3*time.Second),
+			refund("succeeded", "re_1", payment.RefundSucceeded, 500, 2*time.Second))
+		is.Equal(s.RefundedMinor, int64(0)) // it failed in the end
+		is.Equal(s.Status, payment.StatusSucceeded)
+		is.Equal(outcomes[2], payment.OutOfOrder)
+	})
+	t.Run("a refund that fails after it succeeded counts no more", func(t *testing.T) {
+		is := is.New(t)
+		s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0),
+			refund("succeeded", "re_1", payment.RefundSucceeded, 2000, time.Second),
+			refund("failed", "re_1", payment.RefundFailed, 2000, 2*time.Second))
+		is.Equal(s.RefundedMinor, int64(0))
+		is.Equal(s.Status, payment.StatusSucceeded)
+	})
+	t.Run("two refunds of one payment both count", func(t *testing.T) {
+		is := is.New(t)
+		s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0),
+			refund("a", "re_1", payment.RefundSucceeded, 500, time.Second),
+			refund("b", "re_2", payment.RefundSucceeded, 1500, 2*time.Second))
+		is.Equal(s.Status, payment.StatusRefunded)
+		is.Equal(s.RefundedMinor, int64(2000))
+	})
+	t.Run("a refund before its payment: the status follows the amounts once known", func(t *testing.T) {
+		for _, tc := range []struct {
+			refunded int64
+			want     payment.Status
+		}{{2000, payment.StatusRefunded}, {500, payment.StatusPartiallyRefunded}} {
+			is := is.New(t)
+			s, _ := applyAll(refund("refund", "re_1", payment.RefundSucceeded, tc.refunded, 2*time.Second), ev("paid", payment.Succeeded, 2000, time.Second))
+			is.Equal(s.Status, tc.want)
+			is.Equal(s.AmountMinor, int64(2000))
+			is.Equal(s.Lifecycle, payment.StatusSucceeded)
+		}
 	})
 }
 
 func TestDisputes(t *testing.T) {
-	is := is.New(t)
-	s, outcomes := applyAll(ev("ok", payment.Succeeded, 2000, 0), ev("closed", payment.DisputeClosed, 2000, 2*time.Second), ev("opened", payment.DisputeOpened, 2000, time.Second))
-	is.Equal(s.Dispute, payment.DisputeStateClosed) // a late opening does not reopen
-	is.Equal(s.Status, payment.StatusSucceeded)     // disputes sit beside the status
-	is.Equal(outcomes[2], payment.OutOfOrder)
-	s, _ = s.Apply(ev("second", payment.DisputeOpened, 2000, time.Hour))
-	is.Equal(s.Dispute, payment.DisputeStateOpen) // a newer one is a new dispute
+	t.Run("a late opening does not reopen a closed dispute; a newer one is a new dispute", func(t *testing.T) {
+		is := is.New(t)
+		s, outcomes := applyAll(ev("ok", payment.Succeeded, 2000, 0), ev("closed", payment.DisputeClosed, 2000, 2*time.Second), ev("opened", payment.DisputeOpened, 2000, time.Second))
+		is.Equal(s.Dispute, payment.DisputeStateClosed)
+		is.Equal(s.Status, payment.StatusSucceeded) // disputes sit beside the status
+		is.Equal(outcomes[2], payment.OutOfOrder)
+		s, _ = s.Apply(ev("second", payment.DisputeOpened, 2000, time.Hour))
+		is.Equal(s.Dispute, payment.DisputeStateOpen)
+	})
+	t.Run("an update changes the details and never reopens", func(t *testing.T) {
+		is := is.New(t)
+		opened := ev("opened", payment.DisputeOpened, 2000, time.Second)
+		opened.DisputeStatus = "needs_response"
+		updated := ev("updated", payment.DisputeUpdated, 1500, 2*time.Second)
+		updated.DisputeStatus = "under_review"
+		won := ev("won", payment.DisputeClosed, 1500, 3*time.Second)
+		won.DisputeStatus, won.DisputeOutcome = "won", payment.DisputeWon
+		lateUpdate := ev("late-update", payment.DisputeUpdated, 1500, 4*time.Second)
+		s, outcomes := applyAll(ev("ok", payment.Succeeded, 2000, 0), opened, updated)
+		is.Equal(s.Dispute, payment.DisputeStateOpen)
+		is.Equal(s.DisputeStatus, "under_review")
+		is.Equal(s.DisputeAmountMinor, int64(1500))
+		is.Equal(s.AmountMinor, int64(2000)) // the payment's amount is its own
+		s, _ = s.Apply(won)
+		s, v := s.Apply(lateUpdate)
+		is.Equal(s.Dispute, payment.DisputeWon)
+		is.Equal(v.Outcome, payment.OutOfOrder)
+		is.Equal(outcomes, []payment.Outcome{payment.Applied, payment.Applied, payment.Applied})
+	})
+	t.Run("an update before its opening opens it", func(t *testing.T) {
+		is := is.New(t)
+		s, _ := applyAll(ev("updated", payment.DisputeUpdated, 2000, 2*time.Second), ev("opened", payment.DisputeOpened, 2000, time.Second))
+		is.Equal(s.Dispute, payment.DisputeStateOpen)
+	})
 }
 
 func TestHistoryIsBounded(t *testing.T) {
@@ -131,7 +231,7 @@ func TestALateEventFillsInAnAmountNotYetKnown(t *testing.T) {
 	is.Equal(s.Status, payment.StatusRefunded)
 	is.Equal(s.AmountMinor, int64(3000))
 	is.Equal(s.LastEventID, "refund") // the newest event is still the refund
-	s, outcome := s.Apply(ev("pending", payment.Pending, 9999, 0))
-	is.Equal(outcome, payment.OutOfOrder) // once known, a late amount changes nothing
+	s, v := s.Apply(ev("pending", payment.Pending, 9999, 0))
+	is.Equal(v.Outcome, payment.OutOfOrder) // once known, a late amount changes nothing
 	is.Equal(s.AmountMinor, int64(3000))
 }

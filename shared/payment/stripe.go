@@ -3,7 +3,8 @@ package payment
 import "cmp"
 
 // stripeTypes maps Stripe event types whose canonical type does not depend
-// on the payload. charge.refunded is decided by the charge's refunded flag.
+// on the payload. charge.refunded is decided by the charge's refunded flag,
+// refund events by the refund's status.
 var stripeTypes = map[string]Type{
 	"payment_intent.created":        Pending,
 	"payment_intent.processing":     Pending,
@@ -14,13 +15,21 @@ var stripeTypes = map[string]Type{
 	"charge.succeeded":              Succeeded,
 	"charge.failed":                 Failed,
 	"charge.dispute.created":        DisputeOpened,
-	"charge.dispute.updated":        DisputeOpened,
+	"charge.dispute.updated":        DisputeUpdated,
 	"charge.dispute.closed":         DisputeClosed,
 }
 
+// stripeRefundEvents carry a refund object, whose status says what it did.
+var stripeRefundEvents = map[string]bool{"refund.created": true, "refund.updated": true, "refund.failed": true, "charge.refund.updated": true}
+
+var (
+	stripeRefundStatus   = map[string]RefundStatus{"succeeded": RefundSucceeded, "pending": RefundPending, "requires_action": RefundPending, "failed": RefundFailed, "canceled": RefundFailed}
+	stripeDisputeOutcome = map[string]string{"won": DisputeWon, "lost": DisputeLost}
+)
+
 // Stripe amounts are already in the smallest currency unit, and a payment
-// is keyed by its PaymentIntent, so charges and disputes land on the same
-// state as the intent they belong to.
+// is keyed by its PaymentIntent, so charges, refunds and disputes land on
+// the same state as the intent they belong to.
 func normalizeStripe(d Delivery) (Event, error) {
 	var payload struct {
 		Data struct {
@@ -34,6 +43,7 @@ func normalizeStripe(d Delivery) (Event, error) {
 				Currency       string `json:"currency"`
 				PaymentIntent  string `json:"payment_intent"`
 				Charge         string `json:"charge"`
+				Status         string `json:"status"`
 			} `json:"object"`
 		} `json:"data"`
 	}
@@ -48,6 +58,12 @@ func normalizeStripe(d Delivery) (Event, error) {
 		if o.Refunded {
 			e.Type = Refunded
 		}
+	case stripeRefundEvents[d.EventType] && o.Object == "refund":
+		e.RefundID, e.RefundStatus = o.ID, stripeRefundStatus[o.Status]
+		e.Type = RefundUpdated
+		if e.RefundStatus == RefundSucceeded {
+			e.Type = PartiallyRefunded
+		}
 	case stripeTypes[d.EventType] != "":
 		e.Type = stripeTypes[d.EventType]
 	}
@@ -59,8 +75,14 @@ func normalizeStripe(d Delivery) (Event, error) {
 		}
 	case "charge":
 		e.PaymentID = cmp.Or(o.PaymentIntent, o.ID)
+	case "refund":
+		e.PaymentID = cmp.Or(o.PaymentIntent, o.Charge)
 	case "dispute":
 		e.PaymentID = cmp.Or(o.PaymentIntent, o.Charge)
+		e.DisputeStatus = o.Status
+		if e.Type == DisputeClosed {
+			e.DisputeOutcome = stripeDisputeOutcome[o.Status]
+		}
 	}
 	return e, nil
 }

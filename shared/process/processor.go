@@ -39,6 +39,10 @@ type Processor struct {
 	Clock     func() time.Time
 }
 
+// maxReasonBytes bounds a failure's reason on its way to the table, the
+// dead-letter queue, alerts and the audit trail.
+const maxReasonBytes = 256
+
 // maxConflicts bounds the recomputations when other webhooks of the same
 // payment commit in between: past it the record is retried later.
 const maxConflicts = 5
@@ -99,26 +103,13 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 	}
 	event, err := p.Normalize(payment.Delivery{Provider: current.Provider, EventID: current.EventID, EventType: current.EventType, Body: current.Body, OccurredAt: occurred})
 	if errors.Is(err, payment.ErrUnprocessable) {
-		return p.fail(ctx, current, err.Error(), log)
+		return p.fail(ctx, current, payment.Truncate(err.Error(), maxReasonBytes), log)
 	}
 	if err != nil {
 		return err
 	}
-	// Publish before committing: a crash in between publishes twice, never
-	// zero times. Consumers deduplicate on provider and event id.
-	if p.Publisher != nil {
-		if err := p.Publisher.Publish(ctx, event); err != nil {
-			return err
-		}
-	}
-	if event.Critical(p.Critical) {
-		alert := notify.Alert{Kind: "critical_event", Provider: event.Provider, EventID: event.EventID, EventType: string(event.Type), PaymentID: event.PaymentID, At: p.now()}
-		if err := p.Alerter.Alert(ctx, alert); err != nil {
-			return err
-		}
-	}
 	for range maxConflicts {
-		outcome, err := p.apply(ctx, current, event)
+		verdict, err := p.apply(ctx, current, event)
 		switch {
 		case errors.Is(err, store.ErrPaymentChanged):
 			continue
@@ -127,28 +118,52 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 		case err != nil:
 			return err
 		}
-		log.Info().Str("type", string(event.Type)).Str("payment_id", event.PaymentID).Str("outcome", string(outcome)).Msg("processed")
+		log.Info().Str("type", string(event.Type)).Str("payment_id", event.PaymentID).Str("outcome", string(verdict.Outcome)).
+			Str("reason", verdict.Reason).Msg("processed")
 		return nil
 	}
 	return fmt.Errorf("payment %s %s kept changing", event.Provider, event.PaymentID)
 }
 
-// apply computes the payment's next state from the stored one and commits
-// it together with the webhook's PROCESSED status.
-func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Event) (payment.Outcome, error) {
-	commit := store.Commit{Webhook: w, At: p.now()}
-	if event.Type == payment.Other || event.PaymentID == "" {
-		return payment.NotAPayment, p.Store.CommitProcessed(ctx, commit)
+// apply decides what the event does to its payment, tells the outside
+// world when (and only when) it changed the payment, and commits the new
+// state with the webhook's PROCESSED status and verdict.
+func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Event) (payment.Verdict, error) {
+	var state payment.State
+	if event.Type != payment.Other && event.PaymentID != "" {
+		stored, err := p.Store.GetPayment(ctx, event.Provider, event.PaymentID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return payment.Verdict{}, err
+		}
+		state = stored
 	}
-	state, err := p.Store.GetPayment(ctx, event.Provider, event.PaymentID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", err
-	}
-	next, outcome := state.Apply(event)
-	if outcome == payment.Applied {
+	next, verdict := state.Apply(event)
+	commit := store.Commit{Webhook: w, Verdict: verdict, At: p.now()}
+	if verdict.Outcome == payment.Applied {
 		commit.Payment, commit.PreviousVersion = &next, state.Version
+		if err := p.announce(ctx, event); err != nil {
+			return payment.Verdict{}, err
+		}
 	}
-	return outcome, p.Store.CommitProcessed(ctx, commit)
+	return verdict, p.Store.CommitProcessed(ctx, commit)
+}
+
+// announce publishes an applied event and alerts on a critical one, before
+// the commit: a crash in between announces twice, never zero times, and
+// consumers deduplicate on provider and event id. An event that changed
+// nothing (stale, or already applied) is never announced.
+func (p *Processor) announce(ctx context.Context, event payment.Event) error {
+	if p.Publisher != nil {
+		if err := p.Publisher.Publish(ctx, event); err != nil {
+			return err
+		}
+	}
+	if !event.Critical(p.Critical) {
+		return nil
+	}
+	return p.Alerter.Alert(ctx, notify.Alert{
+		Kind: "critical_event", Provider: event.Provider, EventID: event.EventID, EventType: string(event.Type), PaymentID: event.PaymentID, At: p.now(),
+	})
 }
 
 // fail names the webhook on the dead-letter queue, then marks it FAILED.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,10 +51,16 @@ func newFixture(t *testing.T) *fixture {
 // received stores a Stripe webhook and returns its INSERT stream record.
 func (f *fixture) received(t *testing.T, id, eventType, object string) events.DynamoDBEventRecord {
 	t.Helper()
+	return f.receivedAt(t, id, eventType, object, time.Unix(1795780800, 0).UTC())
+}
+
+// receivedAt is received, for an event that happened at occurred.
+func (f *fixture) receivedAt(t *testing.T, id, eventType, object string, occurred time.Time) events.DynamoDBEventRecord {
+	t.Helper()
 	w := store.Webhook{
 		Provider: "stripe", EventID: id, EventType: eventType, Status: store.StatusReceived,
 		Body:       []byte(`{"id":"` + id + `","type":"` + eventType + `","created":1795780800,"data":{"object":` + object + `}}`),
-		ReceivedAt: time.Now().UTC(), OccurredAt: time.Unix(1795780800, 0).UTC(), ExpiresAt: time.Now().Add(time.Hour),
+		ReceivedAt: time.Now().UTC(), OccurredAt: occurred, ExpiresAt: time.Now().Add(time.Hour),
 	}
 	if _, err := f.store.PutWebhook(context.Background(), w); err != nil {
 		t.Fatal(err)
@@ -194,4 +201,85 @@ func TestParseCritical(t *testing.T) {
 	is.Equal(types, []payment.Type{payment.DisputeOpened, payment.Failed})
 	_, err = process.ParseCritical("dispute.opened,chargeback")
 	is.True(err != nil)
+}
+
+// published records what the processor publishes.
+type published []payment.Event
+
+func (p *published) Publish(_ context.Context, e payment.Event) error {
+	*p = append(*p, e)
+	return nil
+}
+
+const intent = `{"id":"pi_1","object":"payment_intent","amount":2000,"currency":"usd"}`
+
+func TestAStaleEventIsRecordedAsIgnoredNeitherPublishedNorAlerted(t *testing.T) {
+	is := is.New(t)
+	f := newFixture(t)
+	pub := &published{}
+	f.processor.Publisher = pub
+	ctx := context.Background()
+	paid := f.receivedAt(t, "evt_paid", "payment_intent.succeeded", intent, time.Unix(2000, 0).UTC())
+	late := f.receivedAt(t, "evt_late_failure", "payment_intent.payment_failed", intent, time.Unix(1000, 0).UTC())
+	_, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{paid, late}})
+	is.NoErr(err)
+	is.Equal(len(*pub), 1) // only the success is news
+	is.Equal((*pub)[0].EventID, "evt_paid")
+	is.Equal(len(*f.alerts), 0) // payment.failed is critical, but this one changed nothing
+	w, err := f.store.GetWebhook(ctx, "stripe", "evt_late_failure")
+	is.NoErr(err)
+	is.Equal(w.Status, store.StatusProcessed)
+	is.Equal(w.Outcome, string(payment.OutOfOrder))
+	is.Equal(w.OutcomeReason, "failed cannot follow succeeded")
+	state, err := f.store.GetPayment(ctx, "stripe", "pi_1")
+	is.NoErr(err)
+	is.Equal(state.Status, payment.StatusSucceeded)
+}
+
+func TestADisputeUpdateAlertsOnlyWhenConfigured(t *testing.T) {
+	dispute := func(status string) string {
+		return `{"id":"dp_1","object":"dispute","amount":2000,"currency":"usd","payment_intent":"pi_1","charge":"ch_1","status":"` + status + `"}`
+	}
+	for _, tc := range []struct {
+		name     string
+		critical []payment.Type
+		alerts   int
+	}{
+		{"default critical types", process.DefaultCritical, 1},
+		{"dispute.updated configured", append([]payment.Type{payment.DisputeUpdated}, process.DefaultCritical...), 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			f := newFixture(t)
+			f.processor.Critical = tc.critical
+			opened := f.receivedAt(t, "evt_opened", "charge.dispute.created", dispute("needs_response"), time.Unix(1000, 0).UTC())
+			updated := f.receivedAt(t, "evt_updated", "charge.dispute.updated", dispute("under_review"), time.Unix(2000, 0).UTC())
+			_, err := f.processor.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{opened, updated}})
+			is.NoErr(err)
+			is.Equal(len(*f.alerts), tc.alerts)
+			state, err := f.store.GetPayment(context.Background(), "stripe", "pi_1")
+			is.NoErr(err)
+			is.Equal(state.Dispute, payment.DisputeStateOpen)
+			is.Equal(state.DisputeStatus, "under_review")
+		})
+	}
+}
+
+func TestAFailureReasonIsBounded(t *testing.T) {
+	is := is.New(t)
+	f := newFixture(t)
+	ctx := context.Background()
+	w := store.Webhook{Provider: "paypal", EventID: "WH-1", EventType: "PAYMENT.CAPTURE.COMPLETED", Status: store.StatusReceived,
+		Body:       []byte(`{"resource":{"id":"C1","amount":{"value":"1.234","currency_code":"` + strings.Repeat("X", 10_000) + `"}}}`),
+		ReceivedAt: time.Now().UTC(), OccurredAt: time.Now().UTC(), ExpiresAt: time.Now().Add(time.Hour)}
+	_, err := f.store.PutWebhook(ctx, w)
+	is.NoErr(err)
+	item, _ := store.WebhookItem(w)
+	_, err = f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{{EventName: "INSERT", Change: events.DynamoDBStreamRecord{NewImage: item, SequenceNumber: "1"}}}})
+	is.NoErr(err)
+	failed, err := f.store.GetWebhook(ctx, "paypal", "WH-1")
+	is.NoErr(err)
+	is.Equal(failed.Status, store.StatusFailed)
+	is.True(len(failed.LastError) <= 256)
+	is.True(!strings.Contains(failed.LastError, "XXXX")) // the payload's currency is not quoted
 }

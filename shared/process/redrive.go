@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/store"
@@ -37,8 +38,11 @@ type RedriveReport struct {
 	Kept []string
 }
 
-// RedriveQueue redrives every webhook named on the dead-letter queue and
-// deletes each message once handled.
+// RedriveQueue redrives every webhook named on the processor's dead-letter
+// queue and deletes each message once handled. A received message is
+// hidden for a while, so each Receive pages past the messages kept; an
+// empty Receive ends it. Messages are told apart by their id, which stays
+// the same however often one is received.
 func RedriveQueue(ctx context.Context, st store.Processing, q deadletter.Queue) (RedriveReport, error) {
 	var report RedriveReport
 	seen := map[string]bool{}
@@ -47,12 +51,14 @@ func RedriveQueue(ctx context.Context, st store.Processing, q deadletter.Queue) 
 		if err != nil {
 			return report, err
 		}
-		fresh := 0
+		if len(messages) == 0 {
+			return report, nil
+		}
 		for _, m := range messages {
 			if seen[m.ID] {
 				continue
 			}
-			seen[m.ID], fresh = true, fresh+1
+			seen[m.ID] = true
 			provider, eventID, err := deadletter.WebhookOf(m.Body)
 			if err != nil {
 				report.Kept = append(report.Kept, "message "+m.ID+": "+err.Error())
@@ -73,10 +79,44 @@ func RedriveQueue(ctx context.Context, st store.Processing, q deadletter.Queue) 
 				return report, err
 			}
 		}
-		if fresh == 0 {
-			return report, nil
+	}
+}
+
+// StuckReport says what a redrive of stuck webhooks did.
+type StuckReport struct {
+	Redriven []string // "provider/event id"
+	// Skipped webhooks moved on (processed, or received again lately)
+	// between the listing and the redrive.
+	Skipped []string
+}
+
+// RedriveStuck moves every webhook still RECEIVED and received before
+// cutoff to RETRY, so that the processor takes it again: the webhooks a
+// stream consumer gave up on, which no dead-letter message names. Each
+// move is conditional: a webhook the processor finishes meanwhile is left
+// alone.
+func RedriveStuck(ctx context.Context, st interface {
+	store.Processing
+	store.Listing
+}, cutoff time.Time) (StuckReport, error) {
+	var report StuckReport
+	stuck, err := st.ListWebhooks(ctx, store.WebhookFilter{Status: store.StatusReceived, ReceivedBefore: cutoff})
+	if err != nil {
+		return report, err
+	}
+	for _, w := range stuck {
+		name := w.Provider + "/" + w.EventID
+		err := store.MarkStuckRetry(ctx, st, w.Provider, w.EventID, cutoff)
+		switch {
+		case err == nil:
+			report.Redriven = append(report.Redriven, name)
+		case errors.Is(err, store.ErrWebhookNotPending), errors.Is(err, store.ErrNotFound):
+			report.Skipped = append(report.Skipped, name)
+		default:
+			return report, err
 		}
 	}
+	return report, nil
 }
 
 // redriveOne reports whether it set the webhook to RETRY; false with no

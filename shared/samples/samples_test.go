@@ -18,12 +18,12 @@ func TestEverySampleNormalizes(t *testing.T) {
 		"payment_intent.created": payment.Pending, "payment_intent.processing": payment.Pending, "payment_intent.succeeded": payment.Succeeded,
 		"payment_intent.payment_failed": payment.Failed, "payment_intent.canceled": payment.Canceled, "charge.pending": payment.Pending,
 		"charge.succeeded": payment.Succeeded, "charge.failed": payment.Failed, "charge.refunded": payment.Refunded,
-		"charge.dispute.created": payment.DisputeOpened, "charge.dispute.updated": payment.DisputeOpened, "charge.dispute.closed": payment.DisputeClosed,
+		"charge.dispute.created": payment.DisputeOpened, "charge.dispute.updated": payment.DisputeUpdated, "charge.dispute.closed": payment.DisputeClosed,
 		"PAYMENT.CAPTURE.COMPLETED": payment.Succeeded, "PAYMENT.CAPTURE.PENDING": payment.Pending, "PAYMENT.CAPTURE.DENIED": payment.Failed,
 		"PAYMENT.CAPTURE.DECLINED": payment.Failed, "PAYMENT.CAPTURE.REFUNDED": payment.PartiallyRefunded, "PAYMENT.CAPTURE.REVERSED": payment.Refunded,
 		"PAYMENT.AUTHORIZATION.CREATED": payment.Pending, "PAYMENT.AUTHORIZATION.VOIDED": payment.Canceled,
-		"CUSTOMER.DISPUTE.CREATED": payment.DisputeOpened, "CUSTOMER.DISPUTE.UPDATED": payment.DisputeOpened, "CUSTOMER.DISPUTE.RESOLVED": payment.DisputeClosed,
-		"payment.created": payment.Pending, "payment.updated": payment.Succeeded, "refund.created": payment.Other, "refund.updated": payment.PartiallyRefunded,
+		"CUSTOMER.DISPUTE.CREATED": payment.DisputeOpened, "CUSTOMER.DISPUTE.UPDATED": payment.DisputeUpdated, "CUSTOMER.DISPUTE.RESOLVED": payment.DisputeClosed,
+		"payment.created": payment.Pending, "payment.updated": payment.Succeeded, "refund.created": payment.RefundUpdated, "refund.updated": payment.PartiallyRefunded,
 		"dispute.created": payment.DisputeOpened, "dispute.state.updated": payment.DisputeClosed,
 	}
 	for provider, types := range samples.EventTypes {

@@ -54,7 +54,8 @@ func WebhookItem(w Webhook) (Item, error) {
 	if !w.UpdatedAt.IsZero() {
 		item[AttrUpdatedAt] = events.NewStringAttribute(formatTime(w.UpdatedAt))
 	}
-	for name, value := range map[string]string{AttrSourceIP: w.SourceIP, AttrRequestID: w.RequestID, AttrLastError: w.LastError, AttrPaymentKey: w.PaymentKey, AttrUpdatedBy: w.UpdatedBy} {
+	for name, value := range map[string]string{AttrSourceIP: w.SourceIP, AttrRequestID: w.RequestID, AttrLastError: w.LastError, AttrPaymentKey: w.PaymentKey,
+		AttrUpdatedBy: w.UpdatedBy, AttrOutcome: w.Outcome, AttrOutcomeReason: w.OutcomeReason} {
 		if value != "" {
 			item[name] = events.NewStringAttribute(value)
 		}
@@ -74,7 +75,9 @@ func DecodeWebhook(item Item) (Webhook, error) {
 		LastError:  str(item, AttrLastError),
 		PaymentKey: str(item, AttrPaymentKey),
 		UpdatedBy:  str(item, AttrUpdatedBy),
+		Outcome:    str(item, AttrOutcome),
 	}
+	w.OutcomeReason = str(item, AttrOutcomeReason)
 	if w.Provider == "" || w.EventID == "" {
 		return Webhook{}, errors.New("item is not a webhook")
 	}

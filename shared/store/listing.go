@@ -1,16 +1,23 @@
 package store
 
-import "github.com/payhook/payhook/shared/payment"
+import (
+	"time"
+
+	"github.com/payhook/payhook/shared/payment"
+)
 
 // WebhookFilter selects webhooks; empty fields match all.
 type WebhookFilter struct {
 	Provider string
 	Status   Status
+	// ReceivedBefore keeps only webhooks received before it.
+	ReceivedBefore time.Time
 }
 
 // Matches reports whether w passes the filter.
 func (f WebhookFilter) Matches(w Webhook) bool {
-	return (f.Provider == "" || w.Provider == f.Provider) && (f.Status == "" || w.Status == f.Status)
+	return (f.Provider == "" || w.Provider == f.Provider) && (f.Status == "" || w.Status == f.Status) &&
+		(f.ReceivedBefore.IsZero() || w.ReceivedAt.Before(f.ReceivedBefore))
 }
 
 // ListWebhooks is what every adapter's listing does with the items it

@@ -12,65 +12,122 @@ import (
 
 // PaymentItem encodes a payment state as a table item.
 func PaymentItem(s payment.State, at time.Time) Item {
-	pk, sk := PaymentKey(s.Provider, s.PaymentID), SortKey(KindPayment)
 	history := make([]events.DynamoDBAttributeValue, len(s.History))
 	for i, id := range s.History {
 		history[i] = events.NewStringAttribute(id)
 	}
 	item := Item{
-		AttrPK:            events.NewStringAttribute(pk),
-		AttrSK:            events.NewStringAttribute(sk),
-		AttrProvider:      events.NewStringAttribute(s.Provider),
-		AttrPaymentID:     events.NewStringAttribute(s.PaymentID),
-		AttrStatus:        events.NewStringAttribute(string(s.Status)),
-		AttrAmountMinor:   events.NewNumberAttribute(strconv.FormatInt(s.AmountMinor, 10)),
-		AttrRefundedMinor: events.NewNumberAttribute(strconv.FormatInt(s.RefundedMinor, 10)),
+		AttrPK:        events.NewStringAttribute(PaymentKey(s.Provider, s.PaymentID)),
+		AttrSK:        events.NewStringAttribute(SortKey(KindPayment)),
+		AttrProvider:  events.NewStringAttribute(s.Provider),
+		AttrPaymentID: events.NewStringAttribute(s.PaymentID),
+		AttrStatus:    events.NewStringAttribute(string(s.Status)),
+		// Always written, even empty (a refund before its payment): its
+		// absence marks an item from before lifecycles were kept.
+		AttrLifecycle:     events.NewStringAttribute(string(s.Lifecycle)),
+		AttrAmountMinor:   number(s.AmountMinor),
+		AttrRefundedMinor: number(s.RefundedMinor),
 		AttrLastEventID:   events.NewStringAttribute(s.LastEventID),
-		AttrVersion:       events.NewNumberAttribute(strconv.FormatInt(s.Version, 10)),
+		AttrVersion:       number(s.Version),
 		AttrHistory:       events.NewListAttribute(history),
 		AttrUpdatedBy:     events.NewStringAttribute(ByProcessor),
 		AttrUpdatedAt:     events.NewStringAttribute(formatTime(at)),
 	}
-	if !s.LastOccurredAt.IsZero() {
-		item[AttrLastOccurredAt] = events.NewStringAttribute(formatTime(s.LastOccurredAt))
+	for name, value := range map[string]string{AttrCurrency: s.Currency, AttrDispute: s.Dispute, AttrDisputeStatus: s.DisputeStatus} {
+		if value != "" {
+			item[name] = events.NewStringAttribute(value)
+		}
 	}
-	if s.Currency != "" {
-		item[AttrCurrency] = events.NewStringAttribute(s.Currency)
+	for name, t := range map[string]time.Time{AttrLastOccurredAt: s.LastOccurredAt, AttrDisputeAt: s.DisputeAt} {
+		if !t.IsZero() {
+			item[name] = events.NewStringAttribute(formatTime(t))
+		}
 	}
-	if s.Dispute != "" {
-		item[AttrDispute] = events.NewStringAttribute(s.Dispute)
+	for name, n := range map[string]int64{AttrReportedRefundedMinor: s.ReportedRefundedMinor, AttrDisputeAmountMinor: s.DisputeAmountMinor} {
+		if n != 0 {
+			item[name] = number(n)
+		}
+	}
+	if s.RefundedInFull {
+		item[AttrRefundedInFull] = events.NewBooleanAttribute(true)
+	}
+	if len(s.Refunds) > 0 {
+		refunds := make(map[string]events.DynamoDBAttributeValue, len(s.Refunds))
+		for id, r := range s.Refunds {
+			refunds[id] = events.NewMapAttribute(map[string]events.DynamoDBAttributeValue{
+				AttrAmountMinor: number(r.AmountMinor),
+				AttrStatus:      events.NewStringAttribute(string(r.Status)),
+				AttrAt:          events.NewStringAttribute(formatTime(r.At)),
+			})
+		}
+		item[AttrRefunds] = events.NewMapAttribute(refunds)
 	}
 	return item
 }
 
-// DecodePayment reads a payment state item.
+// DecodePayment reads a payment state item. An item written before
+// lifecycles and refunds were kept apart is read as a succeeded payment
+// whose refunded amount is a reported total.
 func DecodePayment(item Item) (payment.State, error) {
 	if KindOf(item) != KindPayment {
 		return payment.State{}, errors.New("item is not a payment")
 	}
 	s := payment.State{
-		Provider:    str(item, AttrProvider),
-		PaymentID:   str(item, AttrPaymentID),
-		Status:      payment.Status(str(item, AttrStatus)),
-		Currency:    str(item, AttrCurrency),
-		Dispute:     str(item, AttrDispute),
-		LastEventID: str(item, AttrLastEventID),
+		Provider:      str(item, AttrProvider),
+		PaymentID:     str(item, AttrPaymentID),
+		Status:        payment.Status(str(item, AttrStatus)),
+		Lifecycle:     payment.Status(str(item, AttrLifecycle)),
+		Currency:      str(item, AttrCurrency),
+		Dispute:       str(item, AttrDispute),
+		DisputeStatus: str(item, AttrDisputeStatus),
+		LastEventID:   str(item, AttrLastEventID),
 	}
 	var err error
-	if s.LastOccurredAt, err = parseTime(str(item, AttrLastOccurredAt)); err != nil {
-		return payment.State{}, err
+	for name, into := range map[string]*time.Time{AttrLastOccurredAt: &s.LastOccurredAt, AttrDisputeAt: &s.DisputeAt} {
+		if *into, err = parseTime(str(item, name)); err != nil {
+			return payment.State{}, err
+		}
 	}
-	for name, into := range map[string]*int64{AttrAmountMinor: &s.AmountMinor, AttrRefundedMinor: &s.RefundedMinor, AttrVersion: &s.Version} {
+	for name, into := range map[string]*int64{AttrAmountMinor: &s.AmountMinor, AttrRefundedMinor: &s.RefundedMinor, AttrVersion: &s.Version,
+		AttrReportedRefundedMinor: &s.ReportedRefundedMinor, AttrDisputeAmountMinor: &s.DisputeAmountMinor} {
 		n, err := num(item, name)
 		if err != nil {
 			return payment.State{}, err
 		}
 		*into = int64(n)
 	}
+	if full, ok := item[AttrRefundedInFull]; ok && full.DataType() == events.DataTypeBoolean {
+		s.RefundedInFull = full.Boolean()
+	}
 	if history, ok := item[AttrHistory]; ok && history.DataType() == events.DataTypeList {
 		for _, id := range history.List() {
 			s.History = append(s.History, id.String())
 		}
 	}
+	if refunds, ok := item[AttrRefunds]; ok && refunds.DataType() == events.DataTypeMap {
+		s.Refunds = make(map[string]payment.Refund, len(refunds.Map()))
+		for id, value := range refunds.Map() {
+			r := value.Map()
+			amount, err := num(r, AttrAmountMinor)
+			if err != nil {
+				return payment.State{}, err
+			}
+			at, err := parseTime(str(r, AttrAt))
+			if err != nil {
+				return payment.State{}, err
+			}
+			s.Refunds[id] = payment.Refund{AmountMinor: int64(amount), Status: payment.RefundStatus(str(r, AttrStatus)), At: at}
+		}
+	}
+	if _, ok := item[AttrLifecycle]; !ok {
+		s.Lifecycle, s.ReportedRefundedMinor = s.Status, s.RefundedMinor
+		if s.Status == payment.StatusPartiallyRefunded || s.Status == payment.StatusRefunded {
+			s.Lifecycle, s.RefundedInFull = payment.StatusSucceeded, s.Status == payment.StatusRefunded
+		}
+	}
 	return s, nil
+}
+
+func number(n int64) events.DynamoDBAttributeValue {
+	return events.NewNumberAttribute(strconv.FormatInt(n, 10))
 }

@@ -43,6 +43,18 @@ const (
 	AttrVersion        = "version"
 	AttrHistory        = "history"
 
+	AttrLifecycle             = "lifecycle"
+	AttrRefunds               = "refunds"
+	AttrReportedRefundedMinor = "reported_refunded_minor"
+	AttrRefundedInFull        = "refunded_in_full"
+	AttrDisputeStatus         = "dispute_status"
+	AttrDisputeAmountMinor    = "dispute_amount_minor"
+	AttrDisputeAt             = "dispute_at"
+	AttrAt                    = "at"
+
+	AttrOutcome       = "outcome"
+	AttrOutcomeReason = "outcome_reason"
+
 	AttrTransmissionID = "transmission_id"
 	AttrBodySHA256     = "body_sha256"
 )

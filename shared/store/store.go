@@ -41,6 +41,10 @@ type Webhook struct {
 	Attempts         int
 	LastError        string
 	PaymentKey       string
+	// Outcome is what processing did with the event (payment.Outcome:
+	// applied, or why not), and OutcomeReason says why in words.
+	Outcome       string
+	OutcomeReason string
 	// ExpiresAt ends the deduplication window: the item's TTL.
 	ExpiresAt time.Time
 	// UpdatedBy names the component that last wrote the item (receiver,
@@ -104,7 +108,9 @@ type Commit struct {
 	// PreviousVersion is the version the state was computed from; 0 means
 	// the payment must not exist yet.
 	PreviousVersion int64
-	At              time.Time
+	// Verdict is what the event did to its payment, recorded on the webhook.
+	Verdict payment.Verdict
+	At      time.Time
 }
 
 // Components, as recorded in UpdatedBy.

@@ -3,12 +3,15 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/payhook/payhook/shared/payment"
 )
 
 // ProcessedWebhook is w after processing: the status and bookkeeping that
 // CommitProcessed writes, for adapters that write whole items.
-func ProcessedWebhook(w Webhook, paymentKey string, at time.Time) Webhook {
+func ProcessedWebhook(w Webhook, paymentKey string, verdict payment.Verdict, at time.Time) Webhook {
 	w.Status, w.LastError, w.PaymentKey = StatusProcessed, "", paymentKey
+	w.Outcome, w.OutcomeReason = string(verdict.Outcome), verdict.Reason
 	w.Attempts++
 	w.UpdatedBy, w.UpdatedAt = ByProcessor, at
 	return w
@@ -36,6 +39,19 @@ func MarkFailed(ctx context.Context, st Processing, provider, eventID string, fr
 // MarkRetry moves a FAILED webhook to RETRY: a redrive.
 func MarkRetry(ctx context.Context, st Processing, provider, eventID string) error {
 	return transition(ctx, st, provider, eventID, StatusFailed, RetryWebhook)
+}
+
+// MarkStuckRetry moves a webhook still RECEIVED, and received before
+// cutoff, to RETRY: one a stream consumer gave up on.
+func MarkStuckRetry(ctx context.Context, st Processing, provider, eventID string, cutoff time.Time) error {
+	w, err := st.GetWebhook(ctx, provider, eventID)
+	if err != nil {
+		return err
+	}
+	if !w.ReceivedAt.Before(cutoff) {
+		return ErrWebhookNotPending
+	}
+	return transition(ctx, st, provider, eventID, StatusReceived, RetryWebhook)
 }
 
 // transition reads the webhook, refuses any status but from, and writes

@@ -54,6 +54,18 @@ type Retry struct {
 // DefaultRetry: 5 attempts over about 1.5 s.
 var DefaultRetry = Retry{MaxAttempts: 5, Backoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second}
 
+// Span is how long a record that always fails is retried before it is
+// given up on: the sum of the backoffs.
+func (r Retry) Span() time.Duration {
+	r = r.withDefaults()
+	span, backoff := time.Duration(0), r.Backoff
+	for range r.MaxAttempts - 1 {
+		span += backoff
+		backoff = min(2*backoff, r.MaxBackoff)
+	}
+	return span
+}
+
 func (r Retry) withDefaults() Retry {
 	if r.MaxAttempts <= 0 {
 		r.MaxAttempts = DefaultRetry.MaxAttempts

@@ -54,7 +54,7 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 		}
 		puts = append(puts, put)
 	}
-	webhook, err := s.statusPut(store.ProcessedWebhook(c.Webhook, paymentKey, c.At), c.Webhook.Status)
+	webhook, err := s.statusPut(store.ProcessedWebhook(c.Webhook, paymentKey, c.Verdict, c.At), c.Webhook.Status)
 	if err != nil {
 		return err
 	}

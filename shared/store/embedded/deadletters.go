@@ -26,7 +26,14 @@ type DeadLetter struct {
 	Body     json.RawMessage `json:"body"`
 	Attempts int             `json:"attempts,omitempty"`
 	SentAt   time.Time       `json:"sent_at"`
+	// HiddenUntil is when a received letter shows again, as SQS's
+	// visibility timeout.
+	HiddenUntil time.Time `json:"hidden_until,omitzero"`
 }
+
+// visibility is how long a received letter stays hidden: SQS's 60 s, as
+// the SQS adapter asks.
+const visibility = 60 * time.Second
 
 // deadLetter moves a record past the consumer's checkpoint and onto the
 // dead-letter queue in one commit: it is never both lost and skipped.
@@ -60,15 +67,16 @@ func putDeadLetter(tx *bolt.Tx, source string, body []byte, attempts int) error 
 	return letters.Put(key[:], letter)
 }
 
-// DeadLetterQueue is the embedded dead-letter queue, as the processor and
-// redrive see a queue (deadletter.Queue). Messages sent through it are
-// marked with its source.
+// DeadLetterQueue is one source's dead-letter queue, as the processor and
+// redrive see a queue (deadletter.Queue): on AWS each consumer has its own
+// SQS queue; here they share a bucket, and each letter is marked with its
+// source. A queue sends, receives and deletes only its source's letters.
 type DeadLetterQueue struct {
 	store  *Store
 	source string
 }
 
-// DeadLetterQueue returns the queue, sending as source.
+// DeadLetterQueue returns source's queue.
 func (s *Store) DeadLetterQueue(source string) *DeadLetterQueue {
 	return &DeadLetterQueue{store: s, source: source}
 }
@@ -77,31 +85,48 @@ func (q *DeadLetterQueue) Send(_ context.Context, body []byte) error {
 	return q.store.db.Update(func(tx *bolt.Tx) error { return putDeadLetter(tx, q.source, body, 0) })
 }
 
-// Receive returns up to max messages, oldest first. They stay on the queue
-// until deleted.
-func (q *DeadLetterQueue) Receive(_ context.Context, max int) ([]deadletter.Message, error) {
+// Receive returns up to limit of the source's letters, oldest first, not
+// received in the last minute, and hides them for a minute. They stay on
+// the queue until deleted.
+func (q *DeadLetterQueue) Receive(_ context.Context, limit int) ([]deadletter.Message, error) {
 	var messages []deadletter.Message
-	err := q.store.db.View(func(tx *bolt.Tx) error {
+	err := q.store.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		messages, err = receiveLetters(tx, max)
+		messages, err = receiveLetters(tx, q.source, limit, time.Now().UTC())
 		return err
 	})
 	return messages, err
 }
 
 func (q *DeadLetterQueue) Delete(_ context.Context, m deadletter.Message) error {
-	return q.store.db.Update(func(tx *bolt.Tx) error { return deleteLetter(tx, m.ID) })
+	return q.store.db.Update(func(tx *bolt.Tx) error { return deleteLetter(tx, m.Handle) })
 }
 
-func receiveLetters(tx *bolt.Tx, max int) ([]deadletter.Message, error) {
+func receiveLetters(tx *bolt.Tx, source string, limit int, now time.Time) ([]deadletter.Message, error) {
 	var messages []deadletter.Message
-	c := tx.Bucket(deadLettersBucket).Cursor()
-	for k, v := c.First(); k != nil && len(messages) < max; k, v = c.Next() {
+	letters := tx.Bucket(deadLettersBucket)
+	c := letters.Cursor()
+	var hide [][2][]byte
+	for k, v := c.First(); k != nil && len(messages) < limit; k, v = c.Next() {
 		var l DeadLetter
 		if err := json.Unmarshal(v, &l); err != nil {
 			return nil, err
 		}
-		messages = append(messages, deadletter.Message{ID: l.ID, Body: l.Body, Source: l.Source, SentAt: l.SentAt})
+		if l.Source != source || now.Before(l.HiddenUntil) {
+			continue
+		}
+		messages = append(messages, deadletter.Message{ID: l.ID, Handle: l.ID, Body: l.Body, Source: l.Source, SentAt: l.SentAt})
+		l.HiddenUntil = now.Add(visibility)
+		hidden, err := json.Marshal(l)
+		if err != nil {
+			return nil, err
+		}
+		hide = append(hide, [2][]byte{append([]byte(nil), k...), hidden})
+	}
+	for _, kv := range hide {
+		if err := letters.Put(kv[0], kv[1]); err != nil {
+			return nil, err
+		}
 	}
 	return messages, nil
 }

@@ -158,7 +158,7 @@ func TestFeedSendsAPoisonRecordToTheDeadLetterQueueAndMovesOn(t *testing.T) {
 	rec := &recorder{failOn: map[string]int{"evt_poison": 1000}}
 	got := consume(t, s, "processor", rec, embedded.ConsumeOptions{Retry: stream.Retry{MaxAttempts: 3, Backoff: time.Millisecond}}, 1)
 	is.Equal(got, []string{"INSERT:evt_ok"})
-	letters, err := s.DeadLetterQueue("operator").Receive(context.Background(), 10)
+	letters, err := s.DeadLetterQueue("processor").Receive(context.Background(), 10)
 	is.NoErr(err)
 	is.Equal(len(letters), 1)
 	is.Equal(letters[0].Source, "processor")
@@ -244,7 +244,7 @@ func TestInTransactionCommitsTogetherAndARefusedWriteLeavesNoTrace(t *testing.T)
 	is.Equal(got.Status, store.StatusProcessed)
 	_, err = s.GetPayment(ctx, "stripe", "pi_evt_b")
 	is.True(errors.Is(err, store.ErrNotFound)) // the refused commit wrote nothing, not even its payment
-	letters, _ := s.DeadLetterQueue("operator").Receive(ctx, 10)
+	letters, _ := s.DeadLetterQueue("processor").Receive(ctx, 10)
 	is.Equal(len(letters), 1)
 
 	err = s.InTransaction(ctx, "processor", func(st store.Processing, _ deadletter.Queue) error {

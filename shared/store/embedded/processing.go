@@ -143,7 +143,7 @@ func commitWrites(c store.Commit) ([]write, error) {
 		paymentKey = store.PaymentKey(c.Payment.Provider, c.Payment.PaymentID)
 		writes = append(writes, write{item: store.PaymentItem(*c.Payment, c.At), check: versionIs(c.PreviousVersion)})
 	}
-	processed, err := store.WebhookItem(store.ProcessedWebhook(c.Webhook, paymentKey, c.At))
+	processed, err := store.WebhookItem(store.ProcessedWebhook(c.Webhook, paymentKey, c.Verdict, c.At))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -75,10 +76,10 @@ func (q txQueue) Send(_ context.Context, body []byte) error {
 	return putDeadLetter(q.tx, q.source, body, 0)
 }
 
-func (q txQueue) Receive(_ context.Context, max int) ([]deadletter.Message, error) {
-	return receiveLetters(q.tx, max)
+func (q txQueue) Receive(_ context.Context, limit int) ([]deadletter.Message, error) {
+	return receiveLetters(q.tx, q.source, limit, time.Now().UTC())
 }
 
 func (q txQueue) Delete(_ context.Context, m deadletter.Message) error {
-	return deleteLetter(q.tx, m.ID)
+	return deleteLetter(q.tx, m.Handle)
 }
