@@ -23,6 +23,7 @@ Commands:
   payments   list payment states
   redrive    send failed webhooks through the processor again
   bench      load a running payhook with signed webhooks, then check none was lost
+  smoke      prove a deployment (or serve) works: one signed delivery per provider, processed, removed
 
 Run "payhook <command> --help" for a command's flags.
 `
@@ -37,6 +38,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"payments": payments,
 	"redrive":  redrive,
 	"bench":    bench,
+	"smoke":    smokeTest,
 }
 
 // errUsage marks a mistake in how payhook was called (exit 2); anything

@@ -163,6 +163,7 @@ func (s *Server) start(opts Options) error {
 	mux := http.NewServeMux()
 	mux.Handle("/webhook/", ingest.HTTPHandler(ingest.New(opts.Receiver, secrets.Static(keys), s.Store, certs, opts.Log)))
 	mux.Handle("/admin/", adminHandler(Direct{Table: s.Store, DLQ: s.Store.DeadLetterQueue("operator")}, token))
+	mux.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
