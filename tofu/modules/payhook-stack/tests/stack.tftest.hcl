@@ -71,6 +71,23 @@ run "the_boundary_allows_what_the_functions_need" {
   }
 }
 
+# Item 14: the workflows read the variables the roles are published under.
+run "the_workflows_read_the_variables_the_roles_are_set_in" {
+  command = plan
+  variables {
+    environment = "prod"
+  }
+
+  assert {
+    condition     = alltrue([for name in keys(output.github.variables.repository) : strcontains(file("../../../.github/workflows/plan.yml"), name) && strcontains(file("../../../.github/workflows/deploy.yml"), name)])
+    error_message = "plan.yml and deploy.yml must read the plan role from the repository variable the module names."
+  }
+  assert {
+    condition     = alltrue([for name in keys(output.github.variables.environments.prod) : strcontains(file("../../../.github/workflows/deploy.yml"), "vars.${name}")])
+    error_message = "deploy.yml must read the deploy role from the environment variable the module names."
+  }
+}
+
 # payhook smoke writes only webhooks whose ids carry the prefix the deploy
 # role may read and delete.
 run "smoke_and_the_deploy_role_agree_on_the_prefix" {
