@@ -83,7 +83,7 @@ run "the_workflows_read_the_variables_the_roles_are_set_in" {
     error_message = "plan.yml and deploy.yml must read the plan role from the repository variable the module names."
   }
   assert {
-    condition     = alltrue([for name in keys(output.github.variables.environments.prod) : strcontains(file("../../../.github/workflows/deploy.yml"), "vars.${name}")])
+    condition     = alltrue([for name in keys(output.github.variables.environments.prod) : strcontains(file("../../../.github/workflows/deploy.yml"), "vars.${name} }}")])
     error_message = "deploy.yml must read the deploy role from the environment variable the module names."
   }
 }
