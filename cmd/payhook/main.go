@@ -24,6 +24,7 @@ Commands:
   redrive    send failed (or stuck) webhooks through the processor again
   audit      verify an audit trail: nothing missing, reordered or edited
   bench      load a running payhook with signed webhooks, then check none was lost
+  smoke      prove a deployment (or serve) works: one signed delivery per provider, processed, removed
 
 Run "payhook <command> --help" for a command's flags.
 `
@@ -39,6 +40,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"redrive":  redrive,
 	"audit":    auditCommand,
 	"bench":    bench,
+	"smoke":    smokeTest,
 }
 
 // errUsage marks a mistake in how payhook was called (exit 2); anything

@@ -1,20 +1,35 @@
-# dev: cheap to throw away, quick to look at.
-module "pipeline" {
-  source                = "../../tofu/modules/webhook-pipeline"
-  environment_suffix    = var.environment_suffix
-  lambda_zip_dir        = var.lambda_zip_dir
-  provider_source_cidrs = var.provider_source_cidrs
-  deletion_protection   = false
-  log_retention_days    = 14
-  paypal_sandbox        = true
-  event_bus_enabled     = false
+# dev: cheap to throw away, quick to look at; every push to main deploys it.
+terraform {
+  required_version = ">= 1.10" # the S3 backend's use_lockfile
+  backend "s3" {
+    key          = "payhook/dev/terraform.tfstate"
+    encrypt      = true
+    use_lockfile = true
+  }
 }
 
-module "github" {
-  source               = "../../tofu/modules/github-oidc"
-  github_repository    = var.github_repository
-  environment_suffix   = var.environment_suffix
-  github_environment   = null # pushes to main deploy dev
-  state_bucket         = var.state_bucket
-  create_oidc_provider = var.create_github_oidc_provider
+provider "aws" {
+  region              = var.deployment.region
+  allowed_account_ids = [var.deployment.account_id]
+}
+
+variable "deployment" {
+  description = "Where and with what dev deploys (terraform.tfvars.json); typed and checked by the payhook-stack module."
+  type        = any
+}
+
+module "stack" {
+  source              = "../../tofu/modules/payhook-stack"
+  environment         = "dev"
+  deployment          = var.deployment
+  deletion_protection = false
+  log_retention_days  = 14
+  paypal_sandbox      = true
+  event_bus_enabled   = false
+  reserve_concurrency = false
+}
+
+output "stack" {
+  description = "Webhook URLs, table, keys' secret, queues, alert topic, smoke arguments, GitHub settings: tofu output -json stack."
+  value       = module.stack
 }

@@ -1,20 +1,36 @@
-# prod: protected from deletion, logs (and so the audit trail) kept a year.
-module "pipeline" {
-  source                = "../../tofu/modules/webhook-pipeline"
-  environment_suffix    = var.environment_suffix
-  lambda_zip_dir        = var.lambda_zip_dir
-  provider_source_cidrs = var.provider_source_cidrs
-  deletion_protection   = true
-  log_retention_days    = 365
-  paypal_sandbox        = false
-  event_bus_enabled     = true
+# prod: protected, logs (the audit trail) kept a year, live PayPal only.
+terraform {
+  required_version = ">= 1.10" # the S3 backend's use_lockfile
+  backend "s3" {
+    key          = "payhook/prod/terraform.tfstate"
+    encrypt      = true
+    use_lockfile = true
+  }
 }
 
-module "github" {
-  source               = "../../tofu/modules/github-oidc"
-  github_repository    = var.github_repository
-  environment_suffix   = var.environment_suffix
-  github_environment   = "prod"
-  state_bucket         = var.state_bucket
-  create_oidc_provider = var.create_github_oidc_provider
+provider "aws" {
+  region              = var.deployment.region
+  allowed_account_ids = [var.deployment.account_id]
+}
+
+variable "deployment" {
+  description = "Where and with what prod deploys (terraform.tfvars.json); typed and checked by the payhook-stack module."
+  type        = any
+}
+
+module "stack" {
+  source                        = "../../tofu/modules/payhook-stack"
+  environment                   = "prod"
+  deployment                    = var.deployment
+  deletion_protection           = true
+  log_retention_days            = 365
+  paypal_sandbox                = false
+  event_bus_enabled             = true
+  reserve_concurrency           = true
+  pull_request_plan_environment = "prod-plan"
+}
+
+output "stack" {
+  description = "Webhook URLs, table, keys' secret, queues, alert topic, smoke arguments, GitHub settings: tofu output -json stack."
+  value       = module.stack
 }

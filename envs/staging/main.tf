@@ -1,20 +1,35 @@
-# staging: production's settings, with sandbox PayPal.
-module "pipeline" {
-  source                = "../../tofu/modules/webhook-pipeline"
-  environment_suffix    = var.environment_suffix
-  lambda_zip_dir        = var.lambda_zip_dir
-  provider_source_cidrs = var.provider_source_cidrs
-  deletion_protection   = true
-  log_retention_days    = 90
-  paypal_sandbox        = true
-  event_bus_enabled     = true
+# staging: production's settings, with sandbox PayPal; deploys after approval.
+terraform {
+  required_version = ">= 1.10" # the S3 backend's use_lockfile
+  backend "s3" {
+    key          = "payhook/staging/terraform.tfstate"
+    encrypt      = true
+    use_lockfile = true
+  }
 }
 
-module "github" {
-  source               = "../../tofu/modules/github-oidc"
-  github_repository    = var.github_repository
-  environment_suffix   = var.environment_suffix
-  github_environment   = "staging"
-  state_bucket         = var.state_bucket
-  create_oidc_provider = var.create_github_oidc_provider
+provider "aws" {
+  region              = var.deployment.region
+  allowed_account_ids = [var.deployment.account_id]
+}
+
+variable "deployment" {
+  description = "Where and with what staging deploys (terraform.tfvars.json); typed and checked by the payhook-stack module."
+  type        = any
+}
+
+module "stack" {
+  source              = "../../tofu/modules/payhook-stack"
+  environment         = "staging"
+  deployment          = var.deployment
+  deletion_protection = true
+  log_retention_days  = 90
+  paypal_sandbox      = true
+  event_bus_enabled   = true
+  reserve_concurrency = true
+}
+
+output "stack" {
+  description = "Webhook URLs, table, keys' secret, queues, alert topic, smoke arguments, GitHub settings: tofu output -json stack."
+  value       = module.stack
 }

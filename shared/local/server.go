@@ -276,6 +276,7 @@ func (s *Server) serve(opts Options) error {
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
 	admin.Handle("/admin/", operate.AdminHandler(operate.Table{Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer)}, token))
+	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
 	admin.HandleFunc("GET /healthz", s.health)
 	s.webhooks.Handler = webhooks
 	s.admin.Handler = http.MaxBytesHandler(admin, limits.MaxAdminBodyBytes)

@@ -207,7 +207,9 @@ type Remote struct {
 	Client *http.Client
 }
 
-func (r Remote) call(ctx context.Context, method, path string, body, into any) error {
+// Call sends an authenticated admin request to path and decodes the answer
+// into into.
+func (r Remote) Call(ctx context.Context, method, path string, body, into any) error {
 	var payload bytes.Buffer
 	if body != nil {
 		if err := json.NewEncoder(&payload).Encode(body); err != nil {
@@ -244,24 +246,24 @@ func (r Remote) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]Web
 	if !filter.ReceivedBefore.IsZero() {
 		query.Set("received_before", filter.ReceivedBefore.Format(time.RFC3339Nano))
 	}
-	return views, r.call(ctx, http.MethodGet, "/admin/webhooks?"+query.Encode(), nil, &views)
+	return views, r.Call(ctx, http.MethodGet, "/admin/webhooks?"+query.Encode(), nil, &views)
 }
 
 func (r Remote) Payments(ctx context.Context) ([]payment.State, error) {
 	var payments []payment.State
-	return payments, r.call(ctx, http.MethodGet, "/admin/payments", nil, &payments)
+	return payments, r.Call(ctx, http.MethodGet, "/admin/payments", nil, &payments)
 }
 
 func (r Remote) Redrive(ctx context.Context, provider, eventID string) error {
-	return r.call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{Provider: provider, EventID: eventID}, &map[string]string{})
+	return r.Call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{Provider: provider, EventID: eventID}, &map[string]string{})
 }
 
 func (r Remote) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
 	var report process.RedriveReport
-	return report, r.call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{All: true}, &report)
+	return report, r.Call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{All: true}, &report)
 }
 
 func (r Remote) RedriveStuck(ctx context.Context, cutoff time.Time) (process.StuckReport, error) {
 	var report process.StuckReport
-	return report, r.call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{StuckBefore: cutoff}, &report)
+	return report, r.Call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{StuckBefore: cutoff}, &report)
 }

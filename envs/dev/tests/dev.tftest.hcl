@@ -8,29 +8,51 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  mock_data "aws_servicequotas_service_quota" {
+    defaults = { value = 1000 }
+  }
+}
+
+# The committed terraform.tfvars.json, with the fixture zips.
+run "deployment" {
+  command = apply
+  module {
+    source = "../../tofu/tests/deployment"
+  }
 }
 
 run "dev" {
   command = plan
+  variables {
+    deployment = run.deployment.deployment
+  }
 
   assert {
-    condition     = module.pipeline.protection.table_deletion_protection == false
+    condition     = output.stack.review.protection.table_deletion_protection == false
     error_message = "dev: table deletion protection must be false."
   }
   assert {
-    condition     = module.pipeline.protection.log_retention_days == 14 && alltrue([for f in module.pipeline.functions : f.configuration.log_retention_days == 14])
+    condition     = output.stack.review.protection.log_retention_days == 14 && alltrue([for f in output.stack.review.functions : f.configuration.log_retention_days == 14])
     error_message = "dev: logs are kept 14 days."
   }
   assert {
-    condition     = module.pipeline.protection.point_in_time_recovery && module.pipeline.protection.key_rotation
+    condition     = output.stack.review.functions.receiver.configuration.reserved_concurrency == -1
+    error_message = "dev: the receiver's reservation must be -1."
+  }
+  assert {
+    condition     = output.stack.review.protection.point_in_time_recovery && output.stack.review.protection.key_rotation
     error_message = "Every environment has point-in-time recovery and key rotation."
   }
   assert {
-    condition     = keys(output.webhook_urls) == ["paypal", "square", "standard", "stripe"]
-    error_message = "Every provider gets a webhook URL."
+    condition     = keys(output.stack.webhook_urls) == ["paypal", "square", "standard", "stripe"] && output.stack.table_name == "payhook-dev"
+    error_message = "Every provider gets a webhook URL; names carry the environment."
   }
   assert {
-    condition     = module.pipeline.table_name == "payhook-dev"
-    error_message = "Names carry the environment suffix."
+    condition     = output.stack.review.policies.deploy_trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == ["repo:payhook/payhook:environment:dev:job_workflow_ref:payhook/payhook/.github/workflows/deploy.yml@refs/heads/main"]
+    error_message = "dev deploys from deploy.yml on main, in the dev GitHub environment."
+  }
+  assert {
+    condition     = output.stack.review.account_settings.api_gateway_logging_role != null && output.stack.review.account_settings.github_oidc_provider
+    error_message = "dev, the account's first environment, sets the account-wide API Gateway logging role and the GitHub OIDC provider."
   }
 }

@@ -8,29 +8,51 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  mock_data "aws_servicequotas_service_quota" {
+    defaults = { value = 1000 }
+  }
+}
+
+# The committed terraform.tfvars.json, with the fixture zips.
+run "deployment" {
+  command = apply
+  module {
+    source = "../../tofu/tests/deployment"
+  }
 }
 
 run "prod" {
   command = plan
+  variables {
+    deployment = run.deployment.deployment
+  }
 
   assert {
-    condition     = module.pipeline.protection.table_deletion_protection == true
+    condition     = output.stack.review.protection.table_deletion_protection == true
     error_message = "prod: table deletion protection must be true."
   }
   assert {
-    condition     = module.pipeline.protection.log_retention_days == 365 && alltrue([for f in module.pipeline.functions : f.configuration.log_retention_days == 365])
+    condition     = output.stack.review.protection.log_retention_days == 365 && alltrue([for f in output.stack.review.functions : f.configuration.log_retention_days == 365])
     error_message = "prod: logs are kept 365 days."
   }
   assert {
-    condition     = module.pipeline.protection.point_in_time_recovery && module.pipeline.protection.key_rotation
+    condition     = output.stack.review.functions.receiver.configuration.reserved_concurrency == 100
+    error_message = "prod: the receiver's reservation must be 100."
+  }
+  assert {
+    condition     = output.stack.review.protection.point_in_time_recovery && output.stack.review.protection.key_rotation
     error_message = "Every environment has point-in-time recovery and key rotation."
   }
   assert {
-    condition     = keys(output.webhook_urls) == ["paypal", "square", "standard", "stripe"]
-    error_message = "Every provider gets a webhook URL."
+    condition     = keys(output.stack.webhook_urls) == ["paypal", "square", "standard", "stripe"] && output.stack.table_name == "payhook-prod"
+    error_message = "Every provider gets a webhook URL; names carry the environment."
   }
   assert {
-    condition     = module.pipeline.table_name == "payhook-prod"
-    error_message = "Names carry the environment suffix."
+    condition     = !anytrue([for s in output.stack.review.policies.plan_trust.Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] : strcontains(s, ":pull_request:")])
+    error_message = "Pull requests plan prod only in the protected prod-plan environment."
+  }
+  assert {
+    condition     = output.stack.review.functions.receiver.configuration.reserved_concurrency == 100 && output.stack.review.protection.reserved_concurrency == 160
+    error_message = "prod reserves 160 concurrent executions, 100 of them for the receiver."
   }
 }

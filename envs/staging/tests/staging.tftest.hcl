@@ -8,29 +8,47 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  mock_data "aws_servicequotas_service_quota" {
+    defaults = { value = 1000 }
+  }
+}
+
+# The committed terraform.tfvars.json, with the fixture zips.
+run "deployment" {
+  command = apply
+  module {
+    source = "../../tofu/tests/deployment"
+  }
 }
 
 run "staging" {
   command = plan
+  variables {
+    deployment = run.deployment.deployment
+  }
 
   assert {
-    condition     = module.pipeline.protection.table_deletion_protection == true
+    condition     = output.stack.review.protection.table_deletion_protection == true
     error_message = "staging: table deletion protection must be true."
   }
   assert {
-    condition     = module.pipeline.protection.log_retention_days == 90 && alltrue([for f in module.pipeline.functions : f.configuration.log_retention_days == 90])
+    condition     = output.stack.review.protection.log_retention_days == 90 && alltrue([for f in output.stack.review.functions : f.configuration.log_retention_days == 90])
     error_message = "staging: logs are kept 90 days."
   }
   assert {
-    condition     = module.pipeline.protection.point_in_time_recovery && module.pipeline.protection.key_rotation
+    condition     = output.stack.review.functions.receiver.configuration.reserved_concurrency == 100
+    error_message = "staging: the receiver's reservation must be 100."
+  }
+  assert {
+    condition     = output.stack.review.protection.point_in_time_recovery && output.stack.review.protection.key_rotation
     error_message = "Every environment has point-in-time recovery and key rotation."
   }
   assert {
-    condition     = keys(output.webhook_urls) == ["paypal", "square", "standard", "stripe"]
-    error_message = "Every provider gets a webhook URL."
+    condition     = keys(output.stack.webhook_urls) == ["paypal", "square", "standard", "stripe"] && output.stack.table_name == "payhook-staging"
+    error_message = "Every provider gets a webhook URL; names carry the environment."
   }
   assert {
-    condition     = module.pipeline.table_name == "payhook-staging"
-    error_message = "Names carry the environment suffix."
+    condition     = output.stack.review.account_settings.api_gateway_logging_role == null && !output.stack.review.account_settings.github_oidc_provider
+    error_message = "staging shares dev's account: it leaves the account-wide settings to dev."
   }
 }

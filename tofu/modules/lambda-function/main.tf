@@ -6,10 +6,10 @@ resource "aws_lambda_function" "this" {
   handler                        = "bootstrap"
   architectures                  = ["arm64"]
   filename                       = var.zip_path
-  source_code_hash               = var.source_code_hash
+  source_code_hash               = filebase64sha256(var.zip_path)
   timeout                        = var.timeout
   memory_size                    = var.memory_size
-  reserved_concurrent_executions = var.reserved_concurrency
+  reserved_concurrent_executions = coalesce(var.reserved_concurrency, -1) # -1: unreserved
   kms_key_arn                    = var.kms_key_arn
 
   environment {

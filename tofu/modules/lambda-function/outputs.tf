@@ -45,5 +45,8 @@ output "configuration" {
     environment_kms_key  = aws_lambda_function.this.kms_key_arn
     log_group_kms_key    = aws_cloudwatch_log_group.this.kms_key_id
     log_retention_days   = aws_cloudwatch_log_group.this.retention_in_days
+    source_code_hash     = aws_lambda_function.this.source_code_hash
+    role_path            = aws_iam_role.this.path
+    permissions_boundary = aws_iam_role.this.permissions_boundary
   }
 }

@@ -9,14 +9,15 @@ variable "description" {
 }
 
 variable "zip_path" {
-  description = "Path of the deployment zip: one linux/arm64 `bootstrap` (nix build .#lambdas)."
+  description = "Path of the deployment zip: one linux/arm64 `bootstrap` (nix build .#lambdas). Its hash makes a new build a new deployment."
   type        = string
-}
 
-variable "source_code_hash" {
-  description = "Base64 SHA-256 of the zip, so a new build is a new deployment; null when the zip is not built yet (plans in tests)."
-  type        = string
-  default     = null
+  # Without the zip there is no hash, and the function would keep its old
+  # code without a word: the plan stops instead.
+  validation {
+    condition     = fileexists(var.zip_path)
+    error_message = "Lambda zip ${var.zip_path} does not exist: build it first (nix build .#lambdas, or go run ./tools/buildlambdas -out result)."
+  }
 }
 
 variable "timeout" {
@@ -31,8 +32,14 @@ variable "memory_size" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions: a ceiling that protects the rest of the account, and a floor for this function."
+  description = "Reserved concurrent executions: a ceiling that protects the rest of the account, and a floor for this function. null leaves the function on the account's unreserved pool."
   type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 0, false)
+    error_message = "Reserve 0 or more, or give null to reserve nothing."
+  }
 }
 
 variable "environment" {
@@ -64,6 +71,21 @@ variable "policy_statements" {
     condition     = alltrue([for s in var.policy_statements : alltrue([for a in s.actions : !strcontains(a, "*")])])
     error_message = "Name every action; wildcard actions are not allowed."
   }
+}
+
+variable "iam_path" {
+  description = "IAM path of the execution role, e.g. /payhook/dev/: the deploy role may manage roles only under its environment's path."
+  type        = string
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/)*$", var.iam_path))
+    error_message = "An IAM path starts and ends with /."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "The managed policy every role gets as its permissions boundary: the most the role can ever do, whatever its own policy says."
+  type        = string
 }
 
 variable "tags" {

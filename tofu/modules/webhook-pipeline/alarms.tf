@@ -75,6 +75,40 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   tags                = local.tags
 }
 
+resource "aws_cloudwatch_metric_alarm" "api_4xx" {
+  alarm_name          = "${local.name}-api-4xx"
+  alarm_description   = "The API refuses many requests: a provider whose deliveries fail verification or are misdirected, or someone probing."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "4XXError"
+  dimensions          = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.this.stage_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.api_4xx_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+# A provider sending from an address missing from provider_source_cidrs
+# meets the per-IP limit, and its bursts are blocked: this says so.
+resource "aws_cloudwatch_metric_alarm" "waf_blocked" {
+  alarm_name          = "${local.name}-waf-blocked"
+  alarm_description   = "WAF blocks requests: a flood, or a provider sending from an address missing from provider_source_cidrs (its retries will follow)."
+  namespace           = "AWS/WAFV2"
+  metric_name         = "BlockedRequests"
+  dimensions          = { WebACL = aws_wafv2_web_acl.this.name, Region = local.region, Rule = "ALL" }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.waf_blocked_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
 # The receiver logs one line per delivery with its outcome.
 resource "aws_cloudwatch_log_metric_filter" "rejected_signatures" {
   name           = "${local.name}-rejected-signatures"

@@ -80,6 +80,9 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
   tags = local.tags
+
+  # Access logs need the account's CloudWatch Logs role first.
+  depends_on = [aws_api_gateway_account.this]
 }
 
 resource "aws_api_gateway_method_settings" "all" {

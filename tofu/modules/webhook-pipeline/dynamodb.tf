@@ -33,4 +33,10 @@ resource "aws_dynamodb_table" "this" {
   }
 
   tags = local.tags
+
+  # Every webhook and payment state lives here: no plan may destroy it,
+  # whatever the environment (README: Deploy to AWS says how to retire one).
+  lifecycle {
+    prevent_destroy = true
+  }
 }

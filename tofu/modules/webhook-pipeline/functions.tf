@@ -1,15 +1,16 @@
 module "receiver" {
-  source               = "../lambda-function"
-  name                 = "${local.name}-receiver"
-  description          = "Verifies and stores webhooks exactly once"
-  zip_path             = local.zip.receiver
-  source_code_hash     = local.zip_hash.receiver
-  timeout              = var.receiver.timeout
-  memory_size          = var.receiver.memory_size
-  reserved_concurrency = var.receiver.reserved_concurrency
-  kms_key_arn          = aws_kms_key.this.arn
-  log_retention_days   = var.log_retention_days
-  tags                 = local.tags
+  source                   = "../lambda-function"
+  name                     = "${local.name}-receiver"
+  description              = "Verifies and stores webhooks exactly once"
+  zip_path                 = local.zip.receiver
+  iam_path                 = var.iam_path
+  permissions_boundary_arn = var.permissions_boundary_arn
+  timeout                  = var.receiver.timeout
+  memory_size              = var.receiver.memory_size
+  reserved_concurrency     = local.reserved_concurrency.receiver
+  kms_key_arn              = aws_kms_key.this.arn
+  log_retention_days       = var.log_retention_days
+  tags                     = local.tags
   environment = {
     PAYHOOK_TABLE_NAME     = aws_dynamodb_table.this.name
     PAYHOOK_SECRETS_ARN    = aws_secretsmanager_secret.providers.arn
@@ -23,17 +24,18 @@ module "receiver" {
 }
 
 module "processor" {
-  source               = "../lambda-function"
-  name                 = "${local.name}-processor"
-  description          = "Turns stored webhooks into payment state, events and alerts"
-  zip_path             = local.zip.processor
-  source_code_hash     = local.zip_hash.processor
-  timeout              = var.processor.timeout
-  memory_size          = var.processor.memory_size
-  reserved_concurrency = var.processor.reserved_concurrency
-  kms_key_arn          = aws_kms_key.this.arn
-  log_retention_days   = var.log_retention_days
-  tags                 = local.tags
+  source                   = "../lambda-function"
+  name                     = "${local.name}-processor"
+  description              = "Turns stored webhooks into payment state, events and alerts"
+  zip_path                 = local.zip.processor
+  iam_path                 = var.iam_path
+  permissions_boundary_arn = var.permissions_boundary_arn
+  timeout                  = var.processor.timeout
+  memory_size              = var.processor.memory_size
+  reserved_concurrency     = local.reserved_concurrency.processor
+  kms_key_arn              = aws_kms_key.this.arn
+  log_retention_days       = var.log_retention_days
+  tags                     = local.tags
   environment = merge({
     PAYHOOK_TABLE_NAME           = aws_dynamodb_table.this.name
     PAYHOOK_DLQ_URL              = aws_sqs_queue.processor_dlq.url
@@ -52,17 +54,18 @@ module "processor" {
 }
 
 module "auditor" {
-  source               = "../lambda-function"
-  name                 = "${local.name}-auditor"
-  description          = "Writes the audit trail of every change"
-  zip_path             = local.zip.auditor
-  source_code_hash     = local.zip_hash.auditor
-  timeout              = var.auditor.timeout
-  memory_size          = var.auditor.memory_size
-  reserved_concurrency = var.auditor.reserved_concurrency
-  kms_key_arn          = aws_kms_key.this.arn
-  log_retention_days   = var.log_retention_days
-  tags                 = local.tags
+  source                   = "../lambda-function"
+  name                     = "${local.name}-auditor"
+  description              = "Writes the audit trail of every change"
+  zip_path                 = local.zip.auditor
+  iam_path                 = var.iam_path
+  permissions_boundary_arn = var.permissions_boundary_arn
+  timeout                  = var.auditor.timeout
+  memory_size              = var.auditor.memory_size
+  reserved_concurrency     = local.reserved_concurrency.auditor
+  kms_key_arn              = aws_kms_key.this.arn
+  log_retention_days       = var.log_retention_days
+  tags                     = local.tags
   environment = {
     PAYHOOK_ALERT_TOPIC_ARN = aws_sns_topic.alerts.arn
   }

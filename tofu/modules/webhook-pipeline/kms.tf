@@ -6,6 +6,12 @@ resource "aws_kms_key" "this" {
   deletion_window_in_days = 30
   policy                  = jsonencode({ Version = "2012-10-17", Statement = local.key_policy })
   tags                    = local.tags
+
+  # Destroying the key makes the table, the dead letters and the audit
+  # trail's log group unreadable: no plan may do it.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "this" {
@@ -14,8 +20,11 @@ resource "aws_kms_alias" "this" {
 }
 
 locals {
-  function_role_arns = [for f in ["receiver", "processor", "auditor"] : "arn:${local.partition}:iam::${local.account_id}:role/${local.name}-${f}"]
-  key_policy = [
+  # The roles themselves, not ARNs built from their names: a key policy may
+  # only name principals that exist, so the key waits for the roles.
+  function_role_arns = [module.receiver.role_arn, module.processor.role_arn, module.auditor.role_arn]
+  event_bus_arn      = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.event_bus_name}"
+  key_policy = concat([
     {
       # Named actions rather than kms:*: what the deploy role needs to manage
       # the key, and no more can be delegated through IAM.
@@ -62,9 +71,60 @@ locals {
       Resource  = "*"
       Condition = {
         StringEquals = {
-          "kms:ViaService" = [for s in ["dynamodb", "sqs", "sns", "secretsmanager", "lambda"] : "${s}.${local.region}.amazonaws.com"]
+          "kms:ViaService" = [for s in ["dynamodb", "sqs", "sns", "secretsmanager"] : "${s}.${local.region}.amazonaws.com"]
         }
       }
     },
-  ]
+    {
+      # Lambda encrypts a function's environment variables with the
+      # permissions of whoever creates or updates the function: kms:Encrypt
+      # and kms:CreateGrant to configure the key, kms:Decrypt to read the
+      # variables back (AWS Lambda Developer Guide, "Securing Lambda
+      # environment variables", read 2026-11-28). IAM decides which
+      # principals of the account may; the deploy role may.
+      Sid       = "FunctionConfigurersEncryptEnvironments"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+      Action    = ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"]
+      Resource  = "*"
+      Condition = { StringEquals = { "kms:ViaService" = "lambda.${local.region}.amazonaws.com" } }
+    },
+    {
+      # ...and the grant Lambda creates with them, for the function only.
+      Sid       = "LambdaGrantsForFunctions"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+      Action    = ["kms:CreateGrant"]
+      Resource  = "*"
+      Condition = {
+        StringEquals = { "kms:ViaService" = "lambda.${local.region}.amazonaws.com" }
+        Bool         = { "kms:GrantIsForAWSResource" = "true" }
+      }
+    },
+    ], var.event_bus_enabled ? [
+    {
+      # EventBridge encrypts the events on the bus with the key, bound to
+      # the bus (EventBridge User Guide, "Authorizing EventBridge to use a
+      # customer managed key", read 2026-11-28).
+      Sid       = "EventBridgeEncryptsTheBus"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
+      Resource  = "*"
+      Condition = {
+        StringEquals = {
+          "aws:SourceArn"                                  = local.event_bus_arn
+          "kms:EncryptionContext:aws:events:event-bus:arn" = local.event_bus_arn
+        }
+      }
+    },
+    {
+      Sid       = "EventBridgeChecksTheKey"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = ["kms:DescribeKey"]
+      Resource  = "*"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+    },
+  ] : [])
 }

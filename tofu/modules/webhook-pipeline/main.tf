@@ -10,6 +10,25 @@ locals {
   tags       = merge(var.tags, { Application = var.name_prefix, Environment = var.environment_suffix })
 
   zip = { for f in ["receiver", "processor", "auditor"] : f => "${var.lambda_zip_dir}/${f}.zip" }
-  # A zip that is not built yet (plans in tests) gets no hash.
-  zip_hash = { for f, path in local.zip : f => fileexists(path) ? filebase64sha256(path) : null }
+
+  reserved_concurrency = { for f, sizing in { receiver = var.receiver, processor = var.processor, auditor = var.auditor } :
+  f => var.reserve_concurrency ? sizing.reserved_concurrency : null }
+  reserved_total = sum([for n in values(local.reserved_concurrency) : coalesce(n, 0)])
+}
+
+# Reservations fail at apply, one function at a time, when the account's
+# Lambda quota is too small: new accounts start far below the default 1,000.
+# Lambda keeps at least 100 of the quota unreserved. The quota is "Concurrent
+# executions", L-B99A9384 (Service Quotas).
+data "aws_servicequotas_service_quota" "lambda_concurrency" {
+  count        = var.reserve_concurrency ? 1 : 0
+  service_code = "lambda"
+  quota_code   = "L-B99A9384"
+
+  lifecycle {
+    postcondition {
+      condition     = self.value >= local.reserved_total + 100
+      error_message = "${local.name} reserves ${local.reserved_total} concurrent Lambda executions, but the account's quota in ${local.region} is ${self.value}: Lambda keeps 100 unreserved, so it must be at least ${local.reserved_total + 100}, plus what other functions in the account reserve. Request an increase of \"Concurrent executions\" (L-B99A9384) in Service Quotas, or set reserve_concurrency = false (README: Deploy to AWS)."
+    }
+  }
 }

@@ -3,13 +3,23 @@ output "webhook_urls" {
   value       = { for p in ["stripe", "paypal", "square", "standard"] : p => "${aws_api_gateway_stage.this.invoke_url}/webhook/${p}" }
 }
 
+output "webhook_base_url" {
+  description = "The URLs above without the provider: payhook smoke --url."
+  value       = "${aws_api_gateway_stage.this.invoke_url}/webhook"
+}
+
+output "region" {
+  description = "The region everything is in."
+  value       = local.region
+}
+
 output "table_name" {
   description = "The DynamoDB table (payhook events --table)."
   value       = aws_dynamodb_table.this.name
 }
 
 output "provider_secret_arn" {
-  description = "Put the provider keys here (README: deploy)."
+  description = "Put the provider keys here (README: deploy). Its name is the table's followed by /providers, where payhook smoke looks by default."
   value       = aws_secretsmanager_secret.providers.arn
 }
 
@@ -42,6 +52,11 @@ output "functions" {
   } : name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
 }
 
+output "api_gateway_logging_role_arn" {
+  description = "The account-wide role API Gateway writes logs with, when this environment sets it (manage_api_gateway_account)."
+  value       = var.manage_api_gateway_account ? aws_api_gateway_account.this[0].cloudwatch_role_arn : null
+}
+
 output "protection" {
   description = "How the data is protected, for review and tests."
   value = {
@@ -49,5 +64,6 @@ output "protection" {
     point_in_time_recovery    = aws_dynamodb_table.this.point_in_time_recovery[0].enabled
     key_rotation              = aws_kms_key.this.enable_key_rotation
     log_retention_days        = var.log_retention_days
+    reserved_concurrency      = local.reserved_total
   }
 }

@@ -15,19 +15,42 @@ resource "aws_sqs_queue" "auditor_dlq" {
 }
 
 locals {
-  dlqs = { processor = aws_sqs_queue.processor_dlq, auditor = aws_sqs_queue.auditor_dlq }
+  event_bus_name = "${local.name}-events"
+  dlqs           = { processor = aws_sqs_queue.processor_dlq, auditor = aws_sqs_queue.auditor_dlq }
 }
 
 resource "aws_sns_topic" "alerts" {
   name              = "${local.name}-alerts"
   kms_master_key_id = aws_kms_key.this.arn
+  tracing_config    = "Active"
   tags              = local.tags
 }
 
+# Active tracing on a topic needs X-Ray to accept segments from SNS for it
+# (X-Ray Developer Guide, "Amazon SNS and AWS X-Ray", read 2026-11-28).
+resource "aws_xray_resource_policy" "alerts_tracing" {
+  policy_name = "${local.name}-alerts-tracing"
+  policy_document = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "SNSSendsTheTopicsSegments"
+      Effect    = "Allow"
+      Principal = { Service = "sns.amazonaws.com" }
+      Action    = ["xray:PutTraceSegments", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+      Resource  = "*"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = aws_sns_topic.alerts.arn }
+      }
+    }]
+  })
+}
+
 resource "aws_cloudwatch_event_bus" "events" {
-  count = var.event_bus_enabled ? 1 : 0
-  name  = "${local.name}-events"
-  tags  = local.tags
+  count              = var.event_bus_enabled ? 1 : 0
+  name               = local.event_bus_name
+  kms_key_identifier = aws_kms_key.this.arn
+  tags               = local.tags
 }
 
 # The provider keys. Only the secret is managed here; its value is set

@@ -15,12 +15,12 @@ variable "environment_suffix" {
 }
 
 variable "lambda_zip_dir" {
-  description = "Directory with receiver.zip, processor.zip and auditor.zip (nix build .#lambdas)."
+  description = "Directory with receiver.zip, processor.zip and auditor.zip (nix build .#lambdas). A missing zip fails the plan."
   type        = string
 }
 
 variable "deletion_protection" {
-  description = "Protect the table (and the key) from deletion."
+  description = "Turn on the table's deletion protection in DynamoDB. Independently, OpenTofu itself never destroys the table or the key (prevent_destroy)."
   type        = bool
   default     = true
 }
@@ -62,15 +62,44 @@ variable "waf_rate_window_seconds" {
 }
 
 variable "provider_source_cidrs" {
-  description = "Payment providers' published source ranges (IPv4 CIDRs). A provider sends from few addresses, so these are exempt from the per-IP limit and get provider_rate_limit instead."
-  type        = list(string)
-  default     = []
+  description = "Each payment provider's published webhook source addresses (IPv4 CIDRs). A provider sends from few addresses, so these are exempt from the per-IP limit and get provider_rate_limit instead. An address missing here only meets the per-IP limit; it is never blocked outright."
+  type        = map(list(string))
+  # Copied on 2026-11-28 from each provider's published list; this machine
+  # could not read the providers' pages, so each list was taken from
+  # independent copies that cite the page, dated where they say so.
+  # Check them against the sources before relying on them.
+  default = {
+    # https://docs.stripe.com/ips#webhook-notifications, machine-readable at
+    # https://stripe.com/files/ips/ips_webhooks.json. Stripe announces
+    # changes 7 days ahead on its api-announce list.
+    stripe = [
+      "3.18.12.63/32", "3.130.192.231/32", "13.235.14.237/32", "13.235.122.149/32", "18.211.135.69/32", "35.154.171.200/32",
+      "52.15.183.38/32", "54.88.130.119/32", "54.88.130.237/32", "54.187.174.169/32", "54.187.205.235/32", "54.187.216.72/32",
+    ]
+    # https://developer.squareup.com/docs/webhooks/overview ("Webhooks from
+    # Square originate from the following IP addresses"): production, then sandbox.
+    square = ["54.245.1.154/32", "34.202.99.168/32", "54.212.177.79/32", "107.20.218.8/32"]
+    # https://www.paypal.com/us/cshelp/article/what-are-the-ip-addresses-for-live-paypal-servers-ts1056:
+    # the ranges of PayPal's live servers, webhooks included (a copy dated 2024-02-29).
+    paypal = ["64.4.240.0/21", "64.4.248.0/22", "66.211.168.0/22", "91.243.72.0/23", "173.0.80.0/20", "185.177.52.0/22", "192.160.215.0/24", "198.54.216.0/23"]
+  }
+
+  validation {
+    condition     = alltrue([for cidr in flatten(values(var.provider_source_cidrs)) : can(cidrhost(cidr, 0)) && strcontains(cidr, ".")])
+    error_message = "Give IPv4 CIDRs, such as 192.0.2.10/32."
+  }
 }
 
 variable "provider_rate_limit" {
   description = "Requests per provider source IP per waf_rate_window_seconds."
   type        = number
   default     = 60000
+}
+
+variable "reserve_concurrency" {
+  description = "Reserve each function's reserved_concurrency. A new account's Lambda quota is too small for it (README: Deploy to AWS); false runs every function on the account's unreserved pool instead."
+  type        = bool
+  default     = true
 }
 
 variable "receiver" {
@@ -137,6 +166,34 @@ variable "api_5xx_threshold" {
   description = "API 5XX responses in 5 minutes that raise the alarm."
   type        = number
   default     = 5
+}
+
+variable "waf_blocked_threshold" {
+  description = "Requests blocked by WAF in 5 minutes that raise the alarm: a flood, or a provider sending from an address missing from provider_source_cidrs."
+  type        = number
+  default     = 50
+}
+
+variable "api_4xx_threshold" {
+  description = "API 4XX responses in 5 minutes that raise the alarm: misdirected traffic, or a provider whose deliveries are refused."
+  type        = number
+  default     = 50
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set API Gateway's account-wide CloudWatch Logs role in this region, which access logs need. It is one setting per account and region: true in exactly one environment per account and region, false in the others."
+  type        = bool
+  default     = true
+}
+
+variable "iam_path" {
+  description = "IAM path of every role the module creates for its functions (github-oidc's workload_iam_path)."
+  type        = string
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of every role the module creates for its functions (github-oidc's permissions_boundary_arn)."
+  type        = string
 }
 
 variable "tags" {

@@ -2,7 +2,7 @@ resource "aws_wafv2_ip_set" "providers" {
   name               = "${local.name}-providers"
   scope              = "REGIONAL"
   ip_address_version = "IPV4"
-  addresses          = var.provider_source_cidrs
+  addresses          = toset(flatten(values(var.provider_source_cidrs)))
   tags               = local.tags
 }
 

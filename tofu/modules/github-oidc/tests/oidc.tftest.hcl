@@ -1,56 +1,202 @@
+# Plan-time checks of what GitHub's workflows may do in AWS: who may assume
+# each role, and what each role, and every role it creates, may do.
+
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "111122223333" }
+  }
+  mock_data "aws_region" {
+    defaults = { region = "ap-southeast-1" }
   }
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
 }
 
-variables {
-  github_repository  = "payhook/payhook"
-  environment_suffix = "prod"
-  state_bucket       = "payhook-tofu-state"
+override_resource {
+  target = aws_iam_policy.boundary
+  values = { arn = "arn:aws:iam::111122223333:policy/payhook/prod/payhook-prod-boundary" }
 }
 
-run "pull_requests_plan_and_only_the_protected_environment_deploys" {
+variables {
+  github_repository  = "acme/payhook"
+  environment_suffix = "prod"
+  state_bucket       = "acme-tofu-state"
+}
+
+# Issue 11, item 10: a deploy needs the deploy workflow, from the deploy
+# branch, in the environment's GitHub environment.
+run "deploys_come_only_from_the_deploy_workflow_on_main_in_the_environment" {
   command = plan
-  variables {
-    github_environment = "prod"
-  }
 
   assert {
-    condition     = output.policies.plan_trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:payhook/payhook:pull_request"
-    error_message = "Only pull requests of the repository may assume the plan role."
-  }
-  assert {
-    condition     = output.policies.deploy_trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:payhook/payhook:environment:prod"
-    error_message = "Only the protected prod environment's jobs may assume the prod deploy role."
+    condition     = output.policies.deploy_trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == ["repo:acme/payhook:environment:prod:job_workflow_ref:acme/payhook/.github/workflows/deploy.yml@refs/heads/main"]
+    error_message = "Only deploy.yml on main, in the prod GitHub environment, may assume prod's deploy role."
   }
   assert {
     condition     = alltrue([for p in [output.policies.plan_trust, output.policies.deploy_trust] : p.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"])
     error_message = "Tokens must be meant for STS."
   }
+  assert {
+    condition     = output.github_subject_claim_keys == ["repo", "context", "job_workflow_ref"]
+    error_message = "The subjects above need the repository's subject claim customised to repo, context and job_workflow_ref."
+  }
 }
 
-run "dev_deploys_from_main" {
+# Item 9: pull requests plan with the pull request's code; prod's only in a
+# protected GitHub environment.
+run "pull_requests_and_the_deploy_workflow_plan" {
+  command = plan
+
+  assert {
+    condition = output.policies.plan_trust.Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] == [
+      "repo:acme/payhook:ref:refs/heads/main:job_workflow_ref:acme/payhook/.github/workflows/deploy.yml@refs/heads/main",
+      "repo:acme/payhook:pull_request:job_workflow_ref:acme/payhook/.github/workflows/plan.yml@refs/pull/*/merge",
+    ]
+    error_message = "Plans come from deploy.yml on main, or from plan.yml in a pull request."
+  }
+}
+
+run "prods_pull_request_plans_need_a_protected_environment" {
   command = plan
   variables {
-    environment_suffix = "dev"
-    github_environment = null
+    pull_request_plan_environment = "prod-plan"
   }
 
   assert {
-    condition     = output.policies.deploy_trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:payhook/payhook:ref:refs/heads/main"
-    error_message = "dev deploys on pushes to main."
+    condition     = contains(output.policies.plan_trust.Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"], "repo:acme/payhook:environment:prod-plan:job_workflow_ref:acme/payhook/.github/workflows/plan.yml@refs/pull/*/merge")
+    error_message = "Pull requests must plan prod in the prod-plan GitHub environment."
+  }
+  assert {
+    condition     = !anytrue([for s in output.policies.plan_trust.Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] : strcontains(s, ":pull_request:")])
+    error_message = "No pull request job outside the protected environment may plan prod."
   }
 }
 
-run "deploy_names_every_action" {
+run "plans_read_the_state_and_nothing_of_the_data" {
   command = plan
 
   assert {
-    condition     = alltrue(flatten([for s in output.policies.deploy_statements : [for a in s.Action : !strcontains(a, "*")]]))
-    error_message = "A deploy statement has a wildcard action."
+    condition = alltrue(flatten([for s in output.policies.plan_statements : [for a in s.Action :
+    contains(["s3:ListBucket", "s3:GetObject", "servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota"], a)]]))
+    error_message = "The plan role may only list and read the state and read the Lambda quota."
   }
+  assert {
+    condition = alltrue([for s in output.policies.plan_statements : alltrue([for r in s.Resource : startswith(r, "arn:aws:s3:::acme-tofu-state/payhook/prod/")])
+    if contains(s.Action, "s3:GetObject")])
+    error_message = "The plan role may read no object outside the environment's state."
+  }
+}
+
+# Item 7: each environment's roles reach only its own state.
+run "state_access_stays_under_the_environments_prefix" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([for s in concat(output.policies.plan_statements, output.policies.deploy_statements) : [for r in s.Resource :
+      r == "arn:aws:s3:::acme-tofu-state" ? s.Condition.StringLike["s3:prefix"] == ["payhook/prod/*"] : startswith(r, "arn:aws:s3:::acme-tofu-state/payhook/prod/")
+    if startswith(r, "arn:aws:s3:::")] if s.Effect == "Allow"]))
+    error_message = "Every state permission must be confined to payhook/prod/."
+  }
+}
+
+# Item 6: the deploy role creates bounded roles and can never escalate.
+run "roles_are_created_only_under_the_path_with_the_boundary" {
+  command = plan
+
+  assert {
+    condition = alltrue([for s in output.policies.deploy_statements :
+      s.Resource == ["arn:aws:iam::111122223333:role/payhook/prod/*"] && s.Condition.StringEquals["iam:PermissionsBoundary"] == "arn:aws:iam::111122223333:policy/payhook/prod/payhook-prod-boundary"
+    if s.Effect == "Allow" && length(setintersection(s.Action, ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"])) > 0])
+    error_message = "Roles may be created and given policies only under /payhook/prod/ and only with the boundary."
+  }
+  assert {
+    condition = anytrue([for s in output.policies.deploy_statements : s.Effect == "Deny" && s.Resource == ["*"] && contains(s.Action, "iam:CreateRole") && contains(s.Action, "iam:PutRolePolicy") &&
+    s.Condition.StringNotEquals["iam:PermissionsBoundary"] == "arn:aws:iam::111122223333:policy/payhook/prod/payhook-prod-boundary"])
+    error_message = "Whatever else is allowed, a role without the boundary must be denied."
+  }
+}
+
+run "the_deploy_role_can_never_change_itself_or_a_boundary" {
+  command = plan
+
+  assert {
+    condition = anytrue([for s in output.policies.deploy_statements : s.Effect == "Deny" && contains(s.Resource, "arn:aws:iam::111122223333:role/payhook-ci/*") &&
+    alltrue([for a in ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PassRole"] : contains(s.Action, a)])])
+    error_message = "The CI roles, the deploy role among them, must be denied every change."
+  }
+  assert {
+    condition     = aws_iam_role.deploy.path == "/payhook-ci/" && aws_iam_role.plan.path == "/payhook-ci/"
+    error_message = "The CI roles must live outside the workload path."
+  }
+  assert {
+    condition = anytrue([for s in output.policies.deploy_statements : s.Effect == "Deny" && s.Resource == ["arn:aws:iam::111122223333:policy/payhook/*"] &&
+    alltrue([for a in ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"] : contains(s.Action, a)])])
+    error_message = "The boundaries must be denied every change."
+  }
+  assert {
+    condition     = anytrue([for s in output.policies.deploy_statements : s.Effect == "Deny" && s.Action == ["iam:DeleteRolePermissionsBoundary"] && s.Resource == ["*"]])
+    error_message = "No boundary may ever be removed."
+  }
+}
+
+run "roles_are_passed_to_lambda_only" {
+  command = plan
+
+  assert {
+    condition = alltrue([for s in output.policies.deploy_statements : try(s.Condition.StringEquals["iam:PassedToService"], "") == "lambda.amazonaws.com" && s.Resource == ["arn:aws:iam::111122223333:role/payhook/prod/*"]
+    if s.Effect == "Allow" && contains(s.Action, "iam:PassRole")])
+    error_message = "iam:PassRole only for the environment's roles, and only to Lambda."
+  }
+}
+
+# Item 8: API Gateway, WAF and event source mapping writes are the
+# environment's, by ARN or by tag.
+run "api_gateway_waf_and_mapping_writes_are_scoped" {
+  command = plan
+
+  assert {
+    condition = alltrue([for s in output.policies.deploy_statements : (!contains(s.Resource, "*") || can(s.Condition))
+      if s.Effect == "Allow" && anytrue([for a in s.Action : startswith(a, "apigateway:") || startswith(a, "wafv2:") ||
+    contains(["lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"], a)])])
+    error_message = "API Gateway, WAF and event source mapping writes must name their resources or carry a condition."
+  }
+  assert {
+    condition = alltrue(flatten([for s in output.policies.deploy_statements : [for r in s.Resource : strcontains(r, ":ap-southeast-1:") || strcontains(r, ":apigateway:ap-southeast-1::")]
+    if s.Effect == "Allow" && anytrue([for a in s.Action : startswith(a, "apigateway:") || startswith(a, "wafv2:")])]))
+    error_message = "API Gateway and WAF permissions must be confined to the environment's region."
+  }
+  assert {
+    condition = alltrue([for s in output.policies.deploy_statements : try(s.Condition.ArnLike["lambda:FunctionArn"], "") == "arn:aws:lambda:ap-southeast-1:111122223333:function:payhook-prod-*"
+    if s.Effect == "Allow" && length(setintersection(s.Action, ["lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"])) > 0])
+    error_message = "Event source mappings may be written only for the environment's functions."
+  }
+}
+
+run "smoke_may_read_and_remove_only_its_own_webhooks" {
+  command = plan
+
+  assert {
+    condition = alltrue([for s in output.policies.deploy_statements : s.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["WEBHOOK#*#payhook-smoke-*"]
+    if s.Effect == "Allow" && length(setintersection(s.Action, ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"])) > 0])
+    error_message = "The deploy role may read and delete only payhook smoke's own webhooks."
+  }
+}
+
+run "every_action_is_named" {
+  command = plan
+
+  assert {
+    condition     = alltrue(flatten([for s in concat(output.policies.deploy_statements, output.policies.plan_statements, output.policies.boundary_statements) : [for a in s.Action : !strcontains(a, "*")]]))
+    error_message = "A statement has a wildcard action."
+  }
+}
+
+# The "also" list: the repository has no default, and must look like one.
+run "the_repository_is_owner_and_name" {
+  command = plan
+  variables {
+    github_repository = "payhook"
+  }
+  expect_failures = [var.github_repository]
 }

@@ -1,4 +1,4 @@
-# Plan-time checks of the numbers and protections DESIGN.md asks for. The
+# Plan-time checks of the numbers and protections the design asks for. The
 # mock provider stands in for AWS; computed ARNs are pinned so that
 # references can be compared.
 
@@ -11,6 +11,9 @@ mock_provider "aws" {
   }
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
+  }
+  mock_data "aws_servicequotas_service_quota" {
+    defaults = { value = 1000 }
   }
 }
 
@@ -48,6 +51,26 @@ override_resource {
 }
 
 override_resource {
+  target = module.receiver.aws_iam_role.this
+  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-receiver" }
+}
+
+override_resource {
+  target = module.processor.aws_iam_role.this
+  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-processor" }
+}
+
+override_resource {
+  target = module.auditor.aws_iam_role.this
+  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-auditor" }
+}
+
+override_resource {
+  target = aws_iam_role.api_gateway_logs
+  values = { arn = "arn:aws:iam::111122223333:role/payhook-account/payhook-apigateway-logs-ap-southeast-1" }
+}
+
+override_resource {
   target = module.receiver.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:ap-southeast-1:111122223333:log-group:/aws/lambda/payhook-test-receiver" }
 }
@@ -63,9 +86,10 @@ override_resource {
 }
 
 variables {
-  environment_suffix    = "test"
-  lambda_zip_dir        = "./not-built"
-  provider_source_cidrs = ["192.0.2.0/24"]
+  environment_suffix       = "test"
+  lambda_zip_dir           = "../../tests/lambda-zips"
+  iam_path                 = "/payhook/test/"
+  permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"
 }
 
 run "functions_are_sized_traced_and_encrypted" {
@@ -153,6 +177,15 @@ run "table_streams_and_keeps_its_history" {
   }
 }
 
+run "the_keys_sit_next_to_the_table" {
+  command = plan
+
+  assert {
+    condition     = aws_secretsmanager_secret.providers.name == "${aws_dynamodb_table.this.name}/providers"
+    error_message = "payhook smoke looks for the keys in <table>/providers by default."
+  }
+}
+
 run "stream_mappings_filter_retry_and_dead_letter" {
   command = plan
 
@@ -180,6 +213,9 @@ run "stream_mappings_filter_retry_and_dead_letter" {
 
 run "edge_limits" {
   command = plan
+  variables {
+    provider_source_cidrs = { example = ["192.0.2.0/24"] }
+  }
 
   assert {
     condition     = aws_api_gateway_method_settings.all.settings[0].throttling_rate_limit == 1000
@@ -200,5 +236,182 @@ run "edge_limits" {
   assert {
     condition     = aws_wafv2_ip_set.providers.addresses == toset(["192.0.2.0/24"])
     error_message = "Providers' source ranges get their own limit."
+  }
+}
+
+# Issue 11, item 1: a new account has no CloudWatch Logs role for API
+# Gateway, and the stage's access logs need one.
+run "the_account_gets_api_gateways_logging_role" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.api_gateway_logs[0].arn
+    error_message = "API Gateway's account settings must name the logging role."
+  }
+  assert {
+    condition     = aws_iam_role_policy_attachment.api_gateway_logs[0].policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs" && jsondecode(aws_iam_role.api_gateway_logs[0].assume_role_policy).Statement[0].Principal.Service == "apigateway.amazonaws.com"
+    error_message = "The logging role is API Gateway's, with AWS's policy for pushing logs."
+  }
+}
+
+run "a_second_environment_in_the_account_leaves_the_setting_alone" {
+  command = plan
+  variables {
+    manage_api_gateway_account = false
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_account.this) == 0 && length(aws_iam_role.api_gateway_logs) == 0
+    error_message = "With manage_api_gateway_account = false the account-wide setting must not be touched."
+  }
+}
+
+# Item 2: Lambda encrypts environment variables with the permissions of the
+# principal configuring the function, and creates a grant for itself.
+run "functions_environments_can_be_encrypted_with_the_key" {
+  command = plan
+
+  assert {
+    condition = anytrue([for s in jsondecode(aws_kms_key.this.policy).Statement :
+      contains(s.Action, "kms:Encrypt") && contains(s.Action, "kms:Decrypt") && try(s.Condition.StringEquals["kms:ViaService"], "") == "lambda.ap-southeast-1.amazonaws.com"
+    ])
+    error_message = "The key policy must let function configurers encrypt and decrypt through Lambda."
+  }
+  assert {
+    condition = anytrue([for s in jsondecode(aws_kms_key.this.policy).Statement :
+      s.Action == ["kms:CreateGrant"] && try(s.Condition.StringEquals["kms:ViaService"], "") == "lambda.ap-southeast-1.amazonaws.com" && try(s.Condition.Bool["kms:GrantIsForAWSResource"], "") == "true"
+    ])
+    error_message = "The key policy must let Lambda create its grant, for AWS resources only."
+  }
+}
+
+# Item 3: 160 reserved executions need a quota far above a new account's.
+run "reservations_stop_the_plan_when_the_quota_is_too_small" {
+  command = plan
+  override_data {
+    target = data.aws_servicequotas_service_quota.lambda_concurrency
+    values = { value = 200 }
+  }
+  expect_failures = [data.aws_servicequotas_service_quota.lambda_concurrency]
+}
+
+run "reservations_fit_a_large_enough_quota" {
+  command = plan
+  override_data {
+    target = data.aws_servicequotas_service_quota.lambda_concurrency
+    values = { value = 260 }
+  }
+
+  assert {
+    condition     = output.protection.reserved_concurrency == 160
+    error_message = "The three functions reserve 160 together."
+  }
+}
+
+run "an_environment_can_do_without_reservations" {
+  command = plan
+  variables {
+    reserve_concurrency = false
+  }
+
+  assert {
+    condition     = alltrue([for f in output.functions : f.configuration.reserved_concurrency == -1]) && length(data.aws_servicequotas_service_quota.lambda_concurrency) == 0
+    error_message = "Without reservations every function runs on the unreserved pool, and the quota is not read."
+  }
+}
+
+# Item 6: the execution roles sit under the environment's path, bounded.
+run "function_roles_are_bounded_under_the_environments_path" {
+  command = plan
+
+  assert {
+    condition = alltrue([for f in output.functions :
+    f.configuration.role_path == "/payhook/test/" && f.configuration.permissions_boundary == "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"])
+    error_message = "Every function role must have the environment's path and permissions boundary."
+  }
+}
+
+# Item 11: the providers' published addresses are the default exemption.
+run "providers_published_addresses_are_the_default_exemption" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for p in ["stripe", "square", "paypal"] : length(var.provider_source_cidrs[p]) > 0])
+    error_message = "Stripe, Square and PayPal each need their published addresses by default."
+  }
+  assert {
+    condition     = contains(aws_wafv2_ip_set.providers.addresses, "3.18.12.63/32") && contains(aws_wafv2_ip_set.providers.addresses, "54.245.1.154/32") && contains(aws_wafv2_ip_set.providers.addresses, "173.0.80.0/20")
+    error_message = "The WAF exemption must hold every provider's addresses."
+  }
+  assert {
+    condition     = length(aws_wafv2_ip_set.providers.addresses) == length(flatten(values(var.provider_source_cidrs)))
+    error_message = "Every default address must reach the IP set."
+  }
+}
+
+run "a_bad_address_is_refused" {
+  command = plan
+  variables {
+    provider_source_cidrs = { stripe = ["3.18.12.63"] }
+  }
+  expect_failures = [var.provider_source_cidrs]
+}
+
+run "waf_blocks_and_api_4xx_raise_alarms" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.waf_blocked.namespace == "AWS/WAFV2" && aws_cloudwatch_metric_alarm.waf_blocked.metric_name == "BlockedRequests" && aws_cloudwatch_metric_alarm.waf_blocked.dimensions.WebACL == aws_wafv2_web_acl.this.name
+    error_message = "Blocked requests on the web ACL must raise an alarm."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.api_4xx.metric_name == "4XXError" && aws_cloudwatch_metric_alarm.api_4xx.alarm_actions == toset([aws_sns_topic.alerts.arn])
+    error_message = "API 4XX responses must raise an alarm to the alert topic."
+  }
+}
+
+# The "also" list: KMS on the bus, tracing on the topic, no destroying.
+run "the_event_bus_is_encrypted_with_the_key" {
+  command = plan
+  variables {
+    event_bus_enabled = true
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_bus.events[0].kms_key_identifier == aws_kms_key.this.arn
+    error_message = "The event bus must be encrypted with the key."
+  }
+  assert {
+    condition = anytrue([for s in jsondecode(aws_kms_key.this.policy).Statement :
+    try(s.Principal.Service, "") == "events.amazonaws.com" && contains(s.Action, "kms:GenerateDataKey") && try(s.Condition.StringEquals["aws:SourceArn"], "") == "arn:aws:events:ap-southeast-1:111122223333:event-bus/payhook-test-events"])
+    error_message = "The key policy must let EventBridge use the key for this bus only."
+  }
+}
+
+run "the_alert_topic_is_traced" {
+  command = plan
+
+  assert {
+    condition     = aws_sns_topic.alerts.tracing_config == "Active"
+    error_message = "The alert topic must have active tracing."
+  }
+  assert {
+    condition     = jsondecode(aws_xray_resource_policy.alerts_tracing.policy_document).Statement[0].Principal.Service == "sns.amazonaws.com"
+    error_message = "X-Ray must accept the topic's segments."
+  }
+}
+
+# prevent_destroy only shows when a plan would destroy, which needs applied
+# state the offline provider cannot hold: read the resource blocks instead.
+run "the_table_and_the_key_are_never_destroyed" {
+  command = plan
+
+  assert {
+    condition     = can(regex("lifecycle \\{\\s*prevent_destroy\\s*=\\s*true", regex("(?s)resource \"aws_dynamodb_table\" \"this\" \\{(.*?)\\n\\}", file("dynamodb.tf"))[0])) && aws_dynamodb_table.this.name == "payhook-test"
+    error_message = "The table must have prevent_destroy."
+  }
+  assert {
+    condition     = can(regex("lifecycle \\{\\s*prevent_destroy\\s*=\\s*true", regex("(?s)resource \"aws_kms_key\" \"this\" \\{(.*?)\\n\\}", file("kms.tf"))[0])) && aws_kms_key.this.enable_key_rotation
+    error_message = "The key must have prevent_destroy."
   }
 }

@@ -1,0 +1,63 @@
+package local
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/payhook/payhook/shared/operate"
+	"github.com/payhook/payhook/shared/smoke"
+	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/embedded"
+)
+
+// smokeRemovePattern is where payhook smoke removes what it wrote from a
+// running serve's store.
+const smokeRemovePattern = "DELETE /admin/smoke/{provider}/{event_id}"
+
+// smokeRemover deletes a smoke test's webhook, and nothing else: an event id
+// without smoke's prefix is refused. Like the rest of the admin API, it
+// needs the token in serve.json.
+func smokeRemover(st *embedded.Store, token string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+token)) != 1 {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		provider, eventID := r.PathValue("provider"), r.PathValue("event_id")
+		if !strings.HasPrefix(eventID, smoke.EventIDPrefix) {
+			http.Error(w, `{"error":"only a smoke test's webhooks can be removed"}`, http.StatusForbidden)
+			return
+		}
+		if err := st.DeleteWebhook(r.Context(), provider, eventID); err != nil {
+			http.Error(w, `{"error":"storage unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("{}\n"))
+	})
+}
+
+// SmokeTable is a running serve's store as payhook smoke uses it, through
+// the admin API.
+type SmokeTable struct{ Remote operate.Remote }
+
+func (t SmokeTable) Status(ctx context.Context, provider, eventID string) (store.Status, error) {
+	views, err := t.Remote.Webhooks(ctx, store.WebhookFilter{Provider: provider})
+	if err != nil {
+		return "", err
+	}
+	for _, v := range views {
+		if v.EventID == eventID {
+			return v.Status, nil
+		}
+	}
+	return "", store.ErrNotFound
+}
+
+func (t SmokeTable) Remove(ctx context.Context, provider, eventID string) error {
+	return t.Remote.Call(ctx, http.MethodDelete, fmt.Sprintf("/admin/smoke/%s/%s", url.PathEscape(provider), url.PathEscape(eventID)), nil, &map[string]string{})
+}

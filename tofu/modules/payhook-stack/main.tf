@@ -1,0 +1,43 @@
+# One environment of payhook: the pipeline, and the roles through which
+# GitHub plans and deploys it. The environment roots give the values.
+
+# The provider's allowed_account_ids stops a root before any call to the
+# wrong account; this check says the same at plan time, where tests see it.
+data "aws_caller_identity" "current" {
+  lifecycle {
+    postcondition {
+      condition     = self.account_id == var.deployment.account_id
+      error_message = "These credentials are for account ${self.account_id}, but ${var.environment} deploys to ${var.deployment.account_id} (terraform.tfvars.json)."
+    }
+  }
+}
+
+module "github" {
+  source                        = "../github-oidc"
+  environment_suffix            = var.environment
+  github_repository             = var.deployment.github_repository
+  state_bucket                  = var.deployment.state_bucket
+  create_oidc_provider          = var.deployment.create_github_oidc_provider
+  deploy_branch                 = var.deploy_branch
+  pull_request_plan_environment = var.pull_request_plan_environment
+  tags                          = local.tags
+}
+
+module "pipeline" {
+  source                     = "../webhook-pipeline"
+  environment_suffix         = var.environment
+  lambda_zip_dir             = var.deployment.lambda_zip_dir
+  iam_path                   = module.github.workload_iam_path
+  permissions_boundary_arn   = module.github.permissions_boundary_arn
+  manage_api_gateway_account = var.deployment.manage_api_gateway_account
+  deletion_protection        = var.deletion_protection
+  log_retention_days         = var.log_retention_days
+  paypal_sandbox             = var.paypal_sandbox
+  event_bus_enabled          = var.event_bus_enabled
+  reserve_concurrency        = var.reserve_concurrency
+  tags                       = local.tags
+}
+
+locals {
+  tags = { Application = "payhook", Environment = var.environment, ManagedBy = "opentofu" }
+}

@@ -1,0 +1,106 @@
+# Plan-time checks of the composition: the pipeline and the CI roles agree
+# with each other, with the workflows and with payhook smoke.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+  mock_data "aws_region" {
+    defaults = { region = "ap-southeast-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_servicequotas_service_quota" {
+    defaults = { value = 1000 }
+  }
+}
+
+override_resource {
+  target = module.github.aws_iam_policy.boundary
+  values = { arn = "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary" }
+}
+
+variables {
+  environment = "test"
+  deployment = {
+    account_id        = "111122223333"
+    region            = "ap-southeast-1"
+    github_repository = "acme/payhook"
+    state_bucket      = "acme-tofu-state"
+    lambda_zip_dir    = "../../tests/lambda-zips"
+  }
+  deletion_protection = true
+  log_retention_days  = 30
+  paypal_sandbox      = false
+  event_bus_enabled   = true
+  reserve_concurrency = true
+}
+
+# Issue 11, "also": each environment deploys to one account only.
+run "credentials_for_another_account_stop_the_plan" {
+  command = plan
+  override_data {
+    target = data.aws_caller_identity.current
+    values = { account_id = "999988887777" }
+  }
+  expect_failures = [data.aws_caller_identity.current]
+}
+
+run "the_account_id_is_twelve_digits" {
+  command = plan
+  variables {
+    deployment = { account_id = "1111", region = "ap-southeast-1", github_repository = "acme/payhook", state_bucket = "acme-tofu-state" }
+  }
+  expect_failures = [var.deployment]
+}
+
+# Item 6: the boundary must leave the functions everything their own
+# policies grant, or they would fail at run time.
+run "the_boundary_allows_what_the_functions_need" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([for f in output.review.functions : [for s in f.statements : [for a in s.actions :
+    anytrue([for b in output.review.policies.boundary_statements : contains(b.Action, a)])]]]))
+    error_message = "A function's policy grants an action its permissions boundary does not allow."
+  }
+  assert {
+    condition     = alltrue([for f in output.review.functions : f.configuration.permissions_boundary == "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"])
+    error_message = "Every function role must carry the CI module's boundary."
+  }
+}
+
+# Item 14: the workflows read the variables the roles are published under.
+run "the_workflows_read_the_variables_the_roles_are_set_in" {
+  command = plan
+  variables {
+    environment = "prod"
+  }
+
+  assert {
+    condition     = alltrue([for name in keys(output.github.variables.repository) : strcontains(file("../../../.github/workflows/plan.yml"), name) && strcontains(file("../../../.github/workflows/deploy.yml"), name)])
+    error_message = "plan.yml and deploy.yml must read the plan role from the repository variable the module names."
+  }
+  assert {
+    condition     = alltrue([for name in keys(output.github.variables.environments.prod) : strcontains(file("../../../.github/workflows/deploy.yml"), "vars.${name} }}")])
+    error_message = "deploy.yml must read the deploy role from the environment variable the module names."
+  }
+}
+
+# payhook smoke writes only webhooks whose ids carry the prefix the deploy
+# role may read and delete.
+run "smoke_and_the_deploy_role_agree_on_the_prefix" {
+  command = plan
+
+  assert {
+    condition = anytrue([for s in output.review.policies.deploy_statements :
+      try(s.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"], []) == ["WEBHOOK#*#${regex("EventIDPrefix = \"([^\"]+)\"", file("../../../shared/smoke/smoke.go"))[0]}*"]
+    ])
+    error_message = "The deploy role's smoke statement must match shared/smoke's EventIDPrefix."
+  }
+  assert {
+    condition     = output.smoke.table == "payhook-test" && output.smoke.region == "ap-southeast-1" && endswith(output.smoke.url, "/webhook") && output.smoke.secret == output.provider_secret_arn
+    error_message = "The smoke arguments name the table, the region, the webhook base URL and the provider secret."
+  }
+}

@@ -1,0 +1,62 @@
+variable "environment" {
+  description = "The environment's name: dev, staging, prod. It names every resource, the state prefix, and the GitHub environment its deploys run in."
+  type        = string
+}
+
+variable "deployment" {
+  description = "Where and with what the environment deploys: the AWS account and region, the GitHub repository, the state bucket, and the Lambda zips. The environment roots read it from terraform.tfvars.json."
+  type = object({
+    account_id        = string
+    region            = string
+    github_repository = string
+    state_bucket      = string
+    # One GitHub OIDC provider per account: false in all but one environment of an account.
+    create_github_oidc_provider = optional(bool, true)
+    # One API Gateway logging role per account and region: false in all but one environment there.
+    manage_api_gateway_account = optional(bool, true)
+    # Relative to the root; nix build .#lambdas and go run ./tools/buildlambdas -out result write here.
+    lambda_zip_dir = optional(string, "../../result")
+  })
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.deployment.account_id))
+    error_message = "deployment.account_id is the 12-digit AWS account id."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Turn on the table's deletion protection in DynamoDB."
+  type        = bool
+}
+
+variable "log_retention_days" {
+  description = "How long function and API logs are kept; the auditor's log group is the audit trail."
+  type        = number
+}
+
+variable "paypal_sandbox" {
+  description = "Also trust PayPal's sandbox certificate hosts (never in production)."
+  type        = bool
+}
+
+variable "event_bus_enabled" {
+  description = "Publish canonical payment events on an EventBridge bus."
+  type        = bool
+}
+
+variable "reserve_concurrency" {
+  description = "Reserve 160 concurrent executions for the functions; the account's Lambda quota must allow it (README: Deploy to AWS)."
+  type        = bool
+}
+
+variable "deploy_branch" {
+  description = "The branch whose deploy workflow plans and deploys the environment."
+  type        = string
+  default     = "main"
+}
+
+variable "pull_request_plan_environment" {
+  description = "The protected GitHub environment in which pull requests plan the environment; null lets any pull request plan it."
+  type        = string
+  default     = null
+}
