@@ -34,7 +34,7 @@ output "policy_statements" {
 }
 
 output "configuration" {
-  description = "The settings that matter for review and tests: limits, runtime, tracing and encryption."
+  description = "The settings that matter for review and tests: limits, runtime, tracing, environment (names of things, never secrets) and encryption."
   value = {
     timeout              = aws_lambda_function.this.timeout
     memory_size          = aws_lambda_function.this.memory_size
@@ -42,6 +42,7 @@ output "configuration" {
     runtime              = aws_lambda_function.this.runtime
     architectures        = aws_lambda_function.this.architectures
     tracing_mode         = aws_lambda_function.this.tracing_config[0].mode
+    environment          = var.environment
     environment_kms_key  = aws_lambda_function.this.kms_key_arn
     log_group_kms_key    = aws_cloudwatch_log_group.this.kms_key_id
     log_retention_days   = aws_cloudwatch_log_group.this.retention_in_days

@@ -109,11 +109,14 @@ resource "aws_cloudwatch_metric_alarm" "waf_blocked" {
   tags                = local.tags
 }
 
-# The receiver logs one line per delivery with its outcome.
+# The receiver logs one line per delivery with its outcome (the Outcome
+# constants in shared/ingest, which a Go test holds these patterns to). A
+# replayed or clock-skewed delivery is refused as out of tolerance: counted
+# with forgeries.
 resource "aws_cloudwatch_log_metric_filter" "rejected_signatures" {
   name           = "${local.name}-rejected-signatures"
   log_group_name = module.receiver.log_group_name
-  pattern        = "{ $.outcome = \"invalid_signature\" }"
+  pattern        = "{ $.outcome = \"invalid_signature\" || $.outcome = \"timestamp_out_of_tolerance\" }"
   metric_transformation {
     name          = "RejectedSignatures"
     namespace     = local.metric_namespace
@@ -132,6 +135,36 @@ resource "aws_cloudwatch_metric_alarm" "rejected_signatures" {
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.rejected_signatures_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+# A delivery that verified but that the table refused for good (an item
+# over DynamoDB's limits) was answered 422 and will not be retried: each
+# one is a genuine payment event someone must fetch from the provider.
+resource "aws_cloudwatch_log_metric_filter" "unstorable" {
+  name           = "${local.name}-unstorable"
+  log_group_name = module.receiver.log_group_name
+  pattern        = "{ $.outcome = \"unstorable\" }"
+  metric_transformation {
+    name          = "UnstorableDeliveries"
+    namespace     = local.metric_namespace
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "unstorable" {
+  alarm_name          = "${local.name}-unstorable"
+  alarm_description   = "A verified delivery could not be stored and will not be retried: find it in the receiver's log (event_id) and fetch it from the provider."
+  namespace           = local.metric_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.unstorable.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
   tags                = local.tags

@@ -37,11 +37,12 @@ module "processor" {
   log_retention_days       = var.log_retention_days
   tags                     = local.tags
   environment = merge({
-    PAYHOOK_TABLE_NAME           = aws_dynamodb_table.this.name
-    PAYHOOK_DLQ_URL              = aws_sqs_queue.processor_dlq.url
-    PAYHOOK_ALERT_TOPIC_ARN      = aws_sns_topic.alerts.arn
-    PAYHOOK_CRITICAL_EVENT_TYPES = join(",", var.critical_event_types)
-  }, var.event_bus_enabled ? { PAYHOOK_EVENT_BUS_NAME = aws_cloudwatch_event_bus.events[0].name } : {})
+    PAYHOOK_TABLE_NAME      = aws_dynamodb_table.this.name
+    PAYHOOK_DLQ_URL         = aws_sqs_queue.processor_dlq.url
+    PAYHOOK_ALERT_TOPIC_ARN = aws_sns_topic.alerts.arn
+    },
+    var.critical_event_types == null ? {} : { PAYHOOK_CRITICAL_EVENT_TYPES = join(",", var.critical_event_types) },
+  var.event_bus_enabled ? { PAYHOOK_EVENT_BUS_NAME = aws_cloudwatch_event_bus.events[0].name } : {})
   policy_statements = concat([
     { sid = "ReadAndCommit", actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"], resources = [aws_dynamodb_table.this.arn] },
     { sid = "ReadTheStream", actions = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], resources = [aws_dynamodb_table.this.stream_arn] },

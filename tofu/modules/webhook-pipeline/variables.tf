@@ -145,9 +145,9 @@ variable "event_bus_enabled" {
 }
 
 variable "critical_event_types" {
-  description = "Canonical event types that raise an SNS alert."
+  description = "Canonical event types that raise an SNS alert. null keeps the processor's own default (process.DefaultCritical: dispute.opened and payment.failed), which is written nowhere else."
   type        = list(string)
-  default     = ["dispute.opened", "payment.failed"]
+  default     = null
 }
 
 variable "paypal_sandbox" {

@@ -415,3 +415,39 @@ run "the_table_and_the_key_are_never_destroyed" {
     error_message = "The key must have prevent_destroy."
   }
 }
+
+# A genuine delivery refused for good is never retried by the provider.
+run "a_verified_delivery_that_cannot_be_stored_raises_an_alarm" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.unstorable.pattern == "{ $.outcome = \"unstorable\" }" && aws_cloudwatch_metric_alarm.unstorable.threshold == 0 && aws_cloudwatch_metric_alarm.unstorable.alarm_actions == toset([aws_sns_topic.alerts.arn])
+    error_message = "Any unstorable delivery must raise an alarm to the alert topic."
+  }
+  assert {
+    condition     = strcontains(aws_cloudwatch_log_metric_filter.rejected_signatures.pattern, "timestamp_out_of_tolerance")
+    error_message = "Replayed and clock-skewed deliveries must count as rejected."
+  }
+}
+
+# The processor's critical types are written once, in Go.
+run "critical_event_types_default_to_the_processors_own" {
+  command = plan
+
+  assert {
+    condition     = !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_CRITICAL_EVENT_TYPES")
+    error_message = "With no critical_event_types the processor must keep its built-in default."
+  }
+}
+
+run "critical_event_types_can_be_chosen" {
+  command = plan
+  variables {
+    critical_event_types = ["dispute.opened"]
+  }
+
+  assert {
+    condition     = output.functions.processor.configuration.environment.PAYHOOK_CRITICAL_EVENT_TYPES == "dispute.opened"
+    error_message = "Chosen critical types must reach the processor."
+  }
+}
