@@ -48,6 +48,7 @@ var story = []step{
 	{story: "a card payment succeeds", provider: "stripe", eventType: "payment_intent.succeeded", opts: provider.SampleOptions{EventID: "evt_demo_paid", PaymentID: "pi_demo_paid", Amount: 4200}, wantStatus: 200, wantAnswer: "accepted"},
 	{story: "a PayPal capture completes", provider: "paypal", eventType: "PAYMENT.CAPTURE.COMPLETED", opts: provider.SampleOptions{EventID: "WH-DEMO-CAPTURE", PaymentID: "CAP-DEMO-1", Amount: 1999, Currency: "EUR"}, wantStatus: 200, wantAnswer: "accepted"},
 	{story: "a Square payment completes", provider: "square", eventType: "payment.updated", opts: provider.SampleOptions{EventID: "sq-demo-paid", PaymentID: "SQ-DEMO-1", Amount: 1500}, wantStatus: 200, wantAnswer: "accepted"},
+	{story: "a GoCardless Direct Debit is confirmed", provider: "gocardless", eventType: "payments.confirmed", opts: provider.SampleOptions{EventID: "EVDEMOCONFIRM", PaymentID: "PM-DEMO-1"}, wantStatus: 200, wantAnswer: "accepted"},
 	{story: "a Standard Webhooks sender reports a payment", provider: "standard", eventType: "payment.succeeded", opts: provider.SampleOptions{EventID: "msg_demo_paid", PaymentID: "pay_demo_1", Amount: 100000, Currency: "JPY"}, wantStatus: 200, wantAnswer: "accepted"},
 	{story: "Stripe retries the first delivery", provider: "stripe", eventType: "payment_intent.succeeded", opts: provider.SampleOptions{EventID: "evt_demo_paid", PaymentID: "pi_demo_paid", Amount: 4200}, wantStatus: 200, wantAnswer: "duplicate"},
 	{story: "someone forges a Stripe signature", provider: "stripe", eventType: "charge.succeeded", opts: provider.SampleOptions{EventID: "evt_demo_forged", PaymentID: "pi_demo_forged"}, forge: true, wantStatus: 401, wantAnswer: "invalid_signature"},
@@ -61,7 +62,7 @@ var story = []step{
 // Where each payment must end.
 var wantPayments = map[string]payment.Status{
 	"stripe/pi_demo_paid": payment.StatusSucceeded, "paypal/CAP-DEMO-1": payment.StatusSucceeded, "square/SQ-DEMO-1": payment.StatusSucceeded,
-	"standard/pay_demo_1": payment.StatusSucceeded, "stripe/pi_demo_refunded": payment.StatusRefunded, "square/SQ-DEMO-2": payment.StatusSucceeded,
+	"standard/pay_demo_1": payment.StatusSucceeded, "gocardless/PM-DEMO-1": payment.StatusSucceeded, "stripe/pi_demo_refunded": payment.StatusRefunded, "square/SQ-DEMO-2": payment.StatusSucceeded,
 }
 
 // recordedAlerts keeps the alerts the demo's server raises.
@@ -169,7 +170,7 @@ func runStory(out io.Writer, server *local.Server, op operate.Operator) []string
 			mark = "✗"
 			problems = append(problems, fmt.Sprintf("%s: got %s, want %s %v", s.story, got, want, errOrEmpty(err)))
 		}
-		fmt.Fprintf(out, "  %s %-45s %-8s %-27s %s\n", mark, s.story, s.provider, s.eventType, got)
+		fmt.Fprintf(out, "  %s %-45s %-10s %-27s %s\n", mark, s.story, s.provider, s.eventType, got)
 		if s.settle && code == 200 {
 			if err := waitFor(func() bool { return settled(op, s.provider, id) }); err != nil {
 				problems = append(problems, s.story+": never processed")
@@ -217,7 +218,7 @@ func report(out io.Writer, server *local.Server, op operate.Operator, alerts *re
 		if p.Dispute != "" {
 			dispute = "dispute " + p.Dispute
 		}
-		fmt.Fprintf(out, "  %s %-8s %-18s %-10s %10s %s %s\n", mark, p.Provider, p.PaymentID, p.Status, payment.FormatMinor(p.AmountMinor, p.Currency), p.Currency, dispute)
+		fmt.Fprintf(out, "  %s %-10s %-18s %-10s %10s %s %s\n", mark, p.Provider, p.PaymentID, p.Status, amount(p.AmountMinor, p.Currency), p.Currency, dispute)
 	}
 	for key := range wantPayments {
 		if !seen[key] {

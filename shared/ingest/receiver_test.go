@@ -393,6 +393,26 @@ func TestLogsCarryNoSecretOrBody(t *testing.T) {
 // duplicate batch stores the rest, and one bad event refuses the batch.
 func batchRows() []row {
 	return []row{
+		{"gocardless: a batch of three, new", func(t *testing.T, h *harness) ingest.Request {
+			return h.batch(t, "gocardless", "events", "EVBATCH1", "EVBATCH2", "EVBATCH3")
+		}, false, 200, `{"status":"accepted","ids":["EVBATCH1","EVBATCH2","EVBATCH3"]}`, "", 3},
+		{"gocardless: a partly duplicate batch stores the rest", func(t *testing.T, h *harness) ingest.Request {
+			first := h.batch(t, "gocardless", "events", "EVBATCH1")
+			is.New(t).Equal(h.receiver.Handle(context.Background(), first).Status, 200)
+			return h.batch(t, "gocardless", "events", "EVBATCH1", "EVBATCH2")
+		}, false, 200, `{"status":"accepted","ids":["EVBATCH1","EVBATCH2"]}`, "", 2},
+		{"gocardless: a batch stored before is a duplicate", func(t *testing.T, h *harness) ingest.Request {
+			return h.batch(t, "gocardless", "events", "EVBATCH1", "EVBATCH2")
+		}, true, 200, `{"status":"duplicate","ids":["EVBATCH1","EVBATCH2"]}`, "", 2},
+		{"gocardless: one malformed event refuses the batch", func(t *testing.T, h *harness) ingest.Request {
+			body := `{"events":[{"id":"EVBATCH1","resource_type":"payments","action":"confirmed","links":{"payment":"PM1"}},{"resource_type":"payments","action":"failed"}]}`
+			return h.signedWith(t, h.keys, "gocardless", body, "", h.now)
+		}, false, 400, `{"error":"malformed_payload"}`, "", 0},
+		{"gocardless: a batch with one event forged in is refused whole", func(t *testing.T, h *harness) ingest.Request {
+			req := h.batch(t, "gocardless", "events", "EVBATCH1")
+			req.Body = []byte(strings.Replace(string(req.Body), `"events":[`, `"events":[{"id":"EVFORGED","resource_type":"payments","action":"confirmed","links":{"payment":"PMFORGED"}},`, 1))
+			return req
+		}, false, 401, `{"error":"invalid_signature"}`, "", 0},
 		{"adyen: a batch of two, new", func(t *testing.T, h *harness) ingest.Request {
 			return h.batch(t, "adyen", "notificationItems", "PSP-BATCH-A", "PSP-BATCH-B")
 		}, false, 200, "[accepted]", "text/plain", 2},

@@ -14,6 +14,7 @@ import (
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/adyen"
 	"github.com/payhook/payhook/shared/provider/checkout"
+	"github.com/payhook/payhook/shared/provider/gocardless"
 	"github.com/payhook/payhook/shared/provider/paddle"
 	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/provider/square"
@@ -29,6 +30,7 @@ var All = []provider.Provider{
 	adyen.Provider,
 	paddle.Provider,
 	checkout.Provider,
+	gocardless.Provider,
 	standard.Provider,
 }
 
