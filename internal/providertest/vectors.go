@@ -32,8 +32,8 @@ type Vector struct {
 	// Events are the event ids a verified delivery parses to, when given.
 	Events []string `json:"events"`
 	// NoTamper skips the automatic tampered variant: a vector whose body
-	// carries unsigned fields (Adyen signs some fields, not the body)
-	// lists its own tampered variants instead.
+	// carries unsigned fields (a provider that signs some fields, not the
+	// body) lists its own tampered variants instead.
 	NoTamper bool `json:"no_tamper"`
 }
 

@@ -27,7 +27,7 @@ type Development interface {
 	// Sign returns the delivery the provider would send with body, signed
 	// with the first key of keys that can sign, or ErrNoSigningKey. Most
 	// providers sign in headers and leave the body as it is; one that signs
-	// inside the body (Adyen) returns the body signed.
+	// inside the body returns the body signed.
 	Sign(body []byte, keys Keys, m Message) (Delivery, error)
 }
 

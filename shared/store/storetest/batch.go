@@ -14,8 +14,8 @@ import (
 	"github.com/payhook/payhook/shared/store"
 )
 
-// runBatches holds PutWebhooks to its contract: what a multi-event
-// delivery (GoCardless, Adyen) relies on.
+// runBatches holds PutWebhooks to its contract: what a delivery carrying
+// several events relies on.
 func runBatches(t *testing.T, open func(t *testing.T) store.Webhooks) {
 	ctx := context.Background()
 	// Each copy of an event has its own body, so that a test can tell which
