@@ -88,6 +88,11 @@ func RunVectors(t *testing.T, p provider.Provider, c provider.Config, path strin
 			}
 			d := provider.Delivery{Header: header, Body: body}
 			_, err := verifier.Verify(context.Background(), d, keys, v.At)
+			if err == nil && errors.Is(want, provider.ErrMalformedPayload) {
+				// A verifier that checks the signature alone leaves the
+				// body to Parse, which the receiver calls next.
+				_, err = verifier.Parse(d)
+			}
 			if !errors.Is(err, want) || (want == nil && err != nil) {
 				t.Fatalf("got %v, want %s", err, v.Want)
 			}

@@ -305,3 +305,9 @@ func FuzzVerify(f *testing.F) {
 		providertest.CheckFuzzedParse(t, envelopes, err)
 	})
 }
+
+func TestPublishedVectors(t *testing.T) {
+	deliveredAt, _ := time.Parse(time.RFC3339, paypalTime)
+	certs := sandboxCerts(t, &fixedFetcher{chain: readFixture(t, "cert-chain.pem")}, deliveredAt)
+	providertest.RunVectors(t, paypal.Provider, provider.Config{Certificates: certs}, "testdata/vectors.json")
+}

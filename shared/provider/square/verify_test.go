@@ -104,3 +104,7 @@ func FuzzVerify(f *testing.F) {
 		providertest.CheckFuzzedParse(t, envelopes, err)
 	})
 }
+
+func TestPublishedVectors(t *testing.T) {
+	providertest.RunVectors(t, square.Provider, provider.Config{}, "testdata/vectors.json")
+}

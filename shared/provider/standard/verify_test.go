@@ -179,3 +179,7 @@ func FuzzVerify(f *testing.F) {
 		providertest.CheckFuzzedParse(t, envelopes, err)
 	})
 }
+
+func TestPublishedVectors(t *testing.T) {
+	providertest.RunVectors(t, standard.Provider, provider.Config{}, "testdata/vectors.json")
+}

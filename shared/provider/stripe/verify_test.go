@@ -108,3 +108,7 @@ func FuzzVerify(f *testing.F) {
 		providertest.CheckFuzzedParse(t, envelopes, err)
 	})
 }
+
+func TestPublishedVectors(t *testing.T) {
+	providertest.RunVectors(t, stripe.Provider, provider.Config{}, "testdata/vectors.json")
+}
