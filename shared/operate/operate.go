@@ -43,6 +43,9 @@ type WebhookView struct {
 	// reason when the event changed nothing.
 	Outcome       string `json:"outcome,omitempty"`
 	OutcomeReason string `json:"outcome_reason,omitempty"`
+	// Source is how the event arrived: "webhook", or "reconcile" when it
+	// was fetched from the provider's API after its delivery was missed.
+	Source string `json:"source"`
 }
 
 // Operator is what the events, payments and redrive commands do.
@@ -69,7 +72,7 @@ func (d Table) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]Webh
 	views := make([]WebhookView, len(webhooks))
 	for i, w := range webhooks {
 		views[i] = WebhookView{Provider: w.Provider, EventID: w.EventID, EventType: w.EventType, Status: w.Status, ReceivedAt: w.ReceivedAt,
-			OccurredAt: w.OccurredAt, Attempts: w.Attempts, LastError: w.LastError, PaymentKey: w.PaymentKey, Outcome: w.Outcome, OutcomeReason: w.OutcomeReason}
+			OccurredAt: w.OccurredAt, Attempts: w.Attempts, LastError: w.LastError, PaymentKey: w.PaymentKey, Outcome: w.Outcome, OutcomeReason: w.OutcomeReason, Source: w.Source}
 	}
 	return views, nil
 }
