@@ -23,6 +23,7 @@ import (
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/reconcile"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -242,6 +243,9 @@ func (s *Server) loadKeys(opts Options) error {
 			return fmt.Errorf("%s: %w", DevSecretsFile, err)
 		}
 		keys, s.Dev, s.DevCreated, s.certs = dev.Keys, &dev, created, devCerts
+		if keys, err = WithAPIKeys(keys, opts.Lookup); err != nil {
+			return err
+		}
 	}
 	s.Keys = keys
 	return nil
@@ -283,7 +287,17 @@ func (s *Server) serve(opts Options) error {
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
-	admin.Handle("/admin/", operate.AdminHandler(operate.Table{Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer)}, token))
+	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
+	operator := operate.Table{
+		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer),
+		Reconciler: &reconcile.Reconciler{
+			Store:     s.Store,
+			Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
+			Alerter:   alerter, Log: opts.Log,
+		},
+		Sources: func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) },
+	}
+	admin.Handle("/admin/", operate.AdminHandler(operator, token))
 	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
 	admin.HandleFunc("GET /healthz", s.health)
 	s.webhooks.Handler = webhooks
