@@ -89,7 +89,7 @@ func (r *Reconciler) scheduled(ctx context.Context, s Source, window time.Durati
 		alert := notify.Alert{
 			Kind:     AlertEventsRecovered,
 			Provider: s.Provider.Name,
-			Reason:   fmt.Sprintf("%d events recovered from %s: webhook delivery is failing", report.Recovered, s.Provider.Name),
+			Reason:   fmt.Sprintf("%s recovered from %s: webhook delivery is failing", events(report.Recovered), s.Provider.Name),
 			At:       now,
 		}
 		if alertErr := r.Alerter.Alert(ctx, alert); alertErr != nil {
@@ -117,4 +117,11 @@ func SourceFor(name string, keys provider.Keys, c provider.APIConfig) (Source, e
 		return Source{}, fmt.Errorf("reconciling %s needs %s", p.Title, strings.Join(p.Events.Credentials, " and "))
 	}
 	return Source{Provider: p, Events: p.Events.New(keys, c)}, nil
+}
+
+func events(n int) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return fmt.Sprintf("%d events", n)
 }
