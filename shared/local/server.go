@@ -46,6 +46,8 @@ type Options struct {
 	Addr     string
 	DataDir  string
 	Receiver config.Receiver
+	// Reconcile configures reconcile runs and delivery confirmation.
+	Reconcile config.Reconcile
 	// Lookup reads provider keys (os.LookupEnv); when it has none, the data
 	// directory's development secrets are used, and created if needed.
 	Lookup func(string) (string, bool)
@@ -272,12 +274,18 @@ func (s *Server) serve(opts Options) error {
 	if normalize == nil {
 		normalize = registry.Normalize
 	}
+	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
+	processor := &process.Processor{
+		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
+		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log,
+	}
+	if opts.Reconcile.PayPalConfirm {
+		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
+		processor.Confirm = confirmation.Confirm
+	}
 	pipeline := &Pipeline{
-		Store: s.Store,
-		Processor: &process.Processor{
-			Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
-			Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log,
-		},
+		Store:     s.Store,
+		Processor: processor,
 		Auditor: &audit.Auditor{Sink: audit.LogSink{Log: zerolog.New(s.audit)}, Alerter: alerter, Log: opts.Log},
 	}
 	token := randomHex(24)
@@ -287,7 +295,6 @@ func (s *Server) serve(opts Options) error {
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
-	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
 	operator := operate.Table{
 		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer),
 		Reconciler: &reconcile.Reconciler{

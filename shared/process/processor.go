@@ -19,6 +19,7 @@ import (
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/stream"
 )
@@ -35,6 +36,11 @@ type Processor struct {
 	Critical  []payment.Type
 	// Normalize is registry.Normalize; a test may wrap it.
 	Normalize func(payment.Delivery) (payment.Event, error)
+	// Confirm, when set, checks a delivered webhook against the provider's
+	// own record of it (reconcile.Confirmation): an error wrapping
+	// provider.ErrNotConfirmed fails the webhook with a critical alert;
+	// any other error is retried.
+	Confirm func(ctx context.Context, w store.Webhook) error
 	Log       zerolog.Logger
 	Clock     func() time.Time
 }
@@ -97,6 +103,15 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 		return nil
 	}
 	log := p.Log.With().Str("provider", current.Provider).Str("event_id", current.EventID).Logger()
+	if p.Confirm != nil {
+		err := p.Confirm(ctx, current)
+		if errors.Is(err, provider.ErrNotConfirmed) {
+			return p.refuse(ctx, current, payment.Truncate(err.Error(), maxReasonBytes), log)
+		}
+		if err != nil {
+			return fmt.Errorf("confirm with %s: %w", current.Provider, err)
+		}
+	}
 	occurred := current.OccurredAt
 	if occurred.IsZero() {
 		occurred = current.ReceivedAt
@@ -164,6 +179,18 @@ func (p *Processor) announce(ctx context.Context, event payment.Event) error {
 	return p.Alerter.Alert(ctx, notify.Alert{
 		Kind: "critical_event", Provider: event.Provider, EventID: event.EventID, EventType: string(event.Type), PaymentID: event.PaymentID, At: p.now(),
 	})
+}
+
+// refuse fails a webhook its provider does not confirm, with a critical
+// alert first: it may be a forgery, and someone must look.
+func (p *Processor) refuse(ctx context.Context, w store.Webhook, reason string, log zerolog.Logger) error {
+	err := p.Alerter.Alert(ctx, notify.Alert{
+		Kind: w.Provider + "_event_not_confirmed", Provider: w.Provider, EventID: w.EventID, EventType: w.EventType, Reason: reason, At: p.now(),
+	})
+	if err != nil {
+		return err
+	}
+	return p.fail(ctx, w, reason, log)
 }
 
 // fail names the webhook on the dead-letter queue, then marks it FAILED.

@@ -125,3 +125,20 @@ func events(n int) string {
 	}
 	return fmt.Sprintf("%d events", n)
 }
+
+// Scheduler is a scheduled run as a function of its context, with the
+// keys current at each run: what the reconciler Lambda invokes.
+func (r *Reconciler) Scheduler(keys func(context.Context) (provider.Keys, error), api provider.APIConfig, window time.Duration) func(context.Context) ([]Report, error) {
+	return func(ctx context.Context) ([]Report, error) {
+		k, err := keys(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sources := Sources(k, api)
+		if len(sources) == 0 {
+			r.Log.Info().Msg("no provider has event API credentials: nothing to reconcile")
+			return nil, nil
+		}
+		return r.Scheduled(ctx, sources, window)
+	}
+}
