@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
@@ -283,4 +285,53 @@ func TestAFailureReasonIsBounded(t *testing.T) {
 	is.Equal(failed.Status, store.StatusFailed)
 	is.True(len(failed.LastError) <= 256)
 	is.True(!strings.Contains(failed.LastError, "XXXX")) // the payload's currency is not quoted
+}
+
+// TestConfirmationDecidesBeforeAnythingIsApplied: a delivery the provider
+// does not confirm is failed with a critical alert and changes no payment;
+// one it cannot be asked about now is retried; a confirmed one is applied.
+func TestConfirmationDecidesBeforeAnythingIsApplied(t *testing.T) {
+	const succeeded = `{"id":"pi_1","object":"payment_intent","amount":2000,"amount_received":2000,"currency":"usd"}`
+	cases := []struct {
+		name       string
+		answer     error
+		wantStatus store.Status
+		retried    bool
+		alert      string
+	}{
+		{"confirmed", nil, store.StatusProcessed, false, ""},
+		{"not confirmed", fmt.Errorf("%w: unknown event", provider.ErrNotConfirmed), store.StatusFailed, false, "stripe_event_not_confirmed"},
+		{"the provider's API is down", errors.New("HTTP 503"), store.StatusReceived, true, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			f := newFixture(t)
+			ctx := context.Background()
+			var asked []string
+			f.processor.Confirm = func(_ context.Context, w store.Webhook) error {
+				asked = append(asked, w.EventID)
+				return tc.answer
+			}
+			record := f.received(t, "evt_1", "payment_intent.succeeded", succeeded)
+			resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}})
+			is.NoErr(err)
+			is.Equal(len(resp.BatchItemFailures) == 1, tc.retried)
+			is.Equal(asked, []string{"evt_1"})
+			w, err := f.store.GetWebhook(ctx, "stripe", "evt_1")
+			is.NoErr(err)
+			is.Equal(w.Status, tc.wantStatus)
+			_, err = f.store.GetPayment(ctx, "stripe", "pi_1")
+			is.Equal(err == nil, tc.wantStatus == store.StatusProcessed) // nothing applied unless confirmed
+			var kinds []string
+			for _, a := range *f.alerts {
+				kinds = append(kinds, a.Kind)
+			}
+			if tc.alert == "" {
+				is.Equal(len(kinds), 0)
+			} else {
+				is.Equal(kinds, []string{tc.alert})
+			}
+		})
+	}
 }
