@@ -286,7 +286,7 @@ func (s *Server) serve(opts Options) error {
 	pipeline := &Pipeline{
 		Store:     s.Store,
 		Processor: processor,
-		Auditor: &audit.Auditor{Sink: audit.LogSink{Log: zerolog.New(s.audit)}, Alerter: alerter, Log: opts.Log},
+		Auditor:   &audit.Auditor{Sink: audit.LogSink{Log: zerolog.New(s.audit)}, Alerter: alerter, Log: opts.Log},
 	}
 	token := randomHex(24)
 	limits := opts.Limits

@@ -41,8 +41,8 @@ type Processor struct {
 	// provider.ErrNotConfirmed fails the webhook with a critical alert;
 	// any other error is retried.
 	Confirm func(ctx context.Context, w store.Webhook) error
-	Log       zerolog.Logger
-	Clock     func() time.Time
+	Log     zerolog.Logger
+	Clock   func() time.Time
 }
 
 // maxReasonBytes bounds a failure's reason on its way to the table, the

@@ -106,14 +106,16 @@ func (c Client) try(req *http.Request) ([]byte, time.Duration, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	resp, err := client.Do(req)
+	// The URL is the configured API's (https, or http to this machine:
+	// provider.CheckAPIURL), or a link it gave on that same host.
+	resp, err := client.Do(req) //nolint:gosec // G704: see above
 	if err != nil {
 		if req.Context().Err() != nil {
 			return nil, 0, err
 		}
 		return nil, 0, retryError{err}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read only
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	switch {
 	case err != nil:
