@@ -26,6 +26,7 @@ import (
 	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/stripe"
 	"github.com/payhook/payhook/shared/samples"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
@@ -73,10 +74,11 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	// The receiver: a signed Stripe delivery through an API Gateway event.
 	receiver := testenv.RuntimeEmulator(t, filepath.Join(bin, "receiver-fn", "bootstrap"), append(common, "PAYHOOK_SECRETS_ARN="+secretARN))
 	delivery := func(eventID string) events.APIGatewayProxyRequest {
-		body, id, err := samples.Build("stripe", "payment_intent.succeeded", samples.Options{EventID: eventID, PaymentID: "pi_" + eventID})
+		body, id, err := samples.Build("stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: eventID, PaymentID: "pi_" + eventID})
 		is.NoErr(err)
-		header, err := provider.Sign("stripe", body, provider.Keys{StripeSigningSecrets: []string{stripeSecret}}, nil, id, time.Now())
+		signed, err := samples.Sign("stripe", body, provider.Keys{stripe.SigningSecrets: {stripeSecret}}, id, time.Now())
 		is.NoErr(err)
+		header := signed.Header
 		return events.APIGatewayProxyRequest{
 			HTTPMethod: "POST", Path: "/webhook/stripe", PathParameters: map[string]string{"provider": "stripe"},
 			Headers: map[string]string{"Stripe-Signature": header.Get("Stripe-Signature"), "Content-Type": "application/json"},

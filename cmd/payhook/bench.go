@@ -18,15 +18,10 @@ import (
 
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/samples"
 	"github.com/payhook/payhook/shared/store"
 )
-
-// benchEventTypes is what bench sends for each provider.
-var benchEventTypes = map[string]string{
-	"stripe": "payment_intent.succeeded", "paypal": "PAYMENT.CAPTURE.COMPLETED",
-	"square": "payment.updated", "standard": "payment.succeeded",
-}
 
 type benchDelivery struct {
 	provider, eventID string
@@ -48,7 +43,7 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	concurrency := fs.Int("concurrency", 0, "senders, each sending as fast as answers come (closed loop)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	requests := fs.Int("requests", 50000, "deliveries to prepare for --concurrency (each is signed before the clock starts)")
-	providers := fs.String("providers", "stripe,paypal,square,standard", "providers to send as, in turn")
+	providers := fs.String("providers", strings.Join(registry.Names(), ","), "providers to send as, in turn")
 	allowRemote := fs.Bool("allow-remote", false, "allow a URL that is not on this machine (bench writes real webhooks)")
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory: its secrets sign, its events are checked afterwards")
 	positional, err := parse(fs, args)
@@ -65,8 +60,8 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	}
 	names := strings.Split(*providers, ",")
 	for _, name := range names {
-		if _, ok := benchEventTypes[name]; !ok {
-			return usageError("unknown provider %q in --providers", name)
+		if _, ok := registry.Lookup(name); !ok {
+			return usageError("unknown provider %q in --providers (%s)", name, strings.Join(registry.Names(), ", "))
 		}
 	}
 	base := strings.TrimSuffix(*target, "/")
@@ -128,13 +123,7 @@ func checkLocal(base string, allowRemote bool) error {
 // prepare signs count unique deliveries, in turn across providers, on every
 // core, before any is sent.
 func prepare(names []string, count int, dataDir string, progress io.Writer) ([]*benchDelivery, error) {
-	// One set of keys signs for every provider; asking as PayPal also
-	// insists on the development signer when PayPal is among them.
-	signer := names[0]
-	if slices.Contains(names, "paypal") {
-		signer = "paypal"
-	}
-	keys, paypal, err := signingKeys(dataDir, signer)
+	keys, err := signingKeys(dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +140,12 @@ func prepare(names []string, count int, dataDir string, progress io.Writer) ([]*
 			for i := int(next.Add(1) - 1); i < count; i = int(next.Add(1) - 1) {
 				name := names[i%len(names)]
 				id := fmt.Sprintf("bench-%d-%d", run, i)
-				body, eventID, err := samples.Build(name, benchEventTypes[name], samples.Options{EventID: id, PaymentID: "pay-" + id})
+				p, _ := registry.Lookup(name)
+				body, eventID, err := p.Development.Sample(p.Development.EventTypes()[0], provider.SampleOptions{EventID: id, PaymentID: "pay-" + id})
 				if err == nil {
-					var header http.Header
-					header, err = provider.Sign(name, body, keys, paypal, eventID, time.Now())
-					deliveries[i] = &benchDelivery{provider: name, eventID: eventID, header: header, body: body}
+					var signed provider.Delivery
+					signed, err = samples.Sign(name, body, keys, eventID, time.Now())
+					deliveries[i] = &benchDelivery{provider: name, eventID: eventID, header: signed.Header, body: signed.Body}
 				}
 				if err != nil {
 					once.Do(func() { failure = err })
@@ -294,15 +284,13 @@ func checkStored(dataDir string, results []benchResult) (lost []string, err erro
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, release()) }()
+	views, err := op.Webhooks(context.Background(), store.WebhookFilter{})
+	if err != nil {
+		return nil, err
+	}
 	stored := map[string]bool{}
-	for name := range benchEventTypes {
-		views, err := op.Webhooks(context.Background(), store.WebhookFilter{Provider: name})
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range views {
-			stored[v.Provider+"/"+v.EventID] = true
-		}
+	for _, v := range views {
+		stored[v.Provider+"/"+v.EventID] = true
 	}
 	for _, r := range results {
 		if r.err == nil && r.status/100 == 2 && !stored[r.delivery.provider+"/"+r.delivery.eventID] {

@@ -189,10 +189,10 @@ func TestCrashSafety(t *testing.T) {
 				sequence++
 				id := fmt.Sprintf("evt_crash_%05d", sequence)
 				mu.Unlock()
-				body, _, _ := samples.Build("stripe", "payment_intent.succeeded", samples.Options{EventID: id, PaymentID: "pi_" + id})
-				header, _ := provider.Sign("stripe", body, dev.Keys, nil, id, time.Now())
-				req, _ := http.NewRequest(http.MethodPost, info.URL+"/webhook/stripe", bytes.NewReader(body))
-				req.Header = header
+				body, _, _ := samples.Build("stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: id, PaymentID: "pi_" + id})
+				signed, _ := samples.Sign("stripe", body, dev.Keys, id, time.Now())
+				req, _ := http.NewRequest(http.MethodPost, info.URL+"/webhook/stripe", bytes.NewReader(signed.Body))
+				req.Header = signed.Header
 				resp, err := client.Do(req)
 				if err != nil {
 					continue // serve is down: not acknowledged
@@ -333,7 +333,7 @@ func TestStuckWebhooksAreFoundAndRedriven(t *testing.T) {
 	is.NoErr(os.MkdirAll(dir, 0o700))
 	st, err := local.OpenStore(dir)
 	is.NoErr(err)
-	body, id, err := samples.Build("stripe", "payment_intent.succeeded", samples.Options{EventID: "evt_stuck", PaymentID: "pi_stuck"})
+	body, id, err := samples.Build("stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: "evt_stuck", PaymentID: "pi_stuck"})
 	is.NoErr(err)
 	hourAgo := time.Now().Add(-time.Hour).UTC()
 	_, err = st.PutWebhook(context.Background(), store.Webhook{Provider: "stripe", EventID: id, EventType: "payment_intent.succeeded", Body: body,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,8 @@ import (
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/registry"
+	"github.com/payhook/payhook/shared/provider/stripe"
 	"github.com/payhook/payhook/shared/samples"
 	"github.com/payhook/payhook/shared/store"
 )
@@ -31,7 +34,7 @@ const demoPoison = "demo-poison-event"
 type step struct {
 	story               string
 	provider, eventType string
-	opts                samples.Options
+	opts                provider.SampleOptions
 	// forge signs with a wrong secret; stale signs ten minutes ago.
 	forge, stale bool
 	wantStatus   int
@@ -42,23 +45,24 @@ type step struct {
 }
 
 var story = []step{
-	{story: "a card payment succeeds", provider: "stripe", eventType: "payment_intent.succeeded", opts: samples.Options{EventID: "evt_demo_paid", PaymentID: "pi_demo_paid", Amount: 4200}, wantStatus: 200, wantAnswer: "accepted"},
-	{story: "a PayPal capture completes", provider: "paypal", eventType: "PAYMENT.CAPTURE.COMPLETED", opts: samples.Options{EventID: "WH-DEMO-CAPTURE", PaymentID: "CAP-DEMO-1", Amount: 1999, Currency: "EUR"}, wantStatus: 200, wantAnswer: "accepted"},
-	{story: "a Square payment completes", provider: "square", eventType: "payment.updated", opts: samples.Options{EventID: "sq-demo-paid", PaymentID: "SQ-DEMO-1", Amount: 1500}, wantStatus: 200, wantAnswer: "accepted"},
-	{story: "a Standard Webhooks sender reports a payment", provider: "standard", eventType: "payment.succeeded", opts: samples.Options{EventID: "msg_demo_paid", PaymentID: "pay_demo_1", Amount: 100000, Currency: "JPY"}, wantStatus: 200, wantAnswer: "accepted"},
-	{story: "Stripe retries the first delivery", provider: "stripe", eventType: "payment_intent.succeeded", opts: samples.Options{EventID: "evt_demo_paid", PaymentID: "pi_demo_paid", Amount: 4200}, wantStatus: 200, wantAnswer: "duplicate"},
-	{story: "someone forges a Stripe signature", provider: "stripe", eventType: "charge.succeeded", opts: samples.Options{EventID: "evt_demo_forged", PaymentID: "pi_demo_forged"}, forge: true, wantStatus: 401, wantAnswer: "invalid_signature"},
-	{story: "someone replays a ten-minute-old delivery", provider: "stripe", eventType: "charge.succeeded", opts: samples.Options{EventID: "evt_demo_stale", PaymentID: "pi_demo_stale"}, stale: true, wantStatus: 401, wantAnswer: "timestamp_out_of_tolerance"},
-	{story: "a refund arrives before its payment", provider: "stripe", eventType: "charge.refunded", opts: samples.Options{EventID: "evt_demo_refund", PaymentID: "pi_demo_refunded", Amount: 3000}, wantStatus: 200, wantAnswer: "accepted", settle: true},
-	{story: "then the late payment arrives", provider: "stripe", eventType: "payment_intent.succeeded", opts: samples.Options{EventID: "evt_demo_late", PaymentID: "pi_demo_refunded", Amount: 3000}, wantStatus: 200, wantAnswer: "accepted", settle: true},
-	{story: "a buyer opens a dispute", provider: "paypal", eventType: "CUSTOMER.DISPUTE.CREATED", opts: samples.Options{EventID: "WH-DEMO-DISPUTE", PaymentID: "CAP-DEMO-1", Amount: 1999, Currency: "EUR"}, wantStatus: 200, wantAnswer: "accepted", settle: true},
-	{story: "a payment meets a mapping bug", provider: "square", eventType: "payment.updated", opts: samples.Options{EventID: demoPoison, PaymentID: "SQ-DEMO-2", Amount: 800}, wantStatus: 200, wantAnswer: "accepted", settle: true},
+	{story: "a card payment succeeds", provider: "stripe", eventType: "payment_intent.succeeded", opts: provider.SampleOptions{EventID: "evt_demo_paid", PaymentID: "pi_demo_paid", Amount: 4200}, wantStatus: 200, wantAnswer: "accepted"},
+	{story: "a PayPal capture completes", provider: "paypal", eventType: "PAYMENT.CAPTURE.COMPLETED", opts: provider.SampleOptions{EventID: "WH-DEMO-CAPTURE", PaymentID: "CAP-DEMO-1", Amount: 1999, Currency: "EUR"}, wantStatus: 200, wantAnswer: "accepted"},
+	{story: "a Square payment completes", provider: "square", eventType: "payment.updated", opts: provider.SampleOptions{EventID: "sq-demo-paid", PaymentID: "SQ-DEMO-1", Amount: 1500}, wantStatus: 200, wantAnswer: "accepted"},
+	{story: "a GoCardless Direct Debit is confirmed", provider: "gocardless", eventType: "payments.confirmed", opts: provider.SampleOptions{EventID: "EVDEMOCONFIRM", PaymentID: "PM-DEMO-1"}, wantStatus: 200, wantAnswer: "accepted"},
+	{story: "a Standard Webhooks sender reports a payment", provider: "standard", eventType: "payment.succeeded", opts: provider.SampleOptions{EventID: "msg_demo_paid", PaymentID: "pay_demo_1", Amount: 100000, Currency: "JPY"}, wantStatus: 200, wantAnswer: "accepted"},
+	{story: "Stripe retries the first delivery", provider: "stripe", eventType: "payment_intent.succeeded", opts: provider.SampleOptions{EventID: "evt_demo_paid", PaymentID: "pi_demo_paid", Amount: 4200}, wantStatus: 200, wantAnswer: "duplicate"},
+	{story: "someone forges a Stripe signature", provider: "stripe", eventType: "charge.succeeded", opts: provider.SampleOptions{EventID: "evt_demo_forged", PaymentID: "pi_demo_forged"}, forge: true, wantStatus: 401, wantAnswer: "invalid_signature"},
+	{story: "someone replays a ten-minute-old delivery", provider: "stripe", eventType: "charge.succeeded", opts: provider.SampleOptions{EventID: "evt_demo_stale", PaymentID: "pi_demo_stale"}, stale: true, wantStatus: 401, wantAnswer: "timestamp_out_of_tolerance"},
+	{story: "a refund arrives before its payment", provider: "stripe", eventType: "charge.refunded", opts: provider.SampleOptions{EventID: "evt_demo_refund", PaymentID: "pi_demo_refunded", Amount: 3000}, wantStatus: 200, wantAnswer: "accepted", settle: true},
+	{story: "then the late payment arrives", provider: "stripe", eventType: "payment_intent.succeeded", opts: provider.SampleOptions{EventID: "evt_demo_late", PaymentID: "pi_demo_refunded", Amount: 3000}, wantStatus: 200, wantAnswer: "accepted", settle: true},
+	{story: "a buyer opens a dispute", provider: "paypal", eventType: "CUSTOMER.DISPUTE.CREATED", opts: provider.SampleOptions{EventID: "WH-DEMO-DISPUTE", PaymentID: "CAP-DEMO-1", Amount: 1999, Currency: "EUR"}, wantStatus: 200, wantAnswer: "accepted", settle: true},
+	{story: "a payment meets a mapping bug", provider: "square", eventType: "payment.updated", opts: provider.SampleOptions{EventID: demoPoison, PaymentID: "SQ-DEMO-2", Amount: 800}, wantStatus: 200, wantAnswer: "accepted", settle: true},
 }
 
 // Where each payment must end.
 var wantPayments = map[string]payment.Status{
 	"stripe/pi_demo_paid": payment.StatusSucceeded, "paypal/CAP-DEMO-1": payment.StatusSucceeded, "square/SQ-DEMO-1": payment.StatusSucceeded,
-	"standard/pay_demo_1": payment.StatusSucceeded, "stripe/pi_demo_refunded": payment.StatusRefunded, "square/SQ-DEMO-2": payment.StatusSucceeded,
+	"standard/pay_demo_1": payment.StatusSucceeded, "gocardless/PM-DEMO-1": payment.StatusSucceeded, "stripe/pi_demo_refunded": payment.StatusRefunded, "square/SQ-DEMO-2": payment.StatusSucceeded,
 }
 
 // recordedAlerts keeps the alerts the demo's server raises.
@@ -110,7 +114,7 @@ func demo(args []string, stdout, _ io.Writer) error {
 			if failed {
 				return payment.Event{}, fmt.Errorf("%w: injected mapping bug", payment.ErrUnprocessable)
 			}
-			return payment.Normalize(d)
+			return registry.Normalize(d)
 		},
 	})
 	if err != nil {
@@ -148,16 +152,17 @@ func runStory(out io.Writer, server *local.Server, op operate.Operator) []string
 		}
 		keys, signedAt := server.Keys, time.Now()
 		if s.forge {
-			keys.StripeSigningSecrets = []string{"whsec_forged_by_someone_else"}
+			keys = maps.Clone(keys)
+			keys[stripe.SigningSecrets] = []string{"whsec_forged_by_someone_else"}
 		}
 		if s.stale {
 			signedAt = signedAt.Add(-10 * time.Minute)
 		}
-		header, err := provider.Sign(s.provider, body, keys, server.Dev.PayPal, id, signedAt)
+		signed, err := samples.Sign(s.provider, body, keys, id, signedAt)
 		if err != nil {
 			return append(problems, err.Error())
 		}
-		code, answer, err := post(server.URL+"/webhook/"+s.provider, header, body)
+		code, answer, err := post(server.URL+"/webhook/"+s.provider, signed)
 		got := fmt.Sprintf("%d %s", code, answerWord(answer))
 		want := fmt.Sprintf("%d %s", s.wantStatus, s.wantAnswer)
 		mark := "✓"
@@ -165,7 +170,7 @@ func runStory(out io.Writer, server *local.Server, op operate.Operator) []string
 			mark = "✗"
 			problems = append(problems, fmt.Sprintf("%s: got %s, want %s %v", s.story, got, want, errOrEmpty(err)))
 		}
-		fmt.Fprintf(out, "  %s %-45s %-8s %-27s %s\n", mark, s.story, s.provider, s.eventType, got)
+		fmt.Fprintf(out, "  %s %-45s %-10s %-27s %s\n", mark, s.story, s.provider, s.eventType, got)
 		if s.settle && code == 200 {
 			if err := waitFor(func() bool { return settled(op, s.provider, id) }); err != nil {
 				problems = append(problems, s.story+": never processed")
@@ -213,7 +218,7 @@ func report(out io.Writer, server *local.Server, op operate.Operator, alerts *re
 		if p.Dispute != "" {
 			dispute = "dispute " + p.Dispute
 		}
-		fmt.Fprintf(out, "  %s %-8s %-18s %-10s %10s %s %s\n", mark, p.Provider, p.PaymentID, p.Status, payment.FormatMinor(p.AmountMinor, p.Currency), p.Currency, dispute)
+		fmt.Fprintf(out, "  %s %-10s %-18s %-10s %10s %s %s\n", mark, p.Provider, p.PaymentID, p.Status, amount(p.AmountMinor, p.Currency), p.Currency, dispute)
 	}
 	for key := range wantPayments {
 		if !seen[key] {

@@ -130,7 +130,7 @@ func payments(args []string, stdout, _ io.Writer) error {
 	fmt.Fprintln(tw, "PROVIDER\tPAYMENT ID\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
 	for _, p := range states {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", printable(p.Provider), printable(p.PaymentID), p.Status,
-			payment.FormatMinor(p.AmountMinor, p.Currency), printable(p.Currency), payment.FormatMinor(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), printable(p.LastEventID))
+			amount(p.AmountMinor, p.Currency), printable(p.Currency), amount(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), printable(p.LastEventID))
 	}
 	return tw.Flush()
 }
@@ -211,4 +211,13 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 	}
 	fmt.Fprintf(stdout, "%d redriven, %d moved on meanwhile\n", len(report.Redriven), len(report.Skipped))
 	return nil
+}
+
+// amount formats minor units in the currency's decimals; a provider that
+// states no amount and no currency (GoCardless's events) leaves it unknown.
+func amount(minor int64, currency string) string {
+	if minor == 0 && currency == "" {
+		return "unknown"
+	}
+	return payment.FormatMinor(minor, currency)
 }

@@ -21,7 +21,7 @@ func send(args []string, stdout, _ io.Writer) error {
 	paymentID := fs.String("payment-id", "", "the payment's id at the provider (default: a new one)")
 	amount := fs.Int64("amount", 2000, "amount in minor units (cents; yen for JPY)")
 	currency := fs.String("currency", "USD", "ISO 4217 currency")
-	status := fs.String("status", "", "the status the payload states (Square and PayPal objects), instead of the event type's usual one")
+	status := fs.String("status", "", "the status the payload's object states, instead of the event type's usual one")
 	eventID := fs.String("event-id", "", "the event id (default: a new one; reuse one to send a duplicate)")
 	target := fs.String("url", "", "payhook's base URL or full webhook URL (default: the running serve of --data, else http://$PAYHOOK_ADDR)")
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory whose development secrets sign (env PAYHOOK_DATA_DIR)")
@@ -36,20 +36,20 @@ func send(args []string, stdout, _ io.Writer) error {
 	if *amount <= 0 {
 		return usageError("--amount must be a positive number of minor units")
 	}
-	body, id, err := samples.Build(name, eventType, samples.Options{EventID: *eventID, PaymentID: *paymentID, Amount: *amount, Currency: *currency, Status: *status})
+	body, id, err := samples.Build(name, eventType, provider.SampleOptions{EventID: *eventID, PaymentID: *paymentID, Amount: *amount, Currency: *currency, Status: *status})
 	if err != nil {
 		return usageError("%v", err)
 	}
-	keys, paypal, err := signingKeys(*dataDir, name)
+	keys, err := signingKeys(*dataDir)
 	if err != nil {
 		return err
 	}
-	header, err := provider.Sign(name, body, keys, paypal, id, time.Now())
+	signed, err := samples.Sign(name, body, keys, id, time.Now())
 	if err != nil {
 		return err
 	}
 	url := webhookURL(*target, *dataDir, name)
-	code, answer, err := post(url, header, body)
+	code, answer, err := post(url, signed)
 	if err != nil {
 		return err
 	}
@@ -61,26 +61,17 @@ func send(args []string, stdout, _ io.Writer) error {
 }
 
 // signingKeys are the environment's provider keys when set, else the data
-// directory's development secrets. PayPal needs the development signer.
-func signingKeys(dataDir, name string) (provider.Keys, *provider.DevPayPal, error) {
+// directory's development secrets.
+func signingKeys(dataDir string) (provider.Keys, error) {
 	keys, fromEnv, err := local.KeysFromEnv(os.LookupEnv)
-	if err != nil {
-		return provider.Keys{}, nil, err
+	if err != nil || fromEnv {
+		return keys, err
 	}
-	dev, devErr := local.LoadDevSecrets(dataDir)
-	if !fromEnv {
-		if devErr != nil {
-			if errors.Is(devErr, os.ErrNotExist) {
-				return provider.Keys{}, nil, fmt.Errorf("no secrets to sign with: set the PAYHOOK_* provider keys, or run payhook serve --data %s once", dataDir)
-			}
-			return provider.Keys{}, nil, devErr
-		}
-		keys = dev.Keys
+	dev, err := local.LoadDevSecrets(dataDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no secrets to sign with: set the PAYHOOK_* provider keys, or run payhook serve --data %s once", dataDir)
 	}
-	if name == "paypal" && devErr != nil {
-		return provider.Keys{}, nil, fmt.Errorf("only a development signer can sign PayPal deliveries; run payhook serve --data %s once", dataDir)
-	}
-	return keys, dev.PayPal, nil
+	return dev.Keys, err
 }
 
 func webhookURL(target, dataDir, name string) string {
@@ -102,12 +93,12 @@ var httpClient = &http.Client{Timeout: 30 * time.Second}
 
 // post delivers a signed webhook and returns the answer. The URL is the
 // operator's own --url, or their serve's: sending there is the command.
-func post(url string, header http.Header, body []byte) (int, string, error) {
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(body)) //nolint:gosec // G704: see above
+func post(url string, d provider.Delivery) (int, string, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(d.Body)) //nolint:gosec // G704: see above
 	if err != nil {
 		return 0, "", err
 	}
-	req.Header = header
+	req.Header = d.Header
 	resp, err := httpClient.Do(req) //nolint:gosec // G704: see above
 	if err != nil {
 		return 0, "", fmt.Errorf("deliver to %s: %w", url, err)

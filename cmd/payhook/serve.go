@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/provider/registry"
 )
 
 func serve(args []string, stdout, stderr io.Writer) error {
@@ -65,7 +67,6 @@ func newLogger(w io.Writer, level string) zerolog.Logger {
 
 func printBanner(w io.Writer, s *local.Server) {
 	fmt.Fprintf(w, "payhook serving on %s (data in %s; admin API on %s)\n\n", s.URL, s.DataDir, s.AdminURL)
-	k := s.Keys
 	if s.Dev == nil {
 		fmt.Fprintf(w, "provider keys from the environment\n\n")
 	} else {
@@ -75,28 +76,23 @@ func printBanner(w io.Writer, s *local.Server) {
 		}
 		fmt.Fprintf(w, "%s %s/%s (for local use only):\n", how, s.DataDir, local.DevSecretsFile)
 	}
-	rows := []struct{ provider, secret string }{
-		{"stripe", first(k.StripeSigningSecrets, "signing secret ")},
-		{"square", first(k.SquareSignatureKeys, "signature key ") + " (notification URL " + k.SquareNotificationURL + ")"},
-		{"paypal", "webhook id " + k.PayPalWebhookID},
-		{"standard", first(k.StandardWebhookSecrets, "secret ")},
-	}
-	for _, r := range rows {
-		if s.Dev != nil {
-			fmt.Fprintf(w, "  %-8s POST %s/webhook/%s  %s\n", r.provider, s.URL, r.provider, r.secret)
-		} else {
-			fmt.Fprintf(w, "  %-8s POST %s/webhook/%s\n", r.provider, s.URL, r.provider)
+	for _, p := range registry.All {
+		route := fmt.Sprintf("POST %s/webhook/%s", s.URL, p.Name)
+		if !p.Configured(s.Keys) {
+			route += "  (not configured)"
+		}
+		fmt.Fprintf(w, "  %-10s %s\n", p.Name, route)
+		if s.Dev == nil {
+			continue
+		}
+		for _, setting := range p.Settings {
+			if value := strings.Join(s.Keys.List(setting.Name), ","); value != "" && !setting.Development {
+				fmt.Fprintf(w, "  %-10s   %s=%s\n", "", setting.Name, value)
+			}
 		}
 	}
 	if s.Dev != nil {
 		fmt.Fprintf(w, "  (paypal deliveries are signed by a development CA that only this development server trusts)\n")
 	}
 	fmt.Fprintf(w, "\ntry: payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
-}
-
-func first(list []string, label string) string {
-	if len(list) == 0 {
-		return "(not configured)"
-	}
-	return label + list[0]
 }

@@ -62,11 +62,11 @@ func smokeTest(args []string, stdout, _ io.Writer) error {
 		counts[r.Outcome]++
 		switch r.Outcome {
 		case smoke.Passed:
-			fmt.Fprintf(stdout, "  %-8s passed   %s PROCESSED in %s, then removed\n", r.Provider, r.EventID, r.Took.Round(time.Millisecond))
+			fmt.Fprintf(stdout, "  %-10s passed   %s PROCESSED in %s, then removed\n", r.Provider, r.EventID, r.Took.Round(time.Millisecond))
 		case smoke.Skipped:
-			fmt.Fprintf(stdout, "  %-8s skipped  %s\n", r.Provider, r.Detail)
+			fmt.Fprintf(stdout, "  %-10s skipped  %s\n", r.Provider, r.Detail)
 		case smoke.Failed:
-			fmt.Fprintf(stdout, "  %-8s FAILED   %s at %s: %s\n", r.Provider, r.EventID, r.Step, r.Detail)
+			fmt.Fprintf(stdout, "  %-10s FAILED   %s at %s: %s\n", r.Provider, r.EventID, r.Step, r.Detail)
 			failed = append(failed, fmt.Sprintf("%s at %s", r.Provider, r.Step))
 		}
 	}
@@ -119,6 +119,6 @@ func serveTarget(dataDir string) (smoke.Target, error) {
 	if err != nil {
 		return smoke.Target{}, err
 	}
-	t.Keys, t.PayPal = dev.Keys, dev.PayPal
+	t.Keys = dev.Keys
 	return t, nil
 }

@@ -19,8 +19,8 @@ import (
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
-	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store/dynamo"
 )
 
@@ -45,7 +45,7 @@ func main() {
 		DLQ:       deadletter.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.DLQURL, Source: "processor"},
 		Alerter:   notify.SNSAlerter{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.AlertTopicARN},
 		Critical:  critical,
-		Normalize: payment.Normalize,
+		Normalize: registry.Normalize,
 		Log:       log,
 	}
 	if cfg.EventBusName != "" {

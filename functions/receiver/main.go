@@ -17,7 +17,7 @@ import (
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/observe"
-	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store/dynamo"
 )
@@ -50,7 +50,7 @@ func main() {
 		log.Fatal().Err(err).Msg("provider secret")
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), env.TableName)
-	certs := provider.NewPayPalCerts(&http.Client{Timeout: 5 * time.Second}, cfg.PayPalSandbox)
+	certs := paypal.NewCerts(&http.Client{Timeout: 5 * time.Second}, cfg.PayPalSandbox)
 	receiver := ingest.New(cfg, keys, store, certs, log)
 	lambda.Start(ingest.APIGatewayHandler(receiver))
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/samples"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store"
@@ -51,15 +52,16 @@ func TestProcessorRidesOutStorageFaults(t *testing.T) {
 	var cfg config.Receiver
 	is.NoErr(config.Load(func(string) (string, bool) { return "", false }, &cfg))
 	quiet := observe.NewLogger(io.Discard, "info", "faults")
-	receiver := ingest.New(cfg, secrets.Static(keys), tableStore, nil, quiet)
+	keys, certs := keysAndCerts(t)
+	receiver := ingest.New(cfg, secrets.Static(keys), tableStore, certs, quiet)
 
 	const webhooks = 30
 	for i := range webhooks {
-		body, id, err := samples.Build("stripe", "payment_intent.succeeded", samples.Options{EventID: fmt.Sprintf("evt_fault_%02d", i), PaymentID: fmt.Sprintf("pi_fault_%02d", i)})
+		body, id, err := samples.Build("stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: fmt.Sprintf("evt_fault_%02d", i), PaymentID: fmt.Sprintf("pi_fault_%02d", i)})
 		is.NoErr(err)
-		header, err := provider.Sign("stripe", body, keys, nil, id, time.Now())
+		signed, err := samples.Sign("stripe", body, keys, id, time.Now())
 		is.NoErr(err)
-		resp := receiver.Handle(ctx, ingest.Request{Method: http.MethodPost, Provider: "stripe", Header: header, Body: body})
+		resp := receiver.Handle(ctx, ingest.Request{Method: http.MethodPost, Provider: "stripe", Header: signed.Header, Body: signed.Body})
 		is.Equal(resp.Status, 200)
 	}
 
@@ -67,7 +69,7 @@ func TestProcessorRidesOutStorageFaults(t *testing.T) {
 	var gaveUp atomic.Int32
 	processor := &process.Processor{
 		Store: dynamo.New(proxied, table), DLQ: nil, Alerter: &recordingAlerter{}, Critical: process.DefaultCritical,
-		Normalize: payment.Normalize, Log: quiet,
+		Normalize: registry.Normalize, Log: quiet,
 	}
 	poller := &testenv.StreamPoller{
 		DynamoDB: direct, Streams: streams, Table: table, Handler: processor.Handle, Filter: process.Wants,

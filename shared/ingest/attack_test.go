@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +16,8 @@ import (
 	"github.com/payhook/payhook/internal/forge"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/paypal"
+	"github.com/payhook/payhook/shared/provider/standard"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store"
 )
@@ -65,7 +66,7 @@ func TestPayPalBodyForgedToTheSameCRC32IsRefused(t *testing.T) {
 		forged.Body = forgedPayPalBody(t)
 
 		// The attack is real: PayPal's own check passes the forged body.
-		_, err := provider.PayPal{Certs: h.paypal.Certs()}.Verify(ctx, provider.Delivery{Header: forged.Header, Body: forged.Body}, testKeys, h.now)
+		_, err := paypal.Verifier{Certs: devCerts(t)}.Verify(ctx, provider.Delivery{Header: forged.Header, Body: forged.Body}, h.keys, h.now)
 		is.NoErr(err)
 
 		is.Equal(string(h.receiver.Handle(ctx, genuine).Body), `{"status":"accepted","id":"WH-GENUINE-1"}`)
@@ -161,15 +162,11 @@ func TestStandardSenderCannotWriteAnotherSendersEvents(t *testing.T) {
 	onEveryStore(t, func(t *testing.T, h *harness) {
 		is := is.New(t)
 		ctx := context.Background()
-		keys := testKeys
-		keys.StandardWebhookSecrets = []string{"acme=" + acme, "billing=" + billing}
+		keys := testKeys(t)
+		keys[standard.Secrets] = []string{"acme=" + acme, "billing=" + billing}
 		h.receiver.Keys = secrets.Static(keys)
 		send := func(secret, body string) ingest.Request {
-			signing := keys
-			signing.StandardWebhookSecrets = []string{secret}
-			header, err := provider.Sign("standard", []byte(body), signing, nil, "msg_shared_id", h.now)
-			is.NoErr(err)
-			return ingest.Request{Method: http.MethodPost, Provider: "standard", Header: header, Body: []byte(body)}
+			return h.signedWith(t, provider.Keys{standard.Secrets: {secret}}, "standard", body, "msg_shared_id", h.now)
 		}
 		// billing's key holder sends first, with the id acme will use...
 		first := h.receiver.Handle(ctx, send("billing="+billing, `{"type":"payment.refunded","data":{"payment_id":"pay_1","amount":2000}}`))
@@ -217,14 +214,11 @@ func TestIdentifiersThatWouldFailTheStoreAreMalformed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			h := newHarness(t, nil)
-			signing := testKeys
 			id := eventIDs["standard"]
 			if v, ok := tc.header["Webhook-Id"]; ok {
 				id = v
 			}
-			header, err := provider.Sign(tc.provider, []byte(tc.body), signing, h.paypal, id, h.now)
-			is.NoErr(err)
-			resp := h.receiver.Handle(context.Background(), ingest.Request{Method: http.MethodPost, Provider: tc.provider, Header: header, Body: []byte(tc.body)})
+			resp := h.receiver.Handle(context.Background(), h.signedWith(t, h.keys, tc.provider, tc.body, id, h.now))
 			is.Equal(resp.Status, 400)
 			is.Equal(string(resp.Body), `{"error":"malformed_payload"}`)
 			is.Equal(h.store.puts.Load(), int32(0)) // no store call
@@ -235,6 +229,10 @@ func TestIdentifiersThatWouldFailTheStoreAreMalformed(t *testing.T) {
 // rejectingStore refuses every write for good, as DynamoDB does an item
 // over its limits.
 type rejectingStore struct{ store.Webhooks }
+
+func (rejectingStore) PutWebhooks(context.Context, []store.Webhook) ([]bool, error) {
+	return nil, fmt.Errorf("%w: ValidationException: Item size has exceeded the maximum allowed size", store.ErrRejected)
+}
 
 func (rejectingStore) PutWebhook(context.Context, store.Webhook) (bool, error) {
 	return false, fmt.Errorf("%w: ValidationException: Item size has exceeded the maximum allowed size", store.ErrRejected)

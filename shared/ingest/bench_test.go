@@ -23,6 +23,11 @@ import (
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/paypal"
+	"github.com/payhook/payhook/shared/provider/registry"
+	"github.com/payhook/payhook/shared/provider/square"
+	"github.com/payhook/payhook/shared/provider/standard"
+	"github.com/payhook/payhook/shared/provider/stripe"
 	"github.com/payhook/payhook/shared/samples"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store"
@@ -44,19 +49,17 @@ var benchDeliveries struct {
 // deliveries are pre-signed, realistic deliveries for every provider.
 func deliveries(b *testing.B) (provider.Keys, map[string][]ingest.Request) {
 	benchDeliveries.once.Do(func() {
-		keys := testKeys
-		keys.StandardWebhookSecrets = []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="}
+		keys := testKeys(b)
+		keys[standard.Secrets] = []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="}
 		benchDeliveries.keys, benchDeliveries.byP = keys, map[string][]ingest.Request{}
-		dev := devPayPal(b)
-		types := map[string]string{"stripe": "payment_intent.succeeded", "paypal": "PAYMENT.CAPTURE.COMPLETED", "square": "payment.updated", "standard": "payment.succeeded"}
-		for name, eventType := range types {
+		for _, p := range registry.All {
 			for i := range benchPool {
-				body, id, _ := samples.Build(name, eventType, samples.Options{EventID: fmt.Sprintf("bench-%s-%d", name, i)})
-				header, err := provider.Sign(name, body, keys, dev, id, time.Now())
+				body, id, _ := p.Development.Sample(p.Development.EventTypes()[0], provider.SampleOptions{EventID: fmt.Sprintf("bench-%s-%d", p.Name, i)})
+				signed, err := samples.Sign(p.Name, body, keys, id, time.Now())
 				if err != nil {
 					panic(err)
 				}
-				benchDeliveries.byP[name] = append(benchDeliveries.byP[name], ingest.Request{Method: "POST", Provider: name, Header: header, Body: body, SourceIP: "127.0.0.1", RequestID: "bench"})
+				benchDeliveries.byP[p.Name] = append(benchDeliveries.byP[p.Name], ingest.Request{Method: "POST", Provider: p.Name, Header: signed.Header, Body: signed.Body, SourceIP: "127.0.0.1", RequestID: "bench"})
 			}
 		}
 	})
@@ -84,10 +87,10 @@ func BenchmarkReceiver(b *testing.B) {
 			return s
 		},
 	}
-	for _, name := range []string{"stripe", "square", "standard", "paypal"} {
+	for _, name := range registry.Names() {
 		for _, storeName := range []string{"discard", "memory", "embedded"} {
 			b.Run(name+"/"+storeName, func(b *testing.B) {
-				receiver := ingest.New(cfg, secrets.Static(keys), stores[storeName](b), devPayPal(b).Certs(), observe.NewLogger(io.Discard, "info", "bench"))
+				receiver := ingest.New(cfg, secrets.Static(keys), stores[storeName](b), devCerts(b), observe.NewLogger(io.Discard, "info", "bench"))
 				requests := byProvider[name]
 				ctx := context.Background()
 				receiver.Handle(ctx, requests[0]) // warms PayPal's certificate cache, as in steady state
@@ -105,7 +108,10 @@ func BenchmarkReceiver(b *testing.B) {
 
 type discard struct{}
 
-func (discard) PutWebhook(context.Context, store.Webhook) (bool, error)       { return true, nil }
+func (discard) PutWebhook(context.Context, store.Webhook) (bool, error) { return true, nil }
+func (discard) PutWebhooks(_ context.Context, ws []store.Webhook) ([]bool, error) {
+	return make([]bool, len(ws)), nil
+}
 func (discard) BindTransmission(context.Context, store.Binding) (bool, error) { return true, nil }
 func (discard) GetWebhook(context.Context, string, string) (store.Webhook, error) {
 	return store.Webhook{}, store.ErrNotFound
@@ -124,7 +130,7 @@ func BenchmarkReceiverConcurrentDurable(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	receiver := ingest.New(cfg, secrets.Static(keys), s, devPayPal(b).Certs(), observe.NewLogger(io.Discard, "info", "bench"))
+	receiver := ingest.New(cfg, secrets.Static(keys), s, devCerts(b), observe.NewLogger(io.Discard, "info", "bench"))
 	requests := byProvider["stripe"]
 	var next atomic.Int64
 	b.SetParallelism(32) // 64 senders on 2 cores
@@ -152,7 +158,7 @@ func BenchmarkVerifyFloor(b *testing.B) {
 		want, _ := hex.DecodeString(sig)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			mac := hmac.New(sha256.New, []byte(keys.StripeSigningSecrets[0]))
+			mac := hmac.New(sha256.New, []byte(keys.Value(stripe.SigningSecrets)))
 			mac.Write([]byte(t + "."))
 			mac.Write(req.Body)
 			if !hmac.Equal(mac.Sum(nil), want) {
@@ -165,8 +171,8 @@ func BenchmarkVerifyFloor(b *testing.B) {
 		want, _ := base64.StdEncoding.DecodeString(req.Header.Get("X-Square-Hmacsha256-Signature"))
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			mac := hmac.New(sha256.New, []byte(keys.SquareSignatureKeys[0]))
-			mac.Write([]byte(keys.SquareNotificationURL))
+			mac := hmac.New(sha256.New, []byte(keys.Value(square.SignatureKeys)))
+			mac.Write([]byte(keys.Value(square.NotificationURL)))
 			mac.Write(req.Body)
 			if !hmac.Equal(mac.Sum(nil), want) {
 				b.Fatal("floor check failed")
@@ -175,7 +181,7 @@ func BenchmarkVerifyFloor(b *testing.B) {
 	})
 	b.Run("standard", func(b *testing.B) {
 		req := pick("standard")
-		secret, _ := base64.StdEncoding.DecodeString(keys.StandardWebhookSecrets[0][len("whsec_"):])
+		secret, _ := base64.StdEncoding.DecodeString(keys.Value(standard.Secrets)[len("whsec_"):])
 		want, _ := base64.StdEncoding.DecodeString(req.Header.Get("Webhook-Signature")[3:])
 		content := []byte(req.Header.Get("Webhook-Id") + "." + req.Header.Get("Webhook-Timestamp") + ".")
 		b.ResetTimer()
@@ -203,11 +209,15 @@ func BenchmarkVerifyFloor(b *testing.B) {
 	})
 	b.Run("paypal", func(b *testing.B) {
 		req := pick("paypal")
-		public := devPayPal(b).Key.Public().(*rsa.PublicKey)
+		signer, err := paypal.ParseDevSigner([]byte(keys.Value(paypal.DevelopmentSigner)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		public := signer.Key.Public().(*rsa.PublicKey)
 		signature, _ := base64.StdEncoding.DecodeString(req.Header.Get("Paypal-Transmission-Sig"))
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			content := req.Header.Get("Paypal-Transmission-Id") + "|" + req.Header.Get("Paypal-Transmission-Time") + "|" + keys.PayPalWebhookID + "|" + strconv.FormatUint(uint64(crc32.ChecksumIEEE(req.Body)), 10)
+			content := req.Header.Get("Paypal-Transmission-Id") + "|" + req.Header.Get("Paypal-Transmission-Time") + "|" + keys.Value(paypal.WebhookID) + "|" + strconv.FormatUint(uint64(crc32.ChecksumIEEE(req.Body)), 10)
 			digest := sha256.Sum256([]byte(content))
 			if rsa.VerifyPKCS1v15(public, crypto.SHA256, digest[:], signature) != nil {
 				b.Fatal("floor check failed")

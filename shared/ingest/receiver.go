@@ -16,6 +16,7 @@ import (
 
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 )
 
@@ -47,7 +48,7 @@ type KeySource interface {
 
 // Receiver handles deliveries. Every field is required but Clock.
 type Receiver struct {
-	Verifiers    map[string]provider.Verifier
+	Routes       map[string]Route
 	Keys         KeySource
 	Store        store.Webhooks
 	Log          zerolog.Logger
@@ -57,6 +58,22 @@ type Receiver struct {
 	// well before its own timeout gives up on us.
 	StoreTimeout time.Duration
 	Clock        func() time.Time
+}
+
+// Route is one provider's /webhook/{name}: the provider, and its verifier
+// built with the receiver's settings.
+type Route struct {
+	Provider provider.Provider
+	Verifier provider.Verifier
+}
+
+// Routes builds the route of every registered provider.
+func Routes(c provider.Config) map[string]Route {
+	routes := make(map[string]Route, len(registry.All))
+	for _, p := range registry.All {
+		routes[p.Name] = Route{Provider: p, Verifier: p.NewVerifier(c)}
+	}
+	return routes
 }
 
 // RetryAfterSeconds is the Retry-After sent with every 503.
@@ -84,8 +101,11 @@ const (
 type result struct {
 	resp    Response
 	outcome string
-	eventID string
-	cause   error
+	// eventIDs are the delivery's events: one, or a batch's.
+	eventIDs []string
+	// duplicates counts the batch's events stored before.
+	duplicates int
+	cause      error
 	// storedAs is the provider the webhook is stored under when it differs
 	// from the route's (a named Standard Webhooks sender).
 	storedAs string
@@ -108,8 +128,11 @@ func (r *Receiver) Handle(ctx context.Context, req Request) Response {
 	case res.resp.Status >= 400:
 		event = log.Warn()
 	}
-	if res.eventID != "" {
-		event = event.Str("event_id", res.eventID)
+	switch {
+	case len(res.eventIDs) == 1:
+		event = event.Str("event_id", res.eventIDs[0])
+	case len(res.eventIDs) > 1:
+		event = event.Strs("event_ids", res.eventIDs).Int("duplicates", res.duplicates)
 	}
 	if res.storedAs != "" {
 		event = event.Str("stored_as", res.storedAs)
@@ -131,7 +154,7 @@ func refused(status int, outcome string) result {
 }
 
 func (r *Receiver) handle(ctx context.Context, req Request) result {
-	verifier, known := r.Verifiers[req.Provider]
+	route, known := r.Routes[req.Provider]
 	if !known {
 		return refused(http.StatusNotFound, OutcomeUnknownProvider)
 	}
@@ -147,61 +170,92 @@ func (r *Receiver) handle(ctx context.Context, req Request) result {
 	if err != nil {
 		return result{resp: unavailable(), outcome: OutcomeUnavailable, cause: err}
 	}
-	if !verifier.Enabled(keys) {
+	if !route.Provider.Configured(keys) {
 		// A provider with no keys is not served: saying so beats 401s that
 		// look like forgeries. The log line tells the operator why.
 		return result{resp: errorResponse(http.StatusNotFound, OutcomeUnknownProvider), outcome: outcomeProviderNotActive}
 	}
 	delivery := provider.Delivery{Header: req.Header, Body: req.Body}
-	verified, err := verifier.Verify(ctx, delivery, keys, r.now())
+	verified, err := route.Verifier.Verify(ctx, delivery, keys, r.now())
 	if errors.Is(err, provider.ErrInvalidSignature) {
 		if fresh, changed := r.Keys.Refresh(ctx); changed {
-			verified, err = verifier.Verify(ctx, delivery, fresh, r.now())
+			verified, err = route.Verifier.Verify(ctx, delivery, fresh, r.now())
 		}
 	}
 	if err != nil {
 		return verificationFailure(err)
 	}
-	envelope, parseErr := verifier.Parse(delivery)
+	envelopes, parseErr := route.Verifier.Parse(delivery)
+	if parseErr == nil && (len(envelopes) == 0 || len(envelopes) > provider.MaxBatchEvents) {
+		parseErr = provider.ErrMalformedPayload
+	}
+	ids := make([]string, len(envelopes))
+	for i, e := range envelopes {
+		ids[i] = e.EventID
+	}
 	// One budget for every write, well inside the provider's own timeout.
 	ctx, cancel := context.WithTimeout(ctx, r.StoreTimeout)
 	defer cancel()
 	received := r.now().UTC()
+	expires := received.Add(registry.Retention(r.Retention, verified.Provider))
 	if verified.Transmission != "" {
 		// Bound before anything else is decided, a malformed body too:
 		// genuine headers are never left free to carry another body.
+		eventID := ""
+		if len(ids) == 1 {
+			eventID = ids[0]
+		}
 		same, err := r.Store.BindTransmission(ctx, store.Binding{
 			Provider: verified.Provider, Transmission: verified.Transmission, BodySHA256: sha256.Sum256(req.Body),
-			EventID: envelope.EventID, ReceivedAt: received, ExpiresAt: received.Add(r.Retention),
+			EventID: eventID, ReceivedAt: received, ExpiresAt: expires,
 		})
 		if err != nil {
-			return storeFailure(err, envelope.EventID)
+			return storeFailure(err, ids)
 		}
 		if !same {
 			res := refused(http.StatusUnauthorized, OutcomeInvalidSignature)
-			res.cause, res.eventID, res.transmission = errTransmissionRebound, envelope.EventID, verified.Transmission
+			res.cause, res.eventIDs, res.transmission = errTransmissionRebound, ids, verified.Transmission
 			return res
 		}
 	}
 	if parseErr != nil {
 		return refused(http.StatusBadRequest, OutcomeMalformedPayload)
 	}
-	res := result{eventID: envelope.EventID}
+	res := result{eventIDs: ids}
 	if verified.Provider != req.Provider {
 		res.storedAs = verified.Provider
 	}
-	created, err := r.store(ctx, req, verifier, verified, envelope, received)
-	switch {
-	case err != nil:
-		failed := storeFailure(err, envelope.EventID)
+	webhooks := make([]store.Webhook, len(envelopes))
+	for i, e := range envelopes {
+		webhooks[i] = r.webhook(req, route.Verifier, verified, e, received, expires)
+	}
+	created, err := r.store(ctx, webhooks)
+	if err != nil {
+		failed := storeFailure(err, ids)
 		failed.storedAs = res.storedAs
 		return failed
-	case created:
-		res.resp, res.outcome = statusResponse(OutcomeAccepted, envelope.EventID), OutcomeAccepted
-	default:
-		res.resp, res.outcome = statusResponse(OutcomeDuplicate, envelope.EventID), OutcomeDuplicate
 	}
+	for _, c := range created {
+		if !c {
+			res.duplicates++
+		}
+	}
+	res.outcome = OutcomeAccepted
+	if res.duplicates == len(created) {
+		res.outcome = OutcomeDuplicate
+	}
+	res.resp = acknowledge(route.Provider, res.outcome, ids)
 	return res
+}
+
+// store writes one webhook with a conditional put, a batch in one
+// transaction.
+func (r *Receiver) store(ctx context.Context, webhooks []store.Webhook) ([]bool, error) {
+	if len(webhooks) == 1 {
+		created, err := r.Store.PutWebhook(ctx, webhooks[0])
+		return []bool{created}, err
+	}
+	return r.Store.PutWebhooks(ctx, webhooks)
 }
 
 // errTransmissionRebound is why genuine signature headers are refused: the
@@ -211,35 +265,37 @@ var errTransmissionRebound = errors.New("the transmission's signature headers ca
 // storeFailure answers a failed write: 422 when the store refuses the item
 // for good (the provider's retries cannot help, and an operator must know),
 // 503 for anything a retry may get past.
-func storeFailure(err error, eventID string) result {
+func storeFailure(err error, eventIDs []string) result {
 	if errors.Is(err, store.ErrRejected) {
-		return result{resp: errorResponse(http.StatusUnprocessableEntity, OutcomeUnstorable), outcome: OutcomeUnstorable, eventID: eventID, cause: err}
+		return result{resp: errorResponse(http.StatusUnprocessableEntity, OutcomeUnstorable), outcome: OutcomeUnstorable, eventIDs: eventIDs, cause: err}
 	}
-	return result{resp: unavailable(), outcome: OutcomeUnavailable, eventID: eventID, cause: err}
+	return result{resp: unavailable(), outcome: OutcomeUnavailable, eventIDs: eventIDs, cause: err}
 }
 
-func (r *Receiver) store(ctx context.Context, req Request, verifier provider.Verifier, verified provider.Verified, envelope provider.Envelope, received time.Time) (bool, error) {
+// webhook is one event of a verified delivery, as stored: a batch's event
+// keeps its own part of the body, and the delivery's signature headers.
+func (r *Receiver) webhook(req Request, verifier provider.Verifier, verified provider.Verified, e provider.Envelope, received, expires time.Time) store.Webhook {
 	signatureHeaders := make(map[string]string, len(verifier.SignatureHeaders()))
 	for _, name := range verifier.SignatureHeaders() {
 		if value := req.Header.Get(name); value != "" {
 			signatureHeaders[name] = value
 		}
 	}
-	return r.Store.PutWebhook(ctx, store.Webhook{
+	return store.Webhook{
 		Provider:         verified.Provider,
-		EventID:          envelope.EventID,
-		EventType:        envelope.EventType,
+		EventID:          e.EventID,
+		EventType:        e.EventType,
 		ReceivedAt:       received,
-		OccurredAt:       envelope.OccurredAt,
-		Body:             req.Body,
+		OccurredAt:       e.OccurredAt,
+		Body:             e.Body,
 		SignatureHeaders: signatureHeaders,
 		SourceIP:         req.SourceIP,
 		RequestID:        req.RequestID,
 		Status:           store.StatusReceived,
-		ExpiresAt:        received.Add(r.Retention),
+		ExpiresAt:        expires,
 		UpdatedBy:        store.ByReceiver,
 		UpdatedAt:        received,
-	})
+	}
 }
 
 func (r *Receiver) now() time.Time {
@@ -274,11 +330,23 @@ func errorResponse(status int, code string) Response {
 	return Response{Status: status, Header: jsonHeader(), Body: []byte(`{"error":"` + code + `"}`)}
 }
 
-func statusResponse(status, eventID string) Response {
-	body, _ := json.Marshal(struct {
-		Status string `json:"status"`
-		ID     string `json:"id"`
-	}{status, eventID})
+// acknowledge is the 200 for a stored delivery: what the provider requires
+// to see, or payhook's JSON, which names the event, or a batch's events.
+func acknowledge(p provider.Provider, status string, eventIDs []string) Response {
+	if ack := p.Acknowledgement; ack != nil {
+		return Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {ack.ContentType}}, Body: ack.Body}
+	}
+	answer := struct {
+		Status string   `json:"status"`
+		ID     string   `json:"id,omitempty"`
+		IDs    []string `json:"ids,omitempty"`
+	}{Status: status}
+	if len(eventIDs) == 1 {
+		answer.ID = eventIDs[0]
+	} else {
+		answer.IDs = eventIDs
+	}
+	body, _ := json.Marshal(answer)
 	return Response{Status: http.StatusOK, Header: jsonHeader(), Body: body}
 }
 
@@ -287,11 +355,11 @@ func jsonHeader() http.Header {
 }
 
 // New builds a Receiver from validated settings. certs decides which PayPal
-// certificates are trusted: provider.NewPayPalCerts on AWS, a development
-// signer's locally.
+// certificates are trusted: paypal.NewCerts on AWS, a development signer's
+// locally.
 func New(cfg config.Receiver, keys KeySource, st store.Webhooks, certs provider.CertificateSource, log zerolog.Logger) *Receiver {
 	return &Receiver{
-		Verifiers:    provider.Verifiers(cfg.TimestampTolerance, certs, cfg.PayPalTransmissionWindow),
+		Routes:       Routes(provider.Config{Tolerance: cfg.TimestampTolerance, Certificates: certs, TransmissionWindow: cfg.PayPalTransmissionWindow}),
 		Keys:         keys,
 		Store:        st,
 		Log:          log,

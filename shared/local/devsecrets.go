@@ -1,113 +1,127 @@
 package local
 
 import (
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"time"
 
 	"github.com/payhook/payhook/shared/provider"
-	"github.com/payhook/payhook/shared/secrets"
+	"github.com/payhook/payhook/shared/provider/paypal"
+	"github.com/payhook/payhook/shared/provider/registry"
 )
 
 // DevSecretsFile holds the development keys in a data directory.
 const DevSecretsFile = "dev-secrets.json" //nolint:gosec // G101: a file name
 
 // DevSecrets are keys generated for local development, kept in the data
-// directory (mode 0600) so that serve and send agree across restarts.
+// directory (mode 0600) so that serve and send agree across restarts. They
+// include a development PayPal signer, whose certificate authority only a
+// server running on them trusts.
 type DevSecrets struct {
-	Keys   provider.Keys
-	PayPal *provider.DevPayPal
+	Keys provider.Keys
 }
 
 type devSecretsFile struct {
-	Keys   map[string]string `json:"keys"`
-	PayPal string            `json:"paypal_development_signer"`
+	Keys map[string]string `json:"keys"`
+	// LegacyPayPalSigner is where files written before the provider
+	// registry kept the PayPal signer; it moves into Keys.
+	LegacyPayPalSigner string `json:"paypal_development_signer,omitempty"`
 }
 
 // LoadDevSecrets reads the data directory's development secrets.
 func LoadDevSecrets(dataDir string) (DevSecrets, error) {
-	dataDir, err := CheckDataDir(dataDir)
+	file, err := readDevSecrets(dataDir)
 	if err != nil {
 		return DevSecrets{}, err
+	}
+	keys, err := registry.ParseDevelopmentKeys(func(name string) (string, bool) { v, ok := file.Keys[name]; return v, ok })
+	if err != nil {
+		return DevSecrets{}, fmt.Errorf("%s: %w", DevSecretsFile, err)
+	}
+	return DevSecrets{Keys: keys}, nil
+}
+
+func readDevSecrets(dataDir string) (devSecretsFile, error) {
+	dataDir, err := CheckDataDir(dataDir)
+	if err != nil {
+		return devSecretsFile{}, err
 	}
 	raw, err := readDataFile(dataDir, DevSecretsFile)
 	if err != nil {
-		return DevSecrets{}, err
+		return devSecretsFile{}, err
 	}
 	var file devSecretsFile
-	if err := json.Unmarshal(raw, &file); err != nil {
-		return DevSecrets{}, fmt.Errorf("%s: not payhook's development secrets", DevSecretsFile)
+	if err := json.Unmarshal(raw, &file); err != nil || file.Keys == nil {
+		return devSecretsFile{}, fmt.Errorf("%s: not payhook's development secrets", DevSecretsFile)
 	}
-	keys, err := secrets.Parse(func(name string) (string, bool) { v, ok := file.Keys[name]; return v, ok })
-	if err != nil {
-		return DevSecrets{}, fmt.Errorf("%s: %w", DevSecretsFile, err)
+	if file.LegacyPayPalSigner != "" && file.Keys[paypal.DevelopmentSigner] == "" {
+		file.Keys[paypal.DevelopmentSigner] = file.LegacyPayPalSigner
 	}
-	paypal, err := provider.ParseDevPayPal([]byte(file.PayPal))
-	if err != nil {
-		return DevSecrets{}, fmt.Errorf("%s: %w", DevSecretsFile, err)
-	}
-	return DevSecrets{Keys: keys, PayPal: paypal}, nil
+	return file, nil
 }
 
 // LoadOrCreateDevSecrets loads the development secrets, creating them on
-// first use; created says which. baseURL is where serve listens: Square
-// signs its notification URL.
+// first use; created says whether any were made. A provider added to
+// payhook since the file was written gets its keys then, and the rest stay
+// as they were. baseURL is where serve listens: Square signs its
+// notification URL.
 func LoadOrCreateDevSecrets(dataDir, baseURL string) (DevSecrets, bool, error) {
+	file, err := readDevSecrets(dataDir)
+	if errors.Is(err, os.ErrNotExist) {
+		file, err = devSecretsFile{Keys: map[string]string{}}, nil
+	}
+	if err != nil {
+		return DevSecrets{}, false, err
+	}
+	missing := false
+	for _, p := range registry.All {
+		if p.Configured(keysOf(file.Keys)) {
+			continue
+		}
+		fresh, err := p.Development.Keys(baseURL)
+		if err != nil {
+			return DevSecrets{}, false, fmt.Errorf("development keys for %s: %w", p.Title, err)
+		}
+		maps.Copy(file.Keys, fresh)
+		missing = true
+	}
+	if missing || file.LegacyPayPalSigner != "" {
+		file.LegacyPayPalSigner = ""
+		encoded, err := json.MarshalIndent(file, "", "  ")
+		if err != nil {
+			return DevSecrets{}, false, err
+		}
+		// A crash never leaves half a secrets file that a restart would refuse.
+		if err := writeDataFile(dataDir, DevSecretsFile, encoded); err != nil {
+			return DevSecrets{}, false, err
+		}
+	}
 	s, err := LoadDevSecrets(dataDir)
-	if err == nil || !errors.Is(err, os.ErrNotExist) {
-		return s, false, err
+	return s, missing, err
+}
+
+// keysOf reads raw values as development keys, unchecked: whether each
+// provider is set up at all.
+func keysOf(raw map[string]string) provider.Keys {
+	keys := provider.Keys{}
+	for _, s := range registry.Settings() {
+		if values := s.Values(raw[s.Name]); len(values) > 0 {
+			keys[s.Name] = values
+		}
 	}
-	paypal, err := provider.NewDevPayPal(time.Now(), 5*365*24*time.Hour)
-	if err != nil {
-		return DevSecrets{}, false, err
-	}
-	signer, err := paypal.MarshalPEM()
-	if err != nil {
-		return DevSecrets{}, false, err
-	}
-	file := devSecretsFile{
-		Keys: map[string]string{
-			secrets.StripeSigningSecrets:   "whsec_dev_" + randomHex(16),
-			secrets.SquareSignatureKeys:    "dev-square-" + randomHex(11),
-			secrets.SquareNotificationURL:  baseURL + "/webhook/square",
-			secrets.PayPalWebhookID:        "WH-DEV-" + randomHex(8),
-			secrets.StandardWebhookSecrets: "whsec_" + base64.StdEncoding.EncodeToString(randomBytes(24)),
-		},
-		PayPal: string(signer),
-	}
-	encoded, err := json.MarshalIndent(file, "", "  ")
-	if err != nil {
-		return DevSecrets{}, false, err
-	}
-	// A crash never leaves half a secrets file that a restart would refuse.
-	if err := writeDataFile(dataDir, DevSecretsFile, encoded); err != nil {
-		return DevSecrets{}, false, err
-	}
-	s, err = LoadDevSecrets(dataDir)
-	return s, true, err
+	return keys
 }
 
 // KeysFromEnv returns the provider keys set in the environment, and false
 // when none is set (then the development secrets apply).
 func KeysFromEnv(lookup func(string) (string, bool)) (provider.Keys, bool, error) {
-	for _, name := range secrets.Names {
-		if v, ok := lookup(name); ok && v != "" {
-			keys, err := secrets.Parse(lookup)
+	for _, s := range registry.Settings() {
+		if v, ok := lookup(s.Name); ok && v != "" && !s.Development {
+			keys, err := registry.ParseKeys(lookup)
 			return keys, true, err
 		}
 	}
 	return provider.Keys{}, false, nil
 }
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.Read(b)
-	return b
-}
-
-func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }

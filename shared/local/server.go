@@ -2,6 +2,8 @@ package local
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +24,8 @@ import (
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/paypal"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
@@ -45,7 +49,7 @@ type Options struct {
 	// directory's development secrets are used, and created if needed.
 	Lookup func(string) (string, bool)
 	Log    zerolog.Logger
-	// Normalize replaces payment.Normalize: the demo injects a bug with it.
+	// Normalize replaces registry.Normalize: the demo injects a bug with it.
 	Normalize func(payment.Delivery) (payment.Event, error)
 	// Alerter also receives every alert, beside the log.
 	Alerter notify.Alerter
@@ -227,13 +231,17 @@ func (s *Server) loadKeys(opts Options) error {
 	if err != nil {
 		return err
 	}
-	s.certs = provider.NewPayPalCerts(&http.Client{Timeout: 5 * time.Second}, opts.Receiver.PayPalSandbox)
+	s.certs = paypal.NewCerts(&http.Client{Timeout: 5 * time.Second}, opts.Receiver.PayPalSandbox)
 	if !fromEnv {
 		dev, created, err := LoadOrCreateDevSecrets(s.DataDir, s.URL)
 		if err != nil {
 			return err
 		}
-		keys, s.Dev, s.DevCreated, s.certs = dev.Keys, &dev, created, dev.PayPal.Certs()
+		devCerts, _, err := paypal.DevCerts(dev.Keys)
+		if err != nil {
+			return fmt.Errorf("%s: %w", DevSecretsFile, err)
+		}
+		keys, s.Dev, s.DevCreated, s.certs = dev.Keys, &dev, created, devCerts
 	}
 	s.Keys = keys
 	return nil
@@ -258,7 +266,7 @@ func (s *Server) serve(opts Options) error {
 	}
 	normalize := opts.Normalize
 	if normalize == nil {
-		normalize = payment.Normalize
+		normalize = registry.Normalize
 	}
 	pipeline := &Pipeline{
 		Store: s.Store,
@@ -469,4 +477,10 @@ func (a alerters) Alert(ctx context.Context, alert notify.Alert) error {
 		errs = append(errs, one.Alert(ctx, alert))
 	}
 	return errors.Join(errs...)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/standard"
 	"github.com/payhook/payhook/shared/samples"
 )
 
@@ -268,12 +269,12 @@ func TestStandardSendersKeepTheirOwnPayments(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	s := start(t, options(t, dir, map[string]string{"PAYHOOK_STANDARD_WEBHOOK_SECRETS": acme + "," + billing}))
 	deliver := func(secret, eventType string, amount int64) {
-		body, id, err := samples.Build("standard", eventType, samples.Options{EventID: "msg_same", PaymentID: "pay_same", Amount: amount, Currency: "EUR"})
+		body, id, err := samples.Build("standard", eventType, provider.SampleOptions{EventID: "msg_same", PaymentID: "pay_same", Amount: amount, Currency: "EUR"})
 		is.NoErr(err)
-		header, err := provider.Sign("standard", body, provider.Keys{StandardWebhookSecrets: []string{secret}}, nil, id, time.Now())
+		signed, err := samples.Sign("standard", body, provider.Keys{standard.Secrets: {secret}}, id, time.Now())
 		is.NoErr(err)
-		req, _ := http.NewRequest(http.MethodPost, s.URL+"/webhook/standard", bytes.NewReader(body))
-		req.Header = header
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/webhook/standard", bytes.NewReader(signed.Body))
+		req.Header = signed.Header
 		resp, err := http.DefaultClient.Do(req)
 		is.NoErr(err)
 		answer, _ := io.ReadAll(resp.Body)

@@ -6,6 +6,7 @@ package payment
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -101,13 +102,14 @@ func (e Event) Critical(critical []Type) bool {
 	return false
 }
 
+// providerName is a stored provider name: a provider's, or a Standard
+// Webhooks sender's "standard:<sender>".
+var providerName = regexp.MustCompile(`^[a-z][a-z0-9]{0,31}(:[a-z0-9][a-z0-9_-]{0,31})?$`)
+
 var validate = func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	err := v.RegisterValidation("provider", func(fl validator.FieldLevel) bool {
-		name := fl.Field().String()
-		family, sender, named := strings.Cut(name, ":")
-		_, known := mappers[family]
-		return known && (!named || (family == "standard" && sender != ""))
+		return providerName.MatchString(fl.Field().String())
 	})
 	if err != nil {
 		panic(err) // a programming error: the tag name is fixed

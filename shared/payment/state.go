@@ -44,6 +44,13 @@ var forward = map[Status][]Status{
 	StatusFailed:  {StatusPending, StatusSucceeded, StatusCanceled},
 }
 
+// lateFailure is the one move back that is accepted, and only from an event
+// newer than the payment's last: money a payment was said to have collected
+// can still fail to arrive (a capture that fails after its authorisation,
+// a direct debit the bank returns after it was confirmed). An older failure
+// is a first attempt delivered late, and changes nothing.
+var lateFailure = map[Status]Status{StatusSucceeded: StatusFailed}
+
 // HistoryLimit bounds the applied event ids kept on a payment. It is a
 // record, not the deduplication: the webhook's own status does that.
 const HistoryLimit = 100
@@ -153,6 +160,7 @@ func (s *State) applyLifecycle(e Event, newer bool) Verdict {
 	target := lifecycleOf[e.Type]
 	switch {
 	case slices.Contains(forward[s.Lifecycle], target):
+	case lateFailure[s.Lifecycle] == target && newer:
 	case target == s.Lifecycle && newer && e.AmountMinor > 0 && e.AmountMinor != s.AmountMinor:
 		// The same status again, newer, with another amount: a correction.
 	case s.AmountMinor == 0 && e.AmountMinor > 0:
@@ -250,21 +258,26 @@ func (s *State) applyDispute(e Event) Verdict {
 }
 
 // derive sets the status from the lifecycle and the refunds counted: once
-// money went back the payment is partially_refunded, or refunded when the
+// money went back (even an amount not stated) the payment is
+// partially_refunded, or refunded when the
 // refunds reach its amount or the provider said so; otherwise it is its
 // lifecycle. A refund that later failed counts no more.
 func (s *State) derive() {
 	counted := int64(0)
+	// A provider may say a refund was paid without saying how much
+	// (GoCardless): money went back all the same.
+	unknownAmount := false
 	for _, r := range s.Refunds {
 		if r.Status == RefundSucceeded {
 			counted += r.AmountMinor
+			unknownAmount = unknownAmount || r.AmountMinor == 0
 		}
 	}
 	s.RefundedMinor = max(counted, s.ReportedRefundedMinor)
 	switch {
 	case s.RefundedInFull || (s.AmountMinor > 0 && s.RefundedMinor >= s.AmountMinor):
 		s.Status = StatusRefunded
-	case s.RefundedMinor > 0:
+	case s.RefundedMinor > 0 || unknownAmount:
 		s.Status = StatusPartiallyRefunded
 	default:
 		s.Status = s.Lifecycle

@@ -57,9 +57,15 @@ func TestOrderingGuard(t *testing.T) {
 		{"a failed payment can be retried to success",
 			[]payment.Event{ev("fail", payment.Failed, 2000, 0), ev("ok", payment.Succeeded, 2000, time.Second)},
 			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.Applied}},
-		{"a late failure does not undo a success",
+		{"a failure older than the success (a first attempt, delivered late) does not undo it",
 			[]payment.Event{ev("ok", payment.Succeeded, 2000, time.Second), ev("fail", payment.Failed, 2000, 0)},
 			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
+		{"a failure at the same instant as the success does not undo it",
+			[]payment.Event{ev("ok", payment.Succeeded, 2000, time.Second), ev("fail", payment.Failed, 2000, time.Second)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
+		{"a failure newer than the success is a late failure (a capture failed, a debit returned)",
+			[]payment.Event{ev("ok", payment.Succeeded, 2000, 0), ev("fail", payment.Failed, 2000, time.Hour)},
+			payment.StatusFailed, []payment.Outcome{payment.Applied, payment.Applied}},
 		{"canceled is final", []payment.Event{ev("c", payment.Canceled, 2000, 0), ev("ok", payment.Succeeded, 2000, time.Second)},
 			payment.StatusCanceled, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
 		{"the same event twice is applied once",
@@ -102,6 +108,14 @@ func TestApplyingTheSameEventTwiceChangesAmountAndHistoryOnce(t *testing.T) {
 }
 
 func TestRefunds(t *testing.T) {
+	t.Run("a refund paid without its amount still shows money went back", func(t *testing.T) {
+		is := is.New(t)
+		s, _ := applyAll(ev("ok", payment.Succeeded, 0, 0), refund("r1", "RF1", payment.RefundSucceeded, 0, time.Second))
+		is.Equal(s.Status, payment.StatusPartiallyRefunded)
+		is.Equal(s.Lifecycle, payment.StatusSucceeded)
+		s, _ = s.Apply(refund("r2", "RF1", payment.RefundFailed, 0, 2*time.Second))
+		is.Equal(s.Status, payment.StatusSucceeded) // a refund that bounced counts no more
+	})
 	t.Run("single refunds add up to a full refund", func(t *testing.T) {
 		is := is.New(t)
 		s, _ := applyAll(ev("ok", payment.Succeeded, 2000, 0), ev("r1", payment.PartiallyRefunded, 500, time.Second))

@@ -33,7 +33,7 @@ type Processor struct {
 	Publisher notify.Publisher
 	Alerter   notify.Alerter
 	Critical  []payment.Type
-	// Normalize is payment.Normalize; a test may wrap it.
+	// Normalize is registry.Normalize; a test may wrap it.
 	Normalize func(payment.Delivery) (payment.Event, error)
 	Log       zerolog.Logger
 	Clock     func() time.Time

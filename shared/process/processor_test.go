@@ -16,6 +16,7 @@ import (
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
@@ -43,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{store: s, alerts: &alerts{}, dlq: s.DeadLetterQueue("processor")}
 	f.processor = &process.Processor{
 		Store: s, DLQ: f.dlq, Alerter: f.alerts, Critical: process.DefaultCritical,
-		Normalize: payment.Normalize, Log: observe.NewLogger(&bytes.Buffer{}, "info", "processor"),
+		Normalize: registry.Normalize, Log: observe.NewLogger(&bytes.Buffer{}, "info", "processor"),
 	}
 	return f
 }

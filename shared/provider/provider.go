@@ -1,18 +1,58 @@
-// Package provider proves that a webhook delivery is genuine and reads its
-// envelope. Each provider lives in its own file; every check works on the raw
-// body bytes exactly as received, and every secret comparison is constant-time.
+// Package provider is what every payment provider plugs into: the Provider
+// descriptor, the Verifier that proves a delivery genuine and reads its
+// events, the keys and settings, and the checks all verifiers share. Each
+// provider lives in its own package below this one (stripe, paypal, ...);
+// the registry package lists them. Every check works on the raw body bytes
+// exactly as received, and every secret comparison is constant-time.
 package provider
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/payhook/payhook/shared/payment"
 )
+
+// Provider is everything payhook knows of one provider. Receiver routes,
+// configuration keys, the secret's fields, send, samples, the demo and the
+// deployment's outputs all come from the registered Providers.
+type Provider struct {
+	// Name is the path segment in /webhook/{name}, and the name webhooks
+	// and payments are stored under.
+	Name string
+	// Title is how people write it, for help and documentation.
+	Title string
+	// Summary says in one line how a delivery is proven genuine, for the
+	// README.
+	Summary string
+	// Settings are the keys the provider reads, as environment variables
+	// and as fields of the Secrets Manager secret.
+	Settings []Setting
+	// Redelivery is how long the provider retries a delivery it was not
+	// acknowledged for. Its webhooks are kept at least that long, and a
+	// day more, so that every retry is recognised as a duplicate.
+	Redelivery time.Duration
+	// NewVerifier builds the verifier with the receiver's settings.
+	NewVerifier func(Config) Verifier
+	// Normalize maps one stored webhook's body to a canonical event: type,
+	// payment, amounts. The caller fills in the envelope's fields and
+	// validates (registry.Normalize).
+	Normalize func(payment.Delivery) (payment.Event, error)
+	// Acknowledgement, when set, is the body every 2xx answer carries
+	// instead of payhook's JSON: what the provider requires to see.
+	Acknowledgement *Acknowledgement
+	// Development signs and builds deliveries for payhook send, samples,
+	// the demo, smoke and the tests.
+	Development Development
+}
+
+// Acknowledgement is a fixed answer a provider requires.
+type Acknowledgement struct {
+	ContentType string
+	Body        []byte
+}
 
 // Delivery is one HTTP delivery as the provider sent it.
 type Delivery struct {
@@ -20,16 +60,19 @@ type Delivery struct {
 	Body   []byte
 }
 
-// Envelope is what payhook needs from a payload before it is stored.
+// Envelope is one event of a delivery, as stored: most providers send one
+// per delivery, whose Body is the whole delivery; a batch provider sends
+// several, each stored on its own with its own part of the body.
 type Envelope struct {
 	EventID    string
 	EventType  string
 	OccurredAt time.Time
+	Body       []byte
 }
 
 // Verified is what a successful verification establishes about a delivery.
 type Verified struct {
-	// Provider is the name the webhook is stored and its payments keyed
+	// Provider is the name the webhooks are stored and their payments keyed
 	// under: the route's provider, or "standard:<sender>" for a named
 	// Standard Webhooks sender, so that senders never share event ids or
 	// payments.
@@ -39,6 +82,29 @@ type Verified struct {
 	// signs a CRC32). The receiver binds it to the body's SHA-256 before
 	// storing, so those signature headers can never carry another body.
 	Transmission string
+}
+
+// Verifier checks and reads deliveries of one provider.
+type Verifier interface {
+	// Verify proves the delivery genuine with any active key.
+	Verify(ctx context.Context, d Delivery, keys Keys, now time.Time) (Verified, error)
+	// Parse reads the events of a verified delivery: one, or a batch's.
+	Parse(d Delivery) ([]Envelope, error)
+	// SignatureHeaders names the headers kept with each stored webhook, so
+	// that its signature can be checked again later.
+	SignatureHeaders() []string
+}
+
+// Config is the receiver's settings a verifier may need.
+type Config struct {
+	// Tolerance is how far a signed timestamp may be from now.
+	Tolerance time.Duration
+	// Certificates decides which signing certificates are trusted, for a
+	// provider that signs with one (PayPal).
+	Certificates CertificateSource
+	// TransmissionWindow bounds an unsigned-by-digest transmission's time
+	// (PayPal's).
+	TransmissionWindow time.Duration
 }
 
 // The verification outcomes; the receiver maps each to one row of the HTTP
@@ -53,105 +119,5 @@ var (
 	ErrVerifierUnavailable = errors.New("verification temporarily unavailable")
 )
 
-// Keys are the active secrets of every provider. Lists hold every secret that
-// is valid right now, so a rotation overlaps old and new.
-type Keys struct {
-	StripeSigningSecrets  []string
-	SquareSignatureKeys   []string
-	SquareNotificationURL string
-	PayPalWebhookID       string
-	// StandardWebhookSecrets are whsec_ secrets and whpk_ public keys, each
-	// bare (the sender named "standard") or bound to a sender as
-	// "<sender>=<key>".
-	StandardWebhookSecrets []string
-}
-
-// Verifier checks and reads deliveries of one provider.
-type Verifier interface {
-	// Name is the provider's path segment in /webhook/{provider}.
-	Name() string
-	// Enabled reports whether keys hold what this provider needs.
-	Enabled(keys Keys) bool
-	// Verify proves the delivery genuine with any active key.
-	Verify(ctx context.Context, d Delivery, keys Keys, now time.Time) (Verified, error)
-	// Parse reads the envelope of a verified delivery.
-	Parse(d Delivery) (Envelope, error)
-	// SignatureHeaders names the headers kept with the stored webhook, so
-	// that its signature can be checked again later.
-	SignatureHeaders() []string
-}
-
 // DefaultTolerance is how far a signed timestamp may be from now, either way.
 const DefaultTolerance = 5 * time.Minute
-
-func withinTolerance(signedAt, now time.Time, tolerance time.Duration) bool {
-	d := now.Sub(signedAt)
-	return d <= tolerance && d >= -tolerance
-}
-
-// toleranceOrDefault is the configured tolerance, or DefaultTolerance when
-// none is set.
-func toleranceOrDefault(t time.Duration) time.Duration {
-	if t <= 0 {
-		return DefaultTolerance
-	}
-	return t
-}
-
-// Limits on what a delivery may carry. A signature header lists one
-// candidate per active key during a rotation: a handful, never more. An
-// HMAC candidate costs a comparison (each key's MAC is computed once); an
-// Ed25519 candidate costs a hash of the whole body per public key, so a
-// header may list at most two, which a sender rotating its key needs.
-// Event ids and types become table keys and log fields: DynamoDB refuses
-// keys over 2 KB, and no provider's ids come near these bounds.
-const (
-	MaxSignatureHeaderBytes = 2048
-	MaxSignatureCandidates  = 8
-	MaxEd25519Candidates    = 2
-	MaxEventIDBytes         = 256
-	MaxEventTypeBytes       = 128
-)
-
-// matchesAny reports whether any candidate equals any expected MAC. Every
-// pair is compared in constant time, with no early exit, so the work done
-// depends only on how many there are, never on which one matched. The
-// caller computes each expected MAC once, whatever the number of candidates.
-func matchesAny(expected, candidates [][]byte) bool {
-	matched := 0
-	for _, mac := range expected {
-		for _, candidate := range candidates {
-			matched |= subtle.ConstantTimeCompare(mac, candidate)
-		}
-	}
-	return matched == 1
-}
-
-// newEnvelope checks the identifiers a parser read: present, valid UTF-8
-// without control characters, and within bounds. They become keys of the
-// table and fields of logs and terminals, so anything else is refused as
-// malformed before it reaches either.
-func newEnvelope(eventID, eventType string, occurredAt time.Time) (Envelope, error) {
-	if !wellFormedIdentifier(eventID, MaxEventIDBytes) || !wellFormedIdentifier(eventType, MaxEventTypeBytes) {
-		return Envelope{}, ErrMalformedPayload
-	}
-	return Envelope{EventID: eventID, EventType: eventType, OccurredAt: occurredAt}, nil
-}
-
-func wellFormedIdentifier(s string, maxBytes int) bool {
-	if s == "" || len(s) > maxBytes || !utf8.ValidString(s) {
-		return false
-	}
-	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError })
-}
-
-// Verifiers returns every provider's verifier by name. certs decides which
-// PayPal certificates are trusted; paypalWindow bounds PayPal's
-// transmission time.
-func Verifiers(tolerance time.Duration, certs CertificateSource, paypalWindow time.Duration) map[string]Verifier {
-	all := map[string]Verifier{}
-	for _, v := range []Verifier{Stripe{Tolerance: tolerance}, Square{}, PayPal{Certs: certs, TransmissionWindow: paypalWindow}, Standard{Tolerance: tolerance}} {
-		all[v.Name()] = v
-	}
-	return all
-}

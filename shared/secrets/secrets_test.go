@@ -35,12 +35,24 @@ func TestParse(t *testing.T) {
 	}))
 	is.NoErr(err)
 	is.Equal(keys, provider.Keys{
-		StripeSigningSecrets:   []string{"whsec_a", "whsec_b"},
-		SquareSignatureKeys:    []string{"k1"},
-		SquareNotificationURL:  "https://hooks.example.com/webhook/square",
-		PayPalWebhookID:        "0FV983392A0531201",
-		StandardWebhookSecrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "ledger=whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="},
+		"PAYHOOK_STRIPE_SIGNING_SECRETS":   {"whsec_a", "whsec_b"},
+		"PAYHOOK_SQUARE_SIGNATURE_KEYS":    {"k1"},
+		"PAYHOOK_SQUARE_NOTIFICATION_URL":  {"https://hooks.example.com/webhook/square"},
+		"PAYHOOK_PAYPAL_WEBHOOK_ID":        {"0FV983392A0531201"},
+		"PAYHOOK_STANDARD_WEBHOOK_SECRETS": {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "ledger=whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="},
 	})
+}
+
+// A deployment's configuration never carries a development signer: only
+// payhook serve's own data directory does, and only it trusts one.
+func TestDevelopmentSettingsAreNotReadFromTheEnvironment(t *testing.T) {
+	is := is.New(t)
+	keys, err := secrets.Parse(lookup(map[string]string{
+		"PAYHOOK_PAYPAL_WEBHOOK_ID":         "0FV983392A0531201",
+		"PAYHOOK_PAYPAL_DEVELOPMENT_SIGNER": "-----BEGIN CERTIFICATE-----",
+	}))
+	is.NoErr(err)
+	is.Equal(keys, provider.Keys{"PAYHOOK_PAYPAL_WEBHOOK_ID": {"0FV983392A0531201"}})
 }
 
 func TestInvalidKeysNameTheVariableNotTheValue(t *testing.T) {
@@ -53,7 +65,7 @@ func TestInvalidKeysNameTheVariableNotTheValue(t *testing.T) {
 		{map[string]string{"PAYHOOK_STANDARD_WEBHOOK_SECRETS": "SECRETVALUE"}, "PAYHOOK_STANDARD_WEBHOOK_SECRETS: key must start with whsec_ or whpk_"},
 		{map[string]string{"PAYHOOK_STANDARD_WEBHOOK_SECRETS": "Acme Corp=whsec_SECRETVALUE"}, "PAYHOOK_STANDARD_WEBHOOK_SECRETS: sender names are 1 to 32 of a-z"},
 		{map[string]string{"PAYHOOK_STANDARD_WEBHOOK_SECRETS": "acme=SECRETVALUE"}, "PAYHOOK_STANDARD_WEBHOOK_SECRETS: key must start with whsec_ or whpk_"},
-		{map[string]string{"PAYHOOK_SQUARE_SIGNATURE_KEYS": "SECRETVALUE"}, "PAYHOOK_SQUARE_SIGNATURE_KEYS and PAYHOOK_SQUARE_NOTIFICATION_URL go together"},
+		{map[string]string{"PAYHOOK_SQUARE_SIGNATURE_KEYS": "SECRETVALUE"}, "PAYHOOK_SQUARE_SIGNATURE_KEYS is set but PAYHOOK_SQUARE_NOTIFICATION_URL is not: Square needs both"},
 		{map[string]string{"PAYHOOK_SQUARE_SIGNATURE_KEYS": "SECRETVALUE", "PAYHOOK_SQUARE_NOTIFICATION_URL": "/webhook/square"}, "PAYHOOK_SQUARE_NOTIFICATION_URL: must be the absolute URL"},
 	}
 	for _, tc := range cases {
@@ -82,7 +94,7 @@ func (c *fakeClock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 func TestCache(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
-	current := provider.Keys{StripeSigningSecrets: []string{"whsec_one"}}
+	current := provider.Keys{"PAYHOOK_STRIPE_SIGNING_SECRETS": {"whsec_one"}}
 	var loads int
 	var failing error
 	cache := &secrets.Cache{
@@ -114,7 +126,7 @@ func TestCache(t *testing.T) {
 	t.Run("a refresh sees a rotation", func(t *testing.T) {
 		is := is.New(t)
 		clock.Advance(31 * time.Second)
-		current = provider.Keys{StripeSigningSecrets: []string{"whsec_one", "whsec_two"}}
+		current = provider.Keys{"PAYHOOK_STRIPE_SIGNING_SECRETS": {"whsec_one", "whsec_two"}}
 		keys, changed := cache.Refresh(ctx)
 		is.True(changed)
 		is.Equal(keys, current)
@@ -157,8 +169,8 @@ func TestSecretsManagerLoader(t *testing.T) {
 
 	keys, err := secrets.SecretsManagerLoader(client, arn)(context.Background())
 	is.NoErr(err)
-	is.Equal(keys.StripeSigningSecrets, []string{"whsec_a", "whsec_b"})
-	is.Equal(keys.PayPalWebhookID, "WH-1")
+	is.Equal(keys.List("PAYHOOK_STRIPE_SIGNING_SECRETS"), []string{"whsec_a", "whsec_b"})
+	is.Equal(keys.Value("PAYHOOK_PAYPAL_WEBHOOK_ID"), "WH-1")
 
 	_, err = secrets.SecretsManagerLoader(client, arn+"-other")(context.Background())
 	is.True(err != nil)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 )
 
@@ -43,11 +44,10 @@ type Table interface {
 type Target struct {
 	// URL is the webhook base URL, such as https://.../dev/webhook: each
 	// provider's delivery goes to URL/<provider>.
-	URL  string
-	Keys provider.Keys
-	// PayPal signs PayPal deliveries. Only a development signer exists:
-	// PayPal signs with its own private key. nil skips PayPal.
-	PayPal *provider.DevPayPal
+	URL string
+	// Keys sign the deliveries: a provider they cannot sign for (PayPal,
+	// without payhook serve's development signer) is skipped.
+	Keys   provider.Keys
 	Table  Table
 	Client *http.Client
 	// Wait bounds how long each delivery may take to be PROCESSED; Poll is
@@ -89,27 +89,21 @@ type Result struct {
 	Took time.Duration
 }
 
-// Providers are tested in this order.
-var Providers = []string{"stripe", "square", "standard", "paypal"}
-
-// Run smoke-tests every provider the keys configure and reports each. A
-// delivery that fails to be processed is left in the table for inspection.
+// Run smoke-tests every provider the keys configure, in the registry's
+// order, and reports each. A delivery that fails to be processed is left in
+// the table for inspection.
 func Run(ctx context.Context, t Target) []Result {
-	verifiers := provider.Verifiers(provider.DefaultTolerance, nil, provider.DefaultTolerance)
-	results := make([]Result, len(Providers))
+	results := make([]Result, len(registry.All))
 	sentAt := map[int]time.Time{}
-	for i, name := range Providers {
-		results[i] = Result{Provider: name, StoredAs: name}
-		switch {
-		case !verifiers[name].Enabled(t.Keys):
+	for i, p := range registry.All {
+		results[i] = Result{Provider: p.Name, StoredAs: p.Name}
+		if !p.Configured(t.Keys) {
 			results[i].Outcome, results[i].Detail = Skipped, "not configured"
-		case name == "paypal" && t.PayPal == nil:
-			results[i].Outcome, results[i].Detail = Skipped, "PayPal signs deliveries with its own private key, which payhook never holds: send one from PayPal's webhook simulator"
-		default:
-			results[i] = t.send(ctx, name)
-			if results[i].Outcome == "" {
-				sentAt[i] = time.Now()
-			}
+			continue
+		}
+		results[i] = t.send(ctx, p)
+		if results[i].Outcome == "" {
+			sentAt[i] = time.Now()
 		}
 	}
 	t.awaitProcessed(ctx, results, sentAt)
@@ -128,29 +122,34 @@ func Run(ctx context.Context, t Target) []Result {
 
 // send signs and delivers one smoke event; a Result with no Outcome yet
 // was accepted.
-func (t Target) send(ctx context.Context, name string) Result {
-	id := EventIDPrefix + randomHex(8)
-	r := Result{Provider: name, StoredAs: storedAs(name, t.Keys), EventID: id}
+func (t Target) send(ctx context.Context, p provider.Provider) Result {
+	r := Result{Provider: p.Name, StoredAs: p.Name}
 	now := time.Now().UTC()
-	body, err := json.Marshal(payload(name, id, now))
+	body, id, err := p.Development.Sample(EventType, provider.SampleOptions{EventID: EventIDPrefix + randomHex(8), At: now})
 	if err != nil {
 		r.Outcome, r.Step, r.Detail = Failed, StepSign, err.Error()
 		return r
 	}
-	header, err := provider.Sign(name, body, t.Keys, t.PayPal, id, now)
-	if err != nil {
-		// The keys hold no secret to sign with, only what verifies (a
-		// Standard Webhooks public key): nothing here can be tested.
-		r.Outcome, r.Detail = Skipped, "payhook cannot sign: "+err.Error()
+	r.EventID = id
+	signed, err := p.Development.Sign(body, t.Keys, provider.Message{EventID: id, At: now})
+	if errors.Is(err, provider.ErrNoSigningKey) {
+		// The keys hold nothing to sign with, only what verifies (PayPal's
+		// webhook id, a Standard Webhooks public key): nothing to test.
+		r.Outcome, r.EventID, r.Detail = Skipped, "", "payhook cannot sign: "+err.Error()
 		return r
 	}
-	url := strings.TrimSuffix(t.URL, "/") + "/" + name
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		r.Outcome, r.Step, r.Detail = Failed, StepSign, err.Error()
+		return r
+	}
+	r.StoredAs = storedAs(ctx, p, signed, t.Keys, now)
+	url := strings.TrimSuffix(t.URL, "/") + "/" + p.Name
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(signed.Body))
 	if err != nil {
 		r.Outcome, r.Step, r.Detail = Failed, StepSend, err.Error()
 		return r
 	}
-	req.Header = header
+	req.Header = signed.Header
 	resp, err := t.Client.Do(req)
 	if err != nil {
 		r.Outcome, r.Step, r.Detail = Failed, StepSend, err.Error()
@@ -158,8 +157,7 @@ func (t Target) send(ctx context.Context, name string) Result {
 	}
 	defer func() { _ = resp.Body.Close() }() // read only
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	var accepted struct{ Status string }
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(answer, &accepted) != nil || accepted.Status != "accepted" {
+	if resp.StatusCode != http.StatusOK || !accepted(p, answer) {
 		r.Outcome, r.Step, r.Detail = Failed, StepSend, fmt.Sprintf("%s answered %d %s", url, resp.StatusCode, strings.TrimSpace(string(answer)))
 	}
 	return r
@@ -209,33 +207,26 @@ func (t Target) awaitProcessed(ctx context.Context, results []Result, sentAt map
 	}
 }
 
-// payload is a minimal envelope of each provider's shape, with the smoke
-// type and no payment in it.
-func payload(name, id string, at time.Time) any {
-	type obj = map[string]any
-	switch name {
-	case "stripe":
-		return obj{"id": id, "object": "event", "type": EventType, "created": at.Unix(), "livemode": false, "data": obj{"object": obj{"id": id, "object": "payhook_smoke"}}}
-	case "square":
-		return obj{"merchant_id": "payhook-smoke", "type": EventType, "event_id": id, "created_at": at.Format(time.RFC3339), "data": obj{"type": "payhook_smoke", "id": id, "object": obj{}}}
-	case "paypal":
-		return obj{"id": id, "event_type": strings.ToUpper(EventType), "create_time": at.Format(time.RFC3339), "resource_type": "payhook_smoke", "resource": obj{}}
+// accepted reports whether answer says a new delivery was stored: payhook's
+// JSON, or the acknowledgement the provider requires.
+func accepted(p provider.Provider, answer []byte) bool {
+	if p.Acknowledgement != nil {
+		return bytes.Equal(answer, p.Acknowledgement.Body)
 	}
-	return obj{"type": EventType, "timestamp": at.Format(time.RFC3339), "data": obj{}} // Standard Webhooks
+	var status struct{ Status string }
+	return json.Unmarshal(answer, &status) == nil && status.Status == "accepted"
 }
 
-// storedAs is where a delivery signed with the provider's first key is
-// stored: a Standard Webhooks key bound to a sender stores under that
-// sender's name.
-func storedAs(name string, keys provider.Keys) string {
-	if name != "standard" || len(keys.StandardWebhookSecrets) == 0 {
-		return name
-	}
-	key, err := provider.ParseStandardKey(keys.StandardWebhookSecrets[0])
+// storedAs is where the deployment will store the delivery: its own
+// verifier says (a Standard Webhooks key bound to a sender stores under
+// "standard:<sender>"). A delivery it cannot verify here, with no
+// certificates, is stored under the provider's name.
+func storedAs(ctx context.Context, p provider.Provider, d provider.Delivery, keys provider.Keys, now time.Time) string {
+	verified, err := p.NewVerifier(provider.Config{}).Verify(ctx, d, keys, now)
 	if err != nil {
-		return name
+		return p.Name
 	}
-	return provider.StandardProvider(key.Sender)
+	return verified.Provider
 }
 
 func randomHex(n int) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -15,7 +16,9 @@ import (
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/operate"
-	"github.com/payhook/payhook/shared/secrets"
+	"github.com/payhook/payhook/shared/provider/paypal"
+	"github.com/payhook/payhook/shared/provider/registry"
+	"github.com/payhook/payhook/shared/provider/standard"
 	"github.com/payhook/payhook/shared/smoke"
 	"github.com/payhook/payhook/shared/store"
 )
@@ -50,9 +53,6 @@ func target(t *testing.T, s *local.Server) smoke.Target {
 		URL: s.URL + "/webhook", Keys: s.Keys, Client: &http.Client{Timeout: 5 * time.Second},
 		Table: local.SmokeTable{Remote: operate.Remote{URL: info.AdminURL, Token: info.Token}}, Wait: 10 * time.Second, Poll: 20 * time.Millisecond,
 	}
-	if s.Dev != nil { // keys from the environment come with no PayPal signer
-		tgt.PayPal = s.Dev.PayPal
-	}
 	return tgt
 }
 
@@ -62,7 +62,8 @@ func TestPayPalIsSkippedWithoutASigner(t *testing.T) {
 	is := is.New(t)
 	s := startServe(t)
 	tgt := target(t, s)
-	tgt.PayPal = nil
+	tgt.Keys = maps.Clone(tgt.Keys)
+	delete(tgt.Keys, paypal.DevelopmentSigner)
 
 	results := smoke.Run(context.Background(), tgt)
 	outcomes := map[string]smoke.Outcome{}
@@ -73,7 +74,12 @@ func TestPayPalIsSkippedWithoutASigner(t *testing.T) {
 			is.Equal(r.EventID, "") // nothing was sent
 		}
 	}
-	is.Equal(outcomes, map[string]smoke.Outcome{"stripe": smoke.Passed, "square": smoke.Passed, "standard": smoke.Passed, "paypal": smoke.Skipped})
+	want := map[string]smoke.Outcome{}
+	for _, name := range registry.Names() {
+		want[name] = smoke.Passed
+	}
+	want["paypal"] = smoke.Skipped
+	is.Equal(outcomes, want)
 }
 
 // Only smoke's own webhooks can be removed through serve.
@@ -91,7 +97,7 @@ func TestServeRemovesOnlySmokeWebhooks(t *testing.T) {
 // "standard:<sender>": smoke follows and removes them there.
 func TestNamedStandardSenderPasses(t *testing.T) {
 	is := is.New(t)
-	env := map[string]string{secrets.StandardWebhookSecrets: "acme=whsec_" + base64.StdEncoding.EncodeToString([]byte("a-named-senders-secret"))}
+	env := map[string]string{standard.Secrets: "acme=whsec_" + base64.StdEncoding.EncodeToString([]byte("a-named-senders-secret"))}
 	lookup := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
 	var cfg config.Receiver
 	is.NoErr(config.Load(noEnv, &cfg))

@@ -59,6 +59,19 @@ type Webhooks interface {
 	// already stored, and reports which. It returns without error only once
 	// the write is durable; on error nothing may be assumed stored.
 	PutWebhook(ctx context.Context, w Webhook) (created bool, err error)
+	// PutWebhooks stores every webhook of ws not already stored (by provider
+	// and event id), all in one transaction or none, and reports for each
+	// whether it was new. created[i] is false when ws[i] is a duplicate: of
+	// a webhook stored before, or of an earlier one in ws. A partly
+	// duplicate batch stores the rest; concurrent batches store each webhook
+	// once. Every item is checked before any write: one the store refuses
+	// (ErrRejected) refuses the whole batch. It returns without error only
+	// once the writes are durable; on error nothing may be assumed stored,
+	// but for DynamoDB's limit of 100 items per transaction: a longer batch
+	// is written 100 at a time, and a failure leaves the earlier ones
+	// stored. A retry of the whole batch then finds them duplicates, so
+	// nothing is lost or stored twice.
+	PutWebhooks(ctx context.Context, ws []Webhook) (created []bool, err error)
 	// GetWebhook returns the stored webhook, or ErrNotFound.
 	GetWebhook(ctx context.Context, provider, eventID string) (Webhook, error)
 	// BindTransmission records b unless its transmission is already bound,

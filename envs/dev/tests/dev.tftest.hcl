@@ -44,7 +44,7 @@ run "dev" {
     error_message = "Every environment has point-in-time recovery and key rotation."
   }
   assert {
-    condition     = keys(output.stack.webhook_urls) == ["paypal", "square", "standard", "stripe"] && output.stack.table_name == "payhook-dev"
+    condition     = keys(output.stack.webhook_urls) == ["adyen", "checkout", "gocardless", "paddle", "paypal", "square", "standard", "stripe"] && output.stack.table_name == "payhook-dev"
     error_message = "Every provider gets a webhook URL; names carry the environment."
   }
   assert {

@@ -44,7 +44,7 @@ run "prod" {
     error_message = "Every environment has point-in-time recovery and key rotation."
   }
   assert {
-    condition     = keys(output.stack.webhook_urls) == ["paypal", "square", "standard", "stripe"] && output.stack.table_name == "payhook-prod"
+    condition     = keys(output.stack.webhook_urls) == ["adyen", "checkout", "gocardless", "paddle", "paypal", "square", "standard", "stripe"] && output.stack.table_name == "payhook-prod"
     error_message = "Every provider gets a webhook URL; names carry the environment."
   }
   assert {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -100,19 +101,59 @@ func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, er
 	})
 }
 
+// PutWebhooks writes the new items of the batch and their INSERT change
+// records in one commit of its own: a batch is already many writes behind
+// one fsync. A later copy of a key within ws finds the first one written,
+// as a transaction's reads see its own writes.
+func (s *Store) PutWebhooks(ctx context.Context, ws []store.Webhook) ([]bool, error) {
+	type pending struct {
+		item         store.Item
+		key, encoded []byte
+	}
+	batch := make([]pending, len(ws))
+	for i, w := range ws {
+		item, err := store.WebhookItem(w)
+		if err != nil {
+			return nil, err
+		}
+		key, encoded, err := encode(item)
+		if err != nil {
+			return nil, err
+		}
+		batch[i] = pending{item, key, encoded}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, store.Unavailable(err)
+	}
+	created := make([]bool, len(ws))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i, p := range batch {
+			current, err := insert(tx, p.key, p.encoded, p.item)
+			if err != nil {
+				return err
+			}
+			created[i] = current == nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, store.Unavailable(err)
+	}
+	if slices.Contains(created, true) {
+		s.feed.notify()
+	}
+	return created, nil
+}
+
 // insertIfAbsent writes item and its INSERT change record in one commit,
 // unless an item with its keys exists. Then it reports false, or what
 // matches says of the stored item: a binding compares its digest; a
 // duplicate webhook is never read.
 func (s *Store) insertIfAbsent(ctx context.Context, item store.Item, matches func(stored []byte) (bool, error)) (bool, error) {
-	if err := store.CheckKeys(item); err != nil {
-		return false, err
-	}
-	encoded, err := json.Marshal(item)
+	key, encoded, err := encode(item)
 	if err != nil {
 		return false, err
 	}
-	key := itemKey(item[store.AttrPK].String(), item[store.AttrSK].String())
 	if err := ctx.Err(); err != nil {
 		return false, store.Unavailable(err)
 	}
@@ -122,24 +163,16 @@ func (s *Store) insertIfAbsent(ctx context.Context, item store.Item, matches fun
 		// Batch may run this function again after another write in the batch
 		// fails, so it derives everything from tx.
 		created, match, matchErr = false, false, nil
-		items := tx.Bucket(itemsBucket)
-		if current := items.Get(key); current != nil {
-			if matches != nil {
-				match, matchErr = matches(current)
-			}
-			return nil
-		}
-		if err := items.Put(key, encoded); err != nil {
+		current, err := insert(tx, key, encoded, item)
+		switch {
+		case err != nil:
 			return err
+		case current == nil:
+			created = true
+		case matches != nil:
+			match, matchErr = matches(current)
 		}
-		created = true
-		return appendChange(tx, events.DynamoDBEventRecord{
-			EventName: string(events.DynamoDBOperationTypeInsert),
-			Change: events.DynamoDBStreamRecord{
-				Keys:     store.Item{store.AttrPK: item[store.AttrPK], store.AttrSK: item[store.AttrSK]},
-				NewImage: item,
-			},
-		})
+		return nil
 	})
 	if err != nil {
 		return false, store.Unavailable(err)
@@ -149,6 +182,38 @@ func (s *Store) insertIfAbsent(ctx context.Context, item store.Item, matches fun
 		return true, nil
 	}
 	return match, matchErr
+}
+
+// encode checks item's keys and returns its key in the items bucket and
+// its stored form.
+func encode(item store.Item) (key, encoded []byte, err error) {
+	if err := store.CheckKeys(item); err != nil {
+		return nil, nil, err
+	}
+	if encoded, err = json.Marshal(item); err != nil {
+		return nil, nil, err
+	}
+	return itemKey(item[store.AttrPK].String(), item[store.AttrSK].String()), encoded, nil
+}
+
+// insert writes item and its INSERT change record unless an item with key
+// exists; then it writes nothing and returns the stored item, valid only
+// during tx.
+func insert(tx *bolt.Tx, key, encoded []byte, item store.Item) ([]byte, error) {
+	items := tx.Bucket(itemsBucket)
+	if current := items.Get(key); current != nil {
+		return current, nil
+	}
+	if err := items.Put(key, encoded); err != nil {
+		return nil, err
+	}
+	return nil, appendChange(tx, events.DynamoDBEventRecord{
+		EventName: string(events.DynamoDBOperationTypeInsert),
+		Change: events.DynamoDBStreamRecord{
+			Keys:     store.Item{store.AttrPK: item[store.AttrPK], store.AttrSK: item[store.AttrSK]},
+			NewImage: item,
+		},
+	})
 }
 
 // appendChange numbers the record with the bucket's sequence and stores it.

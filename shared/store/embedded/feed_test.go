@@ -29,9 +29,13 @@ func openStore(t *testing.T, path string) *embedded.Store {
 	return s
 }
 
+func webhook(id string) store.Webhook {
+	return store.Webhook{Provider: "stripe", EventID: id, EventType: "charge.succeeded", Body: []byte(`{}`), Status: store.StatusReceived, ReceivedAt: time.Now().UTC(), ExpiresAt: time.Now().Add(time.Hour)}
+}
+
 func put(t *testing.T, s *embedded.Store, id string) store.Webhook {
 	t.Helper()
-	w := store.Webhook{Provider: "stripe", EventID: id, EventType: "charge.succeeded", Body: []byte(`{}`), Status: store.StatusReceived, ReceivedAt: time.Now().UTC(), ExpiresAt: time.Now().Add(time.Hour)}
+	w := webhook(id)
 	if _, err := s.PutWebhook(context.Background(), w); err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +121,18 @@ func TestFeedDeliversEveryChangeInOrderWithImages(t *testing.T) {
 	is.Equal(records[2].Change.NewImage["status"].String(), "FAILED")
 	is.Equal(records[2].Change.StreamViewType, "NEW_AND_OLD_IMAGES")
 	is.True(records[0].Change.SequenceNumber < records[1].Change.SequenceNumber)
+}
+
+func TestFeedHasOneInsertPerWebhookABatchCreated(t *testing.T) {
+	is := is.New(t)
+	s := openStore(t, filepath.Join(t.TempDir(), "p.db"))
+	defer s.Close()
+	put(t, s, "evt_1")
+	created, err := s.PutWebhooks(context.Background(), []store.Webhook{webhook("evt_1"), webhook("evt_2"), webhook("evt_3"), webhook("evt_2")})
+	is.NoErr(err)
+	is.Equal(created, []bool{false, true, true, false})
+	put(t, s, "evt_last") // a record the batch added for a duplicate would come before this one
+	is.Equal(consume(t, s, "processor", &recorder{}, embedded.ConsumeOptions{}, 4), []string{"INSERT:evt_1", "INSERT:evt_2", "INSERT:evt_3", "INSERT:evt_last"})
 }
 
 func TestFeedResumesFromTheCheckpointAfterARestart(t *testing.T) {

@@ -38,6 +38,37 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	return true, nil
 }
 
+// PutWebhooks checks every item before it takes the lock, and stores the
+// new ones under it: all of them or, on error, none.
+func (s *Store) PutWebhooks(ctx context.Context, ws []store.Webhook) ([]bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, store.Unavailable(err)
+	}
+	items := make([]store.Item, len(ws))
+	for i, w := range ws {
+		item, err := store.WebhookItem(w)
+		if err != nil {
+			return nil, err
+		}
+		if err := store.CheckKeys(item); err != nil {
+			return nil, err
+		}
+		items[i] = item
+	}
+	created := make([]bool, len(ws))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, item := range items {
+		pk := item[store.AttrPK].String()
+		if _, exists := s.items[pk]; exists {
+			continue
+		}
+		s.items[pk] = item
+		created[i] = true
+	}
+	return created, nil
+}
+
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, store.Unavailable(err)

@@ -55,6 +55,7 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) store.Webhooks) {
 		_, err := open(t).PutWebhook(ctx, sample("stripe", "evt_canceled", []byte(`{}`)))
 		is.True(errors.Is(err, store.ErrUnavailable))
 	})
+	t.Run("batches", func(t *testing.T) { runBatches(t, open) })
 }
 
 func binding(transmission, body string) store.Binding {

@@ -1,6 +1,6 @@
 output "webhook_urls" {
-  description = "Where each provider delivers: register these URLs with Stripe, PayPal, Square and Standard Webhooks senders."
-  value       = { for p in ["stripe", "paypal", "square", "standard"] : p => "${aws_api_gateway_stage.this.invoke_url}/webhook/${p}" }
+  description = "Where each provider delivers (providers.tf.json lists them): register each URL with its provider."
+  value       = { for p in local.providers : p => "${aws_api_gateway_stage.this.invoke_url}/webhook/${p}" }
 }
 
 output "webhook_base_url" {

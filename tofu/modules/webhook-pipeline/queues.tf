@@ -57,7 +57,7 @@ resource "aws_cloudwatch_event_bus" "events" {
 # outside OpenTofu (README: deploy), so no key ever enters the state.
 resource "aws_secretsmanager_secret" "providers" {
   name        = "${local.name}/providers"
-  description = "payhook provider keys: JSON with PAYHOOK_STRIPE_SIGNING_SECRETS, PAYHOOK_SQUARE_SIGNATURE_KEYS, PAYHOOK_SQUARE_NOTIFICATION_URL, PAYHOOK_PAYPAL_WEBHOOK_ID, PAYHOOK_STANDARD_WEBHOOK_SECRETS"
+  description = "payhook provider keys: JSON with ${join(", ", local.provider_settings)}"
   kms_key_id  = aws_kms_key.this.arn
   tags        = local.tags
 }

@@ -82,6 +82,16 @@ variable "provider_source_cidrs" {
     # https://www.paypal.com/us/cshelp/article/what-are-the-ip-addresses-for-live-paypal-servers-ts1056:
     # the ranges of PayPal's live servers, webhooks included (a copy dated 2024-02-29).
     paypal = ["64.4.240.0/21", "64.4.248.0/22", "66.211.168.0/22", "91.243.72.0/23", "173.0.80.0/20", "185.177.52.0/22", "192.160.215.0/24", "198.54.216.0/23"]
+    # https://developer.paddle.com/webhooks/respond-to-webhooks ("allowlist
+    # Paddle IP addresses"): live, then sandbox.
+    paddle = [
+      "34.232.58.13/32", "34.195.105.136/32", "34.237.3.244/32", "35.155.119.135/32", "52.11.166.252/32", "34.212.5.7/32",
+      "34.194.127.46/32", "54.234.237.108/32", "3.208.120.145/32", "44.226.236.210/32", "44.241.183.62/32", "100.20.172.113/32",
+    ]
+    # Adyen, Checkout.com and GoCardless publish no list this module could
+    # check: their deliveries meet the per-IP limit, and a refused delivery
+    # is retried. An account whose volume from one of them nears the limit
+    # adds the addresses that provider gives it here.
   }
 
   validation {

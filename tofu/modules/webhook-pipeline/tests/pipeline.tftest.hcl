@@ -336,8 +336,8 @@ run "providers_published_addresses_are_the_default_exemption" {
   command = plan
 
   assert {
-    condition     = alltrue([for p in ["stripe", "square", "paypal"] : length(var.provider_source_cidrs[p]) > 0])
-    error_message = "Stripe, Square and PayPal each need their published addresses by default."
+    condition     = alltrue([for p in ["stripe", "square", "paypal", "paddle"] : length(var.provider_source_cidrs[p]) > 0])
+    error_message = "Stripe, Square, PayPal and Paddle each need their published addresses by default."
   }
   assert {
     condition     = contains(aws_wafv2_ip_set.providers.addresses, "3.18.12.63/32") && contains(aws_wafv2_ip_set.providers.addresses, "54.245.1.154/32") && contains(aws_wafv2_ip_set.providers.addresses, "173.0.80.0/20")
@@ -449,5 +449,19 @@ run "critical_event_types_can_be_chosen" {
   assert {
     condition     = output.functions.processor.configuration.environment.PAYHOOK_CRITICAL_EVENT_TYPES == "dispute.opened"
     error_message = "Chosen critical types must reach the processor."
+  }
+}
+
+# providers.tf.json is written from the Go registry (tools/providerdocs).
+run "every_registered_provider_has_a_route_and_its_keys_a_field" {
+  command = plan
+
+  assert {
+    condition     = toset(keys(output.webhook_urls)) == toset(jsondecode(file("providers.tf.json")).locals.providers)
+    error_message = "Every provider in the registry must get a webhook URL."
+  }
+  assert {
+    condition     = alltrue([for s in jsondecode(file("providers.tf.json")).locals.provider_settings : strcontains(aws_secretsmanager_secret.providers.description, s)])
+    error_message = "The secret's description must name every provider setting."
   }
 }
