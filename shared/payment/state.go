@@ -44,12 +44,14 @@ var forward = map[Status][]Status{
 	StatusFailed:  {StatusPending, StatusSucceeded, StatusCanceled},
 }
 
-// lateFailure is the one move back that is accepted, and only from an event
+// lateMoves are the moves back that are accepted, and only from an event
 // newer than the payment's last: money a payment was said to have collected
 // can still fail to arrive (a capture that fails after its authorisation,
-// a direct debit the bank returns after it was confirmed). An older failure
-// is a first attempt delivered late, and changes nothing.
-var lateFailure = map[Status]Status{StatusSucceeded: StatusFailed}
+// a direct debit the bank returns after it was confirmed), and an
+// authorisation reported as success can still be voided or expire
+// uncaptured (Adyen's CANCELLATION, CANCEL_OR_REFUND as a cancel, EXPIRE).
+// An older one is a first attempt delivered late, and changes nothing.
+var lateMoves = map[Status][]Status{StatusSucceeded: {StatusFailed, StatusCanceled}}
 
 // HistoryLimit bounds the applied event ids kept on a payment. It is a
 // record, not the deduplication: the webhook's own status does that.
@@ -160,7 +162,7 @@ func (s *State) applyLifecycle(e Event, newer bool) Verdict {
 	target := lifecycleOf[e.Type]
 	switch {
 	case slices.Contains(forward[s.Lifecycle], target):
-	case lateFailure[s.Lifecycle] == target && newer:
+	case slices.Contains(lateMoves[s.Lifecycle], target) && newer:
 	case target == s.Lifecycle && newer && e.AmountMinor > 0 && e.AmountMinor != s.AmountMinor:
 		// The same status again, newer, with another amount: a correction.
 	case s.AmountMinor == 0 && e.AmountMinor > 0:

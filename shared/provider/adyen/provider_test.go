@@ -210,6 +210,27 @@ func authorisation(success string) string {
 	return `{"amount":{"currency":"EUR","value":1000},"eventCode":"AUTHORISATION","eventDate":"2026-11-27T13:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"order-1","paymentMethod":"visa","pspReference":"9913140798220028","reason":"","success":"` + success + `"}`
 }
 
+// An authorisation Adyen reported as success, then voided or left to expire
+// uncaptured, took no money: the payment ends canceled, not succeeded.
+func TestAnAuthorisationCanceledOrExpiredAfterwardsIsCanceled(t *testing.T) {
+	cancelOrRefund := `{"additionalData":{"modification.action":"cancel"},"amount":{"currency":"EUR","value":1000},"eventCode":"CANCEL_OR_REFUND","eventDate":"2026-11-27T14:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"order-1","originalReference":"9913140798220028","pspReference":"CANCEL0000000002","reason":"","success":"true"}`
+	expire := `{"amount":{"currency":"EUR","value":1000},"eventCode":"EXPIRE","eventDate":"2026-12-27T13:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"order-1","pspReference":"9913140798220028","reason":"","success":"true"}`
+	for _, tc := range []struct{ code, item string }{
+		{"CANCELLATION", modification("CANCELLATION", "CANCEL0000000001", "true", 1000)},
+		{"CANCEL_OR_REFUND", cancelOrRefund},
+		{"EXPIRE", expire},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			is := is.New(t)
+			s := applyAll(
+				normalized(t, "auth", "AUTHORISATION", authorisation("true"), 0),
+				normalized(t, "later", tc.code, tc.item, time.Hour),
+			)
+			is.Equal(s.Status, payment.StatusCanceled)
+		})
+	}
+}
+
 func TestAnAuthorisationRefusedThenGrantedSucceeds(t *testing.T) {
 	is := is.New(t)
 	s := applyAll(
