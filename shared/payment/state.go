@@ -72,16 +72,19 @@ type State struct {
 	// word on each winning. ReportedRefundedMinor is the largest running
 	// total a provider reported without naming refunds; RefundedInFull,
 	// a provider's word that everything went back.
-	Refunds               map[string]Refund `json:"refunds,omitempty"`
-	ReportedRefundedMinor int64             `json:"reported_refunded_minor,omitempty"`
-	RefundedInFull        bool              `json:"refunded_in_full,omitempty"`
-	Currency              string            `json:"currency"`
-	Dispute               string            `json:"dispute,omitempty"`
-	DisputeStatus         string            `json:"dispute_status,omitempty"`
-	DisputeAmountMinor    int64             `json:"dispute_amount_minor,omitempty"`
-	DisputeAt             time.Time         `json:"dispute_at,omitzero"`
-	LastEventID           string            `json:"last_event_id"`
-	LastOccurredAt        time.Time         `json:"last_occurred_at"`
+	Refunds map[string]Refund `json:"refunds,omitempty"`
+	// Captures are the amounts captured, by capture id, for a provider
+	// that captures in parts; AmountMinor is then their sum.
+	Captures              map[string]int64 `json:"captures,omitempty"`
+	ReportedRefundedMinor int64            `json:"reported_refunded_minor,omitempty"`
+	RefundedInFull        bool             `json:"refunded_in_full,omitempty"`
+	Currency              string           `json:"currency"`
+	Dispute               string           `json:"dispute,omitempty"`
+	DisputeStatus         string           `json:"dispute_status,omitempty"`
+	DisputeAmountMinor    int64            `json:"dispute_amount_minor,omitempty"`
+	DisputeAt             time.Time        `json:"dispute_at,omitzero"`
+	LastEventID           string           `json:"last_event_id"`
+	LastOccurredAt        time.Time        `json:"last_occurred_at"`
 	// Version counts applied events; writes are conditioned on it.
 	Version int64    `json:"version"`
 	History []string `json:"history"`
@@ -127,6 +130,7 @@ func (s State) Apply(e Event) (State, Verdict) {
 	next := s
 	next.History = slices.Clone(s.History)
 	next.Refunds = maps.Clone(s.Refunds)
+	next.Captures = maps.Clone(s.Captures)
 	newer := s.LastOccurredAt.IsZero() || e.OccurredAt.After(s.LastOccurredAt)
 	var verdict Verdict
 	switch {
@@ -160,10 +164,13 @@ var applied = Verdict{Outcome: Applied}
 
 func (s *State) applyLifecycle(e Event, newer bool) Verdict {
 	target := lifecycleOf[e.Type]
+	if e.CaptureID != "" && target == StatusSucceeded {
+		return s.applyCapture(e)
+	}
 	switch {
 	case slices.Contains(forward[s.Lifecycle], target):
 	case slices.Contains(lateMoves[s.Lifecycle], target) && newer:
-	case target == s.Lifecycle && newer && e.AmountMinor > 0 && e.AmountMinor != s.AmountMinor:
+	case target == s.Lifecycle && newer && e.AmountMinor > 0 && e.AmountMinor != s.AmountMinor && len(s.Captures) == 0:
 		// The same status again, newer, with another amount: a correction.
 	case s.AmountMinor == 0 && e.AmountMinor > 0:
 		// Too late to move the lifecycle, but the only word yet on the
@@ -178,6 +185,32 @@ func (s *State) applyLifecycle(e Event, newer bool) Verdict {
 	s.Lifecycle = target
 	if e.AmountMinor > 0 {
 		s.AmountMinor = e.AmountMinor
+	}
+	return applied
+}
+
+// applyCapture counts one capture of a payment captured in parts: the
+// payment's amount is the sum of its captures, however many events report
+// each, and the first capture makes it succeed (or a newer one after a
+// failure, as any success).
+func (s *State) applyCapture(e Event) Verdict {
+	if amount, counted := s.Captures[e.CaptureID]; counted && amount == e.AmountMinor {
+		return ignored("the capture was counted before; the event tells nothing new")
+	}
+	switch {
+	case s.Lifecycle == StatusSucceeded:
+	case slices.Contains(forward[s.Lifecycle], StatusSucceeded):
+		s.Lifecycle = StatusSucceeded
+	default:
+		return ignored("%s cannot follow %s", StatusSucceeded, s.Lifecycle)
+	}
+	if s.Captures == nil {
+		s.Captures = map[string]int64{}
+	}
+	s.Captures[e.CaptureID] = e.AmountMinor
+	s.AmountMinor = 0
+	for _, amount := range s.Captures {
+		s.AmountMinor += amount
 	}
 	return applied
 }
