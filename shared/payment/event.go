@@ -71,7 +71,12 @@ type Event struct {
 	// RefundID names the refund a refund event is about, where the provider
 	// identifies refunds: each refund counts once, whatever the number of
 	// events about it. Empty means the event is its own refund.
-	RefundID     string       `json:"refund_id,omitempty" validate:"max=512"`
+	RefundID string `json:"refund_id,omitempty" validate:"max=512"`
+	// CaptureID names the capture a succeeded event reports, where a
+	// provider captures a payment in parts (Checkout.com's action, Adyen's
+	// CAPTURE): each capture counts once, and the payment's amount is
+	// their sum.
+	CaptureID    string       `json:"capture_id,omitempty" validate:"max=512"`
 	RefundStatus RefundStatus `json:"refund_status,omitempty" validate:"omitempty,oneof=pending succeeded failed"`
 	// DisputeStatus is the provider's word for where a dispute stands
 	// (needs_response, UNDER_REVIEW, ...); DisputeOutcome is won or lost

@@ -44,12 +44,14 @@ var forward = map[Status][]Status{
 	StatusFailed:  {StatusPending, StatusSucceeded, StatusCanceled},
 }
 
-// lateFailure is the one move back that is accepted, and only from an event
+// lateMoves are the moves back that are accepted, and only from an event
 // newer than the payment's last: money a payment was said to have collected
 // can still fail to arrive (a capture that fails after its authorisation,
-// a direct debit the bank returns after it was confirmed). An older failure
-// is a first attempt delivered late, and changes nothing.
-var lateFailure = map[Status]Status{StatusSucceeded: StatusFailed}
+// a direct debit the bank returns after it was confirmed), and an
+// authorisation reported as success can still be voided or expire
+// uncaptured (Adyen's CANCELLATION, CANCEL_OR_REFUND as a cancel, EXPIRE).
+// An older one is a first attempt delivered late, and changes nothing.
+var lateMoves = map[Status][]Status{StatusSucceeded: {StatusFailed, StatusCanceled}}
 
 // HistoryLimit bounds the applied event ids kept on a payment. It is a
 // record, not the deduplication: the webhook's own status does that.
@@ -70,16 +72,19 @@ type State struct {
 	// word on each winning. ReportedRefundedMinor is the largest running
 	// total a provider reported without naming refunds; RefundedInFull,
 	// a provider's word that everything went back.
-	Refunds               map[string]Refund `json:"refunds,omitempty"`
-	ReportedRefundedMinor int64             `json:"reported_refunded_minor,omitempty"`
-	RefundedInFull        bool              `json:"refunded_in_full,omitempty"`
-	Currency              string            `json:"currency"`
-	Dispute               string            `json:"dispute,omitempty"`
-	DisputeStatus         string            `json:"dispute_status,omitempty"`
-	DisputeAmountMinor    int64             `json:"dispute_amount_minor,omitempty"`
-	DisputeAt             time.Time         `json:"dispute_at,omitzero"`
-	LastEventID           string            `json:"last_event_id"`
-	LastOccurredAt        time.Time         `json:"last_occurred_at"`
+	Refunds map[string]Refund `json:"refunds,omitempty"`
+	// Captures are the amounts captured, by capture id, for a provider
+	// that captures in parts; AmountMinor is then their sum.
+	Captures              map[string]int64 `json:"captures,omitempty"`
+	ReportedRefundedMinor int64            `json:"reported_refunded_minor,omitempty"`
+	RefundedInFull        bool             `json:"refunded_in_full,omitempty"`
+	Currency              string           `json:"currency"`
+	Dispute               string           `json:"dispute,omitempty"`
+	DisputeStatus         string           `json:"dispute_status,omitempty"`
+	DisputeAmountMinor    int64            `json:"dispute_amount_minor,omitempty"`
+	DisputeAt             time.Time        `json:"dispute_at,omitzero"`
+	LastEventID           string           `json:"last_event_id"`
+	LastOccurredAt        time.Time        `json:"last_occurred_at"`
 	// Version counts applied events; writes are conditioned on it.
 	Version int64    `json:"version"`
 	History []string `json:"history"`
@@ -125,6 +130,7 @@ func (s State) Apply(e Event) (State, Verdict) {
 	next := s
 	next.History = slices.Clone(s.History)
 	next.Refunds = maps.Clone(s.Refunds)
+	next.Captures = maps.Clone(s.Captures)
 	newer := s.LastOccurredAt.IsZero() || e.OccurredAt.After(s.LastOccurredAt)
 	var verdict Verdict
 	switch {
@@ -158,10 +164,13 @@ var applied = Verdict{Outcome: Applied}
 
 func (s *State) applyLifecycle(e Event, newer bool) Verdict {
 	target := lifecycleOf[e.Type]
+	if e.CaptureID != "" && target == StatusSucceeded {
+		return s.applyCapture(e)
+	}
 	switch {
 	case slices.Contains(forward[s.Lifecycle], target):
-	case lateFailure[s.Lifecycle] == target && newer:
-	case target == s.Lifecycle && newer && e.AmountMinor > 0 && e.AmountMinor != s.AmountMinor:
+	case slices.Contains(lateMoves[s.Lifecycle], target) && newer:
+	case target == s.Lifecycle && newer && e.AmountMinor > 0 && e.AmountMinor != s.AmountMinor && len(s.Captures) == 0:
 		// The same status again, newer, with another amount: a correction.
 	case s.AmountMinor == 0 && e.AmountMinor > 0:
 		// Too late to move the lifecycle, but the only word yet on the
@@ -176,6 +185,32 @@ func (s *State) applyLifecycle(e Event, newer bool) Verdict {
 	s.Lifecycle = target
 	if e.AmountMinor > 0 {
 		s.AmountMinor = e.AmountMinor
+	}
+	return applied
+}
+
+// applyCapture counts one capture of a payment captured in parts: the
+// payment's amount is the sum of its captures, however many events report
+// each, and the first capture makes it succeed (or a newer one after a
+// failure, as any success).
+func (s *State) applyCapture(e Event) Verdict {
+	if amount, counted := s.Captures[e.CaptureID]; counted && amount == e.AmountMinor {
+		return ignored("the capture was counted before; the event tells nothing new")
+	}
+	switch {
+	case s.Lifecycle == StatusSucceeded:
+	case slices.Contains(forward[s.Lifecycle], StatusSucceeded):
+		s.Lifecycle = StatusSucceeded
+	default:
+		return ignored("%s cannot follow %s", StatusSucceeded, s.Lifecycle)
+	}
+	if s.Captures == nil {
+		s.Captures = map[string]int64{}
+	}
+	s.Captures[e.CaptureID] = e.AmountMinor
+	s.AmountMinor = 0
+	for _, amount := range s.Captures {
+		s.AmountMinor += amount
 	}
 	return applied
 }

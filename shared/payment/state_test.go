@@ -66,6 +66,12 @@ func TestOrderingGuard(t *testing.T) {
 		{"a failure newer than the success is a late failure (a capture failed, a debit returned)",
 			[]payment.Event{ev("ok", payment.Succeeded, 2000, 0), ev("fail", payment.Failed, 2000, time.Hour)},
 			payment.StatusFailed, []payment.Outcome{payment.Applied, payment.Applied}},
+		{"a cancel newer than the success voids it (an authorisation canceled or expired uncaptured)",
+			[]payment.Event{ev("ok", payment.Succeeded, 2000, 0), ev("void", payment.Canceled, 2000, time.Hour)},
+			payment.StatusCanceled, []payment.Outcome{payment.Applied, payment.Applied}},
+		{"a cancel older than the success does not undo it",
+			[]payment.Event{ev("ok", payment.Succeeded, 2000, time.Hour), ev("void", payment.Canceled, 2000, 0)},
+			payment.StatusSucceeded, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
 		{"canceled is final", []payment.Event{ev("c", payment.Canceled, 2000, 0), ev("ok", payment.Succeeded, 2000, time.Second)},
 			payment.StatusCanceled, []payment.Outcome{payment.Applied, payment.OutOfOrder}},
 		{"the same event twice is applied once",
@@ -248,4 +254,45 @@ func TestALateEventFillsInAnAmountNotYetKnown(t *testing.T) {
 	s, v := s.Apply(ev("pending", payment.Pending, 9999, 0))
 	is.Equal(v.Outcome, payment.OutOfOrder) // once known, a late amount changes nothing
 	is.Equal(s.AmountMinor, int64(3000))
+}
+
+func capture(id, captureID string, amount int64, at time.Duration) payment.Event {
+	e := ev(id, payment.Succeeded, amount, at)
+	e.CaptureID = captureID
+	return e
+}
+
+// A payment captured in parts is worth the sum of its captures: a refund
+// of one part leaves the rest, and a capture reported twice counts once.
+func TestPartialCapturesAddUp(t *testing.T) {
+	is := is.New(t)
+	authorised := ev("approved", payment.Pending, 10000, 0)
+	s := applyEvents(t, authorised, capture("cap-1", "act_1", 3000, time.Minute), capture("cap-2", "act_2", 7000, 2*time.Minute))
+	is.Equal(s.Status, payment.StatusSucceeded)
+	is.Equal(s.AmountMinor, int64(10000))
+
+	again, v := s.Apply(capture("cap-2-again", "act_2", 7000, 3*time.Minute))
+	is.Equal(v.Outcome, payment.OutOfOrder) // the same capture, another event: counted once
+	is.Equal(again.AmountMinor, int64(10000))
+
+	refunded, _ := s.Apply(refund("ref-1", "act_3", payment.RefundSucceeded, 7000, 4*time.Minute))
+	is.Equal(refunded.Status, payment.StatusPartiallyRefunded) // 3000 still captured
+	is.Equal(refunded.RefundedMinor, int64(7000))
+
+	late, _ := s.Apply(ev("late-success", payment.Succeeded, 10000, time.Hour))
+	is.Equal(late.AmountMinor, int64(10000)) // a success without a capture id does not replace the sum
+	one := applyEvents(t, authorised, capture("cap-1", "act_1", 3000, time.Minute))
+	is.Equal(one.AmountMinor, int64(3000)) // what was captured, not what was authorised
+}
+
+func applyEvents(t *testing.T, events ...payment.Event) payment.State {
+	t.Helper()
+	var s payment.State
+	for _, e := range events {
+		var v payment.Verdict
+		if s, v = s.Apply(e); v.Outcome != payment.Applied {
+			t.Fatalf("%s: %s (%s)", e.EventID, v.Outcome, v.Reason)
+		}
+	}
+	return s
 }

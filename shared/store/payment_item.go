@@ -62,6 +62,13 @@ func PaymentItem(s payment.State, at time.Time) Item {
 		}
 		item[AttrRefunds] = events.NewMapAttribute(refunds)
 	}
+	if len(s.Captures) > 0 {
+		captures := make(map[string]events.DynamoDBAttributeValue, len(s.Captures))
+		for id, amount := range s.Captures {
+			captures[id] = number(amount)
+		}
+		item[AttrCaptures] = events.NewMapAttribute(captures)
+	}
 	return item
 }
 
@@ -117,6 +124,16 @@ func DecodePayment(item Item) (payment.State, error) {
 				return payment.State{}, err
 			}
 			s.Refunds[id] = payment.Refund{AmountMinor: int64(amount), Status: payment.RefundStatus(str(r, AttrStatus)), At: at}
+		}
+	}
+	if captures, ok := item[AttrCaptures]; ok && captures.DataType() == events.DataTypeMap {
+		s.Captures = make(map[string]int64, len(captures.Map()))
+		for id := range captures.Map() {
+			amount, err := num(captures.Map(), id)
+			if err != nil {
+				return payment.State{}, err
+			}
+			s.Captures[id] = int64(amount)
 		}
 	}
 	if _, ok := item[AttrLifecycle]; !ok {

@@ -46,6 +46,7 @@ const (
 
 	AttrLifecycle             = "lifecycle"
 	AttrRefunds               = "refunds"
+	AttrCaptures              = "captures"
 	AttrReportedRefundedMinor = "reported_refunded_minor"
 	AttrRefundedInFull        = "refunded_in_full"
 	AttrDisputeStatus         = "dispute_status"

@@ -92,10 +92,27 @@ func readItem(raw json.RawMessage) (item, error) {
 		text(additional, "hmacSignature", &it.signature) &&
 		text(additional, "modification.action", &it.action) &&
 		amountValue(amount["value"], &it.value, &it.minor)
-	if !ok {
+	if !ok || !unambiguous(it) {
 		return item{}, errNotAnItem
 	}
 	return it, nil
+}
+
+// unambiguous refuses a colon in any signed field but the merchant
+// reference. Adyen joins the signed fields with colons and escapes none,
+// so a colon elsewhere would let one signature cover other splits of the
+// same string: another pspReference, originalReference or merchant
+// account, and so another identity and payment. With the three fields
+// before the reference and the four after it free of colons, the split is
+// the only one. Adyen's references, merchant accounts, currencies and
+// event codes never hold a colon.
+func unambiguous(it item) bool {
+	for _, field := range []string{it.pspReference, it.originalReference, it.merchantAccount, it.currency, it.eventCode, it.success} {
+		if strings.Contains(field, ":") {
+			return false
+		}
+	}
+	return true
 }
 
 // signed is the string Adyen signs: eight fields joined by colons, an

@@ -2,6 +2,7 @@ package adyen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/payhook/payhook/shared/payment"
 )
@@ -53,7 +54,9 @@ func normalize(d payment.Delivery) (payment.Event, error) {
 	case "CAPTURE":
 		e.Type, e.PaymentID = payment.Failed, it.originalReference
 		if succeeded {
-			e.Type = payment.Succeeded
+			// A payment may be captured in parts, each with its own
+			// pspReference.
+			e.Type, e.CaptureID = payment.Succeeded, it.pspReference
 		}
 	case "CAPTURE_FAILED":
 		if succeeded {
@@ -91,9 +94,40 @@ func normalize(d payment.Delivery) (payment.Event, error) {
 		}
 	}
 	if e.Type != payment.Other {
-		e.AmountMinor, e.Currency = it.minor, it.currency
+		amount, err := isoMinorUnits(it.minor, it.currency)
+		if err != nil {
+			return payment.Event{}, err
+		}
+		e.AmountMinor, e.Currency = amount, it.currency
 	}
 	return e, nil
+}
+
+// adyenExponents are the currencies whose minor unit Adyen counts
+// differently from ISO 4217 (docs.adyen.com/development-resources/
+// currency-codes: CLP 2 and CVE 0, "differs from standard"; ISK 2, in that
+// page's notes).
+var adyenExponents = map[string]int{"CLP": 2, "CVE": 0, "ISK": 2}
+
+// isoMinorUnits turns Adyen's minor units into ISO 4217's, which payhook
+// keeps: CLP 10,000 arrives as 1000000. An amount that does not convert
+// exactly is refused rather than rounded.
+func isoMinorUnits(value int64, currency string) (int64, error) {
+	adyen, differs := adyenExponents[strings.ToUpper(currency)]
+	if !differs {
+		return value, nil
+	}
+	shift := payment.Exponent(currency) - adyen
+	for ; shift > 0; shift-- {
+		value *= 10
+	}
+	for ; shift < 0; shift++ {
+		if value%10 != 0 {
+			return 0, fmt.Errorf("%w: amount is not a whole number of the currency's minor units", payment.ErrUnprocessable)
+		}
+		value /= 10
+	}
+	return value, nil
 }
 
 // refund is an event about the refund an item's pspReference names, of

@@ -81,7 +81,7 @@ var mappings = []mapping{
 	{"AUTHORISATION (refused, constructed)", `{"additionalData":{"hmacSignature":"yvlmxyLujfo8PgFqe2tp9/aijZnPbUqSEisniswl1mA="},"amount":{"currency":"EUR","value":1000},"eventCode":"AUTHORISATION","eventDate":"2026-01-05T10:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"ORDER-1001","paymentMethod":"visa","pspReference":"QFQTPCQ8HXSKGK83","reason":"Refused","success":"false"}`,
 		payment.Event{Type: payment.Failed, PaymentID: "QFQTPCQ8HXSKGK83", AmountMinor: 1000, Currency: "EUR"}},
 	{"CAPTURE", `{"amount":{"currency":"EUR","value":1000},"eventCode":"CAPTURE","eventDate":"2021-01-01T01:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"YOUR_MERCHANT_REFERENCE","originalReference":"9913140798220028","paymentMethod":"visa","pspReference":"QFQTPCQ8HXSKGK82","reason":"","success":"true"}`,
-		payment.Event{Type: payment.Succeeded, PaymentID: "9913140798220028", AmountMinor: 1000, Currency: "EUR"}},
+		payment.Event{Type: payment.Succeeded, PaymentID: "9913140798220028", CaptureID: "QFQTPCQ8HXSKGK82", AmountMinor: 1000, Currency: "EUR"}},
 	{"CAPTURE (refused, Java SDK)", `{"additionalData":{"hmacSignature":"KujHNqpyCAMdGefj7lfQ8AeD0Jke9Zs2bVAqScQDWi4="},"amount":{"currency":"USD","value":23623},"eventCode":"CAPTURE","eventDate":"2017-01-25T18:08:19+01:00","merchantAccountCode":"MagentoMerchantTest2","merchantReference":"00000001","originalReference":"ORIGINAL_PSP","paymentMethod":"visa","pspReference":"PSP_REFERENCE","reason":"Insufficient balance on payment","success":"false"}`,
 		payment.Event{Type: payment.Failed, PaymentID: "ORIGINAL_PSP", AmountMinor: 23623, Currency: "USD"}},
 	{"CAPTURE_FAILED", `{"additionalData":{"paymentMethodVariant":"facilypay_3x","hmacSignature":"b0ea55c2fe60d4d1d605e9c385e0e7...","shopperCountry":"NL"},"amount":{"currency":"EUR","value":1000},"eventCode":"CAPTURE_FAILED","eventDate":"2021-01-01T01:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"YOUR_MERCHANT_REFERENCE","originalReference":"9913140798220028","paymentMethod":"facilypay_3x","pspReference":"QFQTPCQ8HXSKGK82","reason":"Capture Failed","success":"true"}`,
@@ -210,6 +210,27 @@ func authorisation(success string) string {
 	return `{"amount":{"currency":"EUR","value":1000},"eventCode":"AUTHORISATION","eventDate":"2026-11-27T13:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"order-1","paymentMethod":"visa","pspReference":"9913140798220028","reason":"","success":"` + success + `"}`
 }
 
+// An authorisation Adyen reported as success, then voided or left to expire
+// uncaptured, took no money: the payment ends canceled, not succeeded.
+func TestAnAuthorisationCanceledOrExpiredAfterwardsIsCanceled(t *testing.T) {
+	cancelOrRefund := `{"additionalData":{"modification.action":"cancel"},"amount":{"currency":"EUR","value":1000},"eventCode":"CANCEL_OR_REFUND","eventDate":"2026-11-27T14:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"order-1","originalReference":"9913140798220028","pspReference":"CANCEL0000000002","reason":"","success":"true"}`
+	expire := `{"amount":{"currency":"EUR","value":1000},"eventCode":"EXPIRE","eventDate":"2026-12-27T13:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"order-1","pspReference":"9913140798220028","reason":"","success":"true"}`
+	for _, tc := range []struct{ code, item string }{
+		{"CANCELLATION", modification("CANCELLATION", "CANCEL0000000001", "true", 1000)},
+		{"CANCEL_OR_REFUND", cancelOrRefund},
+		{"EXPIRE", expire},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			is := is.New(t)
+			s := applyAll(
+				normalized(t, "auth", "AUTHORISATION", authorisation("true"), 0),
+				normalized(t, "later", tc.code, tc.item, time.Hour),
+			)
+			is.Equal(s.Status, payment.StatusCanceled)
+		})
+	}
+}
+
 func TestAnAuthorisationRefusedThenGrantedSucceeds(t *testing.T) {
 	is := is.New(t)
 	s := applyAll(
@@ -304,5 +325,30 @@ func FuzzNormalize(f *testing.F) {
 	f.Add("CHARGEBACK", []byte(`{"amount":null,"additionalData":null,"originalReference":"P","success":"true"}`))
 	f.Fuzz(func(t *testing.T, eventType string, body []byte) {
 		providertest.CheckFuzzedNormalize(t, adyen.Provider, eventType, body)
+	})
+}
+
+// Adyen counts some currencies' minor units unlike ISO 4217, which
+// payhook keeps: CLP 10,000 is 1000000 at Adyen (2 decimals, ISO 0), CVE
+// 100.00 is 100 (0 decimals, ISO 2).
+func TestAmountsAreInISOMinorUnits(t *testing.T) {
+	item := func(currency string, value int) string {
+		return `{"amount":{"currency":"` + currency + `","value":` + strconv.Itoa(value) + `},"eventCode":"AUTHORISATION","eventDate":"2026-11-27T13:00:00+01:00","merchantAccountCode":"YOUR_MERCHANT_ACCOUNT","merchantReference":"order-1","pspReference":"9913140798220028","reason":"","success":"true"}`
+	}
+	for _, tc := range []struct {
+		currency    string
+		adyen, want int64
+	}{{"EUR", 1000, 1000}, {"JPY", 1000, 1000}, {"CLP", 1000000, 10000}, {"ISK", 279000, 2790}, {"CVE", 100, 10000}} {
+		t.Run(tc.currency, func(t *testing.T) {
+			is := is.New(t)
+			e := normalized(t, "auth", "AUTHORISATION", item(tc.currency, int(tc.adyen)), 0)
+			is.Equal(e.AmountMinor, tc.want)
+		})
+	}
+	t.Run("a CLP amount with centavos is refused, not rounded", func(t *testing.T) {
+		is := is.New(t)
+		d := payment.Delivery{Provider: adyen.Name, EventID: "auth", EventType: "AUTHORISATION", Body: []byte(item("CLP", 1000050)), OccurredAt: t0}
+		_, err := adyen.Provider.Normalize(d)
+		is.True(errors.Is(err, payment.ErrUnprocessable))
 	})
 }

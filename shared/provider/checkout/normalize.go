@@ -94,6 +94,10 @@ func normalize(d payment.Delivery) (payment.Event, error) {
 		if e.IsRefund() {
 			e.RefundID, e.RefundStatus = data.ActionID, refundStatus[d.EventType]
 		}
+		if d.EventType == "payment_captured" {
+			// A payment may be captured in parts, each its own action.
+			e.CaptureID = data.ActionID
+		}
 		if e.IsDispute() {
 			e.DisputeStatus = "chargeback"
 		}

@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -85,7 +86,7 @@ type mapping struct {
 
 var mappings = []mapping{
 	{"payment_approved (docs)", "payment_approved", "payment_approved.docs-excerpt.json", "", payment.Event{Type: payment.Pending, PaymentID: "pay_griq7wyqkggu7mnk7ecm6ysrl4", AmountMinor: 20, Currency: "USD"}},
-	{"payment_captured (docs, timestamp)", "payment_captured", "payment_captured.docs-excerpt.json", "", payment.Event{Type: payment.Succeeded, PaymentID: "pay_vti5layihapu5bhbn5tjtk6eem", AmountMinor: 20, Currency: "EUR"}},
+	{"payment_captured (docs, timestamp)", "payment_captured", "payment_captured.docs-excerpt.json", "", payment.Event{Type: payment.Succeeded, PaymentID: "pay_vti5layihapu5bhbn5tjtk6eem", CaptureID: "act_uqlj3642dyyuroivzdwfg2fysq", AmountMinor: 20, Currency: "EUR"}},
 	{"payment_declined (docs)", "payment_declined", "payment_declined.docs-excerpt.json", "", payment.Event{Type: payment.Failed, PaymentID: "pay_do6kcxcq4pwehkbrupwnohnbyq", AmountMinor: 40000, Currency: "EUR"}},
 	{"payment_voided (docs)", "payment_voided", "payment_voided.docs.json", "", payment.Event{Type: payment.Canceled, PaymentID: "pay_pttrzqqc7pduvau7bk2tgi2nly", AmountMinor: 20, Currency: "EUR"}},
 	{"payment_refunded (docs)", "payment_refunded", "payment_refunded.docs-excerpt.json", "", payment.Event{Type: payment.PartiallyRefunded, PaymentID: "pay_234iojjumr4ejphuvcsnpnugs4", AmountMinor: 40000, Currency: "EUR",
@@ -258,4 +259,31 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, eventType string, body []byte) {
 		providertest.CheckFuzzedNormalize(t, checkout.Provider, eventType, body)
 	})
+}
+
+// Captured in two parts, then one part refunded: the payment is partly
+// refunded, not refunded in full.
+func TestPartialCapturesThenARefundOfOne(t *testing.T) {
+	is := is.New(t)
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	event := func(id, eventType, data string, after time.Duration) payment.Event {
+		body := fmt.Sprintf(`{"id":%q,"type":%q,"created_on":%q,"data":%s}`, id, eventType, at.Add(after).Format(time.RFC3339), data)
+		d := payment.Delivery{Provider: checkout.Name, EventID: id, EventType: eventType, Body: []byte(body), OccurredAt: at.Add(after)}
+		e, err := checkout.Provider.Normalize(d)
+		is.NoErr(err)
+		e, err = payment.Complete(e, d)
+		is.NoErr(err)
+		return e
+	}
+	var s payment.State
+	for _, e := range []payment.Event{
+		event("evt_1", "payment_approved", `{"id":"pay_1","action_id":"act_auth","amount":10000,"currency":"EUR"}`, 0),
+		event("evt_2", "payment_captured", `{"id":"pay_1","action_id":"act_cap1","amount":3000,"currency":"EUR"}`, time.Minute),
+		event("evt_3", "payment_captured", `{"id":"pay_1","action_id":"act_cap2","amount":7000,"currency":"EUR"}`, 2*time.Minute),
+		event("evt_4", "payment_refunded", `{"id":"pay_1","action_id":"act_ref1","amount":7000,"currency":"EUR"}`, 3*time.Minute),
+	} {
+		s, _ = s.Apply(e)
+	}
+	is.Equal(s.AmountMinor, int64(10000))
+	is.Equal(s.Status, payment.StatusPartiallyRefunded)
 }

@@ -42,6 +42,19 @@ func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
 		is.Equal(processed.UpdatedBy, store.ByProcessor)
 		is.Equal(processed.Body, w.Body) // the body survives the rewrite
 	})
+	t.Run("a payment's refunds and captures survive the round trip", func(t *testing.T) {
+		is := is.New(t)
+		s := open(t)
+		w := received(t, s, "evt_parts")
+		want := state(1, payment.StatusPartiallyRefunded, "evt_parts")
+		want.Lifecycle, want.RefundedMinor = payment.StatusSucceeded, 700
+		want.Refunds = map[string]payment.Refund{"re_1": {AmountMinor: 700, Status: payment.RefundSucceeded, At: at}}
+		want.Captures = map[string]int64{"act_1": 1300, "act_2": 700}
+		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: want, At: at}))
+		got, err := s.GetPayment(ctx, "stripe", "pi_1")
+		is.NoErr(err)
+		is.Equal(got, *want)
+	})
 	t.Run("a second commit of the same delivery changes nothing", func(t *testing.T) {
 		is := is.New(t)
 		s := open(t)
