@@ -139,7 +139,9 @@ func TestPayPalConfirmsOnlyWhatPayPalHoldsAsDelivered(t *testing.T) {
 	}{
 		{"as PayPal holds it", known, nil},
 		{"the same event re-encoded", altered(func(map[string]any) {}), nil},
-		{"its resource changed", altered(func(e map[string]any) { e["resource"] = map[string]any{"id": "FORGED", "amount": map[string]any{"value": "9999.00", "currency_code": "USD"}} }), provider.ErrNotConfirmed},
+		{"its resource changed", altered(func(e map[string]any) {
+			e["resource"] = map[string]any{"id": "FORGED", "amount": map[string]any{"value": "9999.00", "currency_code": "USD"}}
+		}), provider.ErrNotConfirmed},
 		{"its type changed", altered(func(e map[string]any) { e["event_type"] = "PAYMENT.CAPTURE.REFUNDED" }), provider.ErrNotConfirmed},
 		{"an id PayPal never sent", altered(func(e map[string]any) { e["id"] = "WH-FORGED-1" }), provider.ErrNotConfirmed},
 	}
