@@ -182,22 +182,49 @@ func runReconcileScenario(t *testing.T, b backend) {
 	is.Equal(again.Recovered, 0)
 	is.Equal(again.AlreadyStored, before+during)
 
-	// PayPal: a genuine delivery PayPal holds is applied; a forged one
-	// (signed as PayPal would, but PayPal never sent it) is not.
-	genuine, status := deliver("paypal", "PAYMENT.CAPTURE.COMPLETED", "WH-GENUINE-1", "CAP-GENUINE")
-	is.Equal(status, http.StatusOK)
+	// PayPal: a delivery is applied as PayPal holds it. A forgery of an
+	// event PayPal never sent is refused; a forgery of a genuine event's
+	// body (a larger amount) is alerted on and PayPal's copy applied.
+	sendPayPal := func(eventID, captureID string, amount int64, known bool) {
+		t.Helper()
+		body, id, err := samples.Build("paypal", "PAYMENT.CAPTURE.COMPLETED", provider.SampleOptions{EventID: eventID, PaymentID: captureID, Amount: amount})
+		is.NoErr(err)
+		if known {
+			standins.SeedPayPal(t, body) // PayPal holds the event before it sends it
+		}
+		signed, err := samples.Sign("paypal", body, keys, id, time.Now())
+		is.NoErr(err)
+		resp := receiver.Handle(ctx, ingest.Request{Method: http.MethodPost, Provider: "paypal", Header: signed.Header, Body: signed.Body, SourceIP: "127.0.0.1", RequestID: "e2e"})
+		is.Equal(resp.Status, http.StatusOK) // its signature verifies: only PayPal can tell
+	}
+	sendPayPal("WH-GENUINE-1", "CAP-GENUINE", 2500, true)
+	sendPayPal("WH-FORGED-1", "CAP-FORGED", 2500, false)
+	genuine, _, err := samples.Build("paypal", "PAYMENT.CAPTURE.COMPLETED", provider.SampleOptions{EventID: "WH-GENUINE-2", PaymentID: "CAP-GENUINE-2", Amount: 2500})
+	is.NoErr(err)
 	standins.SeedPayPal(t, genuine)
-	_, status = deliver("paypal", "PAYMENT.CAPTURE.COMPLETED", "WH-FORGED-1", "CAP-FORGED")
-	is.Equal(status, http.StatusOK) // its signature verifies: only PayPal can tell
-	wait.Until(t, 30*time.Second, "both PayPal deliveries decided", func() bool {
-		g, err1 := b.table.GetWebhook(ctx, "paypal", "WH-GENUINE-1")
-		f, err2 := b.table.GetWebhook(ctx, "paypal", "WH-FORGED-1")
-		return err1 == nil && err2 == nil && g.Status == store.StatusProcessed && f.Status == store.StatusFailed
+	sendPayPal("WH-GENUINE-2", "CAP-GENUINE-2", 999900, false) // the forger's body arrives first
+	wait.Until(t, 30*time.Second, "the PayPal deliveries decided", func() bool {
+		statuses := map[string]store.Status{}
+		for _, id := range []string{"WH-GENUINE-1", "WH-FORGED-1", "WH-GENUINE-2"} {
+			w, err := b.table.GetWebhook(ctx, "paypal", id)
+			if err != nil {
+				return false
+			}
+			statuses[id] = w.Status
+		}
+		return statuses["WH-GENUINE-1"] == store.StatusProcessed && statuses["WH-FORGED-1"] == store.StatusFailed && statuses["WH-GENUINE-2"] == store.StatusProcessed
 	})
 	_, err = b.table.GetPayment(ctx, "paypal", "CAP-FORGED")
 	is.True(errors.Is(err, store.ErrNotFound)) // the forgery changed no payment
-	state, err := b.table.GetPayment(ctx, "paypal", "CAP-GENUINE")
+	for _, capture := range []string{"CAP-GENUINE", "CAP-GENUINE-2"} {
+		state, err := b.table.GetPayment(ctx, "paypal", capture)
+		is.NoErr(err)
+		is.Equal(state.Status, payment.StatusSucceeded)
+		is.Equal(state.AmountMinor, int64(2500)) // PayPal's amount, not the forger's
+	}
+	stored, err := b.table.GetWebhook(ctx, "paypal", "WH-GENUINE-2")
 	is.NoErr(err)
-	is.Equal(state.Status, payment.StatusSucceeded)
+	is.Equal(string(stored.Body), string(genuine)) // what is kept is PayPal's copy
 	is.True(slices.Contains(alerts.kinds(), "paypal_event_not_confirmed paypal/WH-FORGED-1"))
+	is.True(slices.Contains(alerts.kinds(), "paypal_event_differs paypal/WH-GENUINE-2"))
 }

@@ -313,6 +313,10 @@ func (r Remote) RedriveStuck(ctx context.Context, cutoff time.Time) (process.Stu
 }
 
 func (r Remote) Reconcile(ctx context.Context, provider string, since, until time.Time) (reconcile.Report, error) {
+	if r.Client == nil {
+		// Listing days of events takes longer than a listing of webhooks.
+		r.Client = &http.Client{Timeout: 15 * time.Minute}
+	}
 	var report reconcile.Report
 	if err := r.Call(ctx, http.MethodPost, "/admin/reconcile", reconcileRequest{Provider: provider, Since: since, Until: until}, &report); err != nil {
 		return report, err

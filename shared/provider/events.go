@@ -22,6 +22,9 @@ type EventAPI struct {
 	URL string
 	// History is how far back the provider lists events.
 	History time.Duration
+	// Confirms is set when the source is a Confirmer: the processor then
+	// reads the provider's keys for each delivery of it.
+	Confirms bool
 	// New returns a source reading the API with the credentials in keys.
 	New func(keys Keys, c APIConfig) EventSource
 }
@@ -42,18 +45,27 @@ type EventSource interface {
 	Events(ctx context.Context, since, until time.Time, page func([]json.RawMessage) error) error
 }
 
-// Confirmer is an event source that can confirm one delivered event
-// against the provider's own record of it (PayPal, whose signature binds
-// the body only by a CRC32).
+// Confirmer is an event source that can fetch the provider's own record of
+// one delivered event (PayPal, whose signature binds the body only by a
+// CRC32): what is then processed, so nothing a forger added to the
+// delivery is ever read.
 type Confirmer interface {
-	// Confirm returns nil when the provider knows the event exactly as
-	// body carries it, an error wrapping ErrNotConfirmed when it does not,
-	// and any other error when it could not tell.
-	Confirm(ctx context.Context, body []byte) error
+	// Confirm returns the provider's copy of the event body carries, and
+	// whether the delivery differed from it; an error wrapping
+	// ErrNotConfirmed when the provider does not know the event, and any
+	// other error when it could not be asked.
+	Confirm(ctx context.Context, body []byte) (Confirmed, error)
 }
 
-// ErrNotConfirmed: the provider does not know the event, or knows it
-// differently from the delivery.
+// Confirmed is the provider's copy of a delivered event.
+type Confirmed struct {
+	Body []byte
+	// Differs is set when the delivery's type or resource was not the
+	// provider's: a forgery of a genuine event, or a corrupted delivery.
+	Differs bool
+}
+
+// ErrNotConfirmed: the provider does not know the event.
 var ErrNotConfirmed = errors.New("the provider does not confirm this event")
 
 // Reconcilable reports whether keys hold all of p's API credentials.

@@ -1,24 +1,30 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 )
 
-// Confirmation checks delivered webhooks against the provider's own record
-// before the processor acts on them, for providers whose event API can
-// (provider.Confirmer: PayPal) and whose credentials are set. It closes
-// what a signature over a CRC32 leaves open: a body forged to collide.
+// Confirmation fetches each delivered webhook's event from the provider
+// before the processor acts on it, for providers whose event API can
+// (EventAPI.Confirms: PayPal) and whose credentials are set, and hands the
+// processor the provider's copy. It closes what a signature over a CRC32
+// leaves open: whatever a forger puts in a delivery, only what the
+// provider holds for that event id is ever processed.
 type Confirmation struct {
 	// Keys are the current provider keys (secrets.Cache's, on AWS).
 	Keys func(ctx context.Context) (provider.Keys, error)
 	API  provider.APIConfig
+	// Timeout bounds one confirmation, retries included; 20 s when zero.
+	Timeout time.Duration
 
 	mu sync.Mutex
 	// sources keeps one source per provider and credentials, so that an
@@ -26,32 +32,42 @@ type Confirmation struct {
 	sources map[string]provider.EventSource
 }
 
-// Confirm returns nil when w needs no confirmation or the provider
-// confirms it, an error wrapping provider.ErrNotConfirmed when the
-// provider does not know the event as delivered, and any other error
-// when it could not tell (to be retried).
-func (c *Confirmation) Confirm(ctx context.Context, w store.Webhook) error {
-	if w.Source == store.SourceReconcile {
-		return nil // read from the provider's API in the first place
-	}
+// Confirm returns w as the provider holds it (its body, type and time from
+// the provider's copy), and whether the delivery differed from that copy.
+// w is returned as it is when it needs no confirmation: fetched by
+// reconciliation in the first place, or of a provider that confirms
+// nothing. An error wraps provider.ErrNotConfirmed when the provider does
+// not know the event; any other error means it could not be asked.
+func (c *Confirmation) Confirm(ctx context.Context, w store.Webhook) (store.Webhook, bool, error) {
 	p, ok := registry.Lookup(w.Provider)
-	if !ok || p.Events == nil {
-		return nil
+	if w.Source == store.SourceReconcile || !ok || p.Events == nil || !p.Events.Confirms {
+		return w, false, nil
 	}
 	keys, err := c.Keys(ctx)
 	if err != nil {
-		return err
+		return w, false, err
 	}
 	if !p.Reconcilable(keys) {
-		return nil
+		return w, false, nil
 	}
 	confirmer, ok := c.source(p, keys).(provider.Confirmer)
 	if !ok {
-		return nil
+		return w, false, nil
 	}
-	return confirmer.Confirm(ctx, w.Body)
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, 20*time.Second))
+	defer cancel()
+	confirmed, err := confirmer.Confirm(ctx, w.Body)
+	if err != nil {
+		return w, false, err
+	}
+	envelopes, err := p.NewVerifier(provider.Config{}).Parse(provider.Delivery{Body: confirmed.Body})
+	if err != nil || len(envelopes) != 1 || envelopes[0].EventID != w.EventID {
+		return w, false, fmt.Errorf("%s's copy of event %s cannot be read as that event", p.Title, w.EventID)
+	}
+	e := envelopes[0]
+	w.Body, w.EventType, w.OccurredAt = e.Body, e.EventType, e.OccurredAt
+	return w, confirmed.Differs, nil
 }
-
 func (c *Confirmation) source(p provider.Provider, keys provider.Keys) provider.EventSource {
 	var id strings.Builder
 	id.WriteString(p.Name)

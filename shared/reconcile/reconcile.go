@@ -18,7 +18,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payhook/payhook/shared/notify"
+	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 )
 
@@ -55,6 +57,11 @@ type Report struct {
 	Recovered int `json:"recovered"`
 	// RecoveredIDs are the recovered events' ids, the first hundred.
 	RecoveredIDs []string `json:"recovered_ids,omitempty"`
+	// RecoveredPayments are the recovered events about a payment. The
+	// others (a customer, a product, a payout) change nothing payhook
+	// keeps, and the webhook endpoint may never have subscribed to them:
+	// they are stored, but raise no alarm.
+	RecoveredPayments int `json:"recovered_payments"`
 	// Failed could not be read or stored; the next run lists them again.
 	Failed int `json:"failed"`
 	// Error is why the run stopped early, if it did.
@@ -83,7 +90,7 @@ func (r *Reconciler) Run(ctx context.Context, p provider.Provider, src provider.
 		report.Error = err.Error()
 	}
 	r.Log.Info().Str("provider", p.Name).Time("since", since).Time("until", until).Int("listed", report.Listed).
-		Int("already_stored", report.AlreadyStored).Int("recovered", report.Recovered).Int("failed", report.Failed).
+		Int("already_stored", report.AlreadyStored).Int("recovered", report.Recovered).Int("recovered_payments", report.RecoveredPayments).Int("failed", report.Failed).
 		Strs("recovered_ids", report.RecoveredIDs).AnErr("error", err).Msg("reconciled")
 	return report, err
 }
@@ -123,6 +130,10 @@ func (r *Reconciler) store(ctx context.Context, p provider.Provider, verifier pr
 		return fmt.Errorf("store %s: %w", e.EventID, err)
 	case created:
 		report.Recovered++
+		canonical, err := registry.Normalize(payment.Delivery{Provider: p.Name, EventID: e.EventID, EventType: e.EventType, Body: e.Body, OccurredAt: e.OccurredAt})
+		if err != nil || canonical.Type != payment.Other {
+			report.RecoveredPayments++
+		}
 		if len(report.RecoveredIDs) < maxRecoveredIDs {
 			report.RecoveredIDs = append(report.RecoveredIDs, e.EventID)
 		}

@@ -122,7 +122,7 @@ func TestAnEventPayhookCannotReadFailsAloneAndHoldsTheCheckpoint(t *testing.T) {
 	s := memory.New()
 	source := unreadable{}
 	reports, err := newReconciler(s, nil).Scheduled(ctx, []reconcile.Source{{Provider: stripe.Provider, Events: source}}, reconcile.DefaultWindow)
-	is.NoErr(err)
+	is.True(err != nil) // the run fails, so its alarm says so
 	is.Equal(reports[0].Failed, 1)
 	is.Equal(reports[0].Recovered, 1) // the readable one is stored all the same
 	_, err = s.Checkpoint(ctx, "stripe")
@@ -153,7 +153,7 @@ func TestScheduledRunsResumeFromTheCheckpoint(t *testing.T) {
 	is.Equal(len(a.seen), 1)
 	is.Equal(a.seen[0].Kind, reconcile.AlertEventsRecovered)
 	is.Equal(a.seen[0].Provider, "stripe")
-	is.Equal(a.seen[0].Reason, "1 event recovered from stripe: webhook delivery is failing")
+	is.Equal(a.seen[0].Reason, "1 payment event recovered from stripe: webhook delivery is failing")
 	checkpoint, err := s.Checkpoint(ctx, "stripe")
 	is.NoErr(err)
 	is.Equal(checkpoint.Through, now.Add(-reconcile.Settle))
@@ -206,4 +206,44 @@ func TestSourceForNamesWhatIsMissing(t *testing.T) {
 	source, err := reconcile.SourceFor("stripe", provider.Keys{stripe.APIKey: {"rk_test_1"}}, provider.APIConfig{})
 	is.NoErr(err)
 	is.Equal(source.Provider.Name, "stripe")
+}
+
+// An event about no payment (a customer, a plan) is stored like any other,
+// but raises no alarm: the endpoint may never have subscribed to it.
+func TestARecoveredEventAboutNoPaymentRaisesNoAlarm(t *testing.T) {
+	is := is.New(t)
+	a := &alerts{}
+	source := eventsOf(`{"id":"evt_customer","object":"event","type":"customer.created","created":` + fmt.Sprint(now.Add(-time.Hour).Unix()) + `,"data":{"object":{"id":"cus_1","object":"customer"}}}`)
+	reports, err := newReconciler(memory.New(), a).Scheduled(context.Background(), []reconcile.Source{{Provider: stripe.Provider, Events: source}}, reconcile.DefaultWindow)
+	is.NoErr(err)
+	is.Equal(reports[0].Recovered, 1)
+	is.Equal(reports[0].RecoveredPayments, 0)
+	is.Equal(len(a.seen), 0)
+}
+
+// eventsOf lists the given events, whatever the window.
+type eventsOf string
+
+func (e eventsOf) Events(_ context.Context, _, _ time.Time, page func([]json.RawMessage) error) error {
+	return page([]json.RawMessage{json.RawMessage(e)})
+}
+
+// slow lists nothing until its context ends.
+type slow struct{}
+
+func (slow) Events(ctx context.Context, _, _ time.Time, _ func([]json.RawMessage) error) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestASlowProviderCannotStarveTheOthers(t *testing.T) {
+	is := is.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	other := stripe.Provider
+	other.Name = "stripe-other-account"
+	working := &listed{events: map[string]time.Time{"evt_1": now.Add(-time.Hour)}}
+	reports, err := newReconciler(memory.New(), nil).Scheduled(ctx, []reconcile.Source{{Provider: stripe.Provider, Events: slow{}}, {Provider: other, Events: working}}, reconcile.DefaultWindow)
+	is.True(err != nil)
+	is.Equal(reports[1].Recovered, 1) // the second got its share of the time
 }

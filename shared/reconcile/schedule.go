@@ -57,8 +57,8 @@ func (r *Reconciler) Scheduled(ctx context.Context, sources []Source, window tim
 		reports []Report
 		errs    []error
 	)
-	for _, s := range sources {
-		report, err := r.scheduled(ctx, s, window)
+	for i, s := range sources {
+		report, err := r.scheduled(ctx, s, window, len(sources)-i)
 		reports = append(reports, report)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", s.Provider.Name, err))
@@ -67,7 +67,15 @@ func (r *Reconciler) Scheduled(ctx context.Context, sources []Source, window tim
 	return reports, errors.Join(errs...)
 }
 
-func (r *Reconciler) scheduled(ctx context.Context, s Source, window time.Duration) (Report, error) {
+// scheduled runs one source. With a deadline, each provider still to run
+// gets an equal share of the time left, so that a busy first one cannot
+// starve the others; one that runs out keeps its checkpoint and resumes.
+func (r *Reconciler) scheduled(ctx context.Context, s Source, window time.Duration, left int) (Report, error) {
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(deadline)/time.Duration(left)))
+		defer cancel()
+	}
 	now := r.now()
 	until := now.Add(-Settle)
 	since := until.Add(-window)
@@ -85,18 +93,21 @@ func (r *Reconciler) scheduled(ctx context.Context, s Source, window time.Durati
 		since = until
 	}
 	report, err := r.Run(ctx, s.Provider, s.Events, since, until)
-	if report.Recovered > 0 && r.Alerter != nil {
+	if report.RecoveredPayments > 0 && r.Alerter != nil {
 		alert := notify.Alert{
 			Kind:     AlertEventsRecovered,
 			Provider: s.Provider.Name,
-			Reason:   fmt.Sprintf("%s recovered from %s: webhook delivery is failing", events(report.Recovered), s.Provider.Name),
+			Reason:   fmt.Sprintf("%s recovered from %s: webhook delivery is failing", paymentEvents(report.RecoveredPayments), s.Provider.Name),
 			At:       now,
 		}
 		if alertErr := r.Alerter.Alert(ctx, alert); alertErr != nil {
 			err = errors.Join(err, fmt.Errorf("alert: %w", alertErr))
 		}
 	}
-	if err != nil || report.Failed > 0 {
+	if err == nil && report.Failed > 0 {
+		err = fmt.Errorf("%d listed events could not be stored; the log names them, and the next run lists them again", report.Failed)
+	}
+	if err != nil {
 		return report, err
 	}
 	if err := r.Store.SaveCheckpoint(ctx, store.Checkpoint{Provider: s.Provider.Name, Through: until, UpdatedAt: now}); err != nil {
@@ -119,11 +130,11 @@ func SourceFor(name string, keys provider.Keys, c provider.APIConfig) (Source, e
 	return Source{Provider: p, Events: p.Events.New(keys, c)}, nil
 }
 
-func events(n int) string {
+func paymentEvents(n int) string {
 	if n == 1 {
-		return "1 event"
+		return "1 payment event"
 	}
-	return fmt.Sprintf("%d events", n)
+	return fmt.Sprintf("%d payment events", n)
 }
 
 // Scheduler is a scheduled run as a function of its context, with the

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,24 +134,30 @@ func TestPayPalConfirmsOnlyWhatPayPalHoldsAsDelivered(t *testing.T) {
 		return b
 	}
 	cases := []struct {
-		name string
-		body []byte
-		want error
+		name    string
+		body    []byte
+		differs bool
+		unknown bool
 	}{
-		{"as PayPal holds it", known, nil},
-		{"the same event re-encoded", altered(func(map[string]any) {}), nil},
+		{"as PayPal holds it", known, false, false},
+		{"the same event re-encoded", altered(func(map[string]any) {}), false, false},
 		{"its resource changed", altered(func(e map[string]any) {
 			e["resource"] = map[string]any{"id": "FORGED", "amount": map[string]any{"value": "9999.00", "currency_code": "USD"}}
-		}), provider.ErrNotConfirmed},
-		{"its type changed", altered(func(e map[string]any) { e["event_type"] = "PAYMENT.CAPTURE.REFUNDED" }), provider.ErrNotConfirmed},
-		{"an id PayPal never sent", altered(func(e map[string]any) { e["id"] = "WH-FORGED-1" }), provider.ErrNotConfirmed},
+		}), true, false},
+		{"its type changed", altered(func(e map[string]any) { e["event_type"] = "PAYMENT.CAPTURE.REFUNDED" }), true, false},
+		{"an id PayPal never sent", altered(func(e map[string]any) { e["id"] = "WH-FORGED-1" }), false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
-			err := confirmer.Confirm(context.Background(), tc.body)
-			is.True(errors.Is(err, tc.want) || (tc.want == nil && err == nil))
-			is.Equal(err == nil, tc.want == nil)
+			confirmed, err := confirmer.Confirm(context.Background(), tc.body)
+			is.Equal(errors.Is(err, provider.ErrNotConfirmed), tc.unknown)
+			if tc.unknown {
+				return
+			}
+			is.NoErr(err)
+			is.Equal(confirmed.Differs, tc.differs)
+			is.Equal(string(confirmed.Body), string(known)) // PayPal's copy, whatever was delivered
 		})
 	}
 	t.Run("PayPal unreachable is not a refusal", func(t *testing.T) {
@@ -158,8 +165,51 @@ func TestPayPalConfirmsOnlyWhatPayPalHoldsAsDelivered(t *testing.T) {
 		standins.Fault(t, "/v1/notifications/webhooks-events", http.StatusServiceUnavailable, "", 10)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		err := confirmer.Confirm(ctx, known)
+		_, err := confirmer.Confirm(ctx, known)
 		is.True(err != nil)
-		is.True(!errors.Is(err, provider.ErrNotConfirmed)) // retried later, not failed
+		is.True(!errors.Is(err, provider.ErrNotConfirmed)) // failed for redrive, not refused as forged
 	})
+}
+
+// TestAForgedPayPalBodyIsNeverRead: fields outside PayPal's comparison
+// (create_time, which orders payment state) and keys repeated to smuggle
+// values past it do not reach the processor: it gets PayPal's copy.
+func TestAForgedPayPalBodyIsNeverRead(t *testing.T) {
+	is := is.New(t)
+	standins := testenv.Standins(t)
+	known := standins.GeneratePayPal(t, 1)[0]
+	keys := provider.Keys{paypal.ClientID: {standins.PayPalClientID}, paypal.ClientSecret: {standins.PayPalClientSecret}, paypal.APIURL: {standins.URL()}}
+	confirmation := &reconcile.Confirmation{Keys: func(context.Context) (provider.Keys, error) { return keys, nil }, API: api}
+	var genuine struct {
+		ID         string          `json:"id"`
+		CreateTime string          `json:"create_time"`
+		EventType  string          `json:"event_type"`
+		Resource   json.RawMessage `json:"resource"`
+	}
+	is.NoErr(json.Unmarshal(known, &genuine))
+	forgedTime := fmt.Sprintf(`{"id":%q,"create_time":"2099-01-01T00:00:00Z","event_type":%q,"resource":%s,"summary":"crc32 filler"}`, genuine.ID, genuine.EventType, genuine.Resource)
+	smuggled := fmt.Sprintf(`{"id":%q,"create_time":%q,"event_type":%q,"resource":{"amount":{"currency_code":"USD","value":"99999.00"}},"resource":%s}`, genuine.ID, genuine.CreateTime, genuine.EventType, genuine.Resource)
+	for _, body := range []string{forgedTime, smuggled} {
+		w := store.Webhook{Provider: "paypal", EventID: genuine.ID, Body: []byte(body), Source: store.SourceWebhook}
+		confirmed, _, err := confirmation.Confirm(context.Background(), w)
+		is.NoErr(err)
+		is.Equal(string(confirmed.Body), string(known)) // the body processed and stored is PayPal's
+		is.True(confirmed.OccurredAt.Year() < 2099)
+	}
+}
+
+func TestConfirmationAsksNothingOfProvidersThatConfirmNothing(t *testing.T) {
+	is := is.New(t)
+	failing := func(context.Context) (provider.Keys, error) { return nil, errors.New("the secret cannot be read") }
+	confirmation := &reconcile.Confirmation{Keys: failing, API: api}
+	for _, w := range []store.Webhook{
+		{Provider: "stripe", EventID: "evt_1", Source: store.SourceWebhook},
+		{Provider: "square", EventID: "sq_1", Source: store.SourceWebhook},
+		{Provider: "paypal", EventID: "WH-1", Source: store.SourceReconcile},
+	} {
+		got, differs, err := confirmation.Confirm(context.Background(), w)
+		is.NoErr(err) // the secret is not even read
+		is.True(!differs)
+		is.Equal(got.EventID, w.EventID)
+	}
 }

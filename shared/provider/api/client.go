@@ -139,7 +139,8 @@ func retryAfter(value string, now time.Time) time.Duration {
 		return 0
 	}
 	if seconds, err := strconv.Atoi(value); err == nil && seconds >= 0 {
-		return time.Duration(seconds) * time.Second
+		// A day is past any wait payhook accepts, and no overflow.
+		return time.Duration(min(seconds, 86400)) * time.Second
 	}
 	if at, err := http.ParseTime(value); err == nil && at.After(now) {
 		return at.Sub(now)

@@ -38,6 +38,7 @@ const (
 
 var eventAPI = &provider.EventAPI{
 	Credentials: []string{ClientID, ClientSecret},
+	Confirms:    true,
 	URL:         APIURL,
 	// PayPal keeps webhook events for at least the 30 days its dashboard
 	// shows; reconciliation never looks back further than that.
@@ -126,28 +127,27 @@ func (e *events) sameOrigin(href string) (string, error) {
 	return link.String(), nil
 }
 
-// Confirm fetches the delivered event from PayPal and compares what
-// matters: its type and its resource (the payment, with its amount).
-func (e *events) Confirm(ctx context.Context, body []byte) error {
+// Confirm fetches the delivered event from PayPal. PayPal's copy is what
+// is processed; the delivery differs when its type or resource (the
+// payment, with its amount) is not PayPal's.
+func (e *events) Confirm(ctx context.Context, body []byte) (provider.Confirmed, error) {
 	var delivered event
 	if err := decodeEvent(body, &delivered); err != nil || delivered.ID == "" {
-		return fmt.Errorf("%w: the delivery has no readable event id", provider.ErrNotConfirmed)
+		return provider.Confirmed{}, fmt.Errorf("%w: the delivery has no readable event id", provider.ErrNotConfirmed)
 	}
 	fetched, err := e.get(ctx, e.base+"/v1/notifications/webhooks-events/"+url.PathEscape(delivered.ID))
 	if errors.Is(err, api.ErrNotFound) {
-		return fmt.Errorf("%w: PayPal does not know event %s", provider.ErrNotConfirmed, delivered.ID)
+		return provider.Confirmed{}, fmt.Errorf("%w: PayPal does not know event %s", provider.ErrNotConfirmed, delivered.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("paypal: get event: %w", err)
+		return provider.Confirmed{}, fmt.Errorf("paypal: get event: %w", err)
 	}
 	var known event
-	if err := decodeEvent(fetched, &known); err != nil {
-		return fmt.Errorf("paypal: get event: %w", err)
+	if err := decodeEvent(fetched, &known); err != nil || known.ID != delivered.ID {
+		return provider.Confirmed{}, fmt.Errorf("paypal: get event: an answer that is not event %s", delivered.ID)
 	}
-	if known.ID != delivered.ID || known.EventType != delivered.EventType || !reflect.DeepEqual(known.Resource, delivered.Resource) {
-		return fmt.Errorf("%w: PayPal's event %s differs from the delivery", provider.ErrNotConfirmed, delivered.ID)
-	}
-	return nil
+	differs := known.EventType != delivered.EventType || !reflect.DeepEqual(known.Resource, delivered.Resource)
+	return provider.Confirmed{Body: fetched, Differs: differs}, nil
 }
 
 // event is what confirmation compares. Numbers stay as written, so that
