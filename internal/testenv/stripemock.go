@@ -61,8 +61,11 @@ func startStripeMock() (string, error) {
 		return "", err
 	}
 	// -http-addr rather than -http-port: the port flag listens on every
-	// interface, and a test's stand-in belongs on loopback only.
-	cmd := exec.Command(binary, "-http-addr", "127.0.0.1:"+port)
+	// interface, and a test's stand-in belongs on loopback only. HTTPS,
+	// which stripe-mock otherwise opens on the fixed port 12112 (and so
+	// fails when test packages run it side by side), gets a port of the
+	// system's choosing.
+	cmd := exec.Command(binary, "-http-addr", "127.0.0.1:"+port, "-https-addr", "127.0.0.1:")
 	output, err := startTiedToProcess(cmd)
 	if err != nil {
 		return "", fmt.Errorf("start: %w", err)
