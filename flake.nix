@@ -67,8 +67,9 @@
             meta.mainProgram = "payhook";
           };
 
-          # receiver.zip, processor.zip, auditor.zip: one linux/arm64
-          # bootstrap each, the same bytes on every system.
+          # receiver.zip, processor.zip, auditor.zip, reconciler.zip (one per
+          # directory under functions/): one linux/arm64 bootstrap each, the
+          # same bytes on every system.
           lambdas = pkgs.runCommand "payhook-lambdas-${version}" { nativeBuildInputs = [ buildlambdas ]; } ''
             bin=${lambdaBinaries}/bin
             if [ -d "$bin/linux_arm64" ]; then bin=$bin/linux_arm64; fi

@@ -27,6 +27,7 @@ import (
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/stripe"
+	"github.com/payhook/payhook/shared/reconcile"
 	"github.com/payhook/payhook/shared/samples"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
@@ -37,7 +38,8 @@ import (
 // them here) under AWS's Runtime Interface Emulator: the receiver with API
 // Gateway proxy events against DynamoDB Local and a Secrets Manager
 // stand-in, the processor and auditor with DynamoDB stream events, SNS and
-// SQS on goaws. It logs cold and warm invocation times and the arm64 zip
+// SQS on goaws, and the reconciler with a scheduled invocation against
+// stripe-mock. It logs cold and warm invocation times and the arm64 zip
 // sizes; docs/benchmarks.md records them.
 func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	is := is.New(t)
@@ -56,7 +58,8 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	tableStore := dynamo.New(client, table)
 	const secretARN = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/providers"
 	stripeSecret := "whsec_emulator_test"
-	secretsEndpoint := testenv.SecretsManager(t, secretARN, `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"`+stripeSecret+`"}`)
+	stripeAPI := testenv.StripeMock(t)
+	secretsEndpoint := testenv.SecretsManager(t, secretARN, `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"`+stripeSecret+`","PAYHOOK_STRIPE_API_KEY":"sk_test_123","PAYHOOK_STRIPE_API_URL":"`+stripeAPI+`"}`)
 	snsClient, sqsClient := testenv.SNS(t), testenv.SQS(t)
 	topic, err := snsClient.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(table + "-alerts")})
 	is.NoErr(err)
@@ -134,6 +137,33 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	is.Equal(len(messages.Messages), 1)
 	is.True(bytes.Contains([]byte(aws.ToString(messages.Messages[0].Body)), []byte("webhook_failed")))
 	logReports(t, "auditor", auditor)
+
+	// The reconciler: a scheduled run stores the event stripe-mock lists
+	// (its one fixture, whatever the window), a plan.created: about no
+	// payment, so no alarm; the next run finds it stored.
+	reconciler := testenv.RuntimeEmulator(t, filepath.Join(bin, "reconciler-fn", "bootstrap"), append(common, "PAYHOOK_SECRETS_ARN="+secretARN))
+	var reports []reconcile.Report
+	invoke(t, reconciler.URL, map[string]any{}, &reports)
+	is.Equal(len(reports), 1)
+	is.Equal(reports[0].Provider, "stripe")
+	is.Equal(reports[0].Recovered, 1)
+	is.Equal(reports[0].RecoveredPayments, 0)
+	recovered, err := tableStore.GetWebhook(ctx, "stripe", reports[0].RecoveredIDs[0])
+	is.NoErr(err)
+	is.Equal(recovered.Source, store.SourceReconcile)
+	is.Equal(recovered.Status, store.StatusReceived) // the stream takes it to the processor
+	checkpoint, err := tableStore.Checkpoint(ctx, "stripe")
+	is.NoErr(err)
+	is.True(time.Since(checkpoint.Through) < 10*time.Minute)
+	invoke(t, reconciler.URL, map[string]any{}, &reports)
+	is.Equal(reports[0].Recovered, 0)
+	is.Equal(reports[0].AlreadyStored, 1)
+	messages, err = sqsClient.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(alerts), MaxNumberOfMessages: 10})
+	is.NoErr(err)
+	for _, m := range messages.Messages {
+		is.True(!bytes.Contains([]byte(aws.ToString(m.Body)), []byte(reconcile.AlertEventsRecovered))) // no payment was missed
+	}
+	logReports(t, "reconciler", reconciler)
 
 	// The zips as deployed: linux/arm64, each under 8 MB.
 	zips := t.TempDir()

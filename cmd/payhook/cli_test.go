@@ -20,6 +20,7 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/operate"
@@ -76,11 +77,12 @@ func cleanEnv() []string {
 	return env
 }
 
-// startServe runs payhook serve on dataDir until the test ends.
-func startServe(t *testing.T, dataDir string) (*exec.Cmd, local.ServeInfo) {
+// startServe runs payhook serve on dataDir, with env added to its
+// environment, until the test ends.
+func startServe(t *testing.T, dataDir string, env ...string) (*exec.Cmd, local.ServeInfo) {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -254,7 +256,7 @@ func TestCrashSafety(t *testing.T) {
 func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
-	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "bench"} {
+	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "bench"} {
 		t.Run(command, func(t *testing.T) {
 			is := is.New(t)
 			stdout, _, code := payhook(t, command, "--help")
@@ -399,4 +401,50 @@ func TestAuditVerifyFindsAMissingRecord(t *testing.T) {
 	}
 
 	is.True(strings.Contains(stderr, "1 breaks in the chain"))
+}
+
+// TestReconcileThroughServeAgainstStripeMock: with Stripe's API pointed at
+// stripe-mock, reconcile stores what it lists, marked as recovered, and a
+// second run recovers nothing.
+func TestReconcileThroughServeAgainstStripeMock(t *testing.T) {
+	is := is.New(t)
+	dir := t.TempDir()
+	startServe(t, dir, "PAYHOOK_STRIPE_API_URL="+testenv.StripeMock(t), "PAYHOOK_STRIPE_API_KEY="+testenv.StripeMockKey)
+
+	stdout, stderr, code := payhook(t, "reconcile", "stripe", "--since", "72h", "--data", dir)
+	is.Equal(code, 0)
+	is.Equal(stderr, "")
+	is.True(strings.Contains(stdout, "recovered: evt_1Pgc76B7WZ01zgkWwyRHS12y"))
+
+	stdout, _, code = payhook(t, "events", "--json", "--data", dir)
+	is.Equal(code, 0)
+	var views []struct {
+		EventID string `json:"event_id"`
+		Source  string `json:"source"`
+	}
+	is.NoErr(json.Unmarshal([]byte(stdout), &views))
+	is.Equal(len(views), 1)
+	is.Equal(views[0].Source, "reconcile")
+
+	stdout, _, code = payhook(t, "reconcile", "stripe", "--since", "72h", "--json", "--data", dir)
+	is.Equal(code, 0)
+	var report struct {
+		Listed        int `json:"listed"`
+		AlreadyStored int `json:"already_stored"`
+		Recovered     int `json:"recovered"`
+	}
+	is.NoErr(json.Unmarshal([]byte(stdout), &report))
+	is.Equal(report.Listed, 1)
+	is.Equal(report.AlreadyStored, 1)
+	is.Equal(report.Recovered, 0)
+}
+
+func TestReconcileNamesTheSettingItNeeds(t *testing.T) {
+	is := is.New(t)
+	_, stderr, code := payhook(t, "reconcile", "stripe", "--data", t.TempDir())
+	is.Equal(code, 1)
+	is.True(strings.Contains(stderr, "PAYHOOK_STRIPE_API_KEY"))
+	_, stderr, code = payhook(t, "reconcile", "stripe", "--since", "soon", "--data", t.TempDir())
+	is.Equal(code, 2)
+	is.True(strings.Contains(stderr, "--since"))
 }

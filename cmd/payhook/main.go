@@ -22,6 +22,7 @@ Commands:
   events     list stored webhooks
   payments   list payment states
   redrive    send failed (or stuck) webhooks through the processor again
+  reconcile  store the events a provider's API lists that never arrived as webhooks
   audit      verify an audit trail: nothing missing, reordered or edited
   bench      load a running payhook with signed webhooks, then check none was lost
   smoke      prove a deployment (or serve) works: one signed delivery per provider, processed, removed
@@ -32,15 +33,16 @@ Run "payhook <command> --help" for a command's flags.
 // commands maps each name to its function, which gets the arguments after
 // the name and the writers to print to.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
-	"demo":     demo,
-	"serve":    serve,
-	"send":     send,
-	"events":   events,
-	"payments": payments,
-	"redrive":  redrive,
-	"audit":    auditCommand,
-	"bench":    bench,
-	"smoke":    smokeTest,
+	"demo":      demo,
+	"serve":     serve,
+	"send":      send,
+	"events":    events,
+	"payments":  payments,
+	"redrive":   redrive,
+	"reconcile": reconcileCommand,
+	"audit":     auditCommand,
+	"bench":     bench,
+	"smoke":     smokeTest,
 }
 
 // errUsage marks a mistake in how payhook was called (exit 2); anything

@@ -25,12 +25,17 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
-	var cfg config.Receiver
-	if err := config.Load(os.LookupEnv, &cfg); err != nil {
-		return err
+	var (
+		cfg       config.Receiver
+		reconcile config.Reconcile
+	)
+	for _, settings := range []any{&cfg, &reconcile} {
+		if err := config.Load(os.LookupEnv, settings); err != nil {
+			return err
+		}
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Lookup: os.LookupEnv, Log: log})
+	server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log})
 	if err != nil {
 		return err
 	}

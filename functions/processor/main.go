@@ -6,12 +6,15 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -20,15 +23,23 @@ import (
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
+	"github.com/payhook/payhook/shared/reconcile"
+	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store/dynamo"
 )
 
 func main() {
-	var cfg config.Processor
+	var (
+		cfg          config.Processor
+		reconcileCfg config.Reconcile
+	)
 	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "processor")
-	if err := config.Load(os.LookupEnv, &cfg); err != nil {
-		log.Fatal().Msg(err.Error())
+	for _, settings := range []any{&cfg, &reconcileCfg} {
+		if err := config.Load(os.LookupEnv, settings); err != nil {
+			log.Fatal().Msg(err.Error())
+		}
 	}
 	critical, err := process.ParseCritical(cfg.CriticalTypes)
 	if err != nil {
@@ -47,6 +58,16 @@ func main() {
 		Critical:  critical,
 		Normalize: registry.Normalize,
 		Log:       log,
+	}
+	if cfg.SecretsARN != "" && reconcileCfg.PayPalConfirm {
+		keys := &secrets.Cache{
+			Load:       secrets.SecretsManagerLoader(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN),
+			TTL:        cfg.SecretsRefresh,
+			MinRefresh: 30 * time.Second,
+			OnError:    func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") },
+		}
+		api := provider.APIConfig{HTTP: &http.Client{Timeout: 10 * time.Second}, Sandbox: cfg.PayPalSandbox}
+		processor.Confirm = (&reconcile.Confirmation{Keys: keys.Keys, API: api}).Confirm
 	}
 	if cfg.EventBusName != "" {
 		processor.Publisher = notify.EventBridgePublisher{Client: eventbridge.NewFromConfig(awsCfg), BusName: cfg.EventBusName}

@@ -23,6 +23,12 @@ import (
 // TestPipelineOnDynamoDBLocal runs the handlers on DynamoDB Local's real
 // stream, with the dead-letter queue on goaws's SQS.
 func TestPipelineOnDynamoDBLocal(t *testing.T) {
+	runScenario(t, dynamoBackend(t))
+}
+
+// dynamoBackend is a fresh table on DynamoDB Local, its stream polled as
+// Lambda's event source mappings would, and a dead-letter queue on goaws.
+func dynamoBackend(t *testing.T) backend {
 	ctx := context.Background()
 	client := testenv.DynamoDB(t)
 	table := testenv.UniqueName(t)
@@ -38,7 +44,7 @@ func TestPipelineOnDynamoDBLocal(t *testing.T) {
 	streams := dynamodbstreams.NewFromConfig(testenv.AWSConfig(), func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(testenv.DynamoDBEndpoint(t))
 	})
-	runScenario(t, backend{
+	return backend{
 		table: dynamo.New(client, table),
 		dlq:   dlq,
 		start: func(t *testing.T, processor *process.Processor, auditor *audit.Auditor) {
@@ -55,5 +61,5 @@ func TestPipelineOnDynamoDBLocal(t *testing.T) {
 				run(t, poller.Run)
 			}
 		},
-	})
+	}
 }

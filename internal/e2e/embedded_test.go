@@ -14,19 +14,24 @@ import (
 )
 
 func TestPipelineOnEmbeddedStore(t *testing.T) {
+	runScenario(t, embeddedBackend(t))
+}
+
+// embeddedBackend is a fresh embedded store and its change feed.
+func embeddedBackend(t *testing.T) backend {
 	s, err := embedded.Open(filepath.Join(t.TempDir(), "payhook.db"), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	runScenario(t, backend{
+	return backend{
 		table: s,
 		dlq:   s.DeadLetterQueue(local.ProcessorConsumer),
 		start: func(t *testing.T, processor *process.Processor, auditor *audit.Auditor) {
 			pipeline := &local.Pipeline{Store: s, Processor: processor, Auditor: auditor, Options: embedded.ConsumeOptions{Retry: stream.Retry{Backoff: 10 * time.Millisecond}}}
 			run(t, pipeline.Run)
 		},
-	})
+	}
 }
 
 // run runs a consumer until the test ends, and fails the test if it stops

@@ -146,7 +146,7 @@ func Build(r events.DynamoDBEventRecord) Record {
 	if record.Kind == string(store.KindPayment) {
 		record.PaymentKey = record.PK
 	}
-	record.Actor = actor(r, store.Kind(record.Kind), store.Status(record.OldStatus), store.Status(record.NewStatus))
+	record.Actor = actor(r, store.Kind(record.Kind), store.Status(record.OldStatus), store.Status(record.NewStatus), attr(newImage, store.AttrSource))
 	if claimed := attr(newImage, store.AttrUpdatedBy); claimed != "" && claimed != record.Actor {
 		record.ClaimedBy = claimed
 	}
@@ -157,24 +157,30 @@ func Build(r events.DynamoDBEventRecord) Record {
 // actor is who made the change, as the change itself shows it, never as
 // the item's writer claims it (updated_by can be anything): the stream's
 // identity for TTL deletions, and otherwise the one component that makes
-// each kind of change. Anything else is unknown.
-func actor(r events.DynamoDBEventRecord, kind store.Kind, from, to store.Status) string {
+// each kind of change. Two components insert webhooks; the one that
+// fetched it from the provider's API records so in the item's source,
+// which IAM lets only those two write. Anything else is unknown.
+func actor(r events.DynamoDBEventRecord, kind store.Kind, from, to store.Status, source string) string {
 	switch events.DynamoDBOperationType(r.EventName) {
 	case events.DynamoDBOperationTypeRemove:
 		if store.IsTTLDeletion(r) {
 			return ActorTTL
 		}
 	case events.DynamoDBOperationTypeInsert:
-		switch kind {
-		case store.KindWebhook, store.KindTransmission:
+		switch {
+		case kind == store.KindWebhook && source == store.SourceReconcile, kind == store.KindCheckpoint:
+			return store.ByReconcile
+		case kind == store.KindWebhook, kind == store.KindTransmission:
 			return store.ByReceiver
-		case store.KindPayment:
+		case kind == store.KindPayment:
 			return store.ByProcessor
 		}
 	case events.DynamoDBOperationTypeModify:
 		switch {
 		case kind == store.KindPayment:
 			return store.ByProcessor
+		case kind == store.KindCheckpoint:
+			return store.ByReconcile
 		case kind == store.KindTransmission:
 			return store.ByReceiver // a redelivery of the same body
 		case kind == store.KindWebhook && (to == store.StatusProcessed || to == store.StatusFailed) && (from == store.StatusReceived || from == store.StatusRetry):

@@ -54,7 +54,32 @@ type Processor struct {
 	// EventBusName, when set, receives every normalized event.
 	EventBusName  string `env:"PAYHOOK_EVENT_BUS_NAME" validate:"omitempty,max=256"`
 	CriticalTypes string `env:"PAYHOOK_CRITICAL_EVENT_TYPES" default:"dispute.opened,payment.failed"`
-	LogLevel      string `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
+	// SecretsARN, when set, holds the providers' API credentials the
+	// processor confirms deliveries with.
+	SecretsARN     string        `env:"PAYHOOK_SECRETS_ARN" validate:"omitempty,startswith=arn:"`
+	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH" default:"5m" validate:"min=10s,max=1h"`
+	PayPalSandbox  bool          `env:"PAYHOOK_PAYPAL_SANDBOX" default:"false"`
+	LogLevel       string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
+}
+
+// Reconcile configures reconciliation against providers' event APIs and
+// the confirmation of deliveries, locally and on AWS.
+type Reconcile struct {
+	// Window is how far back a scheduled run looks at most.
+	Window time.Duration `env:"PAYHOOK_RECONCILE_WINDOW" default:"72h" validate:"min=15m,max=720h"`
+	// PayPalConfirm confirms each delivered PayPal event with PayPal's API
+	// before acting on it, when PayPal's API credentials are set.
+	PayPalConfirm bool `env:"PAYHOOK_PAYPAL_CONFIRM" default:"true"`
+}
+
+// Reconciler configures the reconciler Lambda.
+type Reconciler struct {
+	TableName     string        `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
+	SecretsARN    string        `env:"PAYHOOK_SECRETS_ARN" validate:"required,startswith=arn:"`
+	AlertTopicARN string        `env:"PAYHOOK_ALERT_TOPIC_ARN" validate:"required,startswith=arn:"`
+	Retention     time.Duration `env:"PAYHOOK_RETENTION" default:"840h" validate:"min=72h"`
+	PayPalSandbox bool          `env:"PAYHOOK_PAYPAL_SANDBOX" default:"false"`
+	LogLevel      string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
 // Auditor configures the auditor Lambda.

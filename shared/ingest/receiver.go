@@ -295,6 +295,7 @@ func (r *Receiver) webhook(req Request, verifier provider.Verifier, verified pro
 		ExpiresAt:        expires,
 		UpdatedBy:        store.ByReceiver,
 		UpdatedAt:        received,
+		Source:           store.SourceWebhook,
 	}
 }
 

@@ -115,13 +115,28 @@ func keysOf(raw map[string]string) provider.Keys {
 }
 
 // KeysFromEnv returns the provider keys set in the environment, and false
-// when none is set (then the development secrets apply).
+// when none is set (then the development secrets apply). Event API
+// settings alone do not count: they go with either (WithAPIKeys).
 func KeysFromEnv(lookup func(string) (string, bool)) (provider.Keys, bool, error) {
 	for _, s := range registry.Settings() {
-		if v, ok := lookup(s.Name); ok && v != "" && !s.Development {
+		if v, ok := lookup(s.Name); ok && v != "" && !s.Development && !registry.IsAPISetting(s.Name) {
 			keys, err := registry.ParseKeys(lookup)
 			return keys, true, err
 		}
 	}
 	return provider.Keys{}, false, nil
+}
+
+// WithAPIKeys adds the event API settings of the environment to keys (the
+// development secrets hold none), checked as any key is: so that
+// reconciliation can run against a provider's API, or a stand-in of it,
+// beside development signing keys.
+func WithAPIKeys(keys provider.Keys, lookup func(string) (string, bool)) (provider.Keys, error) {
+	api, err := registry.ParseAPIKeys(lookup)
+	if err != nil {
+		return nil, err
+	}
+	out := maps.Clone(keys)
+	maps.Copy(out, api)
+	return out, registry.CheckKeys(out)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/provider/registry"
+	"github.com/payhook/payhook/shared/reconcile"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
@@ -45,6 +46,8 @@ type Options struct {
 	Addr     string
 	DataDir  string
 	Receiver config.Receiver
+	// Reconcile configures reconcile runs and delivery confirmation.
+	Reconcile config.Reconcile
 	// Lookup reads provider keys (os.LookupEnv); when it has none, the data
 	// directory's development secrets are used, and created if needed.
 	Lookup func(string) (string, bool)
@@ -242,6 +245,9 @@ func (s *Server) loadKeys(opts Options) error {
 			return fmt.Errorf("%s: %w", DevSecretsFile, err)
 		}
 		keys, s.Dev, s.DevCreated, s.certs = dev.Keys, &dev, created, devCerts
+		if keys, err = WithAPIKeys(keys, opts.Lookup); err != nil {
+			return err
+		}
 	}
 	s.Keys = keys
 	return nil
@@ -268,13 +274,19 @@ func (s *Server) serve(opts Options) error {
 	if normalize == nil {
 		normalize = registry.Normalize
 	}
+	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
+	processor := &process.Processor{
+		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
+		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log,
+	}
+	if opts.Reconcile.PayPalConfirm {
+		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
+		processor.Confirm = confirmation.Confirm
+	}
 	pipeline := &Pipeline{
-		Store: s.Store,
-		Processor: &process.Processor{
-			Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
-			Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log,
-		},
-		Auditor: &audit.Auditor{Sink: audit.LogSink{Log: zerolog.New(s.audit)}, Alerter: alerter, Log: opts.Log},
+		Store:     s.Store,
+		Processor: processor,
+		Auditor:   &audit.Auditor{Sink: audit.LogSink{Log: zerolog.New(s.audit)}, Alerter: alerter, Log: opts.Log},
 	}
 	token := randomHex(24)
 	limits := opts.Limits
@@ -283,7 +295,16 @@ func (s *Server) serve(opts Options) error {
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
-	admin.Handle("/admin/", operate.AdminHandler(operate.Table{Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer)}, token))
+	operator := operate.Table{
+		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer),
+		Reconciler: &reconcile.Reconciler{
+			Store:     s.Store,
+			Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
+			Alerter:   alerter, Log: opts.Log,
+		},
+		Sources: func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) },
+	}
+	admin.Handle("/admin/", operate.AdminHandler(operator, token))
 	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
 	admin.HandleFunc("GET /healthz", s.health)
 	s.webhooks.Handler = webhooks

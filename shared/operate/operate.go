@@ -1,5 +1,6 @@
 // Package operate is what an operator does to a payhook deployment: list
-// webhooks and payments, redrive failed webhooks. Table does it on a store
+// webhooks and payments, redrive failed webhooks, reconcile against a
+// provider's event API. Table does it on a store
 // and its dead-letter queue directly (the embedded store, or DynamoDB and
 // SQS on AWS); Remote asks a running payhook serve's admin API, which
 // AdminHandler serves.
@@ -24,6 +25,7 @@ import (
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/reconcile"
 	"github.com/payhook/payhook/shared/store"
 )
 
@@ -43,6 +45,9 @@ type WebhookView struct {
 	// reason when the event changed nothing.
 	Outcome       string `json:"outcome,omitempty"`
 	OutcomeReason string `json:"outcome_reason,omitempty"`
+	// Source is how the event arrived: "webhook", or "reconcile" when it
+	// was fetched from the provider's API after its delivery was missed.
+	Source string `json:"source"`
 }
 
 // Operator is what the events, payments and redrive commands do.
@@ -53,12 +58,19 @@ type Operator interface {
 	RedriveAll(ctx context.Context) (process.RedriveReport, error)
 	// RedriveStuck moves webhooks RECEIVED before cutoff to RETRY.
 	RedriveStuck(ctx context.Context, cutoff time.Time) (process.StuckReport, error)
+	// Reconcile stores the events provider created in [since, until) that
+	// were never received.
+	Reconcile(ctx context.Context, provider string, since, until time.Time) (reconcile.Report, error)
 }
 
 // Table operates on a store and its dead-letter queue (nil when unknown).
 type Table struct {
 	Store store.Table
 	DLQ   deadletter.Queue
+	// Reconciler and Sources reconcile on demand; Sources finds a
+	// provider's event API with the credentials at hand.
+	Reconciler *reconcile.Reconciler
+	Sources    func(provider string) (reconcile.Source, error)
 }
 
 func (d Table) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error) {
@@ -69,7 +81,7 @@ func (d Table) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]Webh
 	views := make([]WebhookView, len(webhooks))
 	for i, w := range webhooks {
 		views[i] = WebhookView{Provider: w.Provider, EventID: w.EventID, EventType: w.EventType, Status: w.Status, ReceivedAt: w.ReceivedAt,
-			OccurredAt: w.OccurredAt, Attempts: w.Attempts, LastError: w.LastError, PaymentKey: w.PaymentKey, Outcome: w.Outcome, OutcomeReason: w.OutcomeReason}
+			OccurredAt: w.OccurredAt, Attempts: w.Attempts, LastError: w.LastError, PaymentKey: w.PaymentKey, Outcome: w.Outcome, OutcomeReason: w.OutcomeReason, Source: w.Source}
 	}
 	return views, nil
 }
@@ -91,6 +103,17 @@ func (d Table) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
 		return process.RedriveReport{}, errors.New("redrive --all needs the dead-letter queue (--dlq-url)")
 	}
 	return process.RedriveQueue(ctx, d.Store, d.DLQ)
+}
+
+func (d Table) Reconcile(ctx context.Context, provider string, since, until time.Time) (reconcile.Report, error) {
+	if d.Reconciler == nil || d.Sources == nil {
+		return reconcile.Report{}, errors.New("this operator cannot reconcile")
+	}
+	source, err := d.Sources(provider)
+	if err != nil {
+		return reconcile.Report{}, err
+	}
+	return d.Reconciler.Run(ctx, source.Provider, source.Events, since, until)
 }
 
 // AdminHandler serves an Operator to the CLI while serve holds the store.
@@ -140,6 +163,21 @@ func AdminHandler(op Operator, token string) http.Handler {
 			return
 		}
 		reply(w, map[string]string{}, op.Redrive(r.Context(), req.Provider, req.EventID))
+	})
+	mux.HandleFunc("POST /admin/reconcile", func(w http.ResponseWriter, r *http.Request) {
+		var req reconcileRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Provider == "" || !req.Since.Before(req.Until) {
+			reply(w, nil, errors.New("body must be a reconcile request: a provider, and since before until"))
+			return
+		}
+		report, err := op.Reconcile(r.Context(), req.Provider, req.Since, req.Until)
+		if err != nil && report.Provider != "" {
+			// The report says how far the run got; the CLI prints both.
+			report.Error = err.Error()
+			reply(w, report, nil)
+			return
+		}
+		reply(w, report, err)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Path == helloPath {
@@ -198,6 +236,12 @@ type redriveRequest struct {
 	StuckBefore time.Time `json:"stuck_before,omitzero"`
 	Provider    string    `json:"provider,omitempty"`
 	EventID     string    `json:"event_id,omitempty"`
+}
+
+type reconcileRequest struct {
+	Provider string    `json:"provider"`
+	Since    time.Time `json:"since"`
+	Until    time.Time `json:"until"`
 }
 
 // Remote is an Operator that asks a running serve.
@@ -266,4 +310,19 @@ func (r Remote) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
 func (r Remote) RedriveStuck(ctx context.Context, cutoff time.Time) (process.StuckReport, error) {
 	var report process.StuckReport
 	return report, r.Call(ctx, http.MethodPost, "/admin/redrive", redriveRequest{StuckBefore: cutoff}, &report)
+}
+
+func (r Remote) Reconcile(ctx context.Context, provider string, since, until time.Time) (reconcile.Report, error) {
+	if r.Client == nil {
+		// Listing days of events takes longer than a listing of webhooks.
+		r.Client = &http.Client{Timeout: 15 * time.Minute}
+	}
+	var report reconcile.Report
+	if err := r.Call(ctx, http.MethodPost, "/admin/reconcile", reconcileRequest{Provider: provider, Since: since, Until: until}, &report); err != nil {
+		return report, err
+	}
+	if report.Error != "" {
+		return report, errors.New(report.Error)
+	}
+	return report, nil
 }

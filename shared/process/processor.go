@@ -19,6 +19,7 @@ import (
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/stream"
 )
@@ -35,8 +36,16 @@ type Processor struct {
 	Critical  []payment.Type
 	// Normalize is registry.Normalize; a test may wrap it.
 	Normalize func(payment.Delivery) (payment.Event, error)
-	Log       zerolog.Logger
-	Clock     func() time.Time
+	// Confirm, when set, returns the webhook as its provider holds it
+	// (reconcile.Confirmation), which is then processed instead of the
+	// delivery, and whether the delivery differed: a forgery of a genuine
+	// event, alerted on. An error wrapping provider.ErrNotConfirmed (the
+	// provider does not know the event) fails the webhook with a critical
+	// alert; any other error fails it too, to be redriven, rather than
+	// hold back every later record of the stream.
+	Confirm func(ctx context.Context, w store.Webhook) (confirmed store.Webhook, differs bool, err error)
+	Log     zerolog.Logger
+	Clock   func() time.Time
 }
 
 // maxReasonBytes bounds a failure's reason on its way to the table, the
@@ -97,6 +106,23 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 		return nil
 	}
 	log := p.Log.With().Str("provider", current.Provider).Str("event_id", current.EventID).Logger()
+	if p.Confirm != nil {
+		confirmed, differs, err := p.Confirm(ctx, current)
+		switch {
+		case errors.Is(err, provider.ErrNotConfirmed):
+			return p.refuse(ctx, current, "_event_not_confirmed", payment.Truncate(err.Error(), maxReasonBytes), log)
+		case err != nil:
+			reason := fmt.Sprintf("could not confirm with %s: %v", current.Provider, err)
+			return p.fail(ctx, current, payment.Truncate(reason, maxReasonBytes), log)
+		case differs:
+			reason := "the delivery differs from " + current.Provider + "'s own copy of the event, which is processed instead"
+			if err := p.alert(ctx, current, "_event_differs", reason); err != nil {
+				return err
+			}
+			log.Error().Msg(reason)
+		}
+		current = confirmed
+	}
 	occurred := current.OccurredAt
 	if occurred.IsZero() {
 		occurred = current.ReceivedAt
@@ -163,6 +189,22 @@ func (p *Processor) announce(ctx context.Context, event payment.Event) error {
 	}
 	return p.Alerter.Alert(ctx, notify.Alert{
 		Kind: "critical_event", Provider: event.Provider, EventID: event.EventID, EventType: string(event.Type), PaymentID: event.PaymentID, At: p.now(),
+	})
+}
+
+// refuse fails a webhook its provider does not confirm, with a critical
+// alert first: it may be a forgery, and someone must look.
+func (p *Processor) refuse(ctx context.Context, w store.Webhook, kind, reason string, log zerolog.Logger) error {
+	if err := p.alert(ctx, w, kind, reason); err != nil {
+		return err
+	}
+	return p.fail(ctx, w, reason, log)
+}
+
+// alert raises <provider><suffix> about w.
+func (p *Processor) alert(ctx context.Context, w store.Webhook, suffix, reason string) error {
+	return p.Alerter.Alert(ctx, notify.Alert{
+		Kind: w.Provider + suffix, Provider: w.Provider, EventID: w.EventID, EventType: w.EventType, Reason: reason, At: p.now(),
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
@@ -283,4 +285,63 @@ func TestAFailureReasonIsBounded(t *testing.T) {
 	is.Equal(failed.Status, store.StatusFailed)
 	is.True(len(failed.LastError) <= 256)
 	is.True(!strings.Contains(failed.LastError, "XXXX")) // the payload's currency is not quoted
+}
+
+// TestConfirmationDecidesBeforeAnythingIsApplied: the provider's copy is
+// what is applied; a delivery it does not know is failed with a critical
+// alert and changes no payment; one that could not be confirmed is failed
+// (to be redriven) rather than hold back the stream; one that differs from
+// the provider's copy is alerted on, and the copy applied.
+func TestConfirmationDecidesBeforeAnythingIsApplied(t *testing.T) {
+	const delivered = `{"id":"pi_1","object":"payment_intent","amount":2000,"amount_received":2000,"currency":"usd"}`
+	providersCopy := func(w store.Webhook) store.Webhook {
+		w.Body = []byte(`{"id":"evt_1","type":"payment_intent.succeeded","created":1795780800,"data":{"object":{"id":"pi_1","object":"payment_intent","amount":1500,"amount_received":1500,"currency":"usd"}}}`)
+		return w
+	}
+	cases := []struct {
+		name       string
+		confirm    func(store.Webhook) (store.Webhook, bool, error)
+		wantStatus store.Status
+		wantAmount int64
+		alert      string
+	}{
+		{"confirmed: the provider's copy is applied", func(w store.Webhook) (store.Webhook, bool, error) { return providersCopy(w), false, nil }, store.StatusProcessed, 1500, ""},
+		{"differs: alerted, and the provider's copy applied", func(w store.Webhook) (store.Webhook, bool, error) { return providersCopy(w), true, nil }, store.StatusProcessed, 1500, "stripe_event_differs"},
+		{"not known to the provider", func(w store.Webhook) (store.Webhook, bool, error) {
+			return w, false, fmt.Errorf("%w: unknown event", provider.ErrNotConfirmed)
+		}, store.StatusFailed, 0, "stripe_event_not_confirmed"},
+		{"the provider's API is down", func(w store.Webhook) (store.Webhook, bool, error) { return w, false, errors.New("HTTP 503") }, store.StatusFailed, 0, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			f := newFixture(t)
+			ctx := context.Background()
+			f.processor.Confirm = func(_ context.Context, w store.Webhook) (store.Webhook, bool, error) { return tc.confirm(w) }
+			record := f.received(t, "evt_1", "payment_intent.succeeded", delivered)
+			resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}})
+			is.NoErr(err)
+			is.Equal(len(resp.BatchItemFailures), 0) // never holds back the records after it
+			w, err := f.store.GetWebhook(ctx, "stripe", "evt_1")
+			is.NoErr(err)
+			is.Equal(w.Status, tc.wantStatus)
+			state, err := f.store.GetPayment(ctx, "stripe", "pi_1")
+			is.Equal(err == nil, tc.wantStatus == store.StatusProcessed) // nothing applied unless confirmed
+			is.Equal(state.AmountMinor, tc.wantAmount)
+			var kinds []string
+			for _, a := range *f.alerts {
+				kinds = append(kinds, a.Kind)
+			}
+			if tc.alert == "" {
+				is.Equal(len(kinds), 0)
+			} else {
+				is.Equal(kinds, []string{tc.alert})
+			}
+			if tc.wantStatus == store.StatusFailed {
+				letters, err := f.dlq.Receive(ctx, 10)
+				is.NoErr(err)
+				is.Equal(len(letters), 1) // on the dead-letter queue, for redrive
+			}
+		})
+	}
 }

@@ -100,7 +100,11 @@ func DecodeEnvelope(body []byte, into any) error {
 func ParseRFC3339(s string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}
+		// Square's API shows times without a zone in places
+		// ("2022-04-26T10:08:40.454726"); they are UTC.
+		if t, err = time.Parse("2006-01-02T15:04:05.999999999", s); err != nil {
+			return time.Time{}
+		}
 	}
 	return t.UTC()
 }

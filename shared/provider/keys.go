@@ -103,7 +103,7 @@ func (p Provider) CheckKeys(k Keys) error {
 	if len(set) > 0 && len(missing) > 0 {
 		return fmt.Errorf("%s is set but %s is not: %s needs both", strings.Join(set, ", "), strings.Join(missing, ", "), p.Title)
 	}
-	return nil
+	return p.CheckCredentials(k)
 }
 
 // ErrNoSigningKey is why a development delivery cannot be signed: the keys

@@ -46,6 +46,9 @@ type Provider struct {
 	// Development signs and builds deliveries for payhook send, samples,
 	// the demo, smoke and the tests.
 	Development Development
+	// Events, when set, reads the provider's list of recent events, which
+	// reconciliation compares with what was delivered.
+	Events *EventAPI
 }
 
 // Acknowledgement is a fixed answer a provider requires.

@@ -55,7 +55,7 @@ func WebhookItem(w Webhook) (Item, error) {
 		item[AttrUpdatedAt] = events.NewStringAttribute(formatTime(w.UpdatedAt))
 	}
 	for name, value := range map[string]string{AttrSourceIP: w.SourceIP, AttrRequestID: w.RequestID, AttrLastError: w.LastError, AttrPaymentKey: w.PaymentKey,
-		AttrUpdatedBy: w.UpdatedBy, AttrOutcome: w.Outcome, AttrOutcomeReason: w.OutcomeReason} {
+		AttrUpdatedBy: w.UpdatedBy, AttrOutcome: w.Outcome, AttrOutcomeReason: w.OutcomeReason, AttrSource: w.Source} {
 		if value != "" {
 			item[name] = events.NewStringAttribute(value)
 		}
@@ -78,6 +78,9 @@ func DecodeWebhook(item Item) (Webhook, error) {
 		Outcome:    str(item, AttrOutcome),
 	}
 	w.OutcomeReason = str(item, AttrOutcomeReason)
+	if w.Source = str(item, AttrSource); w.Source == "" {
+		w.Source = SourceWebhook
+	}
 	if w.Provider == "" || w.EventID == "" {
 		return Webhook{}, errors.New("item is not a webhook")
 	}

@@ -32,6 +32,7 @@ const (
 	AttrExpiresAt        = "expires_at"
 	AttrUpdatedBy        = "updated_by"
 	AttrUpdatedAt        = "updated_at"
+	AttrSource           = "source"
 
 	AttrPaymentID      = "payment_id"
 	AttrAmountMinor    = "amount_minor"
@@ -67,10 +68,11 @@ const (
 	KindWebhook      Kind = "webhook"
 	KindPayment      Kind = "payment"
 	KindTransmission Kind = "transmission"
+	KindCheckpoint   Kind = "checkpoint"
 )
 
 // sortKeys are the sort key of each kind of item.
-var sortKeys = map[Kind]string{KindWebhook: "WEBHOOK", KindPayment: "STATE", KindTransmission: "TRANSMISSION"}
+var sortKeys = map[Kind]string{KindWebhook: "WEBHOOK", KindPayment: "STATE", KindTransmission: "TRANSMISSION", KindCheckpoint: "CHECKPOINT"}
 
 // SortKey is the sort key every item of kind k has.
 func SortKey(k Kind) string { return sortKeys[k] }
@@ -100,6 +102,12 @@ func PaymentKey(provider, paymentID string) string {
 // TransmissionKey returns the partition and sort key of a binding.
 func TransmissionKey(provider, transmission string) (pk, sk string) {
 	return "TRANSMISSION#" + provider + "#" + transmission, SortKey(KindTransmission)
+}
+
+// CheckpointKey returns the partition and sort key of a reconcile
+// checkpoint: one per provider (and per stored name, for senders).
+func CheckpointKey(provider string) (pk, sk string) {
+	return "RECONCILE#" + provider, SortKey(KindCheckpoint)
 }
 
 // TTLIdentity is how DynamoDB Streams marks a deletion by time to live; the

@@ -51,7 +51,17 @@ type Webhook struct {
 	// processor, redrive): the auditor's actor.
 	UpdatedBy string
 	UpdatedAt time.Time
+	// Source is how the event reached payhook: SourceWebhook for a
+	// delivery, SourceReconcile for one fetched from the provider's API.
+	Source string
 }
+
+// Sources, as recorded in Webhook.Source. Items written before sources
+// existed read as SourceWebhook.
+const (
+	SourceWebhook   = "webhook"
+	SourceReconcile = "reconcile"
+)
 
 // Webhooks stores deliveries exactly once per provider and event id.
 type Webhooks interface {
@@ -111,6 +121,7 @@ type Table interface {
 	Webhooks
 	Processing
 	Listing
+	Checkpoints
 }
 
 // Commit is one processed webhook and the payment state it produced.
@@ -131,6 +142,7 @@ const (
 	ByReceiver  = "receiver"
 	ByProcessor = "processor"
 	ByRedrive   = "redrive"
+	ByReconcile = "reconciler"
 )
 
 var (

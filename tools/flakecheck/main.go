@@ -171,7 +171,9 @@ func vendorHash() (string, error) {
 		return "", fmt.Errorf("git ls-files: %w", err)
 	}
 	for _, name := range strings.Split(strings.TrimRight(string(files), "\x00"), "\x00") {
-		if !strings.HasSuffix(name, ".go") && name != "go.mod" && name != "go.sum" {
+		// Nested go.mod files come too: a directory with its own module
+		// (tools/standins) is outside the root module, for Nix as here.
+		if base := filepath.Base(name); !strings.HasSuffix(name, ".go") && base != "go.mod" && base != "go.sum" {
 			continue
 		}
 		data, err := os.ReadFile(name)

@@ -55,4 +55,8 @@ run "dev" {
     condition     = output.stack.review.account_settings.api_gateway_logging_role != null && output.stack.review.account_settings.github_oidc_provider
     error_message = "dev, the account's first environment, sets the account-wide API Gateway logging role and the GitHub OIDC provider."
   }
+  assert {
+    condition     = output.stack.review.functions.reconciler.configuration.reserved_concurrency == -1 && output.stack.reconciliation.schedule_expression == "rate(15 minutes)"
+    error_message = "dev reconciles every 15 minutes, unreserved like its other functions."
+  }
 }

@@ -52,7 +52,15 @@ run "prod" {
     error_message = "Pull requests plan prod only in the protected prod-plan environment."
   }
   assert {
-    condition     = output.stack.review.functions.receiver.configuration.reserved_concurrency == 100 && output.stack.review.protection.reserved_concurrency == 160
-    error_message = "prod reserves 160 concurrent executions, 100 of them for the receiver."
+    condition     = output.stack.review.functions.receiver.configuration.reserved_concurrency == 100 && output.stack.review.protection.reserved_concurrency == 161
+    error_message = "prod reserves 161 concurrent executions, 100 of them for the receiver."
+  }
+  assert {
+    condition     = output.stack.review.functions.reconciler.configuration.reserved_concurrency == 1 && output.stack.reconciliation.schedule_expression == "rate(15 minutes)"
+    error_message = "prod reconciles every 15 minutes, one run at a time."
+  }
+  assert {
+    condition     = output.stack.review.functions.reconciler.configuration.environment.PAYHOOK_PAYPAL_SANDBOX == "false" && output.stack.review.functions.processor.configuration.environment.PAYHOOK_PAYPAL_SANDBOX == "false"
+    error_message = "prod's reconciler and processor talk to live PayPal only."
   }
 }

@@ -51,4 +51,8 @@ run "staging" {
     condition     = output.stack.review.account_settings.api_gateway_logging_role == null && !output.stack.review.account_settings.github_oidc_provider
     error_message = "staging shares dev's account: it leaves the account-wide settings to dev."
   }
+  assert {
+    condition     = output.stack.review.functions.reconciler.configuration.reserved_concurrency == 1 && output.stack.review.protection.reserved_concurrency == 161 && output.stack.reconciliation.schedule_expression == "rate(15 minutes)"
+    error_message = "staging reconciles every 15 minutes, one run at a time, and reserves 161 in all."
+  }
 }

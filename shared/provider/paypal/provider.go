@@ -26,14 +26,15 @@ var Provider = provider.Provider{
 	Name:    Name,
 	Title:   "PayPal",
 	Summary: "PayPal's RSA signature checked offline against PayPal's certificate; each transmission bound to its body's SHA-256 (PayPal signs only a CRC32); its time within `PAYHOOK_PAYPAL_TRANSMISSION_WINDOW`",
-	Settings: []provider.Setting{
+	Settings: append([]provider.Setting{
 		{Name: WebhookID, Help: "the webhook's id at PayPal: every signature covers it"},
 		{Name: DevelopmentSigner, Development: true, Help: "a development signer payhook serve generates for itself"},
-	},
+	}, apiSettings...),
 	Redelivery: 72 * time.Hour,
 	NewVerifier: func(c provider.Config) provider.Verifier {
 		return Verifier{Certs: c.Certificates, TransmissionWindow: c.TransmissionWindow}
 	},
 	Normalize:   normalize,
 	Development: development{},
+	Events:      eventAPI,
 }

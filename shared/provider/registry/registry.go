@@ -7,6 +7,7 @@ package registry
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,6 +77,52 @@ func Settings() []provider.Setting {
 		all = append(all, p.Settings...)
 	}
 	return all
+}
+
+// IsAPISetting reports whether name is a setting of a provider's event
+// API: credentials reconciliation reads with, not keys deliveries are
+// verified with.
+func IsAPISetting(name string) bool {
+	for _, p := range All {
+		if slices.Contains(p.APISettings(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseAPIKeys reads only the event API settings from lookup, each checked,
+// and each provider's credentials whole: what reconciling from a machine
+// that holds no webhook keys needs.
+func ParseAPIKeys(lookup func(string) (string, bool)) (provider.Keys, error) {
+	keys := provider.Keys{}
+	for _, s := range Settings() {
+		if !IsAPISetting(s.Name) {
+			continue
+		}
+		raw, ok := lookup(s.Name)
+		if !ok {
+			continue
+		}
+		values := s.Values(raw)
+		for _, v := range values {
+			if s.Check == nil {
+				continue
+			}
+			if err := s.Check(v); err != nil {
+				return nil, fmt.Errorf("%s: %w", s.Name, err)
+			}
+		}
+		if len(values) > 0 {
+			keys[s.Name] = values
+		}
+	}
+	for _, p := range All {
+		if err := p.CheckCredentials(keys); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
 }
 
 // ParseKeys reads every provider's settings from lookup (os.LookupEnv, or

@@ -25,14 +25,15 @@ var Provider = provider.Provider{
 	Name:    Name,
 	Title:   "Square",
 	Summary: "`x-square-hmacsha256-signature`: HMAC-SHA256 of the notification URL and the body; no timestamp, so a replay stops at deduplication",
-	Settings: []provider.Setting{
+	Settings: append([]provider.Setting{
 		{Name: SignatureKeys, List: true, Help: "the subscription's signature keys, several during a rotation"},
 		{Name: NotificationURL, Help: "the subscription's notification URL exactly as registered: the signature covers it", Check: checkURL},
-	},
+	}, apiSettings...),
 	Redelivery:  24 * time.Hour,
 	NewVerifier: func(provider.Config) provider.Verifier { return Verifier{} },
 	Normalize:   normalize,
 	Development: development{},
+	Events:      eventAPI,
 }
 
 func checkURL(s string) error {

@@ -108,3 +108,13 @@ func FuzzVerify(f *testing.F) {
 func TestPublishedVectors(t *testing.T) {
 	providertest.RunVectors(t, square.Provider, provider.Config{}, "testdata/vectors.json")
 }
+
+// Square's API shows some times without a zone; they are UTC, not unknown
+// (an unknown time would date a reconciled event at its recovery).
+func TestATimeWithoutAZoneIsUTC(t *testing.T) {
+	is := is.New(t)
+	body := `{"merchant_id":"M1","type":"payment.updated","event_id":"e1","created_at":"2022-04-26T10:08:40.454726","data":{"type":"payment","id":"P1"}}`
+	envelopes, err := square.Verifier{}.Parse(provider.Delivery{Body: []byte(body)})
+	is.NoErr(err)
+	is.Equal(envelopes[0].OccurredAt, time.Date(2022, 4, 26, 10, 8, 40, 454726000, time.UTC))
+}

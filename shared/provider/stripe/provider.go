@@ -21,15 +21,16 @@ var Provider = provider.Provider{
 	Name:    Name,
 	Title:   "Stripe",
 	Summary: "`Stripe-Signature`: HMAC-SHA256 of the timestamp and the body; the timestamp within `PAYHOOK_TIMESTAMP_TOLERANCE`",
-	Settings: []provider.Setting{{
+	Settings: append([]provider.Setting{{
 		Name: SigningSecrets, List: true,
 		Help:  "the endpoint's signing secrets (whsec_...), several during a rotation",
 		Check: checkSecret,
-	}},
+	}}, apiSettings...),
 	Redelivery:  72 * time.Hour,
 	NewVerifier: func(c provider.Config) provider.Verifier { return Verifier{Tolerance: c.Tolerance} },
 	Normalize:   normalize,
 	Development: development{},
+	Events:      eventAPI,
 }
 
 func checkSecret(s string) error {

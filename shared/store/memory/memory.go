@@ -97,3 +97,25 @@ func (s *Store) GetWebhook(_ context.Context, provider, eventID string) (store.W
 	}
 	return store.DecodeWebhook(item)
 }
+
+func (s *Store) Checkpoint(_ context.Context, provider string) (store.Checkpoint, error) {
+	pk, _ := store.CheckpointKey(provider)
+	s.mu.Lock()
+	item, ok := s.items[pk]
+	s.mu.Unlock()
+	if !ok {
+		return store.Checkpoint{}, store.ErrNotFound
+	}
+	return store.DecodeCheckpoint(item)
+}
+
+func (s *Store) SaveCheckpoint(ctx context.Context, c store.Checkpoint) error {
+	if err := ctx.Err(); err != nil {
+		return store.Unavailable(err)
+	}
+	pk, _ := store.CheckpointKey(c.Provider)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.items[pk] = store.CheckpointItem(c)
+	return nil
+}

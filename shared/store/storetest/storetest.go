@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Table) {
 	RunWebhooks(t, func(t *testing.T) store.Webhooks { return open(t) })
 	t.Run("processing", func(t *testing.T) { runProcessing(t, open) })
 	t.Run("listing", func(t *testing.T) { runListing(t, open) })
+	t.Run("checkpoints", func(t *testing.T) { runCheckpoints(t, open(t)) })
 }
 
 // RunWebhooks runs the part of the contract every webhook store passes.
@@ -32,6 +33,7 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) store.Webhooks) {
 		roundTrip(t, open(t), bytes.Repeat([]byte(`{"card":"4242"},`), store.GzipThreshold/8))
 	})
 	t.Run("first write wins", func(t *testing.T) { firstWriteWins(t, open(t)) })
+	t.Run("a reconciled event keeps its source; a delivery that names none is a webhook", func(t *testing.T) { sources(t, open(t)) })
 	t.Run("50 concurrent deliveries store one item", func(t *testing.T) { concurrentDuplicates(t, open(t)) })
 	t.Run("same event id at two providers are two webhooks", func(t *testing.T) { providersAreSeparate(t, open(t)) })
 	t.Run("unknown webhook is not found", func(t *testing.T) {
@@ -128,7 +130,29 @@ func sample(provider, eventID string, body []byte) store.Webhook {
 		ExpiresAt:        received.Add(store.DefaultRetention).Truncate(time.Second),
 		UpdatedBy:        store.ByReceiver,
 		UpdatedAt:        received,
+		Source:           store.SourceWebhook,
 	}
+}
+
+func sources(t *testing.T, s store.Webhooks) {
+	is := is.New(t)
+	ctx := context.Background()
+	reconciled := sample("stripe", "evt_fetched", []byte(`{"id":"evt_fetched"}`))
+	reconciled.Source, reconciled.SignatureHeaders, reconciled.SourceIP = store.SourceReconcile, nil, ""
+	_, err := s.PutWebhook(ctx, reconciled)
+	is.NoErr(err)
+	got, err := s.GetWebhook(ctx, "stripe", "evt_fetched")
+	is.NoErr(err)
+	is.Equal(got.Source, store.SourceReconcile)
+
+	// Items stored before sources existed carry none.
+	older := sample("stripe", "evt_older", []byte(`{"id":"evt_older"}`))
+	older.Source = ""
+	_, err = s.PutWebhook(ctx, older)
+	is.NoErr(err)
+	got, err = s.GetWebhook(ctx, "stripe", "evt_older")
+	is.NoErr(err)
+	is.Equal(got.Source, store.SourceWebhook)
 }
 
 func roundTrip(t *testing.T, s store.Webhooks, body []byte) {

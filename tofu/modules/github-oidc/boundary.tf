@@ -11,6 +11,10 @@ resource "aws_iam_policy" "boundary" {
 }
 
 locals {
+  # reconcile is the pipeline's reconciler, the one function a role of the
+  # environment (its schedule's) may invoke; schedule_role is that schedule's
+  # role, the one role passed to EventBridge Scheduler; schedules live in the
+  # default group, named after the environment.
   arn = {
     table     = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name}"
     stream    = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name}/stream/*"
@@ -21,6 +25,8 @@ locals {
     key       = "arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"
     alias     = "arn:${local.partition}:kms:${local.region}:${local.account_id}:alias/${local.name}"
     function  = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.name}-*"
+    reconcile = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.name}-reconciler"
+    schedule  = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/${local.name}-*"
     mapping   = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*"
     log_group = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:"
     alarm     = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-*"
@@ -33,6 +39,7 @@ locals {
     workload_roles = "${local.iam}:role${local.workload_iam_path}*"
     ci_roles       = "${local.iam}:role${local.ci_iam_path}*"
     account_roles  = "${local.iam}:role${local.account_iam_path}*"
+    schedule_role  = "${local.iam}:role${local.workload_iam_path}${local.name}-reconciler-schedule"
     boundary       = "${local.iam}:policy${local.workload_iam_path}${local.name}-boundary"
     boundaries     = "${local.iam}:policy/${var.name_prefix}/*"
     oidc_provider  = "${local.iam}:oidc-provider/${local.issuer}"
@@ -53,5 +60,7 @@ locals {
     { Sid = "Events", Effect = "Allow", Action = ["events:PutEvents"], Resource = [local.arn.bus] },
     { Sid = "ProviderKeys", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = [local.arn.secret] },
     { Sid = "Key", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = [local.arn.key], Condition = local.own_tags },
+    # The reconciler's schedule invokes it; no role invokes anything else.
+    { Sid = "InvokeTheReconciler", Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = [local.arn.reconcile] },
   ]
 }

@@ -63,6 +63,9 @@ locals {
     "iam:ListInstanceProfilesForRole", "iam:TagRole", "iam:UntagRole"] },
     { Sid = "PassRolesToLambdaOnly", Effect = "Allow", Resource = [local.arn.workload_roles], Action = ["iam:PassRole"],
     Condition = { StringEquals = { "iam:PassedToService" = "lambda.amazonaws.com" } } },
+    # ...and the reconciler schedule's role, alone, to EventBridge Scheduler.
+    { Sid = "PassTheScheduleRoleToSchedulerOnly", Effect = "Allow", Resource = [local.arn.schedule_role], Action = ["iam:PassRole"],
+    Condition = { StringEquals = { "iam:PassedToService" = "scheduler.amazonaws.com" } } },
     # The CI roles, the boundaries and the account-wide settings are read at
     # every plan and changed only by an administrator.
     { Sid = "ReadCIAndAccountRoles", Effect = "Allow", Resource = [local.arn.ci_roles, local.arn.account_roles], Action = [
@@ -83,6 +86,10 @@ locals {
     "secretsmanager:GetResourcePolicy", "secretsmanager:TagResource", "secretsmanager:UntagResource"] },
     { Sid = "EventBus", Effect = "Allow", Resource = [local.arn.bus], Action = [
     "events:CreateEventBus", "events:UpdateEventBus", "events:DeleteEventBus", "events:DescribeEventBus", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"] },
+    # Schedules carry no tags: they are the environment's by name, in the
+    # default group. Creating or updating one also passes its role (above).
+    { Sid = "Schedules", Effect = "Allow", Resource = [local.arn.schedule], Action = [
+    "scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"] },
     { Sid = "Alarms", Effect = "Allow", Resource = [local.arn.alarm], Action = [
     "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"] },
     { Sid = "Dashboard", Effect = "Allow", Resource = [local.arn.dashboard], Action = ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"] },

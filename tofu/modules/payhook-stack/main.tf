@@ -35,6 +35,10 @@ module "pipeline" {
   paypal_sandbox             = var.paypal_sandbox
   event_bus_enabled          = var.event_bus_enabled
   reserve_concurrency        = var.reserve_concurrency
+  reconcile_enabled          = var.reconcile_enabled
+  reconcile_schedule         = var.reconcile_schedule
+  reconcile_window           = var.reconcile_window
+  paypal_confirm             = var.paypal_confirm
   tags                       = local.tags
 }
 

@@ -33,6 +33,11 @@ output "event_bus_name" {
   value       = module.pipeline.event_bus_name
 }
 
+output "reconciliation" {
+  description = "The reconciler function, its schedule and the schedule's dead-letter queue; null when reconciliation is off."
+  value       = module.pipeline.reconciliation
+}
+
 output "smoke" {
   description = "The arguments of payhook smoke against this environment; the deploy workflow runs it after each apply."
   value = {

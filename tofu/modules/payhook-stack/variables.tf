@@ -45,8 +45,32 @@ variable "event_bus_enabled" {
 }
 
 variable "reserve_concurrency" {
-  description = "Reserve 160 concurrent executions for the functions; the account's Lambda quota must allow it (README: Deploy to AWS)."
+  description = "Reserve 161 concurrent executions for the functions (160 without reconciliation); the account's Lambda quota must allow it (README: Deploy to AWS)."
   type        = bool
+}
+
+variable "reconcile_enabled" {
+  description = "Run the reconciler on a schedule: it stores the events the providers' APIs list that were never delivered (README: Missed webhooks)."
+  type        = bool
+  default     = true
+}
+
+variable "reconcile_schedule" {
+  description = "When the reconciler runs: an EventBridge Scheduler rate() or cron() expression."
+  type        = string
+  default     = "rate(15 minutes)"
+}
+
+variable "reconcile_window" {
+  description = "How far back a scheduled reconciliation looks at most (PAYHOOK_RECONCILE_WINDOW, 15m to 720h)."
+  type        = string
+  default     = "72h"
+}
+
+variable "paypal_confirm" {
+  description = "The processor confirms each PayPal delivery with PayPal's API before acting on it (PAYHOOK_PAYPAL_CONFIRM), when PayPal's API credentials are in the provider secret."
+  type        = bool
+  default     = true
 }
 
 variable "deploy_branch" {

@@ -1,9 +1,9 @@
 locals {
-  functions = {
+  functions = merge({
     receiver  = module.receiver.function_name
     processor = module.processor.function_name
     auditor   = module.auditor.function_name
-  }
+  }, var.reconcile_enabled ? { reconciler = module.reconciler[0].function_name } : {})
   metric_namespace = "payhook/${var.environment_suffix}"
 }
 
@@ -14,6 +14,26 @@ resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+# Scheduler gave up invoking the reconciler: a run never started (the
+# reconciler's own failures are its errors alarm).
+resource "aws_cloudwatch_metric_alarm" "reconcile_schedule_dlq" {
+  count               = var.reconcile_enabled ? 1 : 0
+  alarm_name          = "${aws_sqs_queue.reconcile_schedule_dlq[0].name}-not-empty"
+  alarm_description   = "The reconciler's schedule could not invoke it: the messages on ${aws_sqs_queue.reconcile_schedule_dlq[0].name} say why. Nothing to redrive; once invocations work, the next run lists from the last checkpoint."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.reconcile_schedule_dlq[0].name }
   statistic           = "Maximum"
   period              = 60
   evaluation_periods  = 1

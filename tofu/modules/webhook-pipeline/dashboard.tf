@@ -1,7 +1,7 @@
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = local.name
   dashboard_body = jsonencode({
-    widgets = [
+    widgets = concat([
       {
         type = "metric", x = 0, y = 0, width = 12, height = 6
         properties = {
@@ -41,9 +41,22 @@ resource "aws_cloudwatch_dashboard" "this" {
           metrics = concat(
             [["AWS/Lambda", "IteratorAge", "FunctionName", module.processor.function_name, { stat = "Maximum" }]],
             [for q in local.dlqs : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name, { stat = "Maximum" }]],
+            [for q in aws_sqs_queue.reconcile_schedule_dlq : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name, { stat = "Maximum" }]],
           )
         }
       },
-    ]
+      ], var.reconcile_enabled ? [
+      {
+        type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title = "Reconciler runs", region = local.region, stat = "Sum", period = 900
+          metrics = [
+            ["AWS/Lambda", "Invocations", "FunctionName", module.reconciler[0].function_name],
+            [".", "Errors", ".", "."],
+            [".", "Duration", ".", ".", { stat = "Maximum" }],
+          ]
+        }
+      },
+    ] : [])
   })
 }

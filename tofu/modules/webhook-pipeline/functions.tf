@@ -40,7 +40,12 @@ module "processor" {
     PAYHOOK_TABLE_NAME      = aws_dynamodb_table.this.name
     PAYHOOK_DLQ_URL         = aws_sqs_queue.processor_dlq.url
     PAYHOOK_ALERT_TOPIC_ARN = aws_sns_topic.alerts.arn
+    PAYHOOK_PAYPAL_SANDBOX  = tostring(var.paypal_sandbox)
+    PAYHOOK_PAYPAL_CONFIRM  = tostring(var.paypal_confirm)
     },
+    # PayPal's API credentials, to confirm deliveries with, are in the
+    # provider secret: the processor reads it only when it confirms.
+    var.paypal_confirm ? { PAYHOOK_SECRETS_ARN = aws_secretsmanager_secret.providers.arn } : {},
     var.critical_event_types == null ? {} : { PAYHOOK_CRITICAL_EVENT_TYPES = join(",", var.critical_event_types) },
   var.event_bus_enabled ? { PAYHOOK_EVENT_BUS_NAME = aws_cloudwatch_event_bus.events[0].name } : {})
   policy_statements = concat([
@@ -49,7 +54,9 @@ module "processor" {
     { sid = "DeadLetters", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.processor_dlq.arn] },
     { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },
     { sid = "EncryptItemsAndMessages", actions = ["kms:GenerateDataKey"], resources = [aws_kms_key.this.arn] },
-    ], var.event_bus_enabled ? [
+    ], var.paypal_confirm ? [
+    { sid = "ReadProviderKeys", actions = ["secretsmanager:GetSecretValue"], resources = [aws_secretsmanager_secret.providers.arn] },
+    ] : [], var.event_bus_enabled ? [
     { sid = "PublishEvents", actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.events[0].arn] },
   ] : [])
 }
@@ -75,5 +82,38 @@ module "auditor" {
     { sid = "GiveUpToTheDeadLetterQueue", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.auditor_dlq.arn] },
     { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },
     { sid = "EncryptMessages", actions = ["kms:GenerateDataKey"], resources = [aws_kms_key.this.arn] },
+  ]
+}
+
+# Reads each provider's recent events through its API and stores those
+# never delivered, which the processor then handles like any delivery. It
+# writes only with the receiver's conditional put and its own checkpoint
+# items (RECONCILE#<provider>), and runs on the schedule in schedule.tf.
+module "reconciler" {
+  source                   = "../lambda-function"
+  count                    = var.reconcile_enabled ? 1 : 0
+  name                     = "${local.name}-reconciler"
+  description              = "Stores the events providers list that were never delivered"
+  zip_path                 = local.zip.reconciler
+  iam_path                 = var.iam_path
+  permissions_boundary_arn = var.permissions_boundary_arn
+  timeout                  = var.reconciler.timeout
+  memory_size              = var.reconciler.memory_size
+  reserved_concurrency     = local.reserved_concurrency.reconciler
+  kms_key_arn              = aws_kms_key.this.arn
+  log_retention_days       = var.log_retention_days
+  tags                     = local.tags
+  environment = {
+    PAYHOOK_TABLE_NAME       = aws_dynamodb_table.this.name
+    PAYHOOK_SECRETS_ARN      = aws_secretsmanager_secret.providers.arn
+    PAYHOOK_ALERT_TOPIC_ARN  = aws_sns_topic.alerts.arn
+    PAYHOOK_PAYPAL_SANDBOX   = tostring(var.paypal_sandbox)
+    PAYHOOK_RECONCILE_WINDOW = var.reconcile_window
+  }
+  policy_statements = [
+    { sid = "StoreRecoveredWebhooksAndCheckpoints", actions = ["dynamodb:PutItem", "dynamodb:GetItem"], resources = [aws_dynamodb_table.this.arn] },
+    { sid = "ReadProviderKeys", actions = ["secretsmanager:GetSecretValue"], resources = [aws_secretsmanager_secret.providers.arn] },
+    { sid = "EncryptItemsAndMessagesReadTheSecret", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = [aws_kms_key.this.arn] },
+    { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },
   ]
 }

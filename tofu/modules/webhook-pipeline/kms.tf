@@ -22,7 +22,7 @@ resource "aws_kms_alias" "this" {
 locals {
   # The roles themselves, not ARNs built from their names: a key policy may
   # only name principals that exist, so the key waits for the roles.
-  function_role_arns = [module.receiver.role_arn, module.processor.role_arn, module.auditor.role_arn]
+  function_role_arns = concat([module.receiver.role_arn, module.processor.role_arn, module.auditor.role_arn], var.reconcile_enabled ? [module.reconciler[0].role_arn] : [])
   event_bus_arn      = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.event_bus_name}"
   key_policy = concat([
     {

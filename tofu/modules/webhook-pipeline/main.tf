@@ -9,9 +9,14 @@ locals {
   partition  = data.aws_partition.current.partition
   tags       = merge(var.tags, { Application = var.name_prefix, Environment = var.environment_suffix })
 
-  zip = { for f in ["receiver", "processor", "auditor"] : f => "${var.lambda_zip_dir}/${f}.zip" }
+  zip = { for f in concat(["receiver", "processor", "auditor"], var.reconcile_enabled ? ["reconciler"] : []) : f => "${var.lambda_zip_dir}/${f}.zip" }
 
-  reserved_concurrency = { for f, sizing in { receiver = var.receiver, processor = var.processor, auditor = var.auditor } :
+  # The reconciler's 1 is not capacity but mutual exclusion: a run never
+  # overlaps another. Without reservations (a new account's quota refuses
+  # any), runs still cannot overlap as long as its timeout is below the
+  # schedule's interval, except for Lambda's own retries of a failed run.
+  function_sizing = merge({ receiver = var.receiver, processor = var.processor, auditor = var.auditor }, var.reconcile_enabled ? { reconciler = var.reconciler } : {})
+  reserved_concurrency = { for f, sizing in local.function_sizing :
   f => var.reserve_concurrency ? sizing.reserved_concurrency : null }
   reserved_total = sum([for n in values(local.reserved_concurrency) : coalesce(n, 0)])
 }

@@ -45,11 +45,23 @@ output "event_bus_name" {
 
 output "functions" {
   description = "Each function's name, role, settings and policy statements, for review and tests."
-  value = { for name, f in {
+  value = { for name, f in merge({
     receiver  = module.receiver
     processor = module.processor
     auditor   = module.auditor
-  } : name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
+  }, var.reconcile_enabled ? { reconciler = module.reconciler[0] } : {}) : name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
+}
+
+output "reconciliation" {
+  description = "The reconciler function, its schedule, the schedule's role and policy statements, and the schedule's dead-letter queue; null when reconcile_enabled is false."
+  value = var.reconcile_enabled ? {
+    function_name       = module.reconciler[0].function_name
+    schedule_name       = aws_scheduler_schedule.reconcile[0].name
+    schedule_expression = aws_scheduler_schedule.reconcile[0].schedule_expression
+    schedule_role       = aws_iam_role.reconcile_schedule[0].name
+    schedule_statements = local.reconcile_schedule_statements
+    schedule_dlq_url    = aws_sqs_queue.reconcile_schedule_dlq[0].url
+  } : null
 }
 
 output "api_gateway_logging_role_arn" {

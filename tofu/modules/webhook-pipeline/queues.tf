@@ -14,6 +14,17 @@ resource "aws_sqs_queue" "auditor_dlq" {
   tags                      = local.tags
 }
 
+# The reconciler's schedule puts here each run it could not start (after
+# its retries): nothing to redrive, since the next run that starts lists
+# from the last checkpoint; the message says why the invocation failed.
+resource "aws_sqs_queue" "reconcile_schedule_dlq" {
+  count                     = var.reconcile_enabled ? 1 : 0
+  name                      = "${local.name}-reconciler-schedule-dlq"
+  message_retention_seconds = var.dlq_retention_seconds
+  kms_master_key_id         = aws_kms_key.this.arn
+  tags                      = local.tags
+}
+
 locals {
   event_bus_name = "${local.name}-events"
   dlqs           = { processor = aws_sqs_queue.processor_dlq, auditor = aws_sqs_queue.auditor_dlq }

@@ -15,7 +15,7 @@ variable "environment_suffix" {
 }
 
 variable "lambda_zip_dir" {
-  description = "Directory with receiver.zip, processor.zip and auditor.zip (nix build .#lambdas). A missing zip fails the plan."
+  description = "Directory with receiver.zip, processor.zip, auditor.zip and, when reconcile_enabled, reconciler.zip (nix build .#lambdas). A missing zip fails the plan."
   type        = string
 }
 
@@ -107,7 +107,7 @@ variable "provider_rate_limit" {
 }
 
 variable "reserve_concurrency" {
-  description = "Reserve each function's reserved_concurrency. A new account's Lambda quota is too small for it (README: Deploy to AWS); false runs every function on the account's unreserved pool instead."
+  description = "Reserve each function's reserved_concurrency. A new account's Lambda quota is too small for it (README: Deploy to AWS); false runs every function on the account's unreserved pool instead, the reconciler included, whose runs then stay apart only because its timeout is below the schedule's interval."
   type        = bool
   default     = true
 }
@@ -142,6 +142,55 @@ variable "auditor" {
   default = { timeout = 60, reserved_concurrency = 10, memory_size = 256 }
 }
 
+variable "reconciler" {
+  description = "The reconciler function's sizing. Its reservation is always 1, so that a run never overlaps another (when reserve_concurrency is true)."
+  type = object({
+    timeout              = number
+    reserved_concurrency = number
+    memory_size          = number
+  })
+  default = { timeout = 300, reserved_concurrency = 1, memory_size = 256 }
+
+  validation {
+    condition     = var.reconciler.reserved_concurrency == 1
+    error_message = "The reconciler reserves exactly 1 concurrent execution: two runs at once would list and checkpoint the same window."
+  }
+  validation {
+    condition     = var.reconciler.timeout >= 60 && var.reconciler.timeout <= 900
+    error_message = "The reconciler's timeout is 60 to 900 seconds (Lambda's maximum), and should stay below the schedule's interval."
+  }
+}
+
+variable "reconcile_enabled" {
+  description = "Create the reconciler function and its schedule, which store the events the providers' APIs list and payhook never received (README: Missed webhooks). false removes the function, the schedule, its role, its dead-letter queue and their alarms."
+  type        = bool
+  default     = true
+}
+
+variable "reconcile_schedule" {
+  description = "When the reconciler runs: an EventBridge Scheduler rate() or cron() expression, in UTC. Keep the interval longer than the reconciler's timeout."
+  type        = string
+  default     = "rate(15 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.reconcile_schedule))
+    error_message = "Give an EventBridge Scheduler rate(...) or cron(...) expression, such as rate(15 minutes)."
+  }
+}
+
+variable "reconcile_window" {
+  description = "PAYHOOK_RECONCILE_WINDOW: how far back a scheduled run looks at most, as a Go duration of hours, minutes and seconds (15m to 720h)."
+  type        = string
+  default     = "72h"
+
+  validation {
+    condition = can(regex("^([0-9]+[hms])+$", var.reconcile_window)) && try(
+      sum([for part in regexall("([0-9]+)([hms])", var.reconcile_window) : tonumber(part[0]) * { h = 3600, m = 60, s = 1 }[part[1]]]) >= 900 &&
+    sum([for part in regexall("([0-9]+)([hms])", var.reconcile_window) : tonumber(part[0]) * { h = 3600, m = 60, s = 1 }[part[1]]]) <= 2592000, false)
+    error_message = "Give a duration from 15m to 720h, such as 72h or 1h30m."
+  }
+}
+
 variable "stream_max_retries" {
   description = "Retries of a failing stream batch before it goes to the on-failure destination."
   type        = number
@@ -164,6 +213,12 @@ variable "paypal_sandbox" {
   description = "Also trust PayPal's sandbox certificate hosts (never in production)."
   type        = bool
   default     = false
+}
+
+variable "paypal_confirm" {
+  description = "PAYHOOK_PAYPAL_CONFIRM: the processor confirms each PayPal delivery with PayPal's API before acting on it, when PayPal's API credentials are in the provider secret. true lets the processor read the secret; false neither sets it nor grants the read."
+  type        = bool
+  default     = true
 }
 
 variable "rejected_signatures_threshold" {

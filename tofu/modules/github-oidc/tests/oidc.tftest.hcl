@@ -138,15 +138,74 @@ run "the_deploy_role_can_never_change_itself_or_a_boundary" {
     condition     = anytrue([for s in output.policies.deploy_statements : s.Effect == "Deny" && s.Action == ["iam:DeleteRolePermissionsBoundary"] && s.Resource == ["*"]])
     error_message = "No boundary may ever be removed."
   }
+  assert {
+    # Whatever the denies say, nothing allowed reaches the CI roles, the
+    # account roles or the boundaries with an IAM write.
+    condition = !anytrue(flatten([for s in output.policies.deploy_statements : [for r in s.Resource :
+      r == "*" || startswith(r, "arn:aws:iam::111122223333:role/payhook-ci/") || startswith(r, "arn:aws:iam::111122223333:role/payhook-account/") || startswith(r, "arn:aws:iam::111122223333:policy/")
+    ] if s.Effect == "Allow" && length(setintersection(s.Action, concat(local.role_writes, ["iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]))) > 0]))
+    error_message = "No allowed IAM write may name the CI roles, the account roles, the boundaries, or every resource."
+  }
 }
 
-run "roles_are_passed_to_lambda_only" {
+# Roles go to Lambda, and the reconciler schedule's role alone to
+# EventBridge Scheduler; never anywhere else, never a CI or account role.
+run "roles_are_passed_to_lambda_and_the_schedules_role_to_the_scheduler_only" {
   command = plan
 
   assert {
-    condition = alltrue([for s in output.policies.deploy_statements : try(s.Condition.StringEquals["iam:PassedToService"], "") == "lambda.amazonaws.com" && s.Resource == ["arn:aws:iam::111122223333:role/payhook/prod/*"]
+    condition = alltrue([for s in output.policies.deploy_statements :
+      try(s.Condition.StringEquals["iam:PassedToService"], "") == "lambda.amazonaws.com" && s.Resource == ["arn:aws:iam::111122223333:role/payhook/prod/*"] ||
+      try(s.Condition.StringEquals["iam:PassedToService"], "") == "scheduler.amazonaws.com" && s.Resource == ["arn:aws:iam::111122223333:role/payhook/prod/payhook-prod-reconciler-schedule"]
     if s.Effect == "Allow" && contains(s.Action, "iam:PassRole")])
-    error_message = "iam:PassRole only for the environment's roles, and only to Lambda."
+    error_message = "iam:PassRole only for the environment's roles and only to Lambda, or for the reconciler schedule's role and only to EventBridge Scheduler."
+  }
+  assert {
+    condition = length([for s in output.policies.deploy_statements : s if s.Effect == "Allow" && contains(s.Action, "iam:PassRole")]) == 2 && alltrue([
+    for s in output.policies.deploy_statements : s.Action == ["iam:PassRole"] if s.Effect == "Allow" && contains(s.Action, "iam:PassRole")])
+    error_message = "Exactly two statements pass roles, each granting iam:PassRole alone."
+  }
+}
+
+# The schedules the deploy role manages are the environment's, by name.
+run "schedules_are_the_environments_own" {
+  command = plan
+
+  assert {
+    condition = alltrue([for s in output.policies.deploy_statements : s.Resource == ["arn:aws:scheduler:ap-southeast-1:111122223333:schedule/default/payhook-prod-*"]
+    if s.Effect == "Allow" && anytrue([for a in s.Action : startswith(a, "scheduler:")])])
+    error_message = "Scheduler permissions must name the environment's schedules in the default group, in its region and account."
+  }
+  assert {
+    condition = toset(flatten([for s in output.policies.deploy_statements : [for a in s.Action : a if startswith(a, "scheduler:")] if s.Effect == "Allow"])) == toset([
+    "scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"])
+    error_message = "The deploy role manages schedules and nothing else of EventBridge Scheduler (no schedule groups)."
+  }
+  assert {
+    condition     = !anytrue([for s in output.policies.plan_statements : anytrue([for a in s.Action : startswith(a, "scheduler:") || a == "iam:PassRole"])])
+    error_message = "The plan role neither reads schedules nor passes roles."
+  }
+}
+
+# The boundary caps every role the deploy role creates, the schedule's
+# among them: they may invoke the reconciler and nothing else, and manage
+# nothing.
+run "bounded_roles_may_invoke_only_the_reconciler_and_manage_nothing" {
+  command = plan
+
+  assert {
+    condition = [for s in output.policies.boundary_statements : s.Resource if anytrue([for a in s.Action : startswith(a, "lambda:")])] == [
+    ["arn:aws:lambda:ap-southeast-1:111122223333:function:payhook-prod-reconciler"]]
+    error_message = "The boundary may allow invoking the reconciler, and no other function."
+  }
+  assert {
+    condition     = toset(flatten([for s in output.policies.boundary_statements : [for a in s.Action : a if startswith(a, "lambda:")]])) == toset(["lambda:InvokeFunction"])
+    error_message = "The boundary allows no Lambda action but invoking."
+  }
+  assert {
+    condition = !anytrue(flatten([for s in output.policies.boundary_statements : [for a in s.Action :
+    startswith(a, "iam:") || startswith(a, "scheduler:") || startswith(a, "sts:") || startswith(a, "kms:Create") || startswith(a, "kms:Put")]]))
+    error_message = "No bounded role may manage roles, policies, schedules, keys or assume roles."
   }
 }
 

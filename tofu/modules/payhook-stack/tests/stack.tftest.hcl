@@ -69,6 +69,33 @@ run "the_boundary_allows_what_the_functions_need" {
     condition     = alltrue([for f in output.review.functions : f.configuration.permissions_boundary == "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"])
     error_message = "Every function role must carry the CI module's boundary."
   }
+  assert {
+    condition = alltrue(flatten([for s in output.reconciliation.schedule_statements : [for a in s.Action :
+    anytrue([for b in output.review.policies.boundary_statements : contains(b.Action, a)])]]))
+    error_message = "The reconciler schedule's policy grants an action its permissions boundary does not allow."
+  }
+}
+
+# The boundary names the reconciler the pipeline creates, and the deploy
+# role may pass the role the pipeline gives its schedule.
+run "the_ci_roles_and_the_pipeline_agree_on_the_reconcilers_names" {
+  command = plan
+
+  assert {
+    condition = anytrue([for b in output.review.policies.boundary_statements :
+    contains(b.Action, "lambda:InvokeFunction") && b.Resource == ["arn:aws:lambda:ap-southeast-1:111122223333:function:${output.reconciliation.function_name}"]])
+    error_message = "The boundary must let the schedule's role invoke the reconciler the pipeline creates."
+  }
+  assert {
+    condition = anytrue([for s in output.review.policies.deploy_statements :
+    contains(s.Action, "iam:PassRole") && s.Resource == ["arn:aws:iam::111122223333:role/payhook/test/${output.reconciliation.schedule_role}"] && s.Condition.StringEquals["iam:PassedToService"] == "scheduler.amazonaws.com"])
+    error_message = "The deploy role must be able to pass the schedule's role to EventBridge Scheduler."
+  }
+  assert {
+    condition = anytrue([for s in output.review.policies.deploy_statements :
+    contains(s.Action, "scheduler:CreateSchedule") && anytrue([for r in s.Resource : startswith("arn:aws:scheduler:ap-southeast-1:111122223333:schedule/default/${output.reconciliation.schedule_name}", trimsuffix(r, "*"))])])
+    error_message = "The deploy role must be able to create the reconciler's schedule."
+  }
 }
 
 # Item 14: the workflows read the variables the roles are published under.

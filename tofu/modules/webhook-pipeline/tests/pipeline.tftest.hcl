@@ -66,6 +66,31 @@ override_resource {
 }
 
 override_resource {
+  target = module.reconciler.aws_iam_role.this
+  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler" }
+}
+
+override_resource {
+  target = module.reconciler.aws_lambda_function.this
+  values = { arn = "arn:aws:lambda:ap-southeast-1:111122223333:function:payhook-test-reconciler" }
+}
+
+override_resource {
+  target = module.reconciler.aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:ap-southeast-1:111122223333:log-group:/aws/lambda/payhook-test-reconciler" }
+}
+
+override_resource {
+  target = aws_sqs_queue.reconcile_schedule_dlq
+  values = { arn = "arn:aws:sqs:ap-southeast-1:111122223333:payhook-test-reconciler-schedule-dlq", url = "https://sqs.ap-southeast-1.amazonaws.com/111122223333/payhook-test-reconciler-schedule-dlq" }
+}
+
+override_resource {
+  target = aws_iam_role.reconcile_schedule
+  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler-schedule" }
+}
+
+override_resource {
   target = aws_iam_role.api_gateway_logs
   values = { arn = "arn:aws:iam::111122223333:role/payhook-account/payhook-apigateway-logs-ap-southeast-1" }
 }
@@ -285,12 +310,12 @@ run "functions_environments_can_be_encrypted_with_the_key" {
   }
 }
 
-# Item 3: 160 reserved executions need a quota far above a new account's.
+# Item 3: 161 reserved executions need a quota far above a new account's.
 run "reservations_stop_the_plan_when_the_quota_is_too_small" {
   command = plan
   override_data {
     target = data.aws_servicequotas_service_quota.lambda_concurrency
-    values = { value = 200 }
+    values = { value = 260 }
   }
   expect_failures = [data.aws_servicequotas_service_quota.lambda_concurrency]
 }
@@ -299,12 +324,12 @@ run "reservations_fit_a_large_enough_quota" {
   command = plan
   override_data {
     target = data.aws_servicequotas_service_quota.lambda_concurrency
-    values = { value = 260 }
+    values = { value = 261 }
   }
 
   assert {
-    condition     = output.protection.reserved_concurrency == 160
-    error_message = "The three functions reserve 160 together."
+    condition     = output.protection.reserved_concurrency == 161
+    error_message = "The four functions reserve 161 together: receiver 100, processor 50, auditor 10, reconciler 1."
   }
 }
 
@@ -463,5 +488,247 @@ run "every_registered_provider_has_a_route_and_its_keys_a_field" {
   assert {
     condition     = alltrue([for s in jsondecode(file("providers.tf.json")).locals.provider_settings : strcontains(aws_secretsmanager_secret.providers.description, s)])
     error_message = "The secret's description must name every provider setting."
+  }
+}
+
+# Reconciliation (issue 15): the reconciler runs on a schedule, alone, with
+# exactly what it needs; the processor reads the keys to confirm PayPal's
+# deliveries.
+run "the_reconciler_runs_alone_with_its_settings" {
+  command = plan
+
+  assert {
+    condition     = output.functions.reconciler.configuration.timeout == 300 && output.functions.reconciler.configuration.memory_size == 256
+    error_message = "The reconciler has a 5 min timeout and 256 MB."
+  }
+  assert {
+    condition     = output.functions.reconciler.configuration.reserved_concurrency == 1
+    error_message = "The reconciler reserves exactly 1: a run must never overlap another."
+  }
+  assert {
+    condition = output.functions.reconciler.configuration.environment == tomap({
+      PAYHOOK_TABLE_NAME       = "payhook-test"
+      PAYHOOK_SECRETS_ARN      = aws_secretsmanager_secret.providers.arn
+      PAYHOOK_ALERT_TOPIC_ARN  = aws_sns_topic.alerts.arn
+      PAYHOOK_PAYPAL_SANDBOX   = "false"
+      PAYHOOK_RECONCILE_WINDOW = "72h"
+    })
+    error_message = "The reconciler gets the table, the provider secret, the alert topic, PayPal's sandbox setting and a 72h window."
+  }
+  assert {
+    condition     = output.functions.reconciler.configuration.role_path == "/payhook/test/" && output.functions.reconciler.configuration.environment_kms_key == aws_kms_key.this.arn
+    error_message = "The reconciler's role is bounded under the environment's path, and its environment encrypted with the key."
+  }
+  assert {
+    condition     = contains([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Principal.AWS if s.Sid == "FunctionsUseTheKey"][0], "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler")
+    error_message = "The key policy must let the reconciler's role use the key."
+  }
+}
+
+run "the_reconcilers_policy_has_exactly_the_listed_actions" {
+  command = plan
+
+  assert {
+    # Beyond what lambda-function gives every function: its own logs,
+    # X-Ray, and decrypting its environment.
+    condition = toset(flatten([for s in output.functions.reconciler.statements : s.actions if !contains(["WriteOwnLogs", "Trace", "DecryptEnvironment"], s.sid)])) == toset([
+      "dynamodb:PutItem", "dynamodb:GetItem", "secretsmanager:GetSecretValue", "kms:GenerateDataKey", "kms:Decrypt", "sns:Publish",
+    ])
+    error_message = "The reconciler may put, get and update items, read the provider secret, use the key and publish alerts; nothing else."
+  }
+  assert {
+    condition = alltrue([for s in output.functions.reconciler.statements : s.resources == (
+      startswith(s.actions[0], "dynamodb:") ? [aws_dynamodb_table.this.arn] :
+      startswith(s.actions[0], "secretsmanager:") ? [aws_secretsmanager_secret.providers.arn] :
+      startswith(s.actions[0], "kms:") ? [aws_kms_key.this.arn] :
+      startswith(s.actions[0], "sns:") ? [aws_sns_topic.alerts.arn] :
+      s.resources
+    )])
+    error_message = "Each of the reconciler's statements names the one table, secret, key or topic."
+  }
+  assert {
+    condition     = !anytrue([for s in output.functions.reconciler.statements : contains(s.actions, "dynamodb:DeleteItem") || contains(s.actions, "dynamodb:Scan") || contains(s.actions, "dynamodb:Query")])
+    error_message = "The reconciler never deletes, scans or queries."
+  }
+}
+
+run "the_schedule_runs_the_reconciler_every_15_minutes" {
+  command = plan
+
+  assert {
+    condition     = aws_scheduler_schedule.reconcile[0].schedule_expression == "rate(15 minutes)" && aws_scheduler_schedule.reconcile[0].state == "ENABLED"
+    error_message = "The reconciler runs every 15 minutes by default."
+  }
+  assert {
+    condition     = aws_scheduler_schedule.reconcile[0].flexible_time_window[0].mode == "OFF"
+    error_message = "The schedule has no flexible time window."
+  }
+  assert {
+    condition     = aws_scheduler_schedule.reconcile[0].target[0].arn == "arn:aws:lambda:ap-southeast-1:111122223333:function:payhook-test-reconciler" && jsondecode(aws_scheduler_schedule.reconcile[0].target[0].input) == {}
+    error_message = "The schedule invokes the reconciler with {}."
+  }
+  assert {
+    condition     = aws_scheduler_schedule.reconcile[0].target[0].role_arn == aws_iam_role.reconcile_schedule[0].arn
+    error_message = "The schedule invokes with its own role."
+  }
+  assert {
+    condition     = aws_scheduler_schedule.reconcile[0].target[0].retry_policy[0].maximum_retry_attempts > 0 && aws_scheduler_schedule.reconcile[0].target[0].dead_letter_config[0].arn == aws_sqs_queue.reconcile_schedule_dlq[0].arn
+    error_message = "The schedule retries, then gives up to its dead-letter queue."
+  }
+  assert {
+    condition     = aws_sqs_queue.reconcile_schedule_dlq[0].kms_master_key_id == aws_kms_key.this.arn && aws_sqs_queue.reconcile_schedule_dlq[0].message_retention_seconds == 1209600
+    error_message = "The schedule's dead-letter queue is encrypted with the key and keeps messages 14 days."
+  }
+  assert {
+    condition     = output.reconciliation.function_name == "payhook-test-reconciler" && output.reconciliation.schedule_name == "payhook-test-reconciler"
+    error_message = "The outputs name the reconciler and its schedule."
+  }
+}
+
+run "the_schedules_role_may_only_invoke_the_reconciler" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_iam_role.reconcile_schedule[0].assume_role_policy).Statement == [{
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = "111122223333" } }
+    }]
+    error_message = "Only EventBridge Scheduler, for this account's schedules, may assume the schedule's role."
+  }
+  assert {
+    condition     = aws_iam_role.reconcile_schedule[0].path == "/payhook/test/" && aws_iam_role.reconcile_schedule[0].permissions_boundary == "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"
+    error_message = "The schedule's role is under the environment's path, with its boundary."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.reconcile_schedule[0].policy).Statement : s if contains(s.Action, "lambda:InvokeFunction")] == [
+      { Sid = "InvokeTheReconciler", Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = ["arn:aws:lambda:ap-southeast-1:111122223333:function:payhook-test-reconciler"] },
+    ]
+    error_message = "The schedule's role may invoke the reconciler and no other function."
+  }
+  assert {
+    condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.reconcile_schedule[0].policy).Statement : [for a in s.Action : "${a} ${join(",", s.Resource)}"]])) == toset([
+      "lambda:InvokeFunction arn:aws:lambda:ap-southeast-1:111122223333:function:payhook-test-reconciler",
+      "sqs:SendMessage arn:aws:sqs:ap-southeast-1:111122223333:payhook-test-reconciler-schedule-dlq",
+      "kms:GenerateDataKey arn:aws:kms:ap-southeast-1:111122223333:key/test",
+      "kms:Decrypt arn:aws:kms:ap-southeast-1:111122223333:key/test",
+    ])
+    error_message = "The schedule's role may invoke the reconciler and send to its own dead-letter queue (through the key); nothing else."
+  }
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.reconcile_schedule[0].policy).Statement : s.Effect == "Allow" && !contains(s.Resource, "*")])
+    error_message = "The schedule's role names every resource."
+  }
+}
+
+run "the_reconcilers_failures_raise_alarms" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.function_errors["reconciler"].dimensions.FunctionName == "payhook-test-reconciler" && aws_cloudwatch_metric_alarm.function_throttles["reconciler"].dimensions.FunctionName == "payhook-test-reconciler"
+    error_message = "The reconciler's errors and throttles raise alarms."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.reconcile_schedule_dlq[0].dimensions.QueueName == "payhook-test-reconciler-schedule-dlq" && aws_cloudwatch_metric_alarm.reconcile_schedule_dlq[0].threshold == 0 && aws_cloudwatch_metric_alarm.reconcile_schedule_dlq[0].alarm_actions == toset([aws_sns_topic.alerts.arn])
+    error_message = "A run the schedule could not start raises an alarm to the alert topic."
+  }
+  assert {
+    condition     = !contains(keys(output.dlq_urls), "reconciler") && length(output.dlq_urls) == 2
+    error_message = "The schedule's dead-letter queue holds no webhooks: it is not one to redrive."
+  }
+}
+
+run "the_reconciliation_schedule_and_window_can_be_chosen" {
+  command = plan
+  variables {
+    reconcile_schedule = "rate(30 minutes)"
+    reconcile_window   = "24h"
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule.reconcile[0].schedule_expression == "rate(30 minutes)" && output.functions.reconciler.configuration.environment.PAYHOOK_RECONCILE_WINDOW == "24h"
+    error_message = "reconcile_schedule and reconcile_window must reach the schedule and the reconciler."
+  }
+}
+
+run "a_window_outside_15m_to_720h_is_refused" {
+  command = plan
+  variables {
+    reconcile_window = "721h"
+  }
+  expect_failures = [var.reconcile_window]
+}
+
+run "a_schedule_that_is_no_expression_is_refused" {
+  command = plan
+  variables {
+    reconcile_schedule = "every 15 minutes"
+  }
+  expect_failures = [var.reconcile_schedule]
+}
+
+run "the_reconciler_reserves_exactly_one" {
+  command = plan
+  variables {
+    reconciler = { timeout = 300, reserved_concurrency = 2, memory_size = 256 }
+  }
+  expect_failures = [var.reconciler]
+}
+
+run "disabling_reconciliation_removes_the_function_and_the_schedule" {
+  command = plan
+  variables {
+    reconcile_enabled = false
+  }
+
+  assert {
+    condition     = length(module.reconciler) == 0 && length(aws_scheduler_schedule.reconcile) == 0
+    error_message = "Without reconciliation there is no reconciler and no schedule."
+  }
+  assert {
+    condition     = length(aws_iam_role.reconcile_schedule) == 0 && length(aws_iam_role_policy.reconcile_schedule) == 0 && length(aws_sqs_queue.reconcile_schedule_dlq) == 0 && length(aws_cloudwatch_metric_alarm.reconcile_schedule_dlq) == 0
+    error_message = "Without reconciliation the schedule's role, dead-letter queue and alarm go too."
+  }
+  assert {
+    condition     = !contains(keys(output.functions), "reconciler") && !contains(keys(aws_cloudwatch_metric_alarm.function_errors), "reconciler") && output.reconciliation == null
+    error_message = "Without reconciliation no function, alarm or output names the reconciler."
+  }
+  assert {
+    condition     = output.protection.reserved_concurrency == 160 && length([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Principal.AWS if s.Sid == "FunctionsUseTheKey"][0]) == 3
+    error_message = "Without reconciliation the three functions reserve 160 and the key names their three roles."
+  }
+}
+
+run "the_processor_reads_the_keys_to_confirm_paypal" {
+  command = plan
+
+  assert {
+    condition = [for s in output.functions.processor.statements : [s.actions, s.resources] if contains(s.actions, "secretsmanager:GetSecretValue")] == [
+      [tolist(["secretsmanager:GetSecretValue"]), tolist([aws_secretsmanager_secret.providers.arn])],
+    ]
+    error_message = "The processor may read the provider secret, and only it."
+  }
+  assert {
+    condition = (output.functions.processor.configuration.environment.PAYHOOK_SECRETS_ARN == aws_secretsmanager_secret.providers.arn &&
+      output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_SANDBOX == "false" &&
+    output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "true")
+    error_message = "The processor gets the provider secret, PayPal's sandbox setting, and confirmation on."
+  }
+}
+
+run "without_confirmation_the_processor_does_not_read_the_keys" {
+  command = plan
+  variables {
+    paypal_confirm = false
+  }
+
+  assert {
+    condition     = output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "false" && !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_SECRETS_ARN")
+    error_message = "With paypal_confirm = false the processor confirms nothing and is not given the secret."
+  }
+  assert {
+    condition     = !anytrue([for s in output.functions.processor.statements : contains(s.actions, "secretsmanager:GetSecretValue")])
+    error_message = "With paypal_confirm = false the processor may not read the secret."
   }
 }

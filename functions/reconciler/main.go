@@ -1,0 +1,64 @@
+// Command reconciler is the reconciler Lambda: on a schedule, it lists each
+// provider's recent events through the provider's API and stores those
+// never delivered, to be processed like any other. It only wires; the
+// run is reconcile.Reconciler's, the same one `payhook reconcile` uses.
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/notify"
+	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/registry"
+	"github.com/payhook/payhook/shared/reconcile"
+	"github.com/payhook/payhook/shared/secrets"
+	"github.com/payhook/payhook/shared/store/dynamo"
+)
+
+func main() {
+	var (
+		cfg      config.Reconciler
+		schedule config.Reconcile
+	)
+	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "reconciler")
+	for _, settings := range []any{&cfg, &schedule} {
+		if err := config.Load(os.LookupEnv, settings); err != nil {
+			log.Fatal().Msg(err.Error())
+		}
+	}
+	ctx := context.Background()
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		log.Fatal().Err(err).Msg("AWS configuration")
+	}
+	observe.TraceAWS(&awsCfg)
+
+	// Each run reads the secret afresh: runs are minutes apart.
+	keys := &secrets.Cache{
+		Load:    secrets.SecretsManagerLoader(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN),
+		TTL:     time.Minute,
+		OnError: func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") },
+	}
+	if _, err := keys.Keys(ctx); err != nil {
+		log.Fatal().Err(err).Msg("provider secret")
+	}
+	reconciler := &reconcile.Reconciler{
+		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
+		Retention: func(p string) time.Duration { return registry.Retention(cfg.Retention, p) },
+		Alerter:   notify.SNSAlerter{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.AlertTopicARN},
+		Log:       log,
+	}
+	api := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: cfg.PayPalSandbox}
+	lambda.Start(reconciler.Scheduler(keys.Keys, api, schedule.Window))
+}

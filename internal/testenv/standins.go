@@ -1,0 +1,302 @@
+package testenv
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The credentials every ProviderStandins accepts. They are dummies: the
+// stand-in only checks that a client sends them the provider's way.
+const (
+	StandinPayPalClientID     = "standin-paypal-client"
+	StandinPayPalClientSecret = "standin-paypal-secret"
+	StandinSquareAccessToken  = "standin-square-token"
+)
+
+// ProviderStandins is one payhook-standins process (tools/standins): the
+// PayPal and Square event APIs that reconciliation reads, on one port,
+// checked against the providers' own OpenAPI documents, and a control API
+// to seed events, inject faults and read back what a test's code sent.
+type ProviderStandins struct {
+	url    string
+	client *http.Client
+
+	// PayPal's /v1/oauth2/token issues bearer tokens for these client
+	// credentials (HTTP Basic auth, grant_type=client_credentials).
+	PayPalClientID     string
+	PayPalClientSecret string
+	// Square's /v2/events accepts "Authorization: Bearer " this.
+	SquareAccessToken string
+}
+
+// StandinRequest is one provider request the stand-ins served.
+type StandinRequest struct {
+	Time     time.Time `json:"time"`
+	Provider string    `json:"provider"` // "paypal" or "square"
+	Method   string    `json:"method"`
+	Path     string    `json:"path"`
+	Query    string    `json:"query"` // raw, as sent
+	// Body is a JSON body as sent (Square's cursor and limit are in
+	// it); any other body, as a JSON string.
+	Body   json.RawMessage `json:"body,omitempty"`
+	Status int             `json:"status"`
+	// Fault is true when an injected fault answered.
+	Fault bool `json:"fault"`
+	// Validation is "passed" when the response matched the provider's
+	// spec; "failed: …" when it did not (the client got a 500 instead);
+	// "no spec" for PayPal's token endpoint; "no route" for a path the
+	// specs do not have.
+	Validation string `json:"validation"`
+}
+
+var standinsBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// Standins starts a payhook-standins process of the test's own, so what
+// one test seeds or breaks no other sees, and stops it when the test ends.
+// The binary is built from tools/standins once per test process.
+func Standins(t testing.TB) *ProviderStandins {
+	t.Helper()
+	standinsBinary.once.Do(func() { standinsBinary.path, standinsBinary.err = buildStandins() })
+	if standinsBinary.err != nil {
+		t.Fatalf("payhook-standins: %v", standinsBinary.err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &ProviderStandins{
+		url:                "http://127.0.0.1:" + port,
+		client:             &http.Client{Timeout: 10 * time.Second},
+		PayPalClientID:     StandinPayPalClientID,
+		PayPalClientSecret: StandinPayPalClientSecret,
+		SquareAccessToken:  StandinSquareAccessToken,
+	}
+	cmd := exec.Command(standinsBinary.path, "-addr", "127.0.0.1:"+port,
+		"-paypal-client-id", s.PayPalClientID, "-paypal-client-secret", s.PayPalClientSecret,
+		"-square-token", s.SquareAccessToken)
+	output, err := startTiedToProcess(cmd)
+	if err != nil {
+		t.Fatalf("start payhook-standins: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // it may have exited already
+		if t.Failed() {
+			t.Logf("payhook-standins output:\n%s", output.String())
+		}
+	})
+	err = waitReady(s.url, 10*time.Second, output, func(ctx context.Context) error {
+		return s.do(ctx, http.MethodGet, "/_standin/health", nil, http.StatusOK, nil)
+	})
+	if err != nil {
+		t.Fatalf("payhook-standins: %v", err)
+	}
+	return s
+}
+
+// URL is the stand-ins' base URL, for both providers: PayPal's paths
+// start /v1/, Square's /v2/.
+func (s *ProviderStandins) URL() string { return s.url }
+
+// SeedPayPal adds webhook events exactly as PayPal's API returns them
+// (id, create_time, event_type, resource, ...). The stand-in refuses, and
+// the test fails on, an event that does not match PayPal's event schema.
+func (s *ProviderStandins) SeedPayPal(t testing.TB, events ...json.RawMessage) {
+	t.Helper()
+	s.seed(t, "paypal", events)
+}
+
+// SeedSquare adds events exactly as Square's API returns them (event_id,
+// created_at, type, merchant_id, location_id, data). Square searches only
+// the last 28 days: older events are kept but never returned.
+func (s *ProviderStandins) SeedSquare(t testing.TB, events ...json.RawMessage) {
+	t.Helper()
+	s.seed(t, "square", events)
+}
+
+func (s *ProviderStandins) seed(t testing.TB, provider string, events []json.RawMessage) {
+	t.Helper()
+	if events == nil {
+		events = []json.RawMessage{}
+	}
+	if err := s.do(context.Background(), http.MethodPost, "/_standin/"+provider+"/events", events, http.StatusCreated, nil); err != nil {
+		t.Fatalf("seed %s events: %v", provider, err)
+	}
+}
+
+// GeneratePayPal and GenerateSquare add n events made from a template
+// (Square's: the spec's own example) with fresh ids, created a second
+// apart and ending now, and return them as the API will.
+func (s *ProviderStandins) GeneratePayPal(t testing.TB, n int) []json.RawMessage {
+	t.Helper()
+	return s.generate(t, "paypal", n)
+}
+
+func (s *ProviderStandins) GenerateSquare(t testing.TB, n int) []json.RawMessage {
+	t.Helper()
+	return s.generate(t, "square", n)
+}
+
+func (s *ProviderStandins) generate(t testing.TB, provider string, n int) []json.RawMessage {
+	t.Helper()
+	var events []json.RawMessage
+	if err := s.do(context.Background(), http.MethodPost, "/_standin/"+provider+"/events", map[string]int{"generate": n}, http.StatusCreated, &events); err != nil {
+		t.Fatalf("generate %s events: %v", provider, err)
+	}
+	return events
+}
+
+// Fault makes the next `times` provider requests whose path starts with
+// pathPrefix fail with status, in the provider's error shape, with a
+// Retry-After header when retryAfter is not "".
+func (s *ProviderStandins) Fault(t testing.TB, pathPrefix string, status int, retryAfter string, times int) {
+	t.Helper()
+	fault := map[string]any{"path_prefix": pathPrefix, "status": status, "retry_after": retryAfter, "times": times}
+	if err := s.do(context.Background(), http.MethodPost, "/_standin/faults", fault, http.StatusCreated, nil); err != nil {
+		t.Fatalf("inject a fault: %v", err)
+	}
+}
+
+// RevokePayPalTokens makes every PayPal access token issued so far
+// answer 401, as an expired one does.
+func (s *ProviderStandins) RevokePayPalTokens(t testing.TB) {
+	t.Helper()
+	if err := s.do(context.Background(), http.MethodDelete, "/_standin/paypal/tokens", nil, http.StatusNoContent, nil); err != nil {
+		t.Fatalf("revoke PayPal tokens: %v", err)
+	}
+}
+
+// Requests lists the provider requests served so far, oldest first.
+func (s *ProviderStandins) Requests(t testing.TB) []StandinRequest {
+	t.Helper()
+	var served []StandinRequest
+	if err := s.do(context.Background(), http.MethodGet, "/_standin/requests", nil, http.StatusOK, &served); err != nil {
+		t.Fatalf("list the stand-ins' requests: %v", err)
+	}
+	return served
+}
+
+// do calls the control API: sends in as JSON, expects status, decodes
+// the answer into out.
+func (s *ProviderStandins) do(ctx context.Context, method, path string, in any, status int, out any) error {
+	var body io.Reader
+	if in != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.url+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }() // read to the end below
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != status {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(raw)))
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+// buildStandins builds tools/standins, a module of its own so that its
+// OpenAPI validator stays out of payhook's go.mod, into the cache. Test
+// binaries run in parallel, so the build holds a file lock; a running
+// stand-in keeps the binary it started from when a later build replaces
+// it.
+func buildStandins() (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, "payhook-standins")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "build.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", err
+	}
+	// Closing the file releases the lock.
+	defer func() { _ = lock.Close() }()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	binary := filepath.Join(dir, "payhook-standins")
+	build := exec.Command("go", "build", "-buildvcs=false", "-o", binary, ".")
+	build.Dir = filepath.Join(root, "tools", "standins")
+	// The module's own go.mod and go.sum decide; none of the caller's
+	// flags (-mod=vendor) apply to it.
+	build.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build in %s (needs the Go module proxy once, for kin-openapi): %w\n%s", build.Dir, err, out)
+	}
+	return binary, nil
+}
+
+// repoRoot walks up from the working directory (a test runs in its
+// package's directory) to payhook's go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if module, err := moduleOf(filepath.Join(dir, "go.mod")); err == nil && module == "github.com/payhook/payhook" {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod of github.com/payhook/payhook above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// moduleOf reads the module path a go.mod declares.
+func moduleOf(goMod string) (string, error) {
+	f, err := os.Open(goMod)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = f.Close() }() // read only
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		if module, ok := strings.CutPrefix(strings.TrimSpace(scanner.Text()), "module "); ok {
+			return strings.Trim(strings.TrimSpace(module), `"`), nil
+		}
+	}
+	return "", fmt.Errorf("%s declares no module", goMod)
+}

@@ -1,0 +1,158 @@
+// Package api calls providers' REST APIs for reconciliation: one request
+// at a time, retried on throttling and server errors as the provider
+// asks (Retry-After), bounded by the caller's deadline.
+package api
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Client sends requests to one provider's API.
+type Client struct {
+	HTTP *http.Client
+	// Attempts bounds the tries of one request; 5 when zero.
+	Attempts int
+	// Backoff is the first wait before a retry the server gave no
+	// Retry-After for; it doubles with jitter each time. 500 ms when zero.
+	Backoff time.Duration
+	// MaxWait caps any one wait, Retry-After included; a server asking for
+	// longer gets an error instead. 60 s when zero.
+	MaxWait time.Duration
+}
+
+// maxResponseBytes bounds what one answer may hold: a page of events.
+const maxResponseBytes = 16 << 20
+
+// StatusError is an answer payhook does not retry: the request itself is
+// wrong or not allowed.
+type StatusError struct {
+	Status int
+	// Excerpt is the start of the answer's body, to say what the provider
+	// objected to; providers' error bodies carry no credentials.
+	Excerpt string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Excerpt)
+}
+
+// ErrNotFound is a 404: the resource does not exist at the provider.
+var ErrNotFound = errors.New("not found at the provider")
+
+// Do sends the request newRequest builds (once per try, so bodies can be
+// read again) and returns the body of its 2xx answer. 429 and 5xx
+// answers and transport errors are retried; a 404 is ErrNotFound; any
+// other answer is a *StatusError.
+func (c Client) Do(ctx context.Context, newRequest func(ctx context.Context) (*http.Request, error)) ([]byte, error) {
+	attempts := cmp.Or(c.Attempts, 5)
+	backoff := cmp.Or(c.Backoff, 500*time.Millisecond)
+	var last error
+	for attempt := 1; ; attempt++ {
+		req, err := newRequest(ctx)
+		if err != nil {
+			return nil, err
+		}
+		body, wait, err := c.try(req)
+		if err == nil || !retryable(err) {
+			return body, err
+		}
+		last = err
+		if attempt == attempts {
+			return nil, fmt.Errorf("after %d attempts: %w", attempts, last)
+		}
+		if wait == 0 {
+			wait = backoff + rand.N(backoff) //nolint:gosec // G404: jitter, not a secret
+			backoff *= 2
+		}
+		if wait > cmp.Or(c.MaxWait, time.Minute) {
+			return nil, fmt.Errorf("the provider asks to wait %s: %w", wait, last)
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return nil, fmt.Errorf("the provider asks to wait %s, past the deadline: %w", wait, last)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), last)
+		case <-time.After(wait):
+		}
+	}
+}
+
+// retryError is a failure a later try may not have, with the wait the
+// server asked for (0 when it named none).
+type retryError struct {
+	err error
+}
+
+func (e retryError) Error() string { return e.err.Error() }
+func (e retryError) Unwrap() error { return e.err }
+
+func retryable(err error) bool {
+	var r retryError
+	return errors.As(err, &r)
+}
+
+func (c Client) try(req *http.Request) ([]byte, time.Duration, error) {
+	client := c.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	// The URL is the configured API's (https, or http to this machine:
+	// provider.CheckAPIURL), or a link it gave on that same host.
+	resp, err := client.Do(req) //nolint:gosec // G704: see above
+	if err != nil {
+		if req.Context().Err() != nil {
+			return nil, 0, err
+		}
+		return nil, 0, retryError{err}
+	}
+	defer func() { _ = resp.Body.Close() }() // read only
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	switch {
+	case err != nil:
+		return nil, 0, retryError{err}
+	case len(body) > maxResponseBytes:
+		return nil, 0, fmt.Errorf("answer over %d bytes", maxResponseBytes)
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return body, 0, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return nil, retryAfter(resp.Header.Get("Retry-After"), time.Now()), retryError{&StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)}}
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, 0, fmt.Errorf("%w: %w", ErrNotFound, &StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)})
+	}
+	return nil, 0, &StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)}
+}
+
+// retryAfter reads Retry-After: seconds, or an HTTP date.
+func retryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if seconds, err := strconv.Atoi(value); err == nil && seconds >= 0 {
+		// A day is past any wait payhook accepts, and no overflow.
+		return time.Duration(min(seconds, 86400)) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
+}
+
+func excerpt(body []byte) string {
+	const limit = 300
+	s := strings.ToValidUTF8(string(body), "?")
+	if len(s) > limit {
+		s = s[:limit] + "..."
+	}
+	return strings.TrimSpace(s)
+}

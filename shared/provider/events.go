@@ -1,0 +1,138 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// EventAPI is a provider's API of recent events. Its credentials are
+// optional settings of the provider: reconciliation runs only for a
+// provider whose credentials are all set.
+type EventAPI struct {
+	// Credentials name the settings the API needs, all or none.
+	Credentials []string
+	// URL names the setting of the API's base URL, which has a default.
+	URL string
+	// History is how far back the provider lists events.
+	History time.Duration
+	// Confirms is set when the source is a Confirmer: the processor then
+	// reads the provider's keys for each delivery of it.
+	Confirms bool
+	// New returns a source reading the API with the credentials in keys.
+	New func(keys Keys, c APIConfig) EventSource
+}
+
+// APIConfig is what every event source shares.
+type APIConfig struct {
+	HTTP *http.Client
+	// Sandbox selects a provider's test environment where its default URL
+	// depends on it (PayPal).
+	Sandbox bool
+}
+
+// EventSource lists a provider's events.
+type EventSource interface {
+	// Events calls page with each page of the events created in [since,
+	// until), in the API's order, each as the body a webhook delivery of it
+	// carries. An error from page stops the listing and is returned.
+	Events(ctx context.Context, since, until time.Time, page func([]json.RawMessage) error) error
+}
+
+// Confirmer is an event source that can fetch the provider's own record of
+// one delivered event (PayPal, whose signature binds the body only by a
+// CRC32): what is then processed, so nothing a forger added to the
+// delivery is ever read.
+type Confirmer interface {
+	// Confirm returns the provider's copy of the event body carries, and
+	// whether the delivery differed from it; an error wrapping
+	// ErrNotConfirmed when the provider does not know the event, and any
+	// other error when it could not be asked.
+	Confirm(ctx context.Context, body []byte) (Confirmed, error)
+}
+
+// Confirmed is the provider's copy of a delivered event.
+type Confirmed struct {
+	Body []byte
+	// Differs is set when the delivery's type or resource was not the
+	// provider's: a forgery of a genuine event, or a corrupted delivery.
+	Differs bool
+}
+
+// ErrNotConfirmed: the provider does not know the event.
+var ErrNotConfirmed = errors.New("the provider does not confirm this event")
+
+// Reconcilable reports whether keys hold all of p's API credentials.
+func (p Provider) Reconcilable(k Keys) bool {
+	if p.Events == nil || len(p.Events.Credentials) == 0 {
+		return false
+	}
+	for _, name := range p.Events.Credentials {
+		if len(k[name]) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// APISettings names the settings of p's event API: its credentials and
+// its URL.
+func (p Provider) APISettings() []string {
+	if p.Events == nil {
+		return nil
+	}
+	return append(append([]string(nil), p.Events.Credentials...), p.Events.URL)
+}
+
+// CheckCredentials refuses API credentials set in part.
+func (p Provider) CheckCredentials(k Keys) error {
+	if p.Events == nil {
+		return nil
+	}
+	var set, missing []string
+	for _, name := range p.Events.Credentials {
+		if len(k[name]) > 0 {
+			set = append(set, name)
+		} else {
+			missing = append(missing, name)
+		}
+	}
+	if len(set) > 0 && len(missing) > 0 {
+		return fmt.Errorf("%s is set but %s is not: %s's API needs both", strings.Join(set, ", "), strings.Join(missing, ", "), p.Title)
+	}
+	return nil
+}
+
+// CheckAPIURL refuses an API base URL credentials must not be sent to:
+// anything but https, except plain http to this machine (a local stand-in).
+func CheckAPIURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must be an absolute URL with a host and nothing after the path")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if host := u.Hostname(); host == "localhost" || net.ParseIP(host).IsLoopback() {
+			return nil
+		}
+		return errors.New("must be https (plain http only to localhost)")
+	}
+	return errors.New("must be an https URL")
+}
+
+// APIURL is the base URL to call: the setting's value when set, else
+// fallback, without a trailing slash.
+func APIURL(k Keys, setting, fallback string) string {
+	if v := k.Value(setting); v != "" {
+		return strings.TrimRight(v, "/")
+	}
+	return fallback
+}

@@ -1,0 +1,215 @@
+//go:build !sandbox
+
+package reconcile_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+	"github.com/rs/zerolog"
+
+	"github.com/payhook/payhook/internal/testenv"
+	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/paypal"
+	"github.com/payhook/payhook/shared/provider/square"
+	"github.com/payhook/payhook/shared/provider/stripe"
+	"github.com/payhook/payhook/shared/reconcile"
+	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/memory"
+)
+
+var api = provider.APIConfig{HTTP: &http.Client{Timeout: 10 * time.Second}}
+
+func liveReconciler(s reconcile.Store) *reconcile.Reconciler {
+	return &reconcile.Reconciler{Store: s, Retention: func(string) time.Duration { return 35 * 24 * time.Hour }, Log: zerolog.Nop()}
+}
+
+func TestStripeAgainstStripeMock(t *testing.T) {
+	is := is.New(t)
+	keys := provider.Keys{stripe.APIKey: {testenv.StripeMockKey}, stripe.APIURL: {testenv.StripeMock(t)}}
+	source, err := reconcile.SourceFor("stripe", keys, api)
+	is.NoErr(err)
+	s := memory.New()
+	report, err := liveReconciler(s).Run(context.Background(), source.Provider, source.Events, time.Now().Add(-72*time.Hour), time.Now())
+	is.NoErr(err)
+	// stripe-mock lists its one fixture event whatever the window.
+	is.Equal(report.Listed, 1)
+	is.Equal(report.Recovered, 1)
+	stored, err := s.GetWebhook(context.Background(), "stripe", report.RecoveredIDs[0])
+	is.NoErr(err)
+	is.Equal(stored.EventType, "plan.created")
+	is.Equal(stored.Source, store.SourceReconcile)
+}
+
+func TestSquarePagesThroughEveryEventAndHonoursRetryAfter(t *testing.T) {
+	is := is.New(t)
+	standins := testenv.Standins(t)
+	generated := standins.GenerateSquare(t, 250)
+	standins.Fault(t, "/v2/events", http.StatusTooManyRequests, "1", 1)
+	keys := provider.Keys{square.AccessToken: {standins.SquareAccessToken}, square.APIURL: {standins.URL()}}
+	source, err := reconcile.SourceFor("square", keys, api)
+	is.NoErr(err)
+
+	report, err := liveReconciler(memory.New()).Run(context.Background(), source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(report.Listed, len(generated))
+	is.Equal(report.Recovered, len(generated))
+
+	var searches []testenv.StandinRequest
+	for _, r := range standins.Requests(t) {
+		if r.Path == "/v2/events" {
+			searches = append(searches, r)
+		}
+	}
+	is.Equal(len(searches), 4) // throttled once, then three pages of at most 100
+	is.Equal(searches[0].Status, http.StatusTooManyRequests)
+	is.True(searches[1].Time.Sub(searches[0].Time) >= time.Second) // waited as Retry-After asked
+	for _, r := range searches[1:] {
+		is.Equal(r.Status, http.StatusOK)
+		is.Equal(r.Validation, "passed") // what payhook sends is what Square's specification accepts
+	}
+	is.True(strings.Contains(string(searches[2].Body), `"cursor"`))
+}
+
+func TestPayPalPagesWithOneTokenAndRenewsARevokedOne(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	standins := testenv.Standins(t)
+	generated := standins.GeneratePayPal(t, 120)
+	keys := provider.Keys{paypal.ClientID: {standins.PayPalClientID}, paypal.ClientSecret: {standins.PayPalClientSecret}, paypal.APIURL: {standins.URL()}}
+	source, err := reconcile.SourceFor("paypal", keys, api)
+	is.NoErr(err)
+	r := liveReconciler(memory.New())
+
+	report, err := r.Run(ctx, source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(report.Recovered, len(generated))
+
+	standins.RevokePayPalTokens(t) // as if it expired early
+	report, err = r.Run(ctx, source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(report.AlreadyStored, len(generated))
+
+	tokens, pages := 0, 0
+	for _, req := range standins.Requests(t) {
+		switch {
+		case req.Path == "/v1/oauth2/token":
+			tokens++
+		case req.Path == "/v1/notifications/webhooks-events" && req.Status == http.StatusOK:
+			pages++
+			is.Equal(req.Validation, "passed")
+		}
+	}
+	is.Equal(tokens, 2) // one per token's life, not one per request
+	is.Equal(pages, 6)  // 50 a page: three pages, twice
+}
+
+func TestPayPalConfirmsOnlyWhatPayPalHoldsAsDelivered(t *testing.T) {
+	standins := testenv.Standins(t)
+	known := standins.GeneratePayPal(t, 1)[0]
+	keys := provider.Keys{paypal.ClientID: {standins.PayPalClientID}, paypal.ClientSecret: {standins.PayPalClientSecret}, paypal.APIURL: {standins.URL()}}
+	source, err := reconcile.SourceFor("paypal", keys, api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	confirmer := source.Events.(provider.Confirmer)
+
+	var event map[string]any
+	if err := json.Unmarshal(known, &event); err != nil {
+		t.Fatal(err)
+	}
+	altered := func(change func(map[string]any)) []byte {
+		copied := map[string]any{}
+		raw, _ := json.Marshal(event)
+		_ = json.Unmarshal(raw, &copied)
+		change(copied)
+		b, _ := json.Marshal(copied)
+		return b
+	}
+	cases := []struct {
+		name    string
+		body    []byte
+		differs bool
+		unknown bool
+	}{
+		{"as PayPal holds it", known, false, false},
+		{"the same event re-encoded", altered(func(map[string]any) {}), false, false},
+		{"its resource changed", altered(func(e map[string]any) {
+			e["resource"] = map[string]any{"id": "FORGED", "amount": map[string]any{"value": "9999.00", "currency_code": "USD"}}
+		}), true, false},
+		{"its type changed", altered(func(e map[string]any) { e["event_type"] = "PAYMENT.CAPTURE.REFUNDED" }), true, false},
+		{"an id PayPal never sent", altered(func(e map[string]any) { e["id"] = "WH-FORGED-1" }), false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			confirmed, err := confirmer.Confirm(context.Background(), tc.body)
+			is.Equal(errors.Is(err, provider.ErrNotConfirmed), tc.unknown)
+			if tc.unknown {
+				return
+			}
+			is.NoErr(err)
+			is.Equal(confirmed.Differs, tc.differs)
+			is.Equal(string(confirmed.Body), string(known)) // PayPal's copy, whatever was delivered
+		})
+	}
+	t.Run("PayPal unreachable is not a refusal", func(t *testing.T) {
+		is := is.New(t)
+		standins.Fault(t, "/v1/notifications/webhooks-events", http.StatusServiceUnavailable, "", 10)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_, err := confirmer.Confirm(ctx, known)
+		is.True(err != nil)
+		is.True(!errors.Is(err, provider.ErrNotConfirmed)) // failed for redrive, not refused as forged
+	})
+}
+
+// TestAForgedPayPalBodyIsNeverRead: fields outside PayPal's comparison
+// (create_time, which orders payment state) and keys repeated to smuggle
+// values past it do not reach the processor: it gets PayPal's copy.
+func TestAForgedPayPalBodyIsNeverRead(t *testing.T) {
+	is := is.New(t)
+	standins := testenv.Standins(t)
+	known := standins.GeneratePayPal(t, 1)[0]
+	keys := provider.Keys{paypal.ClientID: {standins.PayPalClientID}, paypal.ClientSecret: {standins.PayPalClientSecret}, paypal.APIURL: {standins.URL()}}
+	confirmation := &reconcile.Confirmation{Keys: func(context.Context) (provider.Keys, error) { return keys, nil }, API: api}
+	var genuine struct {
+		ID         string          `json:"id"`
+		CreateTime string          `json:"create_time"`
+		EventType  string          `json:"event_type"`
+		Resource   json.RawMessage `json:"resource"`
+	}
+	is.NoErr(json.Unmarshal(known, &genuine))
+	forgedTime := fmt.Sprintf(`{"id":%q,"create_time":"2099-01-01T00:00:00Z","event_type":%q,"resource":%s,"summary":"crc32 filler"}`, genuine.ID, genuine.EventType, genuine.Resource)
+	smuggled := fmt.Sprintf(`{"id":%q,"create_time":%q,"event_type":%q,"resource":{"amount":{"currency_code":"USD","value":"99999.00"}},"resource":%s}`, genuine.ID, genuine.CreateTime, genuine.EventType, genuine.Resource)
+	for _, body := range []string{forgedTime, smuggled} {
+		w := store.Webhook{Provider: "paypal", EventID: genuine.ID, Body: []byte(body), Source: store.SourceWebhook}
+		confirmed, _, err := confirmation.Confirm(context.Background(), w)
+		is.NoErr(err)
+		is.Equal(string(confirmed.Body), string(known)) // the body processed and stored is PayPal's
+		is.True(confirmed.OccurredAt.Year() < 2099)
+	}
+}
+
+func TestConfirmationAsksNothingOfProvidersThatConfirmNothing(t *testing.T) {
+	is := is.New(t)
+	failing := func(context.Context) (provider.Keys, error) { return nil, errors.New("the secret cannot be read") }
+	confirmation := &reconcile.Confirmation{Keys: failing, API: api}
+	for _, w := range []store.Webhook{
+		{Provider: "stripe", EventID: "evt_1", Source: store.SourceWebhook},
+		{Provider: "square", EventID: "sq_1", Source: store.SourceWebhook},
+		{Provider: "paypal", EventID: "WH-1", Source: store.SourceReconcile},
+	} {
+		got, differs, err := confirmation.Confirm(context.Background(), w)
+		is.NoErr(err) // the secret is not even read
+		is.True(!differs)
+		is.Equal(got.EventID, w.EventID)
+	}
+}
