@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -69,12 +72,13 @@ func bench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	base := strings.TrimSuffix(*target, "/")
+	servePID := 0
 	if base == "" {
 		info, ok := local.RunningServe(*dataDir)
 		if !ok {
 			return fmt.Errorf("no payhook serve is running on %s: start one, or give --url", *dataDir)
 		}
-		base = info.URL
+		base, servePID = info.URL, info.PID
 	}
 	if err := checkLocal(base, *allowRemote); err != nil {
 		return err
@@ -89,6 +93,7 @@ func bench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "payhook bench: %s, %d prepared deliveries (%s), %s\n", base, len(deliveries), strings.Join(names, ", "), mode(*rate, *concurrency, *duration))
+	before := footprint(*dataDir, servePID)
 	results, elapsed := load(base, deliveries, *rate, *concurrency, *duration, stderr)
 	summary := summarize(results, elapsed)
 	fmt.Fprint(stdout, summary.String())
@@ -99,6 +104,8 @@ func bench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("checking what was stored: %w", err)
 	}
 	fmt.Fprint(stdout, drained.String(elapsed))
+	after := footprint(*dataDir, servePID)
+	fmt.Fprintf(stdout, "  data directory %s, serve's RSS %s before; %s and %s after\n", before.disk, before.rss, after.disk, after.rss)
 	switch {
 	case len(drained.lost) > 0:
 		return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(drained.lost), drained.lost[0])
@@ -361,4 +368,38 @@ func storedStatuses(dataDir string) (statuses map[string]store.Status, err error
 		statuses[v.Provider+"/"+v.EventID] = v.Status
 	}
 	return statuses, nil
+}
+
+// resources is what a run costs the machine: the data directory's size on
+// disk and the resident memory of the serve it loaded ("unknown" where
+// the system does not say).
+type resources struct{ disk, rss string }
+
+func footprint(dataDir string, pid int) resources {
+	r := resources{disk: "unknown", rss: "unknown"}
+	var size int64
+	err := filepath.WalkDir(dataDir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			size += info.Size()
+		}
+		return err
+	})
+	if err == nil {
+		r.disk = fmt.Sprintf("%.1f MB", float64(size)/1e6)
+	}
+	if pid > 0 {
+		// Linux's /proc; other systems leave it unknown.
+		if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+			for line := range strings.SplitSeq(string(status), "\n") {
+				if value, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+					r.rss = strings.TrimSpace(value)
+				}
+			}
+		}
+	}
+	return r
 }
