@@ -322,7 +322,7 @@ func (d drainReport) String(sending time.Duration) string {
 
 // waitProcessed checks that every acknowledged webhook is stored, then
 // waits up to drain for the processor to finish them (PROCESSED or
-// FAILED), looking twice a second.
+// FAILED), looking every 2 s.
 func waitProcessed(dataDir string, acked []string, drain time.Duration) (drainReport, error) {
 	report := drainReport{acked: len(acked)}
 	started := time.Now()
@@ -348,7 +348,7 @@ func waitProcessed(dataDir string, acked []string, drain time.Duration) (drainRe
 		if report.unprocessed == 0 || report.waited >= drain || len(report.lost) > 0 {
 			return report, nil
 		}
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(2 * time.Second) // each look reads every stored webhook: not too often
 	}
 }
 
