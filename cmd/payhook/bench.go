@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -46,6 +49,8 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	providers := fs.String("providers", strings.Join(registry.Names(), ","), "providers to send as, in turn")
 	allowRemote := fs.Bool("allow-remote", false, "allow a URL that is not on this machine (bench writes real webhooks)")
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory: its secrets sign, its events are checked afterwards")
+	drain := fs.Duration("drain", 30*time.Second, "after sending, how long to wait for processing to finish")
+	checkProcessed := fs.Bool("check-processed", false, "fail when any acknowledged webhook is still unprocessed after --drain")
 	positional, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -57,6 +62,8 @@ func bench(args []string, stdout, stderr io.Writer) error {
 		return usageError("give either --rate or --concurrency")
 	case *duration <= 0 || *duration > time.Hour:
 		return usageError("--duration must be between 0 and 1h")
+	case *drain < 0:
+		return usageError("--drain must not be negative")
 	}
 	names := strings.Split(*providers, ",")
 	for _, name := range names {
@@ -65,12 +72,13 @@ func bench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	base := strings.TrimSuffix(*target, "/")
+	servePID := 0
 	if base == "" {
 		info, ok := local.RunningServe(*dataDir)
 		if !ok {
 			return fmt.Errorf("no payhook serve is running on %s: start one, or give --url", *dataDir)
 		}
-		base = info.URL
+		base, servePID = info.URL, info.PID
 	}
 	if err := checkLocal(base, *allowRemote); err != nil {
 		return err
@@ -85,17 +93,24 @@ func bench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "payhook bench: %s, %d prepared deliveries (%s), %s\n", base, len(deliveries), strings.Join(names, ", "), mode(*rate, *concurrency, *duration))
+	before := footprint(*dataDir, servePID)
 	results, elapsed := load(base, deliveries, *rate, *concurrency, *duration, stderr)
 	summary := summarize(results, elapsed)
 	fmt.Fprint(stdout, summary.String())
 
-	lost, err := checkStored(*dataDir, results)
+	acked := acknowledged(results)
+	drained, err := waitProcessed(*dataDir, acked, *drain)
 	if err != nil {
 		return fmt.Errorf("checking what was stored: %w", err)
 	}
-	fmt.Fprintf(stdout, "  acknowledged %d, stored %d, lost %d\n", summary.acked, summary.acked-len(lost), len(lost))
-	if len(lost) > 0 {
-		return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(lost), lost[0])
+	fmt.Fprint(stdout, drained.String(elapsed))
+	after := footprint(*dataDir, servePID)
+	fmt.Fprintf(stdout, "  data directory %s, serve's RSS %s before; %s and %s after\n", before.disk, before.rss, after.disk, after.rss)
+	switch {
+	case len(drained.lost) > 0:
+		return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(drained.lost), drained.lost[0])
+	case *checkProcessed && drained.unprocessed > 0:
+		return fmt.Errorf("%d acknowledged webhooks still unprocessed %s after sending stopped", drained.unprocessed, drained.waited.Round(time.Millisecond))
 	}
 	return nil
 }
@@ -276,9 +291,69 @@ func (s benchSummary) String() string {
 		float64(s.acked)/s.elapsed.Seconds(), ms(s.percentile(0.50)), ms(s.percentile(0.95)), ms(s.percentile(0.99)), ms(s.percentile(1)))
 }
 
-// checkStored lists the stored webhooks and returns every acknowledged
-// delivery missing from them.
-func checkStored(dataDir string, results []benchResult) (lost []string, err error) {
+// acknowledged are the provider/event keys of the 2xx answers.
+func acknowledged(results []benchResult) []string {
+	var keys []string
+	for _, r := range results {
+		if r.err == nil && r.status/100 == 2 {
+			keys = append(keys, r.delivery.provider+"/"+r.delivery.eventID)
+		}
+	}
+	return keys
+}
+
+// drainReport is what became of the acknowledged webhooks once sending
+// stopped.
+type drainReport struct {
+	acked int
+	// lost were acknowledged and are not stored: a broken promise.
+	lost []string
+	// atStop and unprocessed are the stored webhooks still RECEIVED or
+	// RETRY when sending stopped, and after waited.
+	atStop, unprocessed int
+	waited              time.Duration
+}
+
+func (d drainReport) String(sending time.Duration) string {
+	processed := d.acked - len(d.lost) - d.unprocessed
+	return fmt.Sprintf("  acknowledged %d, stored %d, lost %d\n  processed %d (%.0f/s over sending and draining); unprocessed: %d when sending stopped, %d after %s\n",
+		d.acked, d.acked-len(d.lost), len(d.lost), processed, float64(processed)/(sending+d.waited).Seconds(), d.atStop, d.unprocessed, d.waited.Round(time.Millisecond))
+}
+
+// waitProcessed checks that every acknowledged webhook is stored, then
+// waits up to drain for the processor to finish them (PROCESSED or
+// FAILED), looking every 2 s.
+func waitProcessed(dataDir string, acked []string, drain time.Duration) (drainReport, error) {
+	report := drainReport{acked: len(acked)}
+	started := time.Now()
+	for first := true; ; first = false {
+		statuses, err := storedStatuses(dataDir)
+		if err != nil {
+			return report, err
+		}
+		report.lost, report.unprocessed = nil, 0
+		for _, key := range acked {
+			status, stored := statuses[key]
+			switch {
+			case !stored:
+				report.lost = append(report.lost, key)
+			case status == store.StatusReceived || status == store.StatusRetry:
+				report.unprocessed++
+			}
+		}
+		report.waited = time.Since(started)
+		if first {
+			report.atStop = report.unprocessed
+		}
+		if report.unprocessed == 0 || report.waited >= drain || len(report.lost) > 0 {
+			return report, nil
+		}
+		time.Sleep(2 * time.Second) // each look reads every stored webhook: not too often
+	}
+}
+
+// storedStatuses are the status of every stored webhook, by provider/event.
+func storedStatuses(dataDir string) (statuses map[string]store.Status, err error) {
 	op, release, err := local.OpenOperator(dataDir)
 	if err != nil {
 		return nil, err
@@ -288,14 +363,43 @@ func checkStored(dataDir string, results []benchResult) (lost []string, err erro
 	if err != nil {
 		return nil, err
 	}
-	stored := map[string]bool{}
+	statuses = make(map[string]store.Status, len(views))
 	for _, v := range views {
-		stored[v.Provider+"/"+v.EventID] = true
+		statuses[v.Provider+"/"+v.EventID] = v.Status
 	}
-	for _, r := range results {
-		if r.err == nil && r.status/100 == 2 && !stored[r.delivery.provider+"/"+r.delivery.eventID] {
-			lost = append(lost, r.delivery.provider+"/"+r.delivery.eventID)
+	return statuses, nil
+}
+
+// resources is what a run costs the machine: the data directory's size on
+// disk and the resident memory of the serve it loaded ("unknown" where
+// the system does not say).
+type resources struct{ disk, rss string }
+
+func footprint(dataDir string, pid int) resources {
+	r := resources{disk: "unknown", rss: "unknown"}
+	var size int64
+	err := filepath.WalkDir(dataDir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			size += info.Size()
+		}
+		return err
+	})
+	if err == nil {
+		r.disk = fmt.Sprintf("%.1f MB", float64(size)/1e6)
+	}
+	if pid > 0 {
+		// Linux's /proc; other systems leave it unknown.
+		if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+			for line := range strings.SplitSeq(string(status), "\n") {
+				if value, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+					r.rss = strings.TrimSpace(value)
+				}
+			}
 		}
 	}
-	return lost, nil
+	return r
 }

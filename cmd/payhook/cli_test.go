@@ -291,10 +291,11 @@ func TestBenchLosesNothing(t *testing.T) {
 	is := is.New(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	startServe(t, dir)
-	stdout, stderr, code := payhook(t, "bench", "--data", dir, "--concurrency", "8", "--duration", "2s", "--requests", "400")
+	stdout, stderr, code := payhook(t, "bench", "--data", dir, "--concurrency", "8", "--duration", "2s", "--requests", "400", "--check-processed")
 	is.Equal(code, 0)
 	is.True(strings.Contains(stdout, "5xx 0, errors 0"))
 	is.True(strings.Contains(stdout, "lost 0"))
+	is.True(strings.Contains(stdout, "unprocessed: ")) // and, with --check-processed, none left after the drain
 	is.True(strings.Contains(stderr, "prepared 400 signed deliveries"))
 
 	_, stderr, code = payhook(t, "bench", "--url", "http://203.0.113.10:8080", "--rate", "10", "--data", dir)

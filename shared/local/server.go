@@ -148,7 +148,7 @@ func OpenStore(dir string) (*embedded.Store, error) {
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
-	s, err := embedded.Open(path, embedded.Options{})
+	s, err := embedded.Open(path, embedded.Options{Consumers: []string{ProcessorConsumer, AuditorConsumer}})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another payhook process", dir)
 	}

@@ -35,12 +35,18 @@ type Options struct {
 	// with 64 senders, 5 ms gave 1.5x the throughput of 1 ms, and 200 us
 	// a third of it (docs/benchmarks.md).
 	MaxBatchDelay time.Duration
+	// Consumers name every consumer of the change feed. A change record
+	// all of them have checkpointed past is deleted, so the feed (and the
+	// bodies in its images) does not outlive its use. None named: the
+	// feed is kept whole.
+	Consumers []string
 }
 
 // Store is the bbolt adapter of the store port.
 type Store struct {
-	db   *bolt.DB
-	feed feedSignal
+	db        *bolt.DB
+	feed      feedSignal
+	consumers []string
 }
 
 // Open opens or creates the store at path. A second process opening the same
@@ -70,7 +76,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, consumers: opts.Consumers}, nil
 }
 
 // Close flushes and closes the file.

@@ -138,11 +138,50 @@ func (s *Store) checkpoint(consumer string, seq uint64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], seq)
 	return s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(checkpointsBucket).Put([]byte(consumer), v[:])
+		if err := tx.Bucket(checkpointsBucket).Put([]byte(consumer), v[:]); err != nil {
+			return err
+		}
+		return s.forget(tx)
 	})
+}
+
+// maxForgetPerCommit bounds the records one checkpoint deletes, so that a
+// feed left long unconsumed is trimmed over many commits, none slow.
+const maxForgetPerCommit = 10000
+
+// forget deletes the change records every consumer has checkpointed past.
+func (s *Store) forget(tx *bolt.Tx) error {
+	if len(s.consumers) == 0 {
+		return nil
+	}
+	lowest := checkpointOf(tx, s.consumers[0])
+	for _, c := range s.consumers[1:] {
+		lowest = min(lowest, checkpointOf(tx, c))
+	}
+	c := tx.Bucket(changesBucket).Cursor()
+	deleted := 0
+	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= lowest && deleted < maxForgetPerCommit; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+		deleted++
+	}
+	return nil
 }
 
 func seqOf(r events.DynamoDBEventRecord) uint64 {
 	n, _ := strconv.ParseUint(r.Change.SequenceNumber, 10, 64)
 	return n
+}
+
+// ChangeRecords counts the change records the feed holds: what its
+// consumers have not all read yet (or everything, with no consumers
+// named).
+func (s *Store) ChangeRecords() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(changesBucket).Stats().KeyN
+		return nil
+	})
+	return n, err
 }

@@ -279,3 +279,34 @@ func consumeUntilDone(t *testing.T, s *embedded.Store, ctx context.Context, name
 		t.Error(err)
 	}
 }
+
+// TestTheFeedForgetsWhatEveryConsumerHasRead: a change record stays until
+// every named consumer has checkpointed past it, then it is deleted, so
+// the file (and the bodies in the records' images) does not grow with
+// every webhook ever received.
+func TestTheFeedForgetsWhatEveryConsumerHasRead(t *testing.T) {
+	is := is.New(t)
+	s, err := embedded.Open(filepath.Join(t.TempDir(), "p.db"), embedded.Options{Consumers: []string{"processor", "auditor"}})
+	is.NoErr(err)
+	defer s.Close()
+	for i := range 10 {
+		put(t, s, fmt.Sprintf("evt_%d", i))
+	}
+	held, err := s.ChangeRecords()
+	is.NoErr(err)
+	is.Equal(held, 10)
+
+	consume(t, s, "processor", &recorder{}, embedded.ConsumeOptions{}, 10)
+	held, err = s.ChangeRecords()
+	is.NoErr(err)
+	is.Equal(held, 10) // the auditor has not read them yet
+
+	consume(t, s, "auditor", &recorder{}, embedded.ConsumeOptions{}, 10)
+	held, err = s.ChangeRecords()
+	is.NoErr(err)
+	is.Equal(held, 0)
+
+	put(t, s, "evt_after") // the sequence goes on; nothing is delivered twice
+	got := consume(t, s, "processor", &recorder{}, embedded.ConsumeOptions{}, 1)
+	is.Equal(got, []string{"INSERT:evt_after"})
+}
