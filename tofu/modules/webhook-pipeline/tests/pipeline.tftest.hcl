@@ -539,7 +539,7 @@ run "the_reconcilers_policy_has_exactly_the_listed_actions" {
   assert {
     # Its items only: never a payment's state (PAYMENT#) nor a binding
     # (TRANSMISSION#), whatever its code is made to do.
-    condition = alltrue([for s in output.functions.reconciler.statements : jsonencode(try(s.conditions["ForAllValues:StringLike"]["dynamodb:LeadingKeys"], [])) == jsonencode(["WEBHOOK#*", "RECONCILE#*"]) if startswith(s.actions[0], "dynamodb:")])
+    condition     = alltrue([for s in output.functions.reconciler.statements : jsonencode(try(s.conditions["ForAllValues:StringLike"]["dynamodb:LeadingKeys"], [])) == jsonencode(["WEBHOOK#*", "RECONCILE#*"]) if startswith(s.actions[0], "dynamodb:")])
     error_message = "The reconciler's table access is held to WEBHOOK# and RECONCILE# items."
   }
   assert {
