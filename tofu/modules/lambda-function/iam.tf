@@ -41,11 +41,11 @@ resource "aws_iam_role_policy" "this" {
   role = aws_iam_role.this.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [for s in local.statements : {
+    Statement = [for s in local.statements : merge({
       Sid      = s.sid
       Effect   = "Allow"
       Action   = s.actions
       Resource = s.resources
-    }]
+    }, try(s.conditions, null) == null ? {} : { Condition = s.conditions })]
   })
 }

@@ -59,11 +59,12 @@ variable "log_retention_days" {
 }
 
 variable "policy_statements" {
-  description = "What the function may do beyond logging and tracing, one object per statement. Actions are named one by one: no wildcards."
+  description = "What the function may do beyond logging and tracing, one object per statement, with IAM condition operators when it needs them (e.g. { \"ForAllValues:StringLike\" = { \"dynamodb:LeadingKeys\" = [\"WEBHOOK#*\"] } }). Actions are named one by one: no wildcards."
   type = list(object({
-    sid       = string
-    actions   = list(string)
-    resources = list(string)
+    sid        = string
+    actions    = list(string)
+    resources  = list(string)
+    conditions = optional(map(map(list(string))))
   }))
   default = []
 

@@ -111,7 +111,12 @@ module "reconciler" {
     PAYHOOK_RECONCILE_WINDOW = var.reconcile_window
   }
   policy_statements = [
-    { sid = "StoreRecoveredWebhooksAndCheckpoints", actions = ["dynamodb:PutItem", "dynamodb:GetItem"], resources = [aws_dynamodb_table.this.arn] },
+    {
+      # Only its own items: webhooks it recovers and its checkpoints, never
+      # a payment's state or a transmission's binding.
+      sid        = "StoreRecoveredWebhooksAndCheckpoints", actions = ["dynamodb:PutItem", "dynamodb:GetItem"], resources = [aws_dynamodb_table.this.arn]
+      conditions = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["WEBHOOK#*", "RECONCILE#*"] } }
+    },
     { sid = "ReadProviderKeys", actions = ["secretsmanager:GetSecretValue"], resources = [aws_secretsmanager_secret.providers.arn] },
     { sid = "EncryptItemsAndMessagesReadTheSecret", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = [aws_kms_key.this.arn] },
     { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },

@@ -534,7 +534,13 @@ run "the_reconcilers_policy_has_exactly_the_listed_actions" {
     condition = toset(flatten([for s in output.functions.reconciler.statements : s.actions if !contains(["WriteOwnLogs", "Trace", "DecryptEnvironment"], s.sid)])) == toset([
       "dynamodb:PutItem", "dynamodb:GetItem", "secretsmanager:GetSecretValue", "kms:GenerateDataKey", "kms:Decrypt", "sns:Publish",
     ])
-    error_message = "The reconciler may put, get and update items, read the provider secret, use the key and publish alerts; nothing else."
+    error_message = "The reconciler may put and get items, read the provider secret, use the key and publish alerts; nothing else."
+  }
+  assert {
+    # Its items only: never a payment's state (PAYMENT#) nor a binding
+    # (TRANSMISSION#), whatever its code is made to do.
+    condition     = alltrue([for s in output.functions.reconciler.statements : jsonencode(try(s.conditions["ForAllValues:StringLike"]["dynamodb:LeadingKeys"], [])) == jsonencode(["WEBHOOK#*", "RECONCILE#*"]) if startswith(s.actions[0], "dynamodb:")])
+    error_message = "The reconciler's table access is held to WEBHOOK# and RECONCILE# items."
   }
   assert {
     condition = alltrue([for s in output.functions.reconciler.statements : s.resources == (
