@@ -60,12 +60,8 @@ func main() {
 		Log:       log,
 	}
 	if cfg.SecretsARN != "" && reconcileCfg.PayPalConfirm {
-		keys := &secrets.Cache{
-			Load:       secrets.SecretsManagerLoader(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN),
-			TTL:        cfg.SecretsRefresh,
-			MinRefresh: 30 * time.Second,
-			OnError:    func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") },
-		}
+		keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, cfg.SecretsRefresh,
+			func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
 		api := provider.APIConfig{HTTP: &http.Client{Timeout: 10 * time.Second}, Sandbox: cfg.PayPalSandbox}
 		processor.Confirm = (&reconcile.Confirmation{Keys: keys.Keys, API: api}).Confirm
 	}

@@ -38,12 +38,8 @@ func main() {
 	}
 	observe.TraceAWS(&awsCfg)
 
-	keys := &secrets.Cache{
-		Load:       secrets.SecretsManagerLoader(secretsmanager.NewFromConfig(awsCfg), env.SecretsARN),
-		TTL:        env.SecretsRefresh,
-		MinRefresh: 30 * time.Second,
-		OnError:    func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") },
-	}
+	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), env.SecretsARN, env.SecretsRefresh,
+		func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
 	// Read the secret at cold start: a bad or unreadable secret fails the
 	// init loudly instead of every request quietly.
 	if _, err := keys.Keys(ctx); err != nil {

@@ -45,11 +45,8 @@ func main() {
 	observe.TraceAWS(&awsCfg)
 
 	// Each run reads the secret afresh: runs are minutes apart.
-	keys := &secrets.Cache{
-		Load:    secrets.SecretsManagerLoader(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN),
-		TTL:     time.Minute,
-		OnError: func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") },
-	}
+	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, time.Minute,
+		func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
 	if _, err := keys.Keys(ctx); err != nil {
 		log.Fatal().Err(err).Msg("provider secret")
 	}

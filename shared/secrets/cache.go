@@ -89,6 +89,13 @@ type Static provider.Keys
 func (s Static) Keys(context.Context) (provider.Keys, error)   { return provider.Keys(s), nil }
 func (s Static) Refresh(context.Context) (provider.Keys, bool) { return provider.Keys(s), false }
 
+// SecretsManagerCache is the cache every Lambda keeps of the providers'
+// secret: reloaded after ttl, and at most every 30 s on request; a reload
+// that fails keeps the keys held and is told to onError.
+func SecretsManagerCache(client *secretsmanager.Client, arn string, ttl time.Duration, onError func(error)) *Cache {
+	return &Cache{Load: SecretsManagerLoader(client, arn), TTL: ttl, MinRefresh: 30 * time.Second, OnError: onError}
+}
+
 // SecretsManagerLoader reads the secret named by arn.
 func SecretsManagerLoader(client *secretsmanager.Client, arn string) Loader {
 	return func(ctx context.Context) (provider.Keys, error) {

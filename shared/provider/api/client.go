@@ -87,8 +87,8 @@ func (c Client) Do(ctx context.Context, newRequest func(ctx context.Context) (*h
 	}
 }
 
-// retryError is a failure a later try may not have, with the wait the
-// server asked for (0 when it named none).
+// retryError is a failure a later try may not have; try returns the wait
+// the server asked for beside it.
 type retryError struct {
 	err error
 }
