@@ -44,8 +44,13 @@ type Processor struct {
 	// alert; any other error fails it too, to be redriven, rather than
 	// hold back every later record of the stream.
 	Confirm func(ctx context.Context, w store.Webhook) (confirmed store.Webhook, differs bool, err error)
-	Log     zerolog.Logger
-	Clock   func() time.Time
+	// Forwards, when set, gives the messages an applied event queues for
+	// the user's endpoints (forward.Queue): committed with the payment
+	// state they announce, so each change is forwarded once it is durable
+	// and never lost after. Only serve's embedded store has the outbox.
+	Forwards func(payment.Event, time.Time) ([]store.Forward, error)
+	Log      zerolog.Logger
+	Clock    func() time.Time
 }
 
 // maxReasonBytes bounds a failure's reason on its way to the table, the
@@ -169,6 +174,13 @@ func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Ev
 		commit.Payment, commit.PreviousVersion = &next, state.Version
 		if err := p.announce(ctx, event); err != nil {
 			return payment.Verdict{}, err
+		}
+		if p.Forwards != nil {
+			forwards, err := p.Forwards(event, commit.At)
+			if err != nil {
+				return payment.Verdict{}, err
+			}
+			commit.Forwards = forwards
 		}
 	}
 	return verdict, p.Store.CommitProcessed(ctx, commit)

@@ -46,6 +46,7 @@ type Options struct {
 type Store struct {
 	db        *bolt.DB
 	feed      feedSignal
+	forwards  feedSignal
 	consumers []string
 }
 
@@ -66,7 +67,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.MaxBatchDelay = 5 * time.Millisecond
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket} {
+		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
