@@ -81,7 +81,13 @@ func cleanEnv() []string {
 // environment, until the test ends.
 func startServe(t *testing.T, dataDir string, env ...string) (*exec.Cmd, local.ServeInfo) {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
+	return startServeWith(t, dataDir, nil, env...)
+}
+
+// startServeWith is startServe with more flags.
+func startServeWith(t *testing.T, dataDir string, flags []string, env ...string) (*exec.Cmd, local.ServeInfo) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, flags...)...)
 	cmd.Env = append(cleanEnv(), env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -18,6 +18,7 @@ import (
 
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/operate"
@@ -58,6 +59,8 @@ type Options struct {
 	Alerter notify.Alerter
 	// Limits bound every connection; zero fields take DefaultLimits'.
 	Limits Limits
+	// Forward sends applied events to the user's endpoints.
+	Forward Forwarding
 }
 
 // Limits bound what one connection may cost the server.
@@ -116,12 +119,21 @@ type Server struct {
 	Dev        *DevSecrets
 	DevCreated bool
 	Store      *embedded.Store
+	// ForwardURLs are where applied events are forwarded; ForwardSecret is
+	// the development signing secret in use (empty when
+	// PAYHOOK_FORWARD_SECRETS gives them), ForwardSecretCreated says it was
+	// made just now.
+	ForwardURLs          []string
+	ForwardSecret        string
+	ForwardSecretCreated bool
 
 	webhooks, admin *http.Server
 	startServing    func(zerolog.Logger)
 	certs           provider.CertificateSource
 	stop            context.CancelFunc
 	pipelineDone    chan struct{}
+	forwarding      *forward.Dispatcher
+	forwardingDone  chan struct{}
 	audit           *os.File
 	cleanups        []func() error
 
@@ -160,8 +172,8 @@ func OpenStore(dir string) (*embedded.Store, error) {
 // webhooks, its health check fails and Failed is closed.
 func Start(opts Options) (*Server, error) {
 	opts.Limits = opts.Limits.orDefaults()
-	s := &Server{pipelineDone: make(chan struct{})}
-	steps := []func(Options) error{s.openDataDir, s.listen, s.loadKeys, s.openAuditTrail, s.serve}
+	s := &Server{pipelineDone: make(chan struct{}), forwardingDone: make(chan struct{})}
+	steps := []func(Options) error{s.openDataDir, s.listen, s.loadKeys, s.loadForwarding, s.openAuditTrail, s.serve}
 	for _, step := range steps {
 		if err := step(opts); err != nil {
 			return nil, errors.Join(err, s.cleanup())
@@ -279,6 +291,9 @@ func (s *Server) serve(opts Options) error {
 		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
 		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log,
 	}
+	if s.forwarding != nil {
+		processor.Forwards = forward.Queue(s.forwarding.Destinations)
+	}
 	if opts.Reconcile.PayPalConfirm {
 		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 		processor.Confirm = confirmation.Confirm
@@ -296,7 +311,7 @@ func (s *Server) serve(opts Options) error {
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
 	operator := operate.Table{
-		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer),
+		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Outbox: s.Store,
 		Reconciler: &reconcile.Reconciler{
 			Store:     s.Store,
 			Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
@@ -333,6 +348,7 @@ func (s *Server) serve(opts Options) error {
 		close(s.pipelineDone)
 	}()
 	go s.expire(ctx, opts.Log)
+	go s.runForwarding(ctx, s.forwardingDone)
 	s.startServing(opts.Log)
 	return nil
 }
@@ -410,6 +426,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		stopErr = errors.New("pipeline did not stop in time; it resumes from its checkpoints")
 	}
+	select {
+	case <-s.forwardingDone:
+	case <-ctx.Done():
+		stopErr = errors.Join(stopErr, errors.New("forwarding did not stop in time; undelivered messages stay queued"))
+	}
 	removeErr := os.Remove(filepath.Join(s.DataDir, ServeFile))
 	return errors.Join(httpErr, stopErr, removeErr, s.cleanup())
 }
@@ -429,7 +450,7 @@ func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return operate.Table{Store: st, DLQ: st.DeadLetterQueue(ProcessorConsumer)}, st.Close, nil
+	return operate.Table{Store: st, DLQ: st.DeadLetterQueue(ProcessorConsumer), Outbox: st}, st.Close, nil
 }
 
 // RunningServe returns the serve running on the data directory, if its

@@ -1,0 +1,104 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/payhook/payhook/shared/forward"
+	"github.com/payhook/payhook/shared/payment"
+)
+
+// Forwarding sends every applied canonical event to the user's endpoints.
+type Forwarding struct {
+	// URLs are the destinations; none means nothing is forwarded.
+	URLs []string
+	// Types, when set, are the only canonical types forwarded.
+	Types []payment.Type
+	// RetryWindow and Timeout: forward's defaults when zero.
+	RetryWindow time.Duration
+	Timeout     time.Duration
+}
+
+// destinations are the URLs as destinations, each named by its URL.
+func (f Forwarding) destinations() ([]forward.Destination, error) {
+	var ds []forward.Destination
+	seen := map[string]bool{}
+	for _, u := range f.URLs {
+		if err := forward.CheckURL(u); err != nil {
+			return nil, err
+		}
+		if seen[u] {
+			return nil, fmt.Errorf("forward destination %s is given twice", u)
+		}
+		seen[u] = true
+		ds = append(ds, forward.Destination{Name: u, URL: u, Types: f.Types})
+	}
+	return ds, nil
+}
+
+// loadForwarding checks the destinations and takes the signing secrets
+// from PAYHOOK_FORWARD_SECRETS, or else the data directory's development
+// secret, generated once.
+func (s *Server) loadForwarding(opts Options) error {
+	destinations, err := opts.Forward.destinations()
+	if err != nil || len(destinations) == 0 {
+		return err
+	}
+	secrets, fromEnv := opts.Lookup(forward.SecretsSetting)
+	if !fromEnv || secrets == "" {
+		if secrets, s.ForwardSecretCreated, err = loadOrCreateForwardSecret(s.DataDir); err != nil {
+			return err
+		}
+		s.ForwardSecret = secrets
+	}
+	signer, err := forward.ParseSecrets(secrets)
+	if err != nil {
+		return err
+	}
+	s.forwarding = &forward.Dispatcher{
+		Outbox: s.Store, Destinations: destinations, Signer: signer, Client: forward.NewClient(cmpDuration(opts.Forward.Timeout, forward.DefaultTimeout)),
+		RetryWindow: opts.Forward.RetryWindow, Queued: s.Store.ForwardsQueued, Log: opts.Log,
+	}
+	s.ForwardURLs = opts.Forward.URLs
+	return nil
+}
+
+func cmpDuration(d, fallback time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return fallback
+}
+
+// loadOrCreateForwardSecret returns the development secrets' forwarding
+// secret, adding one to the file (or a file holding only it) on first use.
+func loadOrCreateForwardSecret(dataDir string) (string, bool, error) {
+	file, err := readDevSecrets(dataDir)
+	if errors.Is(err, os.ErrNotExist) {
+		file, err = devSecretsFile{Keys: map[string]string{}}, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if file.ForwardSecret != "" {
+		return file.ForwardSecret, false, nil
+	}
+	file.ForwardSecret = forward.NewSecret()
+	encoded, err := json.MarshalIndent(file, "", "  ")
+	if err != nil {
+		return "", false, err
+	}
+	return file.ForwardSecret, true, writeDataFile(dataDir, DevSecretsFile, encoded)
+}
+
+// runForwarding delivers until ctx ends; done is closed then.
+func (s *Server) runForwarding(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	if s.forwarding != nil {
+		s.forwarding.Run(ctx)
+	}
+}
