@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/payhook/payhook/shared/forward"
@@ -45,8 +46,12 @@ func (f Forwarding) destinations() ([]forward.Destination, error) {
 // secret, generated once.
 func (s *Server) loadForwarding(opts Options) error {
 	destinations, err := opts.Forward.destinations()
-	if err != nil || len(destinations) == 0 {
+	if err != nil {
 		return err
+	}
+	s.warnOfForgottenQueues(opts, destinations)
+	if len(destinations) == 0 {
+		return nil
 	}
 	secrets, fromEnv := opts.Lookup(forward.SecretsSetting)
 	if !fromEnv || secrets == "" {
@@ -65,6 +70,22 @@ func (s *Server) loadForwarding(opts Options) error {
 	}
 	s.ForwardURLs = opts.Forward.URLs
 	return nil
+}
+
+// warnOfForgottenQueues says when messages wait for a destination this
+// serve does not deliver to: they stay queued until it is given again.
+func (s *Server) warnOfForgottenQueues(opts Options, destinations []forward.Destination) {
+	statuses, err := s.Store.ForwardStatuses(context.Background())
+	if err != nil {
+		opts.Log.Error().Err(err).Msg("reading the forwarding outbox")
+		return
+	}
+	for _, st := range statuses {
+		if st.Backlog > 0 && !slices.ContainsFunc(destinations, func(d forward.Destination) bool { return d.Name == st.Destination }) {
+			opts.Log.Warn().Str("destination", st.Destination).Int("backlog", st.Backlog).
+				Msg("payment events are queued for a destination that is not a --forward-to now; they wait until it is again")
+		}
+	}
 }
 
 func cmpDuration(d, fallback time.Duration) time.Duration {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -101,8 +103,11 @@ func TestServeForwardsEveryProvidersAppliedEventsOnce(t *testing.T) {
 	app, url := newApp(t, secret)
 	opts := options(t, filepath.Join(t.TempDir(), "data"), map[string]string{forward.SecretsSetting: secret})
 	opts.Forward = local.Forwarding{URLs: []string{url}}
+	logs := &syncBuffer{}
+	opts.Log = observe.NewLogger(logs, "debug", "serve")
 	s := start(t, opts)
 	is.Equal(s.ForwardSecret, "") // from the environment: never printed
+	defer func() { is.True(!strings.Contains(logs.String(), strings.TrimPrefix(secret, "whsec_"))) }()
 	ctx := context.Background()
 
 	for _, p := range registry.All {
@@ -145,11 +150,14 @@ func TestServeForwardsEveryProvidersAppliedEventsOnce(t *testing.T) {
 	}
 	is.Equal(count, 1)
 
-	statuses, err := s.Store.ForwardStatuses(ctx)
-	is.NoErr(err)
-	is.Equal(len(statuses), 1)
+	var statuses []store.ForwardStatus
+	wait.Until(t, 10*time.Second, "the last delivery recorded", func() bool {
+		var err error
+		statuses, err = s.Store.ForwardStatuses(ctx)
+		is.NoErr(err)
+		return len(statuses) == 1 && statuses[0].Backlog == 0
+	})
 	is.Equal(statuses[0].Destination, url)
-	is.Equal(statuses[0].Backlog, 0)
 	is.Equal(statuses[0].Delivered, int64(len(app.received())))
 }
 
