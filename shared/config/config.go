@@ -62,6 +62,20 @@ type Processor struct {
 	LogLevel       string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
+// Metrics configures the CloudWatch metrics the receiver and processor
+// Lambdas write to their logs (Embedded Metric Format).
+type Metrics struct {
+	// Namespace is CloudWatch's: printable ASCII, not AWS's own (AWS/...).
+	Namespace string `env:"PAYHOOK_METRICS_NAMESPACE" default:"payhook" validate:"max=255,printascii"`
+}
+
+func (m Metrics) check() error {
+	if strings.HasPrefix(m.Namespace, "AWS/") {
+		return errors.New("PAYHOOK_METRICS_NAMESPACE: must not start with AWS/")
+	}
+	return nil
+}
+
 // Reconcile configures reconciliation against providers' event APIs and
 // the confirmation of deliveries, locally and on AWS.
 type Reconcile struct {
@@ -172,6 +186,8 @@ func describe(fe validator.FieldError) error {
 		return fmt.Errorf("%s: must start with %s", fe.Field(), fe.Param())
 	case "url":
 		return fmt.Errorf("%s: must be a URL", fe.Field())
+	case "printascii":
+		return fmt.Errorf("%s: must be printable ASCII", fe.Field())
 	}
 	return fmt.Errorf("%s: fails %s", fe.Field(), fe.Tag())
 }

@@ -81,6 +81,17 @@ func TestProcessorSettings(t *testing.T) {
 	is.Equal(c.EventBusName, "")
 }
 
+func TestMetricsSettings(t *testing.T) {
+	is := is.New(t)
+	var c config.Metrics
+	is.NoErr(config.Load(env(nil), &c))
+	is.Equal(c.Namespace, "payhook")
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_METRICS_NAMESPACE": "payhook/prod"}), &c))
+	is.Equal(c.Namespace, "payhook/prod")
+	is.Equal(config.Load(env(map[string]string{"PAYHOOK_METRICS_NAMESPACE": "AWS/Lambda"}), &c).Error(), "PAYHOOK_METRICS_NAMESPACE: must not start with AWS/")
+	is.Equal(config.Load(env(map[string]string{"PAYHOOK_METRICS_NAMESPACE": "payhook\tprod"}), &c).Error(), "PAYHOOK_METRICS_NAMESPACE: must be printable ASCII")
+}
+
 // TestDefaultsAreThePackagesOwn: where a package has its own default for
 // a setting, the configuration's default is the same value, so the two
 // cannot drift apart.

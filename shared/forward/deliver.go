@@ -47,6 +47,22 @@ func CheckURL(raw string) error {
 	return nil
 }
 
+// Name is how status, logs, metrics and the outbox name a destination:
+// its URL with any query values hidden, since endpoints often take a token
+// there.
+func Name(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return raw
+	}
+	query := u.Query()
+	for key := range query {
+		query[key] = []string{"redacted"}
+	}
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
 // ParseTypes reads a comma-separated list of canonical event types.
 func ParseTypes(list string) ([]payment.Type, error) {
 	var types []payment.Type

@@ -235,3 +235,9 @@ func TestDestinationURLsAndTypes(t *testing.T) {
 	_, err = forward.ParseTypes("payment.succeded")
 	is.True(err != nil)
 }
+
+func TestADestinationsNameHidesItsQueryValues(t *testing.T) {
+	is := is.New(t)
+	is.Equal(forward.Name("https://app.example.com/hook?token=s3cr3t&v=2"), "https://app.example.com/hook?token=redacted&v=redacted")
+	is.Equal(forward.Name("http://localhost:3000/events"), "http://localhost:3000/events")
+}

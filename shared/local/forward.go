@@ -32,11 +32,12 @@ func (f Forwarding) destinations() ([]forward.Destination, error) {
 		if err := forward.CheckURL(u); err != nil {
 			return nil, err
 		}
-		if seen[u] {
-			return nil, fmt.Errorf("forward destination %s is given twice", u)
+		name := forward.Name(u)
+		if seen[name] {
+			return nil, fmt.Errorf("forward destination %s is given twice", name)
 		}
-		seen[u] = true
-		ds = append(ds, forward.Destination{Name: u, URL: u, Types: f.Types})
+		seen[name] = true
+		ds = append(ds, forward.Destination{Name: name, URL: u, Types: f.Types})
 	}
 	return ds, nil
 }
@@ -67,8 +68,19 @@ func (s *Server) loadForwarding(opts Options) error {
 	s.forwarding = &forward.Dispatcher{
 		Outbox: s.Store, Destinations: destinations, Signer: signer, Client: forward.NewClient(cmpDuration(opts.Forward.Timeout, forward.DefaultTimeout)),
 		RetryWindow: opts.Forward.RetryWindow, Queued: s.Store.ForwardsQueued, Log: opts.Log,
+		Observe: func(destination string, outcome forward.Outcome) { s.Metrics.Forwarded(destination, string(outcome)) },
 	}
-	s.ForwardURLs = opts.Forward.URLs
+	s.Metrics.ForwardBacklog(func(ctx context.Context) (map[string]int, error) {
+		statuses, err := s.Store.ForwardStatuses(ctx)
+		backlog := map[string]int{}
+		for _, st := range statuses {
+			backlog[st.Destination] = st.Backlog
+		}
+		return backlog, err
+	})
+	for _, d := range destinations {
+		s.ForwardURLs = append(s.ForwardURLs, d.Name)
+	}
 	return nil
 }
 

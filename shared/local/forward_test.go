@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -159,6 +160,17 @@ func TestServeForwardsEveryProvidersAppliedEventsOnce(t *testing.T) {
 	})
 	is.Equal(statuses[0].Destination, url)
 	is.Equal(statuses[0].Delivered, int64(len(app.received())))
+
+	delivered := fmt.Sprintf(`payhook_forwarded_total{destination=%q,outcome="delivered"} %d`, url, len(app.received()))
+	backlog := fmt.Sprintf(`payhook_forward_backlog{destination=%q} 0`, url)
+	wait.Until(t, 10*time.Second, "the metrics to count every delivery", func() bool {
+		resp, err := http.Get(s.MetricsURL)
+		is.NoErr(err)
+		scraped, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		is.NoErr(err)
+		return strings.Contains(string(scraped), delivered) && strings.Contains(string(scraped), backlog)
+	})
 }
 
 func TestTheDevelopmentForwardingSecretIsMadeOnceAndKept(t *testing.T) {

@@ -20,6 +20,8 @@ import (
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/ingest"
+	"github.com/payhook/payhook/shared/metrics"
+	"github.com/payhook/payhook/shared/metrics/prom"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
@@ -41,6 +43,11 @@ const (
 	// and with which token; it is removed when serve stops.
 	ServeFile = "serve.json"
 )
+
+// MetricsPath is where the admin listener serves Prometheus metrics, to
+// anyone on this machine: they hold names and counts, never a secret, an
+// event or a payload.
+const MetricsPath = "/metrics"
 
 // Options configure a local server.
 type Options struct {
@@ -119,13 +126,18 @@ type Server struct {
 	Dev        *DevSecrets
 	DevCreated bool
 	Store      *embedded.Store
-	// ForwardURLs are where applied events are forwarded; ForwardSecret is
+	// ForwardURLs name where applied events are forwarded (forward.Name:
+	// query values hidden); ForwardSecret is
 	// the development signing secret in use (empty when
 	// PAYHOOK_FORWARD_SECRETS gives them), ForwardSecretCreated says it was
 	// made just now.
 	ForwardURLs          []string
 	ForwardSecret        string
 	ForwardSecretCreated bool
+	// Metrics is what MetricsURL serves. Other parts of the pipeline record
+	// to it, and register what is asked at scrape time (ForwardBacklog).
+	Metrics    *prom.Registry
+	MetricsURL string
 
 	webhooks, admin *http.Server
 	startServing    func(zerolog.Logger)
@@ -152,6 +164,11 @@ type ServeInfo struct {
 // OpenStore opens the data directory's store, saying plainly when a serve
 // holds it.
 func OpenStore(dir string) (*embedded.Store, error) {
+	return openStore(dir, nil)
+}
+
+// openStore opens the store, telling onCommit of every commit.
+func openStore(dir string, onCommit func(string, time.Duration)) (*embedded.Store, error) {
 	real, err := CheckDataDir(dir)
 	if err != nil {
 		return nil, err
@@ -160,7 +177,7 @@ func OpenStore(dir string) (*embedded.Store, error) {
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
-	s, err := embedded.Open(path, embedded.Options{Consumers: []string{ProcessorConsumer, AuditorConsumer}})
+	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another payhook process", dir)
 	}
@@ -172,7 +189,7 @@ func OpenStore(dir string) (*embedded.Store, error) {
 // webhooks, its health check fails and Failed is closed.
 func Start(opts Options) (*Server, error) {
 	opts.Limits = opts.Limits.orDefaults()
-	s := &Server{pipelineDone: make(chan struct{}), forwardingDone: make(chan struct{})}
+	s := &Server{pipelineDone: make(chan struct{}), forwardingDone: make(chan struct{}), Metrics: prom.New(opts.Log)}
 	steps := []func(Options) error{s.openDataDir, s.listen, s.loadKeys, s.loadForwarding, s.openAuditTrail, s.serve}
 	for _, step := range steps {
 		if err := step(opts); err != nil {
@@ -200,7 +217,7 @@ func (s *Server) openDataDir(opts Options) error {
 		return err
 	}
 	s.DataDir = real
-	st, err := OpenStore(real)
+	st, err := openStore(real, s.Metrics.StoreCommit)
 	if err != nil {
 		return err
 	}
@@ -224,6 +241,7 @@ func (s *Server) listen(opts Options) error {
 	}
 	s.onCleanup(closeListener(admin))
 	s.URL, s.AdminURL = "http://"+webhooks.Addr().String(), "http://"+admin.Addr().String()
+	s.MetricsURL = s.AdminURL + MetricsPath
 	s.webhooks, s.admin = newHTTPServer(opts.Limits), newHTTPServer(opts.Limits)
 	listeners := map[*http.Server]net.Listener{s.webhooks: webhooks, s.admin: admin}
 	s.startServing = func(log zerolog.Logger) {
@@ -289,7 +307,7 @@ func (s *Server) serve(opts Options) error {
 	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
 	processor := &process.Processor{
 		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
-		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log,
+		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
 	}
 	if s.forwarding != nil {
 		processor.Forwards = forward.Queue(s.forwarding.Destinations)
@@ -305,7 +323,9 @@ func (s *Server) serve(opts Options) error {
 	}
 	token := randomHex(24)
 	limits := opts.Limits
-	receiver := ingest.HTTPHandler(ingest.New(opts.Receiver, secrets.Static(s.Keys), s.Store, s.certs, opts.Log))
+	ingester := ingest.New(opts.Receiver, secrets.Static(s.Keys), s.Store, s.certs, opts.Log)
+	ingester.Metrics = s.Metrics
+	receiver := ingest.HTTPHandler(ingester)
 	webhooks := http.NewServeMux()
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
 	webhooks.HandleFunc("GET /healthz", s.health)
@@ -322,6 +342,10 @@ func (s *Server) serve(opts Options) error {
 	admin.Handle("/admin/", operate.AdminHandler(operator, token))
 	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
 	admin.HandleFunc("GET /healthz", s.health)
+	// Unlike /admin/, no token: a scraper on this machine needs none, and
+	// what it reads names no event, payment or secret.
+	admin.Handle("GET "+MetricsPath, s.Metrics.Handler())
+	s.Metrics.FeedLag(s.feedLag)
 	s.webhooks.Handler = webhooks
 	s.admin.Handler = http.MaxBytesHandler(admin, limits.MaxAdminBodyBytes)
 
@@ -351,6 +375,20 @@ func (s *Server) serve(opts Options) error {
 	go s.runForwarding(ctx, s.forwardingDone)
 	s.startServing(opts.Log)
 	return nil
+}
+
+// feedLag is how far each consumer of the change feed is behind.
+func (s *Server) feedLag(context.Context) (map[string]metrics.Lag, error) {
+	lags := make(map[string]metrics.Lag, len(consumers))
+	now := time.Now()
+	for _, consumer := range consumers {
+		records, oldest, err := s.Store.FeedLag(consumer, now)
+		if err != nil {
+			return nil, err
+		}
+		lags[consumer] = metrics.Lag{Records: records, Oldest: oldest}
+	}
+	return lags, nil
 }
 
 // whilePipelineRuns answers 503 once the pipeline has stopped: a webhook

@@ -123,7 +123,7 @@ func (s *Store) updateForward(ctx context.Context, f store.Forward, fn func(tx *
 	if err := ctx.Err(); err != nil {
 		return store.Unavailable(err)
 	}
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.batch(OpForwardUpdate, func(tx *bolt.Tx) error {
 		queue := tx.Bucket(forwardsBucket)
 		key := forwardKey(f.Destination, f.Seq)
 		if queue.Get(key) == nil {
@@ -232,7 +232,7 @@ func (s *Store) RedriveForwards(ctx context.Context, destination string, at time
 		return 0, store.Unavailable(err)
 	}
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(OpForwardRedrive, func(tx *bolt.Tx) error {
 		dead := tx.Bucket(deadForwardsBucket)
 		fs, err := scanForwards(dead, destination, 0)
 		if err != nil {

@@ -21,16 +21,16 @@ type write struct {
 }
 
 // commit applies writes atomically, each with its change record, or none.
-func (s *Store) commit(ctx context.Context, writes ...write) error {
-	return s.commitWithForwards(ctx, nil, writes...)
+func (s *Store) commit(ctx context.Context, operation string, writes ...write) error {
+	return s.commitWithForwards(ctx, operation, nil, writes...)
 }
 
 // commitWithForwards also queues forwards, in the same transaction.
-func (s *Store) commitWithForwards(ctx context.Context, forwards []store.Forward, writes ...write) error {
+func (s *Store) commitWithForwards(ctx context.Context, operation string, forwards []store.Forward, writes ...write) error {
 	if err := ctx.Err(); err != nil {
 		return store.Unavailable(err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(operation, func(tx *bolt.Tx) error {
 		if err := applyWrites(tx, writes); err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 	if err != nil {
 		return err
 	}
-	return s.commitWithForwards(ctx, c.Forwards, writes...)
+	return s.commitWithForwards(ctx, OpCommitProcessed, c.Forwards, writes...)
 }
 
 // commitWrites are the conditional writes of one processed webhook.
@@ -169,5 +169,5 @@ func (s *Store) PutWebhookIfStatus(ctx context.Context, w store.Webhook, from st
 	if err != nil {
 		return err
 	}
-	return s.commit(ctx, write{item: item, check: statusIs(from)})
+	return s.commit(ctx, OpPutWebhookIfStatus, write{item: item, check: statusIs(from)})
 }

@@ -21,7 +21,7 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 	if err := ctx.Err(); err != nil {
 		return store.Unavailable(err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error { return fn(txView{tx}, txQueue{tx, source}) })
+	err := s.update(OpTransaction, func(tx *bolt.Tx) error { return fn(txView{tx}, txQueue{tx, source}) })
 	if err != nil {
 		return store.Unavailable(err)
 	}

@@ -15,6 +15,9 @@ module "receiver" {
     PAYHOOK_TABLE_NAME     = aws_dynamodb_table.this.name
     PAYHOOK_SECRETS_ARN    = aws_secretsmanager_secret.providers.arn
     PAYHOOK_PAYPAL_SANDBOX = tostring(var.paypal_sandbox)
+    # Its metrics go out in its log (Embedded Metric Format): no
+    # permission beyond the log group's.
+    PAYHOOK_METRICS_NAMESPACE = local.metric_namespace
   }
   policy_statements = [
     { sid = "StoreWebhooks", actions = ["dynamodb:PutItem"], resources = [aws_dynamodb_table.this.arn] },
@@ -42,6 +45,8 @@ module "processor" {
     PAYHOOK_ALERT_TOPIC_ARN = aws_sns_topic.alerts.arn
     PAYHOOK_PAYPAL_SANDBOX  = tostring(var.paypal_sandbox)
     PAYHOOK_PAYPAL_CONFIRM  = tostring(var.paypal_confirm)
+    # As the receiver's: metrics in its log.
+    PAYHOOK_METRICS_NAMESPACE = local.metric_namespace
     },
     # PayPal's API credentials, to confirm deliveries with, are in the
     # provider secret: the processor reads it only when it confirms.
