@@ -156,7 +156,7 @@ func TestAttemptOutcomes(t *testing.T) {
 				}
 				w.Header().Set("Location", other.URL)
 				w.WriteHeader(tc.status)
-				io.WriteString(w, "secret stuff of the consumer's")
+				_, _ = io.WriteString(w, "secret stuff of the consumer's") // a body the reason must not carry
 			}))
 			defer srv.Close()
 			r := forward.Attempt(context.Background(), forward.NewClient(time.Second), srv.URL, signer, m, time.Now())
