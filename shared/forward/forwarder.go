@@ -225,25 +225,25 @@ func ParseAWSDestinations(raw string) ([]AWSDestination, error) {
 		return nil, fmt.Errorf("%s: no destination", DestinationsSetting)
 	}
 	destinations := make([]AWSDestination, 0, len(listed))
-	seen := map[string]bool{}
+	names, queues := map[string]bool{}, map[string]bool{}
 	for i, l := range listed {
-		where := fmt.Sprintf("%s: destination %d (%s)", DestinationsSetting, i+1, payment.Truncate(l.Name, 64))
+		where := fmt.Sprintf("%s: destination %d %q", DestinationsSetting, i+1, payment.Truncate(l.Name, 64))
 		types, err := ParseTypes(strings.Join(l.EventTypes, ","))
 		switch {
-		case l.Name == "" || seen["name "+l.Name]:
+		case l.Name == "" || names[l.Name]:
 			return nil, fmt.Errorf("%s: every destination needs a name of its own", where)
 		case CheckURL(l.URL) != nil:
 			return nil, fmt.Errorf("%s: url is not an http or https URL without credentials", where)
 		case err != nil:
 			return nil, fmt.Errorf("%s: event_types: %w", where, err)
-		case !strings.HasPrefix(l.QueueARN, "arn:") || seen["queue "+l.QueueARN]:
+		case !strings.HasPrefix(l.QueueARN, "arn:") || queues[l.QueueARN]:
 			return nil, fmt.Errorf("%s: queue_arn must be an ARN of its own", where)
 		case !isURL(l.QueueURL) || !isURL(l.DeadLetterQueueURL):
 			return nil, fmt.Errorf("%s: queue_url and dead_letter_queue_url must be URLs", where)
 		case !strings.HasPrefix(l.SecretARN, "arn:"):
 			return nil, fmt.Errorf("%s: secret_arn must be an ARN", where)
 		}
-		seen["name "+l.Name], seen["queue "+l.QueueARN] = true, true
+		names[l.Name], queues[l.QueueARN] = true, true
 		destinations = append(destinations, AWSDestination{
 			Destination: Destination{Name: l.Name, URL: l.URL, Types: types},
 			QueueARN:    l.QueueARN, QueueURL: l.QueueURL, DeadLetterQueueURL: l.DeadLetterQueueURL, SecretARN: l.SecretARN,
