@@ -39,8 +39,9 @@ import (
 // them here) under AWS's Runtime Interface Emulator: the receiver with API
 // Gateway proxy events against DynamoDB Local and a Secrets Manager
 // stand-in, the processor and auditor with DynamoDB stream events, SNS and
-// SQS on goaws, and the reconciler with a scheduled invocation against
-// stripe-mock. It logs cold and warm invocation times and the arm64 zip
+// SQS on goaws, the reconciler with a scheduled invocation against
+// stripe-mock, and the forwarder with batches from its destinations' queues
+// (forwarderUnderTheEmulator). It logs cold and warm invocation times and the arm64 zip
 // sizes; docs/benchmarks.md records them.
 func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	is := is.New(t)
@@ -168,6 +169,8 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 		is.True(!bytes.Contains([]byte(aws.ToString(m.Body)), []byte(reconcile.AlertEventsRecovered))) // no payment was missed
 	}
 	logReports(t, "reconciler", reconciler)
+
+	forwarderUnderTheEmulator(t, filepath.Join(bin, "forwarder-fn", "bootstrap"))
 
 	// The zips as deployed: linux/arm64, each under 8 MB.
 	zips := t.TempDir()

@@ -102,6 +102,19 @@ type Auditor struct {
 	LogLevel      string `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
+// Forwarder configures the forwarder Lambda, which delivers canonical
+// events to the user's endpoints from the queues EventBridge rules fill.
+type Forwarder struct {
+	// Destinations is the JSON list the pipeline module writes
+	// (forward.ParseAWSDestinations reads it).
+	Destinations string `env:"PAYHOOK_FORWARD_DESTINATIONS" validate:"required"`
+	// RetryWindow is how long a message is retried after it was queued;
+	// the destinations' queues keep messages 14 days, SQS's most.
+	RetryWindow    time.Duration `env:"PAYHOOK_FORWARD_RETRY_WINDOW" default:"24h" validate:"min=1h,max=168h"`
+	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH" default:"5m" validate:"min=10s,max=1h"`
+	LogLevel       string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
+}
+
 var validate = func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	// Errors then name the environment variable rather than the Go field.

@@ -7,6 +7,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/store"
@@ -107,4 +108,16 @@ func TestDefaultsAreThePackagesOwn(t *testing.T) {
 	critical, err := process.ParseCritical(p.CriticalTypes)
 	is.NoErr(err)
 	is.Equal(critical, process.DefaultCritical)
+	var f config.Forwarder
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_FORWARD_DESTINATIONS": "[]"}), &f))
+	is.Equal(f.RetryWindow, forward.DefaultRetryWindow)
+}
+
+func TestForwarderSettings(t *testing.T) {
+	is := is.New(t)
+	var f config.Forwarder
+	is.Equal(config.Load(env(nil), &f).Error(), "PAYHOOK_FORWARD_DESTINATIONS: required")
+	f = config.Forwarder{}
+	err := config.Load(env(map[string]string{"PAYHOOK_FORWARD_DESTINATIONS": "[]", "PAYHOOK_FORWARD_RETRY_WINDOW": "30m"}), &f)
+	is.Equal(err.Error(), "PAYHOOK_FORWARD_RETRY_WINDOW: must be at least 1h")
 }

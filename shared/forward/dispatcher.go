@@ -12,9 +12,9 @@ import (
 	"github.com/payhook/payhook/shared/store"
 )
 
-// Queue returns the processor's Forwards for destinations: the message
+// Enqueue returns the processor's Forwards for destinations: the message
 // of an applied event, once for each destination that wants its type.
-func Queue(destinations []Destination) func(payment.Event, time.Time) ([]store.Forward, error) {
+func Enqueue(destinations []Destination) func(payment.Event, time.Time) ([]store.Forward, error) {
 	return func(e payment.Event, at time.Time) ([]store.Forward, error) {
 		var forwards []store.Forward
 		var m Message

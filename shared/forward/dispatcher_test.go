@@ -151,7 +151,7 @@ func TestAConsumerDownForAWhileGetsEveryEventInOrderPerPayment(t *testing.T) {
 	st := outbox(t)
 	c := &clock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
 	dest := forward.Destination{Name: srv.URL, URL: srv.URL}
-	queue := forward.Queue([]forward.Destination{dest})
+	queue := forward.Enqueue([]forward.Destination{dest})
 	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: c.Now}
 
 	app.answer.Store(http.StatusServiceUnavailable) // the app is down
@@ -206,7 +206,7 @@ func TestAConsumerAnswering500ForeverEndsOnTheDeadLetterQueueAndIsRedriven(t *te
 		Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: c.Now,
 		RetryWindow: time.Hour, Observe: func(_ string, o forward.Outcome) { outcomes = append(outcomes, o) },
 	}
-	commit(t, st, forward.Queue([]forward.Destination{dest}), event(1, 0), c.Now())
+	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 0), c.Now())
 	app.answer.Store(http.StatusInternalServerError)
 	drain(t, d, dest, c, 100)
 
@@ -242,8 +242,8 @@ func TestARefusalGoesStraightToTheDeadLetterQueue(t *testing.T) {
 	st := outbox(t)
 	dest := forward.Destination{Name: srv.URL, URL: srv.URL}
 	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer}
-	commit(t, st, forward.Queue([]forward.Destination{dest}), event(1, 0), time.Now())
-	commit(t, st, forward.Queue([]forward.Destination{dest}), event(1, 1), time.Now())
+	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 0), time.Now())
+	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 1), time.Now())
 	app.answer.Store(http.StatusUnprocessableEntity)
 	_, err = d.Round(context.Background(), dest)
 	is.NoErr(err)
@@ -279,7 +279,7 @@ func TestALateAnswerMeansAnotherAttemptWithTheSameID(t *testing.T) {
 	c := &clock{now: time.Now().UTC()}
 	dest := forward.Destination{Name: slowFirst.URL, URL: slowFirst.URL}
 	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(100 * time.Millisecond), Clock: c.Now}
-	commit(t, st, forward.Queue([]forward.Destination{dest}), event(1, 0), c.Now())
+	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 0), c.Now())
 	drain(t, d, dest, c, 10)
 	time.Sleep(400 * time.Millisecond) // the late handler finishes
 	got := app.received()
@@ -291,7 +291,7 @@ func TestOnlyTheWantedTypesAreQueued(t *testing.T) {
 	is := is.New(t)
 	disputes := forward.Destination{Name: "disputes", URL: "http://127.0.0.1:1/", Types: []payment.Type{payment.DisputeOpened}}
 	all := forward.Destination{Name: "all", URL: "http://127.0.0.1:2/"}
-	forwards, err := forward.Queue([]forward.Destination{disputes, all})(event(1, 0), time.Now())
+	forwards, err := forward.Enqueue([]forward.Destination{disputes, all})(event(1, 0), time.Now())
 	is.NoErr(err)
 	is.Equal(len(forwards), 1)
 	is.Equal(forwards[0].Destination, "all")

@@ -310,7 +310,7 @@ func (s *Server) serve(opts Options) error {
 		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
 	}
 	if s.forwarding != nil {
-		processor.Forwards = forward.Queue(s.forwarding.Destinations)
+		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)
 	}
 	if opts.Reconcile.PayPalConfirm {
 		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}

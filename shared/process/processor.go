@@ -46,7 +46,7 @@ type Processor struct {
 	// hold back every later record of the stream.
 	Confirm func(ctx context.Context, w store.Webhook) (confirmed store.Webhook, differs bool, err error)
 	// Forwards, when set, gives the messages an applied event queues for
-	// the user's endpoints (forward.Queue): committed with the payment
+	// the user's endpoints (forward.Enqueue): committed with the payment
 	// state they announce, so each change is forwarded once it is durable
 	// and never lost after. Only serve's embedded store has the outbox.
 	Forwards func(payment.Event, time.Time) ([]store.Forward, error)

@@ -76,7 +76,19 @@ resource "aws_cloudwatch_dashboard" "this" {
           ]
         }
       },
-      ], var.reconcile_enabled ? [
+      ], local.forward_enabled ? [
+      {
+        type = "metric", x = 0, y = 24, width = 12, height = 6
+        properties = {
+          title = "Event destinations: backlog, oldest message (s), dead letters", region = local.region, stat = "Maximum", period = 60
+          metrics = concat(
+            [for q in aws_sqs_queue.forward : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name]],
+            [for q in aws_sqs_queue.forward : ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q.name]],
+            [for q in aws_sqs_queue.forward_dlq : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name]],
+          )
+        }
+      },
+      ] : [], var.reconcile_enabled ? [
       {
         type = "metric", x = 12, y = 18, width = 12, height = 6
         properties = {

@@ -127,3 +127,45 @@ module "reconciler" {
     { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },
   ]
 }
+
+# Delivers canonical events to the event destinations (forward.tf), from
+# their queues: only when there are destinations.
+module "forwarder" {
+  source                   = "../lambda-function"
+  count                    = local.forward_enabled ? 1 : 0
+  name                     = "${local.name}-forwarder"
+  description              = "Delivers canonical payment events, signed, to the event destinations"
+  zip_path                 = local.zip.forwarder
+  iam_path                 = var.iam_path
+  permissions_boundary_arn = var.permissions_boundary_arn
+  timeout                  = var.forwarder.timeout
+  memory_size              = var.forwarder.memory_size
+  reserved_concurrency     = local.reserved_concurrency.forwarder
+  kms_key_arn              = aws_kms_key.this.arn
+  log_retention_days       = var.log_retention_days
+  tags                     = local.tags
+  environment = {
+    # forward.ParseAWSDestinations reads it.
+    PAYHOOK_FORWARD_DESTINATIONS = jsonencode([for name, d in local.forward : {
+      name                  = name
+      url                   = d.url
+      event_types           = d.event_types
+      queue_arn             = aws_sqs_queue.forward[name].arn
+      queue_url             = aws_sqs_queue.forward[name].url
+      dead_letter_queue_url = aws_sqs_queue.forward_dlq[name].url
+      secret_arn            = aws_secretsmanager_secret.forward[name].arn
+    }])
+    PAYHOOK_FORWARD_RETRY_WINDOW = "${var.forward_retry_window_hours}h"
+    # Attempts by destination and outcome, in its log (Embedded Metric Format).
+    PAYHOOK_METRICS_NAMESPACE = local.metric_namespace
+  }
+  policy_statements = [
+    {
+      sid       = "TakeFromTheDestinationsQueues", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+      resources = [for q in aws_sqs_queue.forward : q.arn]
+    },
+    { sid = "DeadLetters", actions = ["sqs:SendMessage"], resources = [for q in aws_sqs_queue.forward_dlq : q.arn] },
+    { sid = "ReadSigningSecrets", actions = ["secretsmanager:GetSecretValue"], resources = [for s in aws_secretsmanager_secret.forward : s.arn] },
+    { sid = "ReadMessagesAndSecretsEncryptDeadLetters", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.this.arn] },
+  ]
+}
