@@ -32,7 +32,7 @@ func TestTheDashboardDrawsTheMetricsTheFunctionsWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(functions), "PAYHOOK_METRICS_NAMESPACE = local.metric_namespace"); n != 2 {
-		t.Errorf("functions.tf sets the receiver's and processor's metric namespace %d times, want 2", n)
+	if n := strings.Count(string(functions), "PAYHOOK_METRICS_NAMESPACE = local.metric_namespace"); n != 3 {
+		t.Errorf("functions.tf sets the receiver's, processor's and forwarder's metric namespace %d times, want 3", n)
 	}
 }
