@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,8 +39,9 @@ import (
 // them here) under AWS's Runtime Interface Emulator: the receiver with API
 // Gateway proxy events against DynamoDB Local and a Secrets Manager
 // stand-in, the processor and auditor with DynamoDB stream events, SNS and
-// SQS on goaws, and the reconciler with a scheduled invocation against
-// stripe-mock. It logs cold and warm invocation times and the arm64 zip
+// SQS on goaws, the reconciler with a scheduled invocation against
+// stripe-mock, and the forwarder with batches from its destinations' queues
+// (forwarderUnderTheEmulator). It logs cold and warm invocation times and the arm64 zip
 // sizes; docs/benchmarks.md records them.
 func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	is := is.New(t)
@@ -75,7 +77,7 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	}
 
 	// The receiver: a signed Stripe delivery through an API Gateway event.
-	receiver := testenv.RuntimeEmulator(t, filepath.Join(bin, "receiver-fn", "bootstrap"), append(common, "PAYHOOK_SECRETS_ARN="+secretARN))
+	receiver := testenv.RuntimeEmulator(t, filepath.Join(bin, "receiver-fn", "bootstrap"), append(common, "PAYHOOK_SECRETS_ARN="+secretARN, "PAYHOOK_METRICS_NAMESPACE=payhook/test"))
 	delivery := func(eventID string) events.APIGatewayProxyRequest {
 		body, id, err := samples.Build("stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: eventID, PaymentID: "pi_" + eventID})
 		is.NoErr(err)
@@ -99,6 +101,8 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	invoke(t, receiver.URL, delivery("evt_rie_0"), &resp)
 	is.Equal(resp.Body, `{"status":"duplicate","id":"evt_rie_0"}`)
 	logReports(t, "receiver", receiver)
+	is.Equal(metricLines(t, receiver, "payhook/test", "Deliveries", "Outcome", "accepted"), 21)
+	is.Equal(metricLines(t, receiver, "payhook/test", "Deliveries", "Outcome", "duplicate"), 1)
 
 	// The processor: the stream record of that webhook.
 	stored, err := tableStore.GetWebhook(ctx, "stripe", "evt_rie_0")
@@ -123,6 +127,7 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	state, _ = tableStore.GetPayment(ctx, "stripe", "pi_evt_rie_0")
 	is.Equal(state.Version, int64(1))
 	logReports(t, "processor", processor)
+	is.Equal(metricLines(t, processor, "payhook", "Processed", "Outcome", "applied"), 1) // the default namespace; the redelivery is not counted
 
 	// The auditor: a transition to FAILED raises an alert on SNS.
 	failedItem, err := store.WebhookItem(store.FailedWebhook(stored, "amount is not a USD decimal", time.Now()))
@@ -165,6 +170,8 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	}
 	logReports(t, "reconciler", reconciler)
 
+	forwarderUnderTheEmulator(t, filepath.Join(bin, "forwarder-fn", "bootstrap"))
+
 	// The zips as deployed: linux/arm64, each under 8 MB.
 	zips := t.TempDir()
 	is.NoErr(lambdabuild.Build("..", filepath.Join(zips, "bin"), "arm64"))
@@ -192,6 +199,37 @@ func logReports(t *testing.T, name string, e *testenv.Emulator) {
 		warm = rest[len(rest)/2]
 	}
 	t.Logf("%s: init %.1f ms, first invocation %.1f ms, warm invocation p50 %.1f ms (%d invocations)", name, initMs, invokes[0], warm, len(invokes))
+}
+
+// metricLines counts the function's CloudWatch Embedded Metric Format lines
+// of metric in namespace whose dimension is value.
+func metricLines(t *testing.T, e *testenv.Emulator, namespace, metric, dimension, value string) int {
+	t.Helper()
+	n := 0
+	for _, line := range strings.Split(e.Output(), "\n") {
+		var doc struct {
+			AWS struct {
+				CloudWatchMetrics []struct {
+					Namespace string
+					Metrics   []struct{ Name string }
+				}
+			} `json:"_aws"`
+		}
+		start := strings.Index(line, "{")
+		if start < 0 || json.Unmarshal([]byte(line[start:]), &doc) != nil || len(doc.AWS.CloudWatchMetrics) == 0 {
+			continue
+		}
+		var members map[string]any
+		if err := json.Unmarshal([]byte(line[start:]), &members); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range doc.AWS.CloudWatchMetrics {
+			if d.Namespace == namespace && d.Metrics[0].Name == metric && members[dimension] == value && members[metric] == 1.0 {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // invoke posts an event to the emulator and decodes the function's answer.

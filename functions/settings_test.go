@@ -34,6 +34,11 @@ func TestBadSettingStopsWithOneLine(t *testing.T) {
 			"PAYHOOK_SECRETS_ARN: must start with arn:":  {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_SECRETS_ARN=whsec_leaked", "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
 			"PAYHOOK_RECONCILE_WINDOW: must be at least": {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_SECRETS_ARN=" + arn, "PAYHOOK_ALERT_TOPIC_ARN=" + arn, "PAYHOOK_RECONCILE_WINDOW=1m"},
 		},
+		"forwarder": {
+			"PAYHOOK_FORWARD_DESTINATIONS: required":                 {},
+			"PAYHOOK_FORWARD_RETRY_WINDOW: must be at most 168h":     {"PAYHOOK_FORWARD_DESTINATIONS=[]", "PAYHOOK_FORWARD_RETRY_WINDOW=720h"},
+			`PAYHOOK_FORWARD_DESTINATIONS: destination 1 \"ledger\"`: {`PAYHOOK_FORWARD_DESTINATIONS=[{"name":"ledger","url":"https://whsec_leaked@ledger.example.com/"}]`},
+		},
 		"auditor": {
 			"PAYHOOK_ALERT_TOPIC_ARN: required": {},
 			"PAYHOOK_LOG_LEVEL: must be one of": {"PAYHOOK_ALERT_TOPIC_ARN=" + arn, "PAYHOOK_LOG_LEVEL=whsec_leaked"},

@@ -72,13 +72,16 @@ func bench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	base := strings.TrimSuffix(*target, "/")
-	servePID := 0
+	servePID, metricsURL := 0, ""
+	info, running := local.RunningServe(*dataDir)
 	if base == "" {
-		info, ok := local.RunningServe(*dataDir)
-		if !ok {
+		if !running {
 			return fmt.Errorf("no payhook serve is running on %s: start one, or give --url", *dataDir)
 		}
 		base, servePID = info.URL, info.PID
+	}
+	if running && base == info.URL {
+		metricsURL = info.AdminURL + local.MetricsPath
 	}
 	if err := checkLocal(base, *allowRemote); err != nil {
 		return err
@@ -93,6 +96,9 @@ func bench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "payhook bench: %s, %d prepared deliveries (%s), %s\n", base, len(deliveries), strings.Join(names, ", "), mode(*rate, *concurrency, *duration))
+	if metricsURL != "" {
+		fmt.Fprintf(stdout, "metrics: %s (curl it while this runs)\n", metricsURL)
+	}
 	before := footprint(*dataDir, servePID)
 	results, elapsed := load(base, deliveries, *rate, *concurrency, *duration, stderr)
 	summary := summarize(results, elapsed)

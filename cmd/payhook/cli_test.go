@@ -81,7 +81,13 @@ func cleanEnv() []string {
 // environment, until the test ends.
 func startServe(t *testing.T, dataDir string, env ...string) (*exec.Cmd, local.ServeInfo) {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
+	return startServeWith(t, dataDir, nil, env...)
+}
+
+// startServeWith is startServe with more flags.
+func startServeWith(t *testing.T, dataDir string, flags []string, env ...string) (*exec.Cmd, local.ServeInfo) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, flags...)...)
 	cmd.Env = append(cleanEnv(), env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -362,7 +368,7 @@ func TestStuckWebhooksAreFoundAndRedriven(t *testing.T) {
 	})
 	_, stderr, code := payhook(t, "redrive", "--stuck", "15m", "--all", "--data", dir)
 	is.Equal(code, 2)
-	is.Equal(stderr, "payhook redrive: give one of --all, --stuck AGE or <provider> <event id>\n")
+	is.Equal(stderr, "payhook redrive: give one of --all, --stuck AGE, --forwards or <provider> <event id>\n")
 }
 
 // TestAuditVerifyFindsAMissingRecord verifies serve's own trail, then the
@@ -376,6 +382,12 @@ func TestAuditVerifyFindsAMissingRecord(t *testing.T) {
 	wait.Until(t, 15*time.Second, "the payment", func() bool {
 		stdout, _, _ := payhook(t, "payments", "--json", "--data", dir)
 		return strings.Contains(stdout, "pi_audit")
+	})
+	// The auditor follows the feed on its own: wait for it to record the
+	// webhook's creation, its processing and the payment.
+	wait.Until(t, 15*time.Second, "three audit records", func() bool {
+		raw, err := os.ReadFile(filepath.Join(dir, local.AuditFile))
+		return err == nil && strings.Count(string(raw), "\n") >= 3
 	})
 	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
 	is.NoErr(serveCmd.Wait())

@@ -103,8 +103,14 @@ func demo(args []string, stdout, _ io.Writer) error {
 	}
 	alerts := &recordedAlerts{}
 	var bugOnce sync.Once
+	app, err := startDemoApp()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = app.Close() }() // the demo's own listener
 	server, err := local.Start(local.Options{
-		Addr: "127.0.0.1:0", DataDir: dir, Receiver: cfg, Lookup: func(string) (string, bool) { return "", false },
+		Forward: local.Forwarding{URLs: []string{app.URL}},
+		Addr:    "127.0.0.1:0", DataDir: dir, Receiver: cfg, Lookup: func(string) (string, bool) { return "", false },
 		Log: observe.NewLogger(io.Discard, "error", "demo"), Alerter: alerts,
 		Normalize: func(d payment.Delivery) (payment.Event, error) {
 			failed := false
@@ -125,12 +131,14 @@ func demo(args []string, stdout, _ io.Writer) error {
 			fmt.Fprintf(stdout, "payhook demo: stopping: %v\n", err)
 		}
 	}()
+	app.secret = server.ForwardSecret
 	op := operate.Table{Store: server.Store, DLQ: server.Store.DeadLetterQueue(local.ProcessorConsumer)}
 	fmt.Fprintf(stdout, "payhook demo: the whole pipeline on %s, data in a temporary directory\n\n", server.URL)
 
 	problems := runStory(stdout, server, op)
 	problems = append(problems, redriveStory(stdout, op)...)
 	problems = append(problems, report(stdout, server, op, alerts)...)
+	problems = append(problems, app.story(stdout, op)...)
 	if *keep {
 		fmt.Fprintf(stdout, "\ndata kept in %s (payhook events --data %s)\n", dir, dir)
 	}

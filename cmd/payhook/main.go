@@ -23,6 +23,7 @@ Commands:
   payments   list payment states
   redrive    send failed (or stuck) webhooks through the processor again
   reconcile  store the events a provider's API lists that never arrived as webhooks
+  forward    show where forwarding payment events to your app stands
   audit      verify an audit trail: nothing missing, reordered or edited
   bench      load a running payhook with signed webhooks, then check none was lost
   smoke      prove a deployment (or serve) works: one signed delivery per provider, processed, removed
@@ -40,6 +41,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"payments":  payments,
 	"redrive":   redrive,
 	"reconcile": reconcileCommand,
+	"forward":   forwardCommand,
 	"audit":     auditCommand,
 	"bench":     bench,
 	"smoke":     smokeTest,

@@ -65,14 +65,25 @@ func (t target) open(ctx context.Context) (operate.Operator, func() error, error
 }
 
 func events(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("events", "events [--provider P] [--status S | --stuck AGE] [--json] [--data DIR | --table NAME --region R]", stdout)
+	fs := newFlags("events", "events [--provider P] [--status S | --stuck AGE | --forwards-failed [--destination URL]] [--json] [--data DIR | --table NAME --region R]", stdout)
 	providerName := fs.String("provider", "", "only this provider's webhooks")
+	forwardsFailed := fs.Bool("forwards-failed", false, "list the forwarded events given up on (the forwarding dead-letter queue) instead")
+	destination := fs.String("destination", "", "with --forwards-failed: only this destination's")
 	status := fs.String("status", "", "only webhooks in this status (RECEIVED, PROCESSED, FAILED, RETRY)")
 	stuck := fs.Duration("stuck", 0, "only webhooks still RECEIVED this long after they arrived (e.g. 15m): ones processing gave up on")
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
 	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
+	}
+	if *forwardsFailed {
+		if *providerName != "" || *status != "" || *stuck != 0 {
+			return usageError("--forwards-failed lists forwards, not webhooks: drop --provider, --status and --stuck")
+		}
+		return deadForwards(context.Background(), where, *destination, *asJSON, stdout)
+	}
+	if *destination != "" {
+		return usageError("--destination goes with --forwards-failed")
 	}
 	switch store.Status(*status) {
 	case "", store.StatusReceived, store.StatusProcessed, store.StatusFailed, store.StatusRetry:
@@ -136,24 +147,32 @@ func payments(args []string, stdout, _ io.Writer) error {
 }
 
 func redrive(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("redrive", "redrive (--all | --stuck AGE | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]", stdout)
+	fs := newFlags("redrive", "redrive (--all | --stuck AGE | --forwards [--destination URL] | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]", stdout)
 	all := fs.Bool("all", false, "redrive every webhook named on the dead-letter queue")
 	stuck := fs.Duration("stuck", 0, "redrive every webhook still RECEIVED this long after it arrived (e.g. 15m)")
+	forwards := fs.Bool("forwards", false, "queue the forwarded events given up on again (payhook events --forwards-failed)")
+	destination := fs.String("destination", "", "with --forwards: only this destination's")
 	where := targetFlags(fs)
 	positional, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	modes := 0
-	for _, chosen := range []bool{*all, *stuck != 0, len(positional) > 0} {
+	for _, chosen := range []bool{*all, *stuck != 0, *forwards, len(positional) > 0} {
 		if chosen {
 			modes++
 		}
 	}
 	if modes != 1 || (len(positional) != 0 && len(positional) != 2) || *stuck < 0 {
-		return usageError("give one of --all, --stuck AGE or <provider> <event id>")
+		return usageError("give one of --all, --stuck AGE, --forwards or <provider> <event id>")
+	}
+	if *destination != "" && !*forwards {
+		return usageError("--destination goes with --forwards")
 	}
 	ctx := context.Background()
+	if *forwards {
+		return redriveForwards(ctx, where, *destination, stdout)
+	}
 	if *stuck != 0 {
 		return redriveStuck(ctx, where, *stuck, stdout)
 	}

@@ -13,18 +13,39 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/provider/registry"
 )
 
 func serve(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--addr ADDR] [--data DIR]", stdout)
+	fs := newFlags("serve", "serve [--addr ADDR] [--data DIR] [--forward-to URL ...] [--forward-events TYPE,...]", stdout)
 	addr := fs.String("addr", envOr("PAYHOOK_ADDR", "127.0.0.1:8080"), "listen address (env PAYHOOK_ADDR)")
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR)")
+	var forwarding local.Forwarding
+	fs.Func("forward-to", "deliver every applied payment event to this URL, signed as Standard Webhooks (repeatable; secrets from env "+
+		forward.SecretsSetting+", else generated into the data directory)", func(u string) error {
+		forwarding.URLs = append(forwarding.URLs, u)
+		return forward.CheckURL(u)
+	})
+	forwardEvents := fs.String("forward-events", "", "forward only these canonical event types (comma-separated, e.g. payment.succeeded,dispute.opened)")
+	fs.DurationVar(&forwarding.RetryWindow, "forward-retry-for", forward.DefaultRetryWindow, "retry a message this long before it is dead-lettered")
+	fs.DurationVar(&forwarding.Timeout, "forward-timeout", forward.DefaultTimeout, "give each forwarding attempt this long to be answered")
 	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
+	types, err := forward.ParseTypes(*forwardEvents)
+	if err != nil {
+		return usageError("--forward-events: %v", err)
+	}
+	if len(types) > 0 && len(forwarding.URLs) == 0 {
+		return usageError("--forward-events filters --forward-to: give a URL to forward to")
+	}
+	if forwarding.RetryWindow <= 0 || forwarding.Timeout <= 0 {
+		return usageError("--forward-retry-for and --forward-timeout must be positive")
+	}
+	forwarding.Types = types
 	var (
 		cfg       config.Receiver
 		reconcile config.Reconcile
@@ -35,7 +56,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log})
+	server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log, Forward: forwarding})
 	if err != nil {
 		return err
 	}
@@ -71,7 +92,8 @@ func newLogger(w io.Writer, level string) zerolog.Logger {
 }
 
 func printBanner(w io.Writer, s *local.Server) {
-	fmt.Fprintf(w, "payhook serving on %s (data in %s; admin API on %s)\n\n", s.URL, s.DataDir, s.AdminURL)
+	fmt.Fprintf(w, "payhook serving on %s (data in %s; admin API on %s)\n", s.URL, s.DataDir, s.AdminURL)
+	fmt.Fprintf(w, "metrics: %s (Prometheus; no token)\n\n", s.MetricsURL)
 	if s.Dev == nil {
 		fmt.Fprintf(w, "provider keys from the environment\n\n")
 	} else {
@@ -99,5 +121,27 @@ func printBanner(w io.Writer, s *local.Server) {
 	if s.Dev != nil {
 		fmt.Fprintf(w, "  (paypal deliveries are signed by a development CA that only this development server trusts)\n")
 	}
+	printForwarding(w, s)
 	fmt.Fprintf(w, "\ntry: payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
+}
+
+// printForwarding says where events go and, for a development secret
+// only, what consumers verify them with.
+func printForwarding(w io.Writer, s *local.Server) {
+	if len(s.ForwardURLs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nforwarding payment events (Standard Webhooks) to:\n")
+	for _, u := range s.ForwardURLs {
+		fmt.Fprintf(w, "  %s\n", u)
+	}
+	switch {
+	case s.ForwardSecret == "":
+		fmt.Fprintf(w, "  signed with %s from the environment\n", forward.SecretsSetting)
+	case s.ForwardSecretCreated:
+		fmt.Fprintf(w, "  signing secret created in %s/%s (for local use only):\n  %s\n", s.DataDir, local.DevSecretsFile, s.ForwardSecret)
+	default:
+		fmt.Fprintf(w, "  signing secret from %s/%s (for local use only):\n  %s\n", s.DataDir, local.DevSecretsFile, s.ForwardSecret)
+	}
+	fmt.Fprintf(w, "  payhook forward status --data %s\n", s.DataDir)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/process"
@@ -34,9 +35,10 @@ func main() {
 	var (
 		cfg          config.Processor
 		reconcileCfg config.Reconcile
+		metricsCfg   config.Metrics
 	)
 	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "processor")
-	for _, settings := range []any{&cfg, &reconcileCfg} {
+	for _, settings := range []any{&cfg, &reconcileCfg, &metricsCfg} {
 		if err := config.Load(os.LookupEnv, settings); err != nil {
 			log.Fatal().Msg(err.Error())
 		}
@@ -58,6 +60,7 @@ func main() {
 		Critical:  critical,
 		Normalize: registry.Normalize,
 		Log:       log,
+		Metrics:   emf.New(os.Stdout, metricsCfg.Namespace, "processor"),
 	}
 	if cfg.SecretsARN != "" && reconcileCfg.PayPalConfirm {
 		keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, cfg.SecretsRefresh,

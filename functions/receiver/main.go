@@ -16,6 +16,7 @@ import (
 
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/ingest"
+	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/observe"
 	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/secrets"
@@ -25,8 +26,9 @@ import (
 func main() {
 	var cfg config.Receiver
 	var env config.ReceiverAWS
+	var metricsCfg config.Metrics
 	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "receiver")
-	for _, settings := range []any{&cfg, &env} {
+	for _, settings := range []any{&cfg, &env, &metricsCfg} {
 		if err := config.Load(os.LookupEnv, settings); err != nil {
 			log.Fatal().Msg(err.Error())
 		}
@@ -48,5 +50,6 @@ func main() {
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), env.TableName)
 	certs := paypal.NewCerts(&http.Client{Timeout: 5 * time.Second}, cfg.PayPalSandbox)
 	receiver := ingest.New(cfg, keys, store, certs, log)
+	receiver.Metrics = emf.New(os.Stdout, metricsCfg.Namespace, "receiver")
 	lambda.Start(ingest.APIGatewayHandler(receiver))
 }

@@ -37,6 +37,10 @@ func (e *Emulator) Reports() (initMs float64, invokeMs []float64) {
 	return initMs, invokeMs
 }
 
+// Output is what the emulator and the function wrote so far: the
+// function's log lines among the emulator's own.
+func (e *Emulator) Output() string { return e.output.String() }
+
 // RuntimeEmulator runs bootstrap under the Lambda Runtime Interface Emulator
 // with env (on top of a clean environment) until the test ends. The
 // emulator starts bootstrap on the first invocation, as Lambda does on a

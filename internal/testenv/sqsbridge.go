@@ -27,6 +27,10 @@ func sqsBridge(goawsEndpoint string) *httptest.Server {
 		}
 		form := url.Values{"Action": {operation}}
 		for name, value := range in {
+			if name == "MessageAttributes" { // SendMessage's, named and typed
+				addMessageAttributes(form, value)
+				continue
+			}
 			switch v := value.(type) {
 			case string:
 				form.Set(name, v)
@@ -89,10 +93,31 @@ type queryAttribute struct {
 }
 
 type queryMessage struct {
-	MessageID     string `xml:"MessageId"`
-	ReceiptHandle string `xml:"ReceiptHandle"`
-	MD5OfBody     string `xml:"MD5OfBody"`
-	Body          string `xml:"Body"`
+	MessageID         string `xml:"MessageId"`
+	ReceiptHandle     string `xml:"ReceiptHandle"`
+	MD5OfBody         string `xml:"MD5OfBody"`
+	Body              string `xml:"Body"`
+	MessageAttributes []struct {
+		Name  string `xml:"Name"`
+		Value struct {
+			DataType    string `xml:"DataType"`
+			StringValue string `xml:"StringValue"`
+		} `xml:"Value"`
+	} `xml:"MessageAttribute"`
+}
+
+// addMessageAttributes puts SendMessage's JSON MessageAttributes in the
+// query protocol's form: String and Number values, which goaws keeps.
+func addMessageAttributes(form url.Values, value any) {
+	attributes, _ := value.(map[string]any)
+	i := 0
+	for name, v := range attributes {
+		attribute, _ := v.(map[string]any)
+		i++
+		form.Set(fmt.Sprintf("MessageAttribute.%d.Name", i), name)
+		form.Set(fmt.Sprintf("MessageAttribute.%d.Value.DataType", i), fmt.Sprint(attribute["DataType"]))
+		form.Set(fmt.Sprintf("MessageAttribute.%d.Value.StringValue", i), fmt.Sprint(attribute["StringValue"]))
+	}
 }
 
 func (q *queryResponse) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
@@ -150,9 +175,17 @@ func (q *queryResponse) toJSON(operation string) map[string]any {
 		}
 		return map[string]any{"Attributes": attrs}
 	case "ReceiveMessage":
-		messages := []map[string]string{}
+		messages := []map[string]any{}
 		for _, m := range q.Messages {
-			messages = append(messages, map[string]string{"MessageId": m.MessageID, "ReceiptHandle": m.ReceiptHandle, "MD5OfBody": m.MD5OfBody, "Body": m.Body})
+			message := map[string]any{"MessageId": m.MessageID, "ReceiptHandle": m.ReceiptHandle, "MD5OfBody": m.MD5OfBody, "Body": m.Body}
+			if len(m.MessageAttributes) > 0 {
+				attributes := map[string]any{}
+				for _, a := range m.MessageAttributes {
+					attributes[a.Name] = map[string]string{"DataType": a.Value.DataType, "StringValue": a.Value.StringValue}
+				}
+				message["MessageAttributes"] = attributes
+			}
+			messages = append(messages, message)
 		}
 		return map[string]any{"Messages": messages}
 	}

@@ -62,6 +62,20 @@ type Processor struct {
 	LogLevel       string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
+// Metrics configures the CloudWatch metrics the receiver and processor
+// Lambdas write to their logs (Embedded Metric Format).
+type Metrics struct {
+	// Namespace is CloudWatch's: printable ASCII, not AWS's own (AWS/...).
+	Namespace string `env:"PAYHOOK_METRICS_NAMESPACE" default:"payhook" validate:"max=255,printascii"`
+}
+
+func (m Metrics) check() error {
+	if strings.HasPrefix(m.Namespace, "AWS/") {
+		return errors.New("PAYHOOK_METRICS_NAMESPACE: must not start with AWS/")
+	}
+	return nil
+}
+
 // Reconcile configures reconciliation against providers' event APIs and
 // the confirmation of deliveries, locally and on AWS.
 type Reconcile struct {
@@ -86,6 +100,19 @@ type Reconciler struct {
 type Auditor struct {
 	AlertTopicARN string `env:"PAYHOOK_ALERT_TOPIC_ARN" validate:"required,startswith=arn:"`
 	LogLevel      string `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
+}
+
+// Forwarder configures the forwarder Lambda, which delivers canonical
+// events to the user's endpoints from the queues EventBridge rules fill.
+type Forwarder struct {
+	// Destinations is the JSON list the pipeline module writes
+	// (forward.ParseAWSDestinations reads it).
+	Destinations string `env:"PAYHOOK_FORWARD_DESTINATIONS" validate:"required"`
+	// RetryWindow is how long a message is retried after it was queued;
+	// the destinations' queues keep messages 14 days, SQS's most.
+	RetryWindow    time.Duration `env:"PAYHOOK_FORWARD_RETRY_WINDOW" default:"24h" validate:"min=1h,max=168h"`
+	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH" default:"5m" validate:"min=10s,max=1h"`
+	LogLevel       string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
 }
 
 var validate = func() *validator.Validate {
@@ -172,6 +199,8 @@ func describe(fe validator.FieldError) error {
 		return fmt.Errorf("%s: must start with %s", fe.Field(), fe.Param())
 	case "url":
 		return fmt.Errorf("%s: must be a URL", fe.Field())
+	case "printascii":
+		return fmt.Errorf("%s: must be printable ASCII", fe.Field())
 	}
 	return fmt.Errorf("%s: fails %s", fe.Field(), fe.Tag())
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/store"
@@ -81,6 +82,17 @@ func TestProcessorSettings(t *testing.T) {
 	is.Equal(c.EventBusName, "")
 }
 
+func TestMetricsSettings(t *testing.T) {
+	is := is.New(t)
+	var c config.Metrics
+	is.NoErr(config.Load(env(nil), &c))
+	is.Equal(c.Namespace, "payhook")
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_METRICS_NAMESPACE": "payhook/prod"}), &c))
+	is.Equal(c.Namespace, "payhook/prod")
+	is.Equal(config.Load(env(map[string]string{"PAYHOOK_METRICS_NAMESPACE": "AWS/Lambda"}), &c).Error(), "PAYHOOK_METRICS_NAMESPACE: must not start with AWS/")
+	is.Equal(config.Load(env(map[string]string{"PAYHOOK_METRICS_NAMESPACE": "payhook\tprod"}), &c).Error(), "PAYHOOK_METRICS_NAMESPACE: must be printable ASCII")
+}
+
 // TestDefaultsAreThePackagesOwn: where a package has its own default for
 // a setting, the configuration's default is the same value, so the two
 // cannot drift apart.
@@ -96,4 +108,16 @@ func TestDefaultsAreThePackagesOwn(t *testing.T) {
 	critical, err := process.ParseCritical(p.CriticalTypes)
 	is.NoErr(err)
 	is.Equal(critical, process.DefaultCritical)
+	var f config.Forwarder
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_FORWARD_DESTINATIONS": "[]"}), &f))
+	is.Equal(f.RetryWindow, forward.DefaultRetryWindow)
+}
+
+func TestForwarderSettings(t *testing.T) {
+	is := is.New(t)
+	var f config.Forwarder
+	is.Equal(config.Load(env(nil), &f).Error(), "PAYHOOK_FORWARD_DESTINATIONS: required")
+	f = config.Forwarder{}
+	err := config.Load(env(map[string]string{"PAYHOOK_FORWARD_DESTINATIONS": "[]", "PAYHOOK_FORWARD_RETRY_WINDOW": "30m"}), &f)
+	is.Equal(err.Error(), "PAYHOOK_FORWARD_RETRY_WINDOW: must be at least 1h")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/metrics"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
@@ -46,7 +47,8 @@ type KeySource interface {
 	Refresh(ctx context.Context) (provider.Keys, bool)
 }
 
-// Receiver handles deliveries. Every field is required but Clock.
+// Receiver handles deliveries. Every field is required but Clock and
+// Metrics.
 type Receiver struct {
 	Routes       map[string]Route
 	Keys         KeySource
@@ -58,6 +60,8 @@ type Receiver struct {
 	// well before its own timeout gives up on us.
 	StoreTimeout time.Duration
 	Clock        func() time.Time
+	// Metrics counts each delivery by route and outcome, with its latency.
+	Metrics metrics.Recorder
 }
 
 // Route is one provider's /webhook/{name}: the provider, and its verifier
@@ -143,10 +147,21 @@ func (r *Receiver) Handle(ctx context.Context, req Request) Response {
 	if res.cause != nil {
 		event = event.AnErr("cause", res.cause)
 	}
+	took := r.now().Sub(started)
 	event.Str("outcome", res.outcome).Int("status", res.resp.Status).
 		Int("body_bytes", len(req.Body)).Str("source_ip", req.SourceIP).
-		Dur("duration_ms", r.now().Sub(started)).Msg("webhook")
+		Dur("duration_ms", took).Msg("webhook")
+	metrics.Or(r.Metrics).Delivery(r.routeLabel(req.Provider), res.outcome, took)
 	return res.resp
+}
+
+// routeLabel names the delivery's route in metrics: a path no route serves
+// is the sender's choice, and is never a label of its own.
+func (r *Receiver) routeLabel(name string) string {
+	if _, known := r.Routes[name]; known {
+		return name
+	}
+	return metrics.UnknownProvider
 }
 
 func refused(status int, outcome string) result {

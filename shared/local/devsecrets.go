@@ -28,6 +28,9 @@ type devSecretsFile struct {
 	// LegacyPayPalSigner is where files written before the provider
 	// registry kept the PayPal signer; it moves into Keys.
 	LegacyPayPalSigner string `json:"paypal_development_signer,omitempty"`
+	// ForwardSecret signs forwarded events when PAYHOOK_FORWARD_SECRETS
+	// is not set.
+	ForwardSecret string `json:"forward_secret,omitempty"`
 }
 
 // LoadDevSecrets reads the data directory's development secrets.

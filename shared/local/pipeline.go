@@ -12,6 +12,7 @@ import (
 
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/metrics"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
@@ -23,6 +24,9 @@ const (
 	ProcessorConsumer = "processor"
 	AuditorConsumer   = "auditor"
 )
+
+// consumers are every consumer of the feed.
+var consumers = []string{ProcessorConsumer, AuditorConsumer}
 
 // Pipeline consumes the embedded store's change feed.
 type Pipeline struct {
@@ -64,14 +68,19 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // processBatch runs the processor on one feed batch inside one store
 // transaction: the batch's payment states, webhook statuses and dead
 // letters commit together, with one fsync rather than one per webhook.
+// What it counts is counted once the transaction has committed.
 func (p *Pipeline) processBatch(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
+	var counted metrics.Pending
 	err := p.Store.InTransaction(ctx, ProcessorConsumer, func(st store.Processing, dlq deadletter.Queue) error {
 		batch := *p.Processor
-		batch.Store, batch.DLQ = st, dlq
+		batch.Store, batch.DLQ, batch.Metrics = st, dlq, &counted
 		var err error
 		resp, err = batch.Handle(ctx, event)
 		return err
 	})
+	if err == nil {
+		counted.Flush(p.Processor.Metrics)
+	}
 	return resp, err
 }

@@ -18,7 +18,10 @@ import (
 
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/ingest"
+	"github.com/payhook/payhook/shared/metrics"
+	"github.com/payhook/payhook/shared/metrics/prom"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
@@ -41,6 +44,11 @@ const (
 	ServeFile = "serve.json"
 )
 
+// MetricsPath is where the admin listener serves Prometheus metrics, to
+// anyone on this machine: they hold names and counts, never a secret, an
+// event or a payload.
+const MetricsPath = "/metrics"
+
 // Options configure a local server.
 type Options struct {
 	Addr     string
@@ -58,6 +66,8 @@ type Options struct {
 	Alerter notify.Alerter
 	// Limits bound every connection; zero fields take DefaultLimits'.
 	Limits Limits
+	// Forward sends applied events to the user's endpoints.
+	Forward Forwarding
 }
 
 // Limits bound what one connection may cost the server.
@@ -116,12 +126,26 @@ type Server struct {
 	Dev        *DevSecrets
 	DevCreated bool
 	Store      *embedded.Store
+	// ForwardURLs name where applied events are forwarded (forward.Name:
+	// query values hidden); ForwardSecret is
+	// the development signing secret in use (empty when
+	// PAYHOOK_FORWARD_SECRETS gives them), ForwardSecretCreated says it was
+	// made just now.
+	ForwardURLs          []string
+	ForwardSecret        string
+	ForwardSecretCreated bool
+	// Metrics is what MetricsURL serves. Other parts of the pipeline record
+	// to it, and register what is asked at scrape time (ForwardBacklog).
+	Metrics    *prom.Registry
+	MetricsURL string
 
 	webhooks, admin *http.Server
 	startServing    func(zerolog.Logger)
 	certs           provider.CertificateSource
 	stop            context.CancelFunc
 	pipelineDone    chan struct{}
+	forwarding      *forward.Dispatcher
+	forwardingDone  chan struct{}
 	audit           *os.File
 	cleanups        []func() error
 
@@ -140,6 +164,11 @@ type ServeInfo struct {
 // OpenStore opens the data directory's store, saying plainly when a serve
 // holds it.
 func OpenStore(dir string) (*embedded.Store, error) {
+	return openStore(dir, nil)
+}
+
+// openStore opens the store, telling onCommit of every commit.
+func openStore(dir string, onCommit func(string, time.Duration)) (*embedded.Store, error) {
 	real, err := CheckDataDir(dir)
 	if err != nil {
 		return nil, err
@@ -148,7 +177,7 @@ func OpenStore(dir string) (*embedded.Store, error) {
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
-	s, err := embedded.Open(path, embedded.Options{Consumers: []string{ProcessorConsumer, AuditorConsumer}})
+	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another payhook process", dir)
 	}
@@ -160,8 +189,8 @@ func OpenStore(dir string) (*embedded.Store, error) {
 // webhooks, its health check fails and Failed is closed.
 func Start(opts Options) (*Server, error) {
 	opts.Limits = opts.Limits.orDefaults()
-	s := &Server{pipelineDone: make(chan struct{})}
-	steps := []func(Options) error{s.openDataDir, s.listen, s.loadKeys, s.openAuditTrail, s.serve}
+	s := &Server{pipelineDone: make(chan struct{}), forwardingDone: make(chan struct{}), Metrics: prom.New(opts.Log)}
+	steps := []func(Options) error{s.openDataDir, s.listen, s.loadKeys, s.loadForwarding, s.openAuditTrail, s.serve}
 	for _, step := range steps {
 		if err := step(opts); err != nil {
 			return nil, errors.Join(err, s.cleanup())
@@ -188,7 +217,7 @@ func (s *Server) openDataDir(opts Options) error {
 		return err
 	}
 	s.DataDir = real
-	st, err := OpenStore(real)
+	st, err := openStore(real, s.Metrics.StoreCommit)
 	if err != nil {
 		return err
 	}
@@ -212,6 +241,7 @@ func (s *Server) listen(opts Options) error {
 	}
 	s.onCleanup(closeListener(admin))
 	s.URL, s.AdminURL = "http://"+webhooks.Addr().String(), "http://"+admin.Addr().String()
+	s.MetricsURL = s.AdminURL + MetricsPath
 	s.webhooks, s.admin = newHTTPServer(opts.Limits), newHTTPServer(opts.Limits)
 	listeners := map[*http.Server]net.Listener{s.webhooks: webhooks, s.admin: admin}
 	s.startServing = func(log zerolog.Logger) {
@@ -277,7 +307,10 @@ func (s *Server) serve(opts Options) error {
 	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
 	processor := &process.Processor{
 		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
-		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log,
+		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
+	}
+	if s.forwarding != nil {
+		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)
 	}
 	if opts.Reconcile.PayPalConfirm {
 		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
@@ -290,13 +323,15 @@ func (s *Server) serve(opts Options) error {
 	}
 	token := randomHex(24)
 	limits := opts.Limits
-	receiver := ingest.HTTPHandler(ingest.New(opts.Receiver, secrets.Static(s.Keys), s.Store, s.certs, opts.Log))
+	ingester := ingest.New(opts.Receiver, secrets.Static(s.Keys), s.Store, s.certs, opts.Log)
+	ingester.Metrics = s.Metrics
+	receiver := ingest.HTTPHandler(ingester)
 	webhooks := http.NewServeMux()
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
 	operator := operate.Table{
-		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer),
+		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Outbox: s.Store,
 		Reconciler: &reconcile.Reconciler{
 			Store:     s.Store,
 			Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
@@ -307,6 +342,10 @@ func (s *Server) serve(opts Options) error {
 	admin.Handle("/admin/", operate.AdminHandler(operator, token))
 	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
 	admin.HandleFunc("GET /healthz", s.health)
+	// Unlike /admin/, no token: a scraper on this machine needs none, and
+	// what it reads names no event, payment or secret.
+	admin.Handle("GET "+MetricsPath, s.Metrics.Handler())
+	s.Metrics.FeedLag(s.feedLag)
 	s.webhooks.Handler = webhooks
 	s.admin.Handler = http.MaxBytesHandler(admin, limits.MaxAdminBodyBytes)
 
@@ -333,8 +372,23 @@ func (s *Server) serve(opts Options) error {
 		close(s.pipelineDone)
 	}()
 	go s.expire(ctx, opts.Log)
+	go s.runForwarding(ctx, s.forwardingDone)
 	s.startServing(opts.Log)
 	return nil
+}
+
+// feedLag is how far each consumer of the change feed is behind.
+func (s *Server) feedLag(context.Context) (map[string]metrics.Lag, error) {
+	lags := make(map[string]metrics.Lag, len(consumers))
+	now := time.Now()
+	for _, consumer := range consumers {
+		records, oldest, err := s.Store.FeedLag(consumer, now)
+		if err != nil {
+			return nil, err
+		}
+		lags[consumer] = metrics.Lag{Records: records, Oldest: oldest}
+	}
+	return lags, nil
 }
 
 // whilePipelineRuns answers 503 once the pipeline has stopped: a webhook
@@ -410,6 +464,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		stopErr = errors.New("pipeline did not stop in time; it resumes from its checkpoints")
 	}
+	select {
+	case <-s.forwardingDone:
+	case <-ctx.Done():
+		stopErr = errors.Join(stopErr, errors.New("forwarding did not stop in time; undelivered messages stay queued"))
+	}
 	removeErr := os.Remove(filepath.Join(s.DataDir, ServeFile))
 	return errors.Join(httpErr, stopErr, removeErr, s.cleanup())
 }
@@ -429,7 +488,7 @@ func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return operate.Table{Store: st, DLQ: st.DeadLetterQueue(ProcessorConsumer)}, st.Close, nil
+	return operate.Table{Store: st, DLQ: st.DeadLetterQueue(ProcessorConsumer), Outbox: st}, st.Close, nil
 }
 
 // RunningServe returns the serve running on the data directory, if its

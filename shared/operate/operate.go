@@ -61,12 +61,15 @@ type Operator interface {
 	// Reconcile stores the events provider created in [since, until) that
 	// were never received.
 	Reconcile(ctx context.Context, provider string, since, until time.Time) (reconcile.Report, error)
+	Forwarding
 }
 
 // Table operates on a store and its dead-letter queue (nil when unknown).
 type Table struct {
 	Store store.Table
 	DLQ   deadletter.Queue
+	// Outbox is the embedded store's forwarding outbox; nil on AWS.
+	Outbox store.Outbox
 	// Reconciler and Sources reconcile on demand; Sources finds a
 	// provider's event API with the credentials at hand.
 	Reconciler *reconcile.Reconciler
@@ -148,7 +151,7 @@ func AdminHandler(op Operator, token string) http.Handler {
 	})
 	mux.HandleFunc("POST /admin/redrive", func(w http.ResponseWriter, r *http.Request) {
 		var req redriveRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		if err := decode(r, &req); err != nil {
 			reply(w, nil, errors.New("body must be a redrive request"))
 			return
 		}
@@ -179,6 +182,7 @@ func AdminHandler(op Operator, token string) http.Handler {
 		}
 		reply(w, report, err)
 	})
+	forwardRoutes(mux, op, reply)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Path == helloPath {
 			// The one call without the token: it proves this server holds
@@ -196,6 +200,9 @@ func AdminHandler(op Operator, token string) http.Handler {
 }
 
 const helloPath = "/admin/hello"
+
+// decode reads a request's JSON body into v.
+func decode(r *http.Request, v any) error { return json.NewDecoder(r.Body).Decode(v) }
 
 // proof is what a server holding token answers to nonce.
 func proof(token, nonce string) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payhook/payhook/shared/deadletter"
+	"github.com/payhook/payhook/shared/metrics"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
@@ -44,8 +45,15 @@ type Processor struct {
 	// alert; any other error fails it too, to be redriven, rather than
 	// hold back every later record of the stream.
 	Confirm func(ctx context.Context, w store.Webhook) (confirmed store.Webhook, differs bool, err error)
-	Log     zerolog.Logger
-	Clock   func() time.Time
+	// Forwards, when set, gives the messages an applied event queues for
+	// the user's endpoints (forward.Enqueue): committed with the payment
+	// state they announce, so each change is forwarded once it is durable
+	// and never lost after. Only serve's embedded store has the outbox.
+	Forwards func(payment.Event, time.Time) ([]store.Forward, error)
+	Log      zerolog.Logger
+	Clock    func() time.Time
+	// Metrics, when set, counts webhooks processed (by verdict) and failed.
+	Metrics metrics.Recorder
 }
 
 // maxReasonBytes bounds a failure's reason on its way to the table, the
@@ -146,6 +154,7 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 		}
 		log.Info().Str("type", string(event.Type)).Str("payment_id", event.PaymentID).Str("outcome", string(verdict.Outcome)).
 			Str("reason", verdict.Reason).Msg("processed")
+		metrics.Or(p.Metrics).Processed(current.Provider, string(verdict.Outcome))
 		return nil
 	}
 	return fmt.Errorf("payment %s %s kept changing", event.Provider, event.PaymentID)
@@ -169,6 +178,13 @@ func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Ev
 		commit.Payment, commit.PreviousVersion = &next, state.Version
 		if err := p.announce(ctx, event); err != nil {
 			return payment.Verdict{}, err
+		}
+		if p.Forwards != nil {
+			forwards, err := p.Forwards(event, commit.At)
+			if err != nil {
+				return payment.Verdict{}, err
+			}
+			commit.Forwards = forwards
 		}
 	}
 	return verdict, p.Store.CommitProcessed(ctx, commit)
@@ -222,6 +238,9 @@ func (p *Processor) fail(ctx context.Context, w store.Webhook, reason string, lo
 	err = store.MarkFailed(ctx, p.Store, w.Provider, w.EventID, w.Status, reason)
 	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) {
 		return err
+	}
+	if err == nil {
+		metrics.Or(p.Metrics).Failed(w.Provider)
 	}
 	log.Error().Str("reason", reason).Msg("webhook failed permanently; sent to the dead-letter queue")
 	return nil

@@ -134,7 +134,10 @@ type Commit struct {
 	PreviousVersion int64
 	// Verdict is what the event did to its payment, recorded on the webhook.
 	Verdict payment.Verdict
-	At      time.Time
+	// Forwards are queued in the same transaction (the embedded store's
+	// outbox); a store without an outbox refuses a commit that has any.
+	Forwards []Forward
+	At       time.Time
 }
 
 // Components, as recorded in UpdatedBy.

@@ -125,15 +125,16 @@ func (c Client) try(req *http.Request) ([]byte, time.Duration, error) {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return body, 0, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, retryAfter(resp.Header.Get("Retry-After"), time.Now()), retryError{&StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)}}
+		return nil, RetryAfter(resp.Header.Get("Retry-After"), time.Now()), retryError{&StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)}}
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, 0, fmt.Errorf("%w: %w", ErrNotFound, &StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)})
 	}
 	return nil, 0, &StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)}
 }
 
-// retryAfter reads Retry-After: seconds, or an HTTP date.
-func retryAfter(value string, now time.Time) time.Duration {
+// RetryAfter reads Retry-After: seconds, or an HTTP date; 0 when absent,
+// unreadable or past. payhook's own forwarding honours it too.
+func RetryAfter(value string, now time.Time) time.Duration {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return 0

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,8 +38,13 @@ func (s *Store) get(ctx context.Context, pk, sk string) (store.Item, error) {
 }
 
 // CommitProcessed is one TransactWriteItems of two conditional Puts: the
-// payment on its version, the webhook on its status.
+// payment on its version, the webhook on its status. On AWS, EventBridge
+// rules and SQS queues do what the embedded store's outbox does, so a
+// commit with forwards is a wiring mistake, refused before any write.
 func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
+	if len(c.Forwards) > 0 {
+		return fmt.Errorf("%w: DynamoDB has no forwarding outbox; forward through EventBridge (event_destinations)", store.ErrRejected)
+	}
 	paymentKey := ""
 	var puts []*types.Put
 	if c.Payment != nil {

@@ -15,5 +15,5 @@ func (s *Store) Checkpoint(_ context.Context, provider string) (store.Checkpoint
 }
 
 func (s *Store) SaveCheckpoint(ctx context.Context, c store.Checkpoint) error {
-	return s.commit(ctx, write{item: store.CheckpointItem(c), check: func(store.Item) error { return nil }})
+	return s.commit(ctx, OpSaveCheckpoint, write{item: store.CheckpointItem(c), check: func(store.Item) error { return nil }})
 }

@@ -44,7 +44,7 @@ func (s *Store) deadLetter(consumer string, record events.DynamoDBEventRecord, a
 	}
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], seqOf(record))
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(OpFeedDeadLetter, func(tx *bolt.Tx) error {
 		if err := putDeadLetter(tx, consumer, body, attempts); err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (s *Store) DeadLetterQueue(source string) *DeadLetterQueue {
 }
 
 func (q *DeadLetterQueue) Send(_ context.Context, body []byte) error {
-	return q.store.db.Update(func(tx *bolt.Tx) error { return putDeadLetter(tx, q.source, body, 0) })
+	return q.store.update(OpDeadLetterSend, func(tx *bolt.Tx) error { return putDeadLetter(tx, q.source, body, 0) })
 }
 
 // Receive returns up to limit of the source's letters, oldest first, not
@@ -90,7 +90,7 @@ func (q *DeadLetterQueue) Send(_ context.Context, body []byte) error {
 // the queue until deleted.
 func (q *DeadLetterQueue) Receive(_ context.Context, limit int) ([]deadletter.Message, error) {
 	var messages []deadletter.Message
-	err := q.store.db.Update(func(tx *bolt.Tx) error {
+	err := q.store.update(OpDeadLetterReceive, func(tx *bolt.Tx) error {
 		var err error
 		messages, err = receiveLetters(tx, q.source, limit, time.Now().UTC())
 		return err
@@ -99,7 +99,7 @@ func (q *DeadLetterQueue) Receive(_ context.Context, limit int) ([]deadletter.Me
 }
 
 func (q *DeadLetterQueue) Delete(_ context.Context, m deadletter.Message) error {
-	return q.store.db.Update(func(tx *bolt.Tx) error { return deleteLetter(tx, m.Handle) })
+	return q.store.update(OpDeadLetterDelete, func(tx *bolt.Tx) error { return deleteLetter(tx, m.Handle) })
 }
 
 func receiveLetters(tx *bolt.Tx, source string, limit int, now time.Time) ([]deadletter.Message, error) {

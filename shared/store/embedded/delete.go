@@ -19,7 +19,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, provider, eventID string) err
 	}
 	pk, sk := store.WebhookKey(provider, eventID)
 	deleted := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(OpDeleteWebhook, func(tx *bolt.Tx) error {
 		old, err := getItem(tx, pk, sk)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil

@@ -40,13 +40,19 @@ type Options struct {
 	// bodies in its images) does not outlive its use. None named: the
 	// feed is kept whole.
 	Consumers []string
+	// OnCommit, when set, is told of every write that committed: which
+	// operation, and how long it took to be durable (waiting to share a
+	// commit included). It must be quick and safe for concurrent use.
+	OnCommit func(operation string, took time.Duration)
 }
 
 // Store is the bbolt adapter of the store port.
 type Store struct {
 	db        *bolt.DB
 	feed      feedSignal
+	forwards  feedSignal
 	consumers []string
+	onCommit  func(operation string, took time.Duration)
 }
 
 // Open opens or creates the store at path. A second process opening the same
@@ -66,7 +72,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.MaxBatchDelay = 5 * time.Millisecond
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket} {
+		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -76,7 +82,49 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}
-	return &Store{db: db, consumers: opts.Consumers}, nil
+	return &Store{db: db, consumers: opts.Consumers, onCommit: opts.OnCommit}, nil
+}
+
+// Operations, as OnCommit names them.
+const (
+	OpPutWebhook         = "put_webhook"
+	OpPutWebhooks        = "put_webhooks"
+	OpBindTransmission   = "bind_transmission"
+	OpCommitProcessed    = "commit_processed"
+	OpPutWebhookIfStatus = "put_webhook_if_status"
+	OpSaveCheckpoint     = "save_checkpoint"
+	OpTransaction        = "transaction"
+	OpFeedCheckpoint     = "feed_checkpoint"
+	OpFeedDeadLetter     = "feed_dead_letter"
+	OpDeadLetterSend     = "dead_letter_send"
+	OpDeadLetterReceive  = "dead_letter_receive"
+	OpDeadLetterDelete   = "dead_letter_delete"
+	OpExpire             = "expire"
+	OpDeleteWebhook      = "delete_webhook"
+	OpForwardUpdate      = "forward_update"
+	OpForwardRedrive     = "forward_redrive"
+)
+
+// update is db.Update, timed for OnCommit.
+func (s *Store) update(operation string, fn func(*bolt.Tx) error) error {
+	return s.timed(operation, s.db.Update, fn)
+}
+
+// batch is db.Batch, timed for OnCommit.
+func (s *Store) batch(operation string, fn func(*bolt.Tx) error) error {
+	return s.timed(operation, s.db.Batch, fn)
+}
+
+func (s *Store) timed(operation string, run func(func(*bolt.Tx) error) error, fn func(*bolt.Tx) error) error {
+	if s.onCommit == nil {
+		return run(fn)
+	}
+	started := time.Now()
+	err := run(fn)
+	if err == nil {
+		s.onCommit(operation, time.Since(started))
+	}
+	return err
 }
 
 // Close flushes and closes the file.
@@ -92,13 +140,13 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return s.insertIfAbsent(ctx, item, nil)
+	return s.insertIfAbsent(ctx, OpPutWebhook, item, nil)
 }
 
 // BindTransmission inserts the binding unless one exists, in a shared
 // commit like PutWebhook, and otherwise compares the stored digest.
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
-	return s.insertIfAbsent(ctx, store.TransmissionItem(b), func(stored []byte) (bool, error) {
+	return s.insertIfAbsent(ctx, OpBindTransmission, store.TransmissionItem(b), func(stored []byte) (bool, error) {
 		var item store.Item
 		if err := json.Unmarshal(stored, &item); err != nil {
 			return false, err
@@ -132,7 +180,7 @@ func (s *Store) PutWebhooks(ctx context.Context, ws []store.Webhook) ([]bool, er
 		return nil, store.Unavailable(err)
 	}
 	created := make([]bool, len(ws))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(OpPutWebhooks, func(tx *bolt.Tx) error {
 		for i, p := range batch {
 			current, err := insert(tx, p.key, p.encoded, p.item)
 			if err != nil {
@@ -155,7 +203,7 @@ func (s *Store) PutWebhooks(ctx context.Context, ws []store.Webhook) ([]bool, er
 // unless an item with its keys exists. Then it reports false, or what
 // matches says of the stored item: a binding compares its digest; a
 // duplicate webhook is never read.
-func (s *Store) insertIfAbsent(ctx context.Context, item store.Item, matches func(stored []byte) (bool, error)) (bool, error) {
+func (s *Store) insertIfAbsent(ctx context.Context, operation string, item store.Item, matches func(stored []byte) (bool, error)) (bool, error) {
 	key, encoded, err := encode(item)
 	if err != nil {
 		return false, err
@@ -165,7 +213,7 @@ func (s *Store) insertIfAbsent(ctx context.Context, item store.Item, matches fun
 	}
 	var created, match bool
 	var matchErr error
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.batch(operation, func(tx *bolt.Tx) error {
 		// Batch may run this function again after another write in the batch
 		// fails, so it derives everything from tx.
 		created, match, matchErr = false, false, nil

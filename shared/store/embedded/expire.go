@@ -20,7 +20,7 @@ func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 	}
 	expired := 0
 	identity := store.TTLIdentity
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(OpExpire, func(tx *bolt.Tx) error {
 		items := tx.Bucket(itemsBucket)
 		var keys [][]byte
 		var images []store.Item

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -137,7 +138,7 @@ func checkpointOf(tx *bolt.Tx, consumer string) uint64 {
 func (s *Store) checkpoint(consumer string, seq uint64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], seq)
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(OpFeedCheckpoint, func(tx *bolt.Tx) error {
 		if err := tx.Bucket(checkpointsBucket).Put([]byte(consumer), v[:]); err != nil {
 			return err
 		}
@@ -184,4 +185,37 @@ func (s *Store) ChangeRecords() (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// FeedLag says how far consumer is behind the change feed: the records
+// after its checkpoint, and the age at now of the oldest of them (zero when
+// it is caught up). Records its filter skips count too, until it reads past
+// them.
+func (s *Store) FeedLag(consumer string, now time.Time) (records int, oldest time.Duration, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		changes := tx.Bucket(changesBucket)
+		after := checkpointOf(tx, consumer)
+		newest := changes.Sequence()
+		if newest <= after {
+			return nil
+		}
+		records = int(min(newest-after, math.MaxInt32)) // bounded: a gauge needs no more
+		var start [8]byte
+		binary.BigEndian.PutUint64(start[:], after+1)
+		k, v := changes.Cursor().Seek(start[:])
+		if k == nil {
+			return nil
+		}
+		var record struct {
+			Change struct {
+				Created events.SecondsEpochTime `json:"ApproximateCreationDateTime"`
+			} `json:"dynamodb"`
+		}
+		if err := json.Unmarshal(v, &record); err != nil {
+			return fmt.Errorf("change %x: %w", k, err)
+		}
+		oldest = max(now.Sub(record.Change.Created.Time), 0)
+		return nil
+	})
+	return records, oldest, err
 }

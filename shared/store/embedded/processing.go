@@ -21,16 +21,29 @@ type write struct {
 }
 
 // commit applies writes atomically, each with its change record, or none.
-func (s *Store) commit(ctx context.Context, writes ...write) error {
+func (s *Store) commit(ctx context.Context, operation string, writes ...write) error {
+	return s.commitWithForwards(ctx, operation, nil, writes...)
+}
+
+// commitWithForwards also queues forwards, in the same transaction.
+func (s *Store) commitWithForwards(ctx context.Context, operation string, forwards []store.Forward, writes ...write) error {
 	if err := ctx.Err(); err != nil {
 		return store.Unavailable(err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error { return applyWrites(tx, writes) })
+	err := s.update(operation, func(tx *bolt.Tx) error {
+		if err := applyWrites(tx, writes); err != nil {
+			return err
+		}
+		return queueForwards(tx, forwards)
+	})
 	if err != nil && !errors.Is(err, store.ErrWebhookNotPending) && !errors.Is(err, store.ErrPaymentChanged) && !errors.Is(err, store.ErrRejected) {
 		return store.Unavailable(err)
 	}
 	if err == nil {
 		s.feed.notify()
+		if len(forwards) > 0 {
+			s.forwards.notify()
+		}
 	}
 	return err
 }
@@ -132,7 +145,7 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 	if err != nil {
 		return err
 	}
-	return s.commit(ctx, writes...)
+	return s.commitWithForwards(ctx, OpCommitProcessed, c.Forwards, writes...)
 }
 
 // commitWrites are the conditional writes of one processed webhook.
@@ -156,5 +169,5 @@ func (s *Store) PutWebhookIfStatus(ctx context.Context, w store.Webhook, from st
 	if err != nil {
 		return err
 	}
-	return s.commit(ctx, write{item: item, check: statusIs(from)})
+	return s.commit(ctx, OpPutWebhookIfStatus, write{item: item, check: statusIs(from)})
 }

@@ -21,11 +21,12 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 	if err := ctx.Err(); err != nil {
 		return store.Unavailable(err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error { return fn(txView{tx}, txQueue{tx, source}) })
+	err := s.update(OpTransaction, func(tx *bolt.Tx) error { return fn(txView{tx}, txQueue{tx, source}) })
 	if err != nil {
 		return store.Unavailable(err)
 	}
 	s.feed.notify()
+	s.forwards.notify()
 	return nil
 }
 
@@ -55,7 +56,10 @@ func (v txView) CommitProcessed(_ context.Context, c store.Commit) error {
 	if err != nil {
 		return err
 	}
-	return applyWrites(v.tx, writes)
+	if err := applyWrites(v.tx, writes); err != nil {
+		return err
+	}
+	return queueForwards(v.tx, c.Forwards)
 }
 
 func (v txView) PutWebhookIfStatus(_ context.Context, w store.Webhook, from store.Status) error {

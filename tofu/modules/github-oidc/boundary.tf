@@ -14,13 +14,16 @@ locals {
   # reconcile is the pipeline's reconciler, the one function a role of the
   # environment (its schedule's) may invoke; schedule_role is that schedule's
   # role, the one role passed to EventBridge Scheduler; schedules live in the
-  # default group, named after the environment.
+  # default group, named after the environment. Rules live on the
+  # environment's buses; forward is the event destinations' queues.
   arn = {
     table     = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name}"
     stream    = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name}/stream/*"
     queue     = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.name}-*"
+    forward   = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.name}-forward-*"
     topic     = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.name}-*"
     bus       = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.name}-*"
+    rule      = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.name}-*/${local.name}-*"
     secret    = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.name}/*"
     key       = "arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"
     alias     = "arn:${local.partition}:kms:${local.region}:${local.account_id}:alias/${local.name}"
@@ -56,6 +59,8 @@ locals {
     { Sid = "Table", Effect = "Allow", Action = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:ConditionCheckItem"], Resource = [local.arn.table] },
     { Sid = "Stream", Effect = "Allow", Action = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], Resource = [local.arn.stream] },
     { Sid = "DeadLetters", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [local.arn.queue] },
+    # The forwarder takes the event destinations' messages from their queues.
+    { Sid = "TakeForwards", Effect = "Allow", Action = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], Resource = [local.arn.forward] },
     { Sid = "Alerts", Effect = "Allow", Action = ["sns:Publish"], Resource = [local.arn.topic] },
     { Sid = "Events", Effect = "Allow", Action = ["events:PutEvents"], Resource = [local.arn.bus] },
     { Sid = "ProviderKeys", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = [local.arn.secret] },

@@ -86,6 +86,11 @@ locals {
     "secretsmanager:GetResourcePolicy", "secretsmanager:TagResource", "secretsmanager:UntagResource"] },
     { Sid = "EventBus", Effect = "Allow", Resource = [local.arn.bus], Action = [
     "events:CreateEventBus", "events:UpdateEventBus", "events:DeleteEventBus", "events:DescribeEventBus", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"] },
+    # The event destinations' rules and their queue targets, on the
+    # environment's buses: an SQS target takes no role to pass.
+    { Sid = "EventRules", Effect = "Allow", Resource = [local.arn.rule], Action = [
+      "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:EnableRule", "events:DisableRule", "events:PutTargets", "events:RemoveTargets",
+    "events:ListTargetsByRule", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"] },
     # Schedules carry no tags: they are the environment's by name, in the
     # default group. Creating or updating one also passes its role (above).
     { Sid = "Schedules", Effect = "Allow", Resource = [local.arn.schedule], Action = [

@@ -28,4 +28,13 @@ resource "aws_lambda_function" "this" {
   tags = var.tags
 
   depends_on = [aws_iam_role_policy.this]
+
+  lifecycle {
+    # Lambda refuses environment variables over 4 KB together, and only
+    # says so at apply, with what came before already applied.
+    precondition {
+      condition     = length(jsonencode(var.environment)) <= 4096
+      error_message = "${var.name}'s environment variables take ${length(jsonencode(var.environment))} bytes as JSON; Lambda allows 4 KB."
+    }
+  }
 }

@@ -34,6 +34,7 @@ module "pipeline" {
   log_retention_days         = var.log_retention_days
   paypal_sandbox             = var.paypal_sandbox
   event_bus_enabled          = var.event_bus_enabled
+  event_destinations         = var.event_destinations
   reserve_concurrency        = var.reserve_concurrency
   reconcile_enabled          = var.reconcile_enabled
   reconcile_schedule         = var.reconcile_schedule

@@ -33,6 +33,11 @@ output "event_bus_name" {
   value       = module.pipeline.event_bus_name
 }
 
+output "event_destinations" {
+  description = "Each event destination's secret (put its whsec_ signing secrets there), queue, dead-letter queue and rule."
+  value       = module.pipeline.event_destinations
+}
+
 output "reconciliation" {
   description = "The reconciler function, its schedule and the schedule's dead-letter queue; null when reconciliation is off."
   value       = module.pipeline.reconciliation

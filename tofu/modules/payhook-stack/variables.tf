@@ -45,7 +45,7 @@ variable "event_bus_enabled" {
 }
 
 variable "reserve_concurrency" {
-  description = "Reserve 161 concurrent executions for the functions (160 without reconciliation); the account's Lambda quota must allow it (README: Deploy to AWS)."
+  description = "Reserve 161 concurrent executions for the functions (160 without reconciliation), and 5 more for each event destination; the account's Lambda quota must allow it (README: Deploy to AWS)."
   type        = bool
 }
 
@@ -71,6 +71,16 @@ variable "paypal_confirm" {
   description = "The processor confirms each PayPal delivery with PayPal's API before acting on it (PAYHOOK_PAYPAL_CONFIRM), when PayPal's API credentials are in the provider secret."
   type        = bool
   default     = true
+}
+
+variable "event_destinations" {
+  description = "Your HTTPS endpoints that receive the canonical payment events as signed Standard Webhooks messages, each with its name, url and event_types (all when empty); they need event_bus_enabled (the README's Receive payment events in your app)."
+  type = list(object({
+    name        = string
+    url         = string
+    event_types = optional(list(string), [])
+  }))
+  default = []
 }
 
 variable "deploy_branch" {

@@ -3,7 +3,7 @@ locals {
     receiver  = module.receiver.function_name
     processor = module.processor.function_name
     auditor   = module.auditor.function_name
-  }, var.reconcile_enabled ? { reconciler = module.reconciler[0].function_name } : {})
+  }, var.reconcile_enabled ? { reconciler = module.reconciler[0].function_name } : {}, local.forward_enabled ? { forwarder = module.forwarder[0].function_name } : {})
   metric_namespace = "payhook/${var.environment_suffix}"
 }
 
@@ -39,6 +39,47 @@ resource "aws_cloudwatch_metric_alarm" "reconcile_schedule_dlq" {
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+# An event destination's messages that were refused, ran out of retries,
+# or could not be queued: look (the messages' attributes say why), fix,
+# then move them back (the README's Receive payment events in your app).
+resource "aws_cloudwatch_metric_alarm" "forward_dlq" {
+  for_each            = aws_sqs_queue.forward_dlq
+  alarm_name          = "${each.value.name}-not-empty"
+  alarm_description   = "Messages for the ${each.key} event destination wait on ${each.value.name}: their attributes say why (payhook_outcome, payhook_reason; ERROR_CODE from EventBridge). Fix the cause, then aws sqs start-message-move-task --source-arn ${each.value.arn} --destination-arn ${aws_sqs_queue.forward[each.key].arn}."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+# A destination not taking its messages: said long before the retry window
+# closes and they go to the dead-letter queue.
+resource "aws_cloudwatch_metric_alarm" "forward_backlog" {
+  for_each            = aws_sqs_queue.forward
+  alarm_name          = "${each.value.name}-behind"
+  alarm_description   = "The ${each.key} event destination has had messages waiting over ${var.forward_backlog_alarm_minutes} minutes: it is down or refusing (the forwarder's log says which); they are retried for ${var.forward_retry_window_hours} h."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.forward_backlog_alarm_minutes * 60
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = [aws_sns_topic.alerts.arn]

@@ -45,9 +45,52 @@ resource "aws_cloudwatch_dashboard" "this" {
           )
         }
       },
-      ], var.reconcile_enabled ? [
+      # The functions' own metrics, from their logs (Embedded Metric
+      # Format, shared/metrics/emf): SEARCH draws one line per outcome.
       {
         type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title = "Deliveries by outcome", region = local.region, stat = "Sum", period = 60
+          metrics = [
+            [{ expression = "SEARCH('{\"${local.metric_namespace}\",Function,Outcome} MetricName=\"Deliveries\"', 'Sum', 60)", id = "deliveries", label = "" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 12, width = 12, height = 6
+        properties = {
+          title = "Receiver answer time (ms), measured in the handler", region = local.region, period = 60
+          metrics = [
+            [local.metric_namespace, "ReceiverDuration", "Function", "receiver", { stat = "p50" }],
+            ["...", { stat = "p99" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 18, width = 12, height = 6
+        properties = {
+          title = "Processed by verdict, and failed", region = local.region, stat = "Sum", period = 60
+          metrics = [
+            [{ expression = "SEARCH('{\"${local.metric_namespace}\",Function,Outcome} MetricName=\"Processed\"', 'Sum', 60)", id = "processed", label = "" }],
+            [local.metric_namespace, "Failed", "Function", "processor", { id = "failed", label = "failed" }],
+          ]
+        }
+      },
+      ], local.forward_enabled ? [
+      {
+        type = "metric", x = 0, y = 24, width = 12, height = 6
+        properties = {
+          title = "Event destinations: backlog, oldest message (s), dead letters", region = local.region, stat = "Maximum", period = 60
+          metrics = concat(
+            [for q in aws_sqs_queue.forward : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name]],
+            [for q in aws_sqs_queue.forward : ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q.name]],
+            [for q in aws_sqs_queue.forward_dlq : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name]],
+          )
+        }
+      },
+      ] : [], var.reconcile_enabled ? [
+      {
+        type = "metric", x = 12, y = 18, width = 12, height = 6
         properties = {
           title = "Reconciler runs", region = local.region, stat = "Sum", period = 900
           metrics = [

@@ -15,6 +15,9 @@ module "receiver" {
     PAYHOOK_TABLE_NAME     = aws_dynamodb_table.this.name
     PAYHOOK_SECRETS_ARN    = aws_secretsmanager_secret.providers.arn
     PAYHOOK_PAYPAL_SANDBOX = tostring(var.paypal_sandbox)
+    # Its metrics go out in its log (Embedded Metric Format): no
+    # permission beyond the log group's.
+    PAYHOOK_METRICS_NAMESPACE = local.metric_namespace
   }
   policy_statements = [
     { sid = "StoreWebhooks", actions = ["dynamodb:PutItem"], resources = [aws_dynamodb_table.this.arn] },
@@ -42,6 +45,8 @@ module "processor" {
     PAYHOOK_ALERT_TOPIC_ARN = aws_sns_topic.alerts.arn
     PAYHOOK_PAYPAL_SANDBOX  = tostring(var.paypal_sandbox)
     PAYHOOK_PAYPAL_CONFIRM  = tostring(var.paypal_confirm)
+    # As the receiver's: metrics in its log.
+    PAYHOOK_METRICS_NAMESPACE = local.metric_namespace
     },
     # PayPal's API credentials, to confirm deliveries with, are in the
     # provider secret: the processor reads it only when it confirms.
@@ -120,5 +125,47 @@ module "reconciler" {
     { sid = "ReadProviderKeys", actions = ["secretsmanager:GetSecretValue"], resources = [aws_secretsmanager_secret.providers.arn] },
     { sid = "EncryptItemsAndMessagesReadTheSecret", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = [aws_kms_key.this.arn] },
     { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },
+  ]
+}
+
+# Delivers canonical events to the event destinations (forward.tf), from
+# their queues: only when there are destinations.
+module "forwarder" {
+  source                   = "../lambda-function"
+  count                    = local.forward_enabled ? 1 : 0
+  name                     = "${local.name}-forwarder"
+  description              = "Delivers canonical payment events, signed, to the event destinations"
+  zip_path                 = local.zip.forwarder
+  iam_path                 = var.iam_path
+  permissions_boundary_arn = var.permissions_boundary_arn
+  timeout                  = var.forwarder.timeout
+  memory_size              = var.forwarder.memory_size
+  reserved_concurrency     = local.reserved_concurrency.forwarder
+  kms_key_arn              = aws_kms_key.this.arn
+  log_retention_days       = var.log_retention_days
+  tags                     = local.tags
+  environment = {
+    # forward.ParseAWSDestinations reads it.
+    PAYHOOK_FORWARD_DESTINATIONS = jsonencode([for name, d in local.forward : {
+      name                  = name
+      url                   = d.url
+      event_types           = d.event_types
+      queue_arn             = aws_sqs_queue.forward[name].arn
+      queue_url             = aws_sqs_queue.forward[name].url
+      dead_letter_queue_url = aws_sqs_queue.forward_dlq[name].url
+      secret_arn            = aws_secretsmanager_secret.forward[name].arn
+    }])
+    PAYHOOK_FORWARD_RETRY_WINDOW = "${var.forward_retry_window_hours}h"
+    # Attempts by destination and outcome, in its log (Embedded Metric Format).
+    PAYHOOK_METRICS_NAMESPACE = local.metric_namespace
+  }
+  policy_statements = [
+    {
+      sid       = "TakeFromTheDestinationsQueues", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+      resources = [for q in aws_sqs_queue.forward : q.arn]
+    },
+    { sid = "DeadLetters", actions = ["sqs:SendMessage"], resources = [for q in aws_sqs_queue.forward_dlq : q.arn] },
+    { sid = "ReadSigningSecrets", actions = ["secretsmanager:GetSecretValue"], resources = [for s in aws_secretsmanager_secret.forward : s.arn] },
+    { sid = "ReadMessagesAndSecretsEncryptDeadLetters", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [aws_kms_key.this.arn] },
   ]
 }

@@ -22,8 +22,9 @@ resource "aws_kms_alias" "this" {
 locals {
   # The roles themselves, not ARNs built from their names: a key policy may
   # only name principals that exist, so the key waits for the roles.
-  function_role_arns = concat([module.receiver.role_arn, module.processor.role_arn, module.auditor.role_arn], var.reconcile_enabled ? [module.reconciler[0].role_arn] : [])
-  event_bus_arn      = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.event_bus_name}"
+  function_role_arns = concat([module.receiver.role_arn, module.processor.role_arn, module.auditor.role_arn], var.reconcile_enabled ? [module.reconciler[0].role_arn] : [],
+  local.forward_enabled ? [module.forwarder[0].role_arn] : [])
+  event_bus_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.event_bus_name}"
   key_policy = concat([
     {
       # Named actions rather than kms:*: what the deploy role needs to manage
@@ -125,6 +126,20 @@ locals {
       Action    = ["kms:DescribeKey"]
       Resource  = "*"
       Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+    },
+    ] : [], local.forward_enabled ? [
+    {
+      # EventBridge sends the destinations' events to their encrypted
+      # queues, and what it cannot deliver to their dead-letter queues: SQS
+      # asks the key for EventBridge, bound to those queues by SQS's
+      # encryption context (Amazon SQS Developer Guide, "Encryption at
+      # rest"); each queue's policy admits only its destination's rule.
+      Sid       = "EventBridgeQueuesForTheDestinations"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
+      Resource  = "*"
+      Condition = { StringEquals = { "kms:EncryptionContext:aws:sqs:arn" = local.forward_queue_arns } }
     },
   ] : [])
 }

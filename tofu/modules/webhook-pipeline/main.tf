@@ -9,13 +9,18 @@ locals {
   partition  = data.aws_partition.current.partition
   tags       = merge(var.tags, { Application = var.name_prefix, Environment = var.environment_suffix })
 
-  zip = { for f in concat(["receiver", "processor", "auditor"], var.reconcile_enabled ? ["reconciler"] : []) : f => "${var.lambda_zip_dir}/${f}.zip" }
+  forward_enabled = length(var.event_destinations) > 0
+  zip = { for f in concat(["receiver", "processor", "auditor"], var.reconcile_enabled ? ["reconciler"] : [], local.forward_enabled ? ["forwarder"] : []) :
+  f => "${var.lambda_zip_dir}/${f}.zip" }
 
   # The reconciler's 1 is not capacity but mutual exclusion: a run never
   # overlaps another. Without reservations (a new account's quota refuses
   # any), runs still cannot overlap as long as its timeout is below the
   # schedule's interval, except for Lambda's own retries of a failed run.
-  function_sizing = merge({ receiver = var.receiver, processor = var.processor, auditor = var.auditor }, var.reconcile_enabled ? { reconciler = var.reconciler } : {})
+  # The forwarder's reservation is its destinations' caps together: each
+  # destination's mapping runs at most max_concurrency at once.
+  function_sizing = merge({ receiver = var.receiver, processor = var.processor, auditor = var.auditor }, var.reconcile_enabled ? { reconciler = var.reconciler } : {},
+  local.forward_enabled ? { forwarder = { reserved_concurrency = var.forwarder.max_concurrency * length(var.event_destinations) } } : {})
   reserved_concurrency = { for f, sizing in local.function_sizing :
   f => var.reserve_concurrency ? sizing.reserved_concurrency : null }
   reserved_total = sum([for n in values(local.reserved_concurrency) : coalesce(n, 0)])

@@ -49,7 +49,20 @@ output "functions" {
     receiver  = module.receiver
     processor = module.processor
     auditor   = module.auditor
-  }, var.reconcile_enabled ? { reconciler = module.reconciler[0] } : {}) : name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
+    }, var.reconcile_enabled ? { reconciler = module.reconciler[0] } : {}, local.forward_enabled ? { forwarder = module.forwarder[0] } : {}) :
+  name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
+}
+
+output "event_destinations" {
+  description = "Each event destination's secret (put its whsec_ signing secrets there: the README's Receive payment events in your app), queue, dead-letter queue and rule."
+  value = { for name in keys(local.forward) : name => {
+    secret_arn = aws_secretsmanager_secret.forward[name].arn
+    queue_arn  = aws_sqs_queue.forward[name].arn
+    queue_url  = aws_sqs_queue.forward[name].url
+    dlq_arn    = aws_sqs_queue.forward_dlq[name].arn
+    dlq_url    = aws_sqs_queue.forward_dlq[name].url
+    rule_name  = aws_cloudwatch_event_rule.forward[name].name
+  } }
 }
 
 output "reconciliation" {

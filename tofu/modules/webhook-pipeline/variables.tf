@@ -15,7 +15,7 @@ variable "environment_suffix" {
 }
 
 variable "lambda_zip_dir" {
-  description = "Directory with receiver.zip, processor.zip, auditor.zip and, when reconcile_enabled, reconciler.zip (nix build .#lambdas). A missing zip fails the plan."
+  description = "Directory with receiver.zip, processor.zip, auditor.zip, reconciler.zip when reconcile_enabled and forwarder.zip with event_destinations (nix build .#lambdas). A missing zip fails the plan."
   type        = string
 }
 
@@ -201,6 +201,69 @@ variable "event_bus_enabled" {
   description = "Create an EventBridge bus and publish every canonical payment event to it."
   type        = bool
   default     = false
+}
+
+variable "event_destinations" {
+  description = "Your HTTPS endpoints that receive the canonical payment events as signed Standard Webhooks messages (the README's Receive payment events in your app): name (1 to 32 lowercase letters, digits and dashes, unique, not ending in -dlq; it names the destination's queues, secret and alarm), url (https://, no credentials), event_types (canonical types; all when empty). Each gets an EventBridge rule on the bus, an SQS queue with a dead-letter queue and its alarm, and a secret, <name_prefix>-<environment_suffix>/forward/<name>, whose value you set: whsec_ secrets, comma-separated, the current one first. Needs event_bus_enabled."
+  type = list(object({
+    name        = string
+    url         = string
+    event_types = optional(list(string), [])
+  }))
+  default = []
+
+  validation {
+    # A name ending in -dlq would be another destination's dead-letter queue.
+    condition = alltrue([for d in var.event_destinations : can(regex("^[a-z0-9][a-z0-9-]{0,31}$", d.name)) && !endswith(d.name, "-dlq")]) && (
+    length(distinct(var.event_destinations[*].name)) == length(var.event_destinations))
+    error_message = "Name each destination with 1 to 32 lowercase letters, digits and dashes, not ending in -dlq, each name once."
+  }
+  validation {
+    # The forwarder posts signed messages: never in clear, never with
+    # credentials a log or a dead letter would carry.
+    condition     = alltrue([for d in var.event_destinations : can(regex("^https://[^/?#@[:space:]]+([/?][^#[:space:]]*)?$", d.url)) && length(d.url) <= 512])
+    error_message = "Give each destination an https:// URL of at most 512 characters, without user:password@ or a #fragment."
+  }
+  validation {
+    condition     = alltrue(flatten([for d in var.event_destinations : [for t in d.event_types : contains(local.canonical_event_types, t)]]))
+    error_message = "Give canonical event types only: ${join(", ", local.canonical_event_types)}."
+  }
+  validation {
+    condition     = length(var.event_destinations) == 0 || var.event_bus_enabled
+    error_message = "Event destinations are fed from the event bus: set event_bus_enabled = true."
+  }
+}
+
+variable "forwarder" {
+  description = "The forwarder function's sizing, when there are event_destinations. max_concurrency caps each destination's concurrent deliveries (its event source mapping's maximum concurrency, 2 to 1000); with reserve_concurrency the function reserves max_concurrency for each destination. The timeout (30 to 120 s) covers one attempt, 15 s at most, for each message of a batch at once."
+  type = object({
+    timeout         = number
+    memory_size     = number
+    max_concurrency = number
+  })
+  default = { timeout = 60, memory_size = 256, max_concurrency = 5 }
+
+  validation {
+    condition     = var.forwarder.max_concurrency >= 2 && var.forwarder.max_concurrency <= 1000 && var.forwarder.timeout >= 30 && var.forwarder.timeout <= 120
+    error_message = "max_concurrency is 2 to 1000 (SQS event source mappings' limits) and timeout 30 to 120 seconds."
+  }
+}
+
+variable "forward_retry_window_hours" {
+  description = "PAYHOOK_FORWARD_RETRY_WINDOW in hours (1 to 168): how long a message that does not get through is retried before it goes to its destination's dead-letter queue."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.forward_retry_window_hours >= 1 && var.forward_retry_window_hours <= 168 && floor(var.forward_retry_window_hours) == var.forward_retry_window_hours
+    error_message = "Give a whole number of hours from 1 to 168."
+  }
+}
+
+variable "forward_backlog_alarm_minutes" {
+  description = "Minutes the oldest message may wait on an event destination's queue before its alarm says the destination is behind."
+  type        = number
+  default     = 60
 }
 
 variable "critical_event_types" {

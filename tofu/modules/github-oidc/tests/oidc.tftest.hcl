@@ -209,6 +209,28 @@ run "bounded_roles_may_invoke_only_the_reconciler_and_manage_nothing" {
   }
 }
 
+# Issue 17: the event destinations' rules are the environment's, on its
+# buses; only their queues may be consumed, by roles under the boundary.
+run "event_rules_and_forward_queues_are_the_environments" {
+  command = plan
+
+  assert {
+    condition = alltrue([for s in output.policies.deploy_statements : s.Resource == ["arn:aws:events:ap-southeast-1:111122223333:rule/payhook-prod-*/payhook-prod-*"]
+    if s.Effect == "Allow" && length(setintersection(s.Action, ["events:PutRule", "events:PutTargets", "events:DeleteRule", "events:RemoveTargets"])) > 0])
+    error_message = "Rules and targets may be written only on the environment's buses, under its names."
+  }
+  assert {
+    condition = toset(flatten([for s in output.policies.deploy_statements : [for a in s.Action : a if contains(["events:PutRule", "events:PutTargets", "events:DeleteRule", "events:RemoveTargets"], a)] if s.Effect == "Allow"])) == toset([
+    "events:PutRule", "events:PutTargets", "events:DeleteRule", "events:RemoveTargets"])
+    error_message = "The deploy role must be able to manage the event destinations' rules and targets."
+  }
+  assert {
+    condition = [for s in output.policies.boundary_statements : s.Resource if contains(s.Action, "sqs:ReceiveMessage")] == [
+    ["arn:aws:sqs:ap-southeast-1:111122223333:payhook-prod-forward-*"]]
+    error_message = "Bounded roles may consume the event destinations' queues and no other."
+  }
+}
+
 # Item 8: API Gateway, WAF and event source mapping writes are the
 # environment's, by ARN or by tag.
 run "api_gateway_waf_and_mapping_writes_are_scoped" {

@@ -76,6 +76,40 @@ run "the_boundary_allows_what_the_functions_need" {
   }
 }
 
+# Issue 17: the forwarder, its queues, secrets and rules fit what the CI
+# module lets roles do and the deploy role manage.
+run "the_ci_roles_and_the_pipeline_agree_on_event_destinations" {
+  command = plan
+  variables {
+    event_destinations = [{ name = "ledger", url = "https://ledger.example.com/payhook" }]
+  }
+
+  assert {
+    condition = alltrue(flatten([for s in output.review.functions.forwarder.statements : [for a in s.actions :
+    anytrue([for b in output.review.policies.boundary_statements : contains(b.Action, a)])]]))
+    error_message = "The forwarder's policy grants an action its permissions boundary does not allow."
+  }
+  assert {
+    condition = anytrue([for b in output.review.policies.boundary_statements : contains(b.Action, "sqs:ReceiveMessage") &&
+    anytrue([for r in b.Resource : startswith("arn:aws:sqs:ap-southeast-1:111122223333:payhook-test-forward-ledger", trimsuffix(r, "*"))])])
+    error_message = "The boundary must let the forwarder take from the queue the pipeline names."
+  }
+  assert {
+    condition = anytrue([for b in output.review.policies.boundary_statements : contains(b.Action, "secretsmanager:GetSecretValue") &&
+    anytrue([for r in b.Resource : startswith("arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/forward/ledger", trimsuffix(r, "*"))])])
+    error_message = "The boundary must let the forwarder read the secret the pipeline names."
+  }
+  assert {
+    condition = anytrue([for s in output.review.policies.deploy_statements : contains(s.Action, "events:PutRule") &&
+    anytrue([for r in s.Resource : can(regex("^${replace(r, "*", ".*")}$", "arn:aws:events:ap-southeast-1:111122223333:rule/payhook-test-events/${output.event_destinations.ledger.rule_name}"))])])
+    error_message = "The deploy role must be able to create the destination's rule on the environment's bus."
+  }
+  assert {
+    condition     = output.review.protection.reserved_concurrency == 166
+    error_message = "The destination adds its cap, 5, to the 161 reserved."
+  }
+}
+
 # The boundary names the reconciler the pipeline creates, and the deploy
 # role may pass the role the pipeline gives its schedule.
 run "the_ci_roles_and_the_pipeline_agree_on_the_reconcilers_names" {

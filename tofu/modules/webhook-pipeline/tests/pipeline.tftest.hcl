@@ -455,6 +455,24 @@ run "a_verified_delivery_that_cannot_be_stored_raises_an_alarm" {
   }
 }
 
+# The receiver and processor write their metrics to their logs (Embedded
+# Metric Format) in the namespace the log metric filters use, and the
+# dashboard draws them.
+run "the_functions_metrics_share_the_environments_namespace_and_dashboard" {
+  command = plan
+
+  assert {
+    condition = (output.functions.receiver.configuration.environment.PAYHOOK_METRICS_NAMESPACE == "payhook/test" &&
+    output.functions.processor.configuration.environment.PAYHOOK_METRICS_NAMESPACE == "payhook/test")
+    error_message = "The receiver and the processor must write their metrics to payhook/<environment>."
+  }
+  assert {
+    # SEARCH's quotes are escaped in the body.
+    condition     = alltrue([for m in ["MetricName=\\\"Deliveries\\\"", "\"ReceiverDuration\"", "MetricName=\\\"Processed\\\"", "\"Failed\""] : strcontains(aws_cloudwatch_dashboard.this.dashboard_body, m)])
+    error_message = "The dashboard must draw deliveries, the receiver's answer time, and processed and failed webhooks."
+  }
+}
+
 # The processor's critical types are written once, in Go.
 run "critical_event_types_default_to_the_processors_own" {
   command = plan

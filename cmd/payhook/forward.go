@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/payhook/payhook/shared/operate"
+	"github.com/payhook/payhook/shared/store"
+)
+
+func forwardCommand(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("forward", "forward status [--json] [--data DIR]", stdout)
+	asJSON := fs.Bool("json", false, "print JSON")
+	where := targetFlags(fs)
+	positional, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 1 || positional[0] != "status" {
+		return usageError("forward takes one subcommand: status")
+	}
+	ctx := context.Background()
+	var statuses []store.ForwardStatus
+	err = where.with(ctx, func(op operate.Operator) (err error) {
+		statuses, err = op.ForwardStatus(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(stdout, statuses)
+	}
+	if len(statuses) == 0 {
+		fmt.Fprintln(stdout, "nothing forwarded yet (payhook serve --forward-to URL)")
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DESTINATION\tBACKLOG\tDEAD\tDELIVERED\tLAST SUCCESS\tLAST ERROR")
+	for _, s := range statuses {
+		lastError := "-"
+		if s.LastError != "" {
+			lastError = fmt.Sprintf("%s (%s)", printable(s.LastError), when(s.LastErrorAt))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", printable(s.Destination), s.Backlog, s.Dead, s.Delivered, when(s.LastSuccess), lastError)
+	}
+	return tw.Flush()
+}
+
+// when is a local time, or "-" for never.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format(time.DateTime)
+}
+
+// deadForwards lists the forwards given up on: payhook events --forwards.
+func deadForwards(ctx context.Context, where target, destination string, asJSON bool, stdout io.Writer) error {
+	var dead []operate.DeadForward
+	err := where.with(ctx, func(op operate.Operator) (err error) {
+		dead, err = op.DeadForwards(ctx, destination)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(stdout, dead)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DESTINATION\tMESSAGE ID\tTYPE\tPAYMENT\tQUEUED\tDEAD\tATTEMPTS\tWHY")
+	for _, f := range dead {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", printable(f.Destination), f.MessageID, printable(f.EventType), printable(f.PaymentKey),
+			when(f.QueuedAt), when(f.DeadAt), f.Attempts, printable(f.LastError))
+	}
+	return tw.Flush()
+}
+
+// redriveForwards queues dead forwards again: payhook redrive --forwards.
+func redriveForwards(ctx context.Context, where target, destination string, stdout io.Writer) error {
+	var n int
+	err := where.with(ctx, func(op operate.Operator) (err error) {
+		n, err = op.RedriveForwards(ctx, destination)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d forwarded events queued again (delivered by the running serve)\n", n)
+	return nil
+}
