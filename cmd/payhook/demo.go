@@ -131,7 +131,7 @@ func demo(args []string, stdout, _ io.Writer) error {
 			fmt.Fprintf(stdout, "payhook demo: stopping: %v\n", err)
 		}
 	}()
-	app.secret = server.ForwardSecret
+	app.trust(server.ForwardSecret)
 	op := operate.Table{Store: server.Store, DLQ: server.Store.DeadLetterQueue(local.ProcessorConsumer)}
 	fmt.Fprintf(stdout, "payhook demo: the whole pipeline on %s, data in a temporary directory\n\n", server.URL)
 

@@ -71,6 +71,13 @@ func (a *demoApp) receive(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// trust sets the secret the app verifies with: serve's, once it started.
+func (a *demoApp) trust(secret string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.secret = secret
+}
+
 func (a *demoApp) Close() error { return a.server.Close() }
 
 // appStory waits until the app has every applied event, and shows them.

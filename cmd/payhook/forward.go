@@ -71,6 +71,9 @@ func deadForwards(ctx context.Context, where target, destination string, asJSON 
 	if asJSON {
 		return printJSON(stdout, dead)
 	}
+	if len(dead) == operate.MaxDeadForwards {
+		fmt.Fprintf(stdout, "the oldest %d (payhook forward status counts them all)\n", len(dead))
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DESTINATION\tMESSAGE ID\tTYPE\tPAYMENT\tQUEUED\tDEAD\tATTEMPTS\tWHY")
 	for _, f := range dead {

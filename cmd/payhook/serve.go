@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider/registry"
 )
 
@@ -39,8 +42,19 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError("--forward-events: %v", err)
 	}
-	if len(types) > 0 && len(forwarding.URLs) == 0 {
-		return usageError("--forward-events filters --forward-to: give a URL to forward to")
+	if slices.Contains(types, payment.Other) {
+		return usageError("--forward-events: %s events change no payment, so none is ever forwarded", payment.Other)
+	}
+	if len(forwarding.URLs) == 0 {
+		given := ""
+		fs.Visit(func(f *flag.Flag) {
+			if strings.HasPrefix(f.Name, "forward-") {
+				given = f.Name
+			}
+		})
+		if given != "" {
+			return usageError("--%s goes with --forward-to: give a URL to forward to", given)
+		}
 	}
 	if forwarding.RetryWindow <= 0 || forwarding.Timeout <= 0 {
 		return usageError("--forward-retry-for and --forward-timeout must be positive")

@@ -175,7 +175,8 @@ type publications struct {
 	ids []string
 }
 
-func (p *publications) Publish(_ context.Context, e payment.Event) error {
+func (p *publications) Publish(_ context.Context, a payment.Announcement) error {
+	e := a.Event
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ids = append(p.ids, e.EventID)

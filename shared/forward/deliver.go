@@ -30,6 +30,10 @@ func (d Destination) Wants(t payment.Type) bool {
 	return len(d.Types) == 0 || slices.Contains(d.Types, t)
 }
 
+// MaxURLBytes bounds a destination's URL: what browsers and servers
+// commonly accept, and far below the outbox's key limit.
+const MaxURLBytes = 2048
+
 // CheckURL accepts an absolute http or https URL without credentials in
 // it: status, logs and dead letters name the destination by its URL.
 func CheckURL(raw string) error {
@@ -43,6 +47,8 @@ func CheckURL(raw string) error {
 		return errors.New("a forward destination must not carry credentials in its URL: consumers verify the signature instead")
 	case u.Fragment != "":
 		return fmt.Errorf("forward destination %q has a fragment", raw)
+	case len(raw) > MaxURLBytes:
+		return fmt.Errorf("a forward destination's URL is at most %d bytes", MaxURLBytes)
 	}
 	return nil
 }
@@ -92,6 +98,10 @@ const (
 	Refused Outcome = "refused"
 	// DeadLettered: retried until the retry window closed.
 	DeadLettered Outcome = "dead_lettered"
+	// Held: not attempted, and dead-lettered behind an earlier message of
+	// its payment that is on the dead-letter queue, so that a redrive
+	// delivers the payment's messages in their order.
+	Held Outcome = "held"
 )
 
 // Result is one attempt's outcome. Reason never holds the consumer's
@@ -173,15 +183,19 @@ func Backoff(n int) time.Duration {
 }
 
 // NextAttempt is when to try again after r, the nth failure of a message
-// first queued at queued, or false when the retry window has closed: the
-// message is then dead-lettered.
-func NextAttempt(r Result, n int, queued, now time.Time, window time.Duration) (time.Time, bool) {
-	if r.Outcome != Retry {
+// first attempted at first, or false when the retry window has closed:
+// the message is then dead-lettered. The window runs from the first
+// attempt, so messages queued while nothing could deliver them (serve
+// stopped) still get their retries; a wait past the window's end
+// (a backoff, or a long Retry-After) is cut to one last attempt there.
+func NextAttempt(r Result, n int, first, now time.Time, window time.Duration) (time.Time, bool) {
+	deadline := first.Add(window)
+	if r.Outcome != Retry || !now.Before(deadline) {
 		return time.Time{}, false
 	}
 	next := now.Add(max(Backoff(n), r.RetryAfter))
-	if next.After(queued.Add(window)) {
-		return time.Time{}, false
+	if next.After(deadline) {
+		next = deadline
 	}
 	return next, true
 }

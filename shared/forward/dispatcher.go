@@ -14,8 +14,9 @@ import (
 
 // Enqueue returns the processor's Forwards for destinations: the message
 // of an applied event, once for each destination that wants its type.
-func Enqueue(destinations []Destination) func(payment.Event, time.Time) ([]store.Forward, error) {
-	return func(e payment.Event, at time.Time) ([]store.Forward, error) {
+func Enqueue(destinations []Destination) func(payment.Announcement, time.Time) ([]store.Forward, error) {
+	return func(a payment.Announcement, at time.Time) ([]store.Forward, error) {
+		e := a.Event
 		var forwards []store.Forward
 		var m Message
 		for _, d := range destinations {
@@ -24,7 +25,7 @@ func Enqueue(destinations []Destination) func(payment.Event, time.Time) ([]store
 			}
 			if m.ID == "" {
 				var err error
-				if m, err = NewMessage(e); err != nil {
+				if m, err = NewMessage(a); err != nil {
 					return nil, err
 				}
 			}
@@ -61,9 +62,13 @@ type Dispatcher struct {
 	Clock   func() time.Time
 }
 
-// scanLimit bounds one round's read of a queue: a destination that is
-// down leaves at most this many messages to look at each round.
-const scanLimit = 1000
+// pageSize is how many queued messages one read of the outbox returns; a
+// round reads pages until the queue's end or maxScan messages, so that a
+// message due behind a long run of failing ones still goes out.
+const (
+	pageSize = 1000
+	maxScan  = 100_000
+)
 
 // PollInterval is the longest a due message waits for its round.
 const PollInterval = time.Second
@@ -106,33 +111,10 @@ func (d *Dispatcher) run(ctx context.Context, dest Destination) {
 // waiting message falls due (now, when a delivery may have freed one; zero
 // when nothing waits).
 func (d *Dispatcher) Round(ctx context.Context, dest Destination) (time.Time, error) {
-	pending, err := d.Outbox.PendingForwards(ctx, dest.Name, scanLimit)
-	if err != nil {
-		return time.Time{}, err
-	}
 	now := d.now()
-	var due []store.Forward
-	var next time.Time
-	seen := map[string]bool{}
-	for _, f := range pending {
-		key := f.PaymentKey
-		if key == "" {
-			key = f.MessageID
-		}
-		if seen[key] {
-			continue // a message before it, of the same payment, goes first
-		}
-		seen[key] = true
-		if f.NextAttempt.After(now) {
-			if next.IsZero() || f.NextAttempt.Before(next) {
-				next = f.NextAttempt
-			}
-			continue
-		}
-		due = append(due, f)
-	}
-	if len(due) == 0 {
-		return next, nil
+	due, next, err := d.due(ctx, dest, now)
+	if err != nil || len(due) == 0 {
+		return next, err
 	}
 	concurrency := d.Concurrency
 	if concurrency <= 0 {
@@ -158,8 +140,52 @@ func (d *Dispatcher) Round(ctx context.Context, dest Destination) (time.Time, er
 	return now, nil
 }
 
+// due reads dest's queue in order and picks the messages to act on now:
+// the first waiting message of each payment, once it is due. It also
+// returns when the earliest of the others falls due.
+func (d *Dispatcher) due(ctx context.Context, dest Destination, now time.Time) ([]store.Forward, time.Time, error) {
+	var due []store.Forward
+	var next time.Time
+	seen := map[string]bool{}
+	var after uint64
+	for scanned := 0; scanned < maxScan; {
+		page, err := d.Outbox.PendingForwards(ctx, dest.Name, after, pageSize)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		for _, f := range page {
+			key := f.PaymentKey
+			if key == "" {
+				key = f.MessageID
+			}
+			if seen[key] {
+				continue // a message before it, of the same payment, goes first
+			}
+			seen[key] = true
+			if !f.Held && f.NextAttempt.After(now) {
+				if next.IsZero() || f.NextAttempt.Before(next) {
+					next = f.NextAttempt
+				}
+				continue
+			}
+			due = append(due, f)
+		}
+		if len(page) < pageSize {
+			break
+		}
+		scanned += len(page)
+		after = page[len(page)-1].Seq
+	}
+	return due, next, nil
+}
+
 // deliver makes one attempt and records what came of it.
 func (d *Dispatcher) deliver(ctx context.Context, dest Destination, f store.Forward) error {
+	if f.Held {
+		f.LastError = "held: an earlier event of this payment is on the dead-letter queue; payhook redrive --forwards sends them in order"
+		d.observe(dest, Held)
+		return d.Outbox.DeadLetterForward(ctx, f, d.now())
+	}
 	client := d.Client
 	if client == nil {
 		client = NewClient(DefaultTimeout)
@@ -183,9 +209,12 @@ func (d *Dispatcher) deliver(ctx context.Context, dest Destination, f store.Forw
 		if window <= 0 {
 			window = DefaultRetryWindow
 		}
+		if f.FirstAttemptAt.IsZero() {
+			f.FirstAttemptAt = now
+		}
 		f.Attempts++
 		f.LastError = r.Reason
-		next, retry := NextAttempt(r, f.Attempts, f.QueuedAt, now, window)
+		next, retry := NextAttempt(r, f.Attempts, f.FirstAttemptAt, now, window)
 		if retry {
 			f.NextAttempt = next
 			err = d.Outbox.ForwardFailed(ctx, f, now)
@@ -198,10 +227,14 @@ func (d *Dispatcher) deliver(ctx context.Context, dest Destination, f store.Forw
 		err = d.Outbox.DeadLetterForward(ctx, f, now)
 		log.Error().Str("reason", r.Reason).Int("attempts", f.Attempts).Msg("forward given up: on the dead-letter queue (payhook redrive --forwards)")
 	}
+	d.observe(dest, outcome)
+	return err
+}
+
+func (d *Dispatcher) observe(dest Destination, outcome Outcome) {
 	if d.Observe != nil {
 		d.Observe(dest.Name, outcome)
 	}
-	return err
 }
 
 func (d *Dispatcher) now() time.Time {

@@ -102,14 +102,14 @@ func outbox(t *testing.T) *embedded.Store {
 
 // commit stores a webhook for e and commits it processed with the
 // forwards queue gives it, as the processor does.
-func commit(t *testing.T, st *embedded.Store, queue func(payment.Event, time.Time) ([]store.Forward, error), e payment.Event, at time.Time) {
+func commit(t *testing.T, st *embedded.Store, queue func(payment.Announcement, time.Time) ([]store.Forward, error), e payment.Event, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	w := store.Webhook{Provider: e.Provider, EventID: e.EventID, EventType: e.ProviderType, ReceivedAt: at, Body: []byte("{}"), Status: store.StatusReceived, ExpiresAt: at.Add(time.Hour)}
 	if _, err := st.PutWebhook(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	forwards, err := queue(e, at)
+	forwards, err := queue(payment.Announcement{Event: e}, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,24 +211,24 @@ func TestAConsumerAnswering500ForeverEndsOnTheDeadLetterQueueAndIsRedriven(t *te
 	drain(t, d, dest, c, 100)
 
 	ctx := context.Background()
-	dead, err := st.DeadForwards(ctx, "")
+	dead, err := st.DeadForwards(ctx, "", 0)
 	is.NoErr(err)
 	is.Equal(len(dead), 1)
 	is.Equal(dead[0].LastError, "answered 500")
 	is.True(dead[0].Attempts > 3)                                   // retried with backoff first
 	is.True(!dead[0].DeadAt.After(dead[0].QueuedAt.Add(time.Hour))) // within the window
 	is.Equal(outcomes[len(outcomes)-1], forward.DeadLettered)
-	pending, err := st.PendingForwards(ctx, dest.Name, 10)
+	pending, err := st.PendingForwards(ctx, dest.Name, 0, 10)
 	is.NoErr(err)
 	is.Equal(len(pending), 0)
 
 	app.answer.Store(0)
-	n, err := st.RedriveForwards(ctx, "", c.Now())
+	n, err := st.RedriveForwards(ctx, "")
 	is.NoErr(err)
 	is.Equal(n, 1)
 	drain(t, d, dest, c, 10)
 	is.Equal(len(app.received()), 1)
-	dead, err = st.DeadForwards(ctx, "")
+	dead, err = st.DeadForwards(ctx, "", 0)
 	is.NoErr(err)
 	is.Equal(len(dead), 0)
 }
@@ -247,17 +247,27 @@ func TestARefusalGoesStraightToTheDeadLetterQueue(t *testing.T) {
 	app.answer.Store(http.StatusUnprocessableEntity)
 	_, err = d.Round(context.Background(), dest)
 	is.NoErr(err)
-	dead, err := st.DeadForwards(context.Background(), dest.Name)
+	dead, err := st.DeadForwards(context.Background(), dest.Name, 0)
 	is.NoErr(err)
 	is.Equal(len(dead), 1)
 	is.Equal(dead[0].Attempts, 1)
 	is.Equal(dead[0].LastError, "answered 422")
-	// The payment's next event is not held back behind a dead letter.
+	// The payment's next event follows it there unsent, however willing
+	// the app: delivered before it, it would overtake it at the redrive.
 	app.answer.Store(0)
 	_, err = d.Round(context.Background(), dest)
 	is.NoErr(err)
+	is.Equal(len(app.received()), 0)
+	dead, err = st.DeadForwards(context.Background(), dest.Name, 0)
+	is.NoErr(err)
+	is.Equal(len(dead), 2)
+	is.Equal(dead[1].Attempts, 0)
+	// Another payment's events are not held.
+	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(2, 0), time.Now())
+	_, err = d.Round(context.Background(), dest)
+	is.NoErr(err)
 	is.Equal(len(app.received()), 1)
-	is.Equal(app.received()[0].eventID, "evt_1_1")
+	is.Equal(app.received()[0].eventID, "evt_2_0")
 }
 
 func TestALateAnswerMeansAnotherAttemptWithTheSameID(t *testing.T) {
@@ -291,7 +301,7 @@ func TestOnlyTheWantedTypesAreQueued(t *testing.T) {
 	is := is.New(t)
 	disputes := forward.Destination{Name: "disputes", URL: "http://127.0.0.1:1/", Types: []payment.Type{payment.DisputeOpened}}
 	all := forward.Destination{Name: "all", URL: "http://127.0.0.1:2/"}
-	forwards, err := forward.Enqueue([]forward.Destination{disputes, all})(event(1, 0), time.Now())
+	forwards, err := forward.Enqueue([]forward.Destination{disputes, all})(payment.Announcement{Event: event(1, 0)}, time.Now())
 	is.NoErr(err)
 	is.Equal(len(forwards), 1)
 	is.Equal(forwards[0].Destination, "all")

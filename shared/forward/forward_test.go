@@ -26,7 +26,7 @@ func succeeded(provider, eventID, paymentID string) payment.Event {
 
 func TestMessageCarriesTheCanonicalEvent(t *testing.T) {
 	is := is.New(t)
-	m, err := forward.NewMessage(succeeded("stripe", "evt_1", "pi_1"))
+	m, err := forward.NewMessage(payment.Announcement{Event: succeeded("stripe", "evt_1", "pi_1")})
 	is.NoErr(err)
 	var body struct {
 		Type      string    `json:"type"`
@@ -52,13 +52,13 @@ func TestMessageCarriesTheCanonicalEvent(t *testing.T) {
 
 func TestMessageIDIsStablePerEvent(t *testing.T) {
 	is := is.New(t)
-	a, err := forward.NewMessage(succeeded("stripe", "evt_1", "pi_1"))
+	a, err := forward.NewMessage(payment.Announcement{Event: succeeded("stripe", "evt_1", "pi_1")})
 	is.NoErr(err)
-	again, err := forward.NewMessage(succeeded("stripe", "evt_1", "pi_1"))
+	again, err := forward.NewMessage(payment.Announcement{Event: succeeded("stripe", "evt_1", "pi_1")})
 	is.NoErr(err)
 	is.Equal(a.ID, again.ID)
 	for _, other := range []payment.Event{succeeded("stripe", "evt_2", "pi_1"), succeeded("square", "evt_1", "pi_1")} {
-		m, err := forward.NewMessage(other)
+		m, err := forward.NewMessage(payment.Announcement{Event: other})
 		is.NoErr(err)
 		is.True(m.ID != a.ID)
 	}
@@ -69,7 +69,7 @@ func TestMessageIDIsStablePerEvent(t *testing.T) {
 func TestAnInvalidEventIsNotForwarded(t *testing.T) {
 	is := is.New(t)
 	e := succeeded("stripe", "evt_1", "")
-	_, err := forward.NewMessage(e)
+	_, err := forward.NewMessage(payment.Announcement{Event: e})
 	is.True(err != nil)
 }
 
@@ -78,7 +78,7 @@ func TestReferenceLibraryVerifiesEverySecretOfARotation(t *testing.T) {
 	current, previous := forward.NewSecret(), forward.NewSecret()
 	signer, err := forward.ParseSecrets(current + ", " + previous)
 	is.NoErr(err)
-	m, err := forward.NewMessage(succeeded("stripe", "evt_1", "pi_1"))
+	m, err := forward.NewMessage(payment.Announcement{Event: succeeded("stripe", "evt_1", "pi_1")})
 	is.NoErr(err)
 	headers, err := signer.Headers(m, time.Now())
 	is.NoErr(err)
@@ -126,7 +126,7 @@ func TestAttemptOutcomes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := forward.NewMessage(succeeded("stripe", "evt_1", "pi_1"))
+	m, err := forward.NewMessage(payment.Announcement{Event: succeeded("stripe", "evt_1", "pi_1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestNoAnswerIsRetried(t *testing.T) {
 	is := is.New(t)
 	signer, err := forward.ParseSecrets(forward.NewSecret())
 	is.NoErr(err)
-	m, err := forward.NewMessage(succeeded("stripe", "evt_1", "pi_1"))
+	m, err := forward.NewMessage(payment.Announcement{Event: succeeded("stripe", "evt_1", "pi_1")})
 	is.NoErr(err)
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
@@ -207,8 +207,12 @@ func TestRetriesEndWithTheWindow(t *testing.T) {
 	next, ok := forward.NextAttempt(retry, 1, queued, queued.Add(time.Minute), forward.DefaultRetryWindow)
 	is.True(ok)
 	is.True(next.After(queued.Add(time.Minute)))
-	_, ok = forward.NextAttempt(retry, 90, queued, queued.Add(24*time.Hour-time.Minute), forward.DefaultRetryWindow)
-	is.True(!ok) // 15 minutes' wait would pass the window
+	deadline := queued.Add(forward.DefaultRetryWindow)
+	next, ok = forward.NextAttempt(retry, 90, queued, deadline.Add(-time.Minute), forward.DefaultRetryWindow)
+	is.True(ok)
+	is.Equal(next, deadline) // a 15 minutes' wait is cut to one last attempt at the window's end
+	_, ok = forward.NextAttempt(retry, 91, queued, deadline, forward.DefaultRetryWindow)
+	is.True(!ok) // that one failed too
 	later := forward.Result{Outcome: forward.Retry, RetryAfter: time.Hour}
 	next, ok = forward.NextAttempt(later, 1, queued, queued, forward.DefaultRetryWindow)
 	is.True(ok)
@@ -224,6 +228,7 @@ func TestDestinationURLsAndTypes(t *testing.T) {
 	for _, bad := range []string{"localhost:3000", "ftp://x/y", "https://user:pw@example.com/", "/webhook", "https://example.com/#x"} {
 		is.True(forward.CheckURL(bad) != nil)
 	}
+	is.True(forward.CheckURL("https://example.com/"+strings.Repeat("a", forward.MaxURLBytes)) != nil)
 	err := forward.CheckURL("https://user:hunter22@example.com/")
 	is.True(!strings.Contains(err.Error(), "hunter22"))
 	types, err := forward.ParseTypes("payment.succeeded, dispute.opened")

@@ -130,8 +130,8 @@ func (f *Forwarder) forward(ctx context.Context, record events.SQSMessage) bool 
 		log.Info().Str("outcome", string(Delivered)).Int("status", r.Status).Msg("delivered")
 		return true
 	case Retry:
-		n, queued := attempts(record, now)
-		next, ok := NextAttempt(r, n, queued, now, f.RetryWindow)
+		n, first := attempts(record, now)
+		next, ok := NextAttempt(r, n, first, now, f.RetryWindow)
 		if !ok {
 			return f.deadLetter(ctx, log, d, record, DeadLetter{WebhookID: m.ID, Outcome: DeadLettered, Status: r.Status, Reason: r.Reason})
 		}
@@ -171,27 +171,31 @@ func messageOf(body string) (Message, error) {
 	if err := json.Unmarshal([]byte(body), &envelope); err != nil || len(envelope.Detail) == 0 {
 		return Message{}, errors.New("not an EventBridge event")
 	}
-	var e payment.Event
-	if err := json.Unmarshal(envelope.Detail, &e); err != nil {
+	var a payment.Announcement
+	if err := json.Unmarshal(envelope.Detail, &a); err != nil {
 		return Message{}, errors.New("its detail is not a canonical event")
 	}
-	return NewMessage(e)
+	return NewMessage(a)
 }
 
 // attempts reads, from the attributes Lambda passes with each record, how
 // many times the message was received (this attempt's number) and when it
-// was queued. Without them it is a first attempt queued now: the window
+// was first attempted. Without them it is a first attempt now: the window
 // then never closes, and the queue's redrive policy ends the retries.
 func attempts(record events.SQSMessage, now time.Time) (int, time.Time) {
 	n, err := strconv.Atoi(record.Attributes["ApproximateReceiveCount"])
 	if err != nil || n < 1 {
 		n = 1
 	}
-	queued := now
-	if ms, err := strconv.ParseInt(record.Attributes["SentTimestamp"], 10, 64); err == nil {
-		queued = time.UnixMilli(ms)
+	// The retry window runs from the first attempt: the first receive,
+	// or failing that, when the message was queued.
+	first := now
+	for _, attribute := range []string{"SentTimestamp", "ApproximateFirstReceiveTimestamp"} {
+		if ms, err := strconv.ParseInt(record.Attributes[attribute], 10, 64); err == nil {
+			first = time.UnixMilli(ms)
+		}
 	}
-	return n, queued
+	return n, first
 }
 
 // DestinationsSetting names the forwarder Lambda's destinations: the JSON

@@ -234,7 +234,7 @@ func TestMessagesAreDeadLetteredWhenRefusedOrOutOfTime(t *testing.T) {
 	// dead-letters it.
 	failing := newEndpoint(t, secret, http.StatusBadGateway)
 	s = newForwarder(t, failing.URL, secret)
-	late := queued(t, succeeded("stripe", "evt_2", "pi_2"), 180, time.Now().Add(-forward.DefaultRetryWindow+time.Second))
+	late := queued(t, succeeded("stripe", "evt_2", "pi_2"), 180, time.Now().Add(-forward.DefaultRetryWindow-time.Second))
 	resp, err = s.forwarder.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{late}})
 	is.NoErr(err)
 	is.Equal(failedIDs(resp), []string{})
@@ -340,7 +340,7 @@ func TestSignerCacheRereadsAfterItsTTLAndKeepsWhatItHolds(t *testing.T) {
 		Now:     func() time.Time { return now },
 		OnError: func(err error) { reported = append(reported, err) },
 	}
-	m, err := forward.NewMessage(succeeded("stripe", "evt_1", "pi_1"))
+	m, err := forward.NewMessage(payment.Announcement{Event: succeeded("stripe", "evt_1", "pi_1")})
 	is.NoErr(err)
 	verifies := func(signer forward.Signer, secret string) bool {
 		headers, err := signer.Headers(m, time.Now())

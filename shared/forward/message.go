@@ -39,20 +39,22 @@ type Body struct {
 	Data      Data      `json:"data"`
 }
 
-// Data is the canonical event with the key its payment is known by.
+// Data is the canonical event, where it left its payment, and the key the
+// payment is known by.
 type Data struct {
-	payment.Event
+	payment.Announcement
 	// PaymentKey is "<provider>/<payment id>": unique across providers.
 	PaymentKey string `json:"payment_key,omitempty"`
 }
 
 // NewMessage builds the message for a validated canonical event.
-func NewMessage(e payment.Event) (Message, error) {
+func NewMessage(a payment.Announcement) (Message, error) {
+	e := a.Event
 	if err := e.Validate(); err != nil {
 		return Message{}, fmt.Errorf("forward: %w", err)
 	}
 	key := PaymentKey(e)
-	body, err := json.Marshal(Body{Type: e.Type, Timestamp: e.OccurredAt.UTC(), Data: Data{Event: e, PaymentKey: key}})
+	body, err := json.Marshal(Body{Type: e.Type, Timestamp: e.OccurredAt.UTC(), Data: Data{Announcement: a, PaymentKey: key}})
 	if err != nil {
 		return Message{}, err
 	}

@@ -65,9 +65,10 @@ type Alerter interface {
 	Alert(ctx context.Context, a Alert) error
 }
 
-// Publisher publishes normalized payment events.
+// Publisher publishes normalized payment events, each with where it left
+// its payment.
 type Publisher interface {
-	Publish(ctx context.Context, e payment.Event) error
+	Publish(ctx context.Context, a payment.Announcement) error
 }
 
 // SNSAlerter publishes alerts to a topic.
@@ -99,8 +100,9 @@ type EventBridgePublisher struct {
 	BusName string
 }
 
-func (p EventBridgePublisher) Publish(ctx context.Context, e payment.Event) error {
-	detail, err := json.Marshal(e)
+func (p EventBridgePublisher) Publish(ctx context.Context, a payment.Announcement) error {
+	e := a.Event
+	detail, err := json.Marshal(a)
 	if err != nil {
 		return err
 	}
@@ -134,7 +136,8 @@ func (l LogAlerter) Alert(_ context.Context, a Alert) error {
 // LogPublisher writes normalized events to a log: local runs.
 type LogPublisher struct{ Log zerolog.Logger }
 
-func (l LogPublisher) Publish(_ context.Context, e payment.Event) error {
+func (l LogPublisher) Publish(_ context.Context, a payment.Announcement) error {
+	e := a.Event
 	l.Log.Info().Str("provider", e.Provider).Str("event_id", e.EventID).Str("type", string(e.Type)).
 		Str("payment_id", e.PaymentID).Int64("amount_minor", e.AmountMinor).Str("currency", e.Currency).Msg("payment event")
 	return nil

@@ -39,7 +39,7 @@ func TestEventBridgePublisher(t *testing.T) {
 	client := eventbridge.NewFromConfig(testenv.AWSConfig(), func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(server.URL) })
 	event := payment.Event{Provider: "paypal", EventID: "WH-1", Type: payment.Succeeded, ProviderType: "PAYMENT.CAPTURE.COMPLETED", PaymentID: "CAP-1", AmountMinor: 2000, Currency: "USD", OccurredAt: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 
-	is.NoErr(notify.EventBridgePublisher{Client: client, BusName: "payhook-dev"}.Publish(context.Background(), event))
+	is.NoErr(notify.EventBridgePublisher{Client: client, BusName: "payhook-dev"}.Publish(context.Background(), payment.Announcement{Event: event}))
 	is.Equal(target, "AWSEvents.PutEvents")
 	is.Equal(len(received.Entries), 1)
 	is.Equal(received.Entries[0].EventBusName, "payhook-dev")

@@ -23,6 +23,10 @@ type DeadForward struct {
 	LastError   string    `json:"last_error,omitempty"`
 }
 
+// MaxDeadForwards bounds a listing of dead letters, oldest first; forward
+// status counts them all.
+const MaxDeadForwards = 1000
+
 // Forwarding is what the forward commands do.
 type Forwarding interface {
 	ForwardStatus(ctx context.Context) ([]store.ForwardStatus, error)
@@ -46,7 +50,7 @@ func (d Table) DeadForwards(ctx context.Context, destination string) ([]DeadForw
 	if d.Outbox == nil {
 		return nil, errNoOutbox
 	}
-	dead, err := d.Outbox.DeadForwards(ctx, destination)
+	dead, err := d.Outbox.DeadForwards(ctx, destination, MaxDeadForwards)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +66,7 @@ func (d Table) RedriveForwards(ctx context.Context, destination string) (int, er
 	if d.Outbox == nil {
 		return 0, errNoOutbox
 	}
-	return d.Outbox.RedriveForwards(ctx, destination, time.Now())
+	return d.Outbox.RedriveForwards(ctx, destination)
 }
 
 type forwardRedriveRequest struct {

@@ -87,6 +87,17 @@ type Event struct {
 	OccurredAt     time.Time `json:"occurred_at" validate:"required"`
 }
 
+// Announcement is an applied event and where it left its payment: what
+// payhook tells the outside world (EventBridge, forwarded messages), so
+// that an event which changed the payment without moving its status (a
+// late success that only records an amount) is not taken for one that did.
+type Announcement struct {
+	Event
+	// PaymentStatus and PaymentVersion are the payment's, after the event.
+	PaymentStatus  Status `json:"payment_status,omitempty"`
+	PaymentVersion int64  `json:"payment_version,omitempty"`
+}
+
 // IsRefund tells the events about a refund.
 func (e Event) IsRefund() bool {
 	return e.Type == Refunded || e.Type == PartiallyRefunded || e.Type == RefundUpdated

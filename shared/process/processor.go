@@ -49,7 +49,7 @@ type Processor struct {
 	// the user's endpoints (forward.Enqueue): committed with the payment
 	// state they announce, so each change is forwarded once it is durable
 	// and never lost after. Only serve's embedded store has the outbox.
-	Forwards func(payment.Event, time.Time) ([]store.Forward, error)
+	Forwards func(payment.Announcement, time.Time) ([]store.Forward, error)
 	Log      zerolog.Logger
 	Clock    func() time.Time
 	// Metrics, when set, counts webhooks processed (by verdict) and failed.
@@ -176,11 +176,12 @@ func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Ev
 	commit := store.Commit{Webhook: w, Verdict: verdict, At: p.now()}
 	if verdict.Outcome == payment.Applied {
 		commit.Payment, commit.PreviousVersion = &next, state.Version
-		if err := p.announce(ctx, event); err != nil {
+		announced := payment.Announcement{Event: event, PaymentStatus: next.Status, PaymentVersion: next.Version}
+		if err := p.announce(ctx, announced); err != nil {
 			return payment.Verdict{}, err
 		}
 		if p.Forwards != nil {
-			forwards, err := p.Forwards(event, commit.At)
+			forwards, err := p.Forwards(announced, commit.At)
 			if err != nil {
 				return payment.Verdict{}, err
 			}
@@ -194,9 +195,10 @@ func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Ev
 // the commit: a crash in between announces twice, never zero times, and
 // consumers deduplicate on provider and event id. An event that changed
 // nothing (stale, or already applied) is never announced.
-func (p *Processor) announce(ctx context.Context, event payment.Event) error {
+func (p *Processor) announce(ctx context.Context, announced payment.Announcement) error {
+	event := announced.Event
 	if p.Publisher != nil {
-		if err := p.Publisher.Publish(ctx, event); err != nil {
+		if err := p.Publisher.Publish(ctx, announced); err != nil {
 			return err
 		}
 	}

@@ -209,8 +209,8 @@ func TestParseCritical(t *testing.T) {
 // published records what the processor publishes.
 type published []payment.Event
 
-func (p *published) Publish(_ context.Context, e payment.Event) error {
-	*p = append(*p, e)
+func (p *published) Publish(_ context.Context, a payment.Announcement) error {
+	*p = append(*p, a.Event)
 	return nil
 }
 

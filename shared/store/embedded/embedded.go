@@ -72,7 +72,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.MaxBatchDelay = 5 * time.Millisecond
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket} {
+		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

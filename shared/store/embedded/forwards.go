@@ -20,7 +20,14 @@ var (
 	forwardsBucket      = []byte("forwards")
 	deadForwardsBucket  = []byte("forwards_dead")
 	forwardStatusBucket = []byte("forward_status")
+	// forwardHoldsBucket: destination NUL payment key, for each payment
+	// with a message on the destination's dead-letter queue.
+	forwardHoldsBucket = []byte("forward_holds")
 )
+
+func holdKey(destination, paymentKey string) []byte {
+	return append(destinationPrefix(destination), paymentKey...)
+}
 
 func forwardKey(destination string, seq uint64) []byte {
 	key := make([]byte, 0, len(destination)+9)
@@ -59,26 +66,36 @@ func putForward(b *bolt.Bucket, f store.Forward) error {
 // forwards: the dispatcher waits on it rather than polling.
 func (s *Store) ForwardsQueued() <-chan struct{} { return s.forwards.wait() }
 
-func (s *Store) PendingForwards(_ context.Context, destination string, limit int) ([]store.Forward, error) {
+func (s *Store) PendingForwards(_ context.Context, destination string, after uint64, limit int) ([]store.Forward, error) {
 	var fs []store.Forward
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		fs, err = scanForwards(tx.Bucket(forwardsBucket), destination, limit)
-		return err
+		if fs, err = scanForwards(tx.Bucket(forwardsBucket), destination, after, limit); err != nil {
+			return err
+		}
+		holds := tx.Bucket(forwardHoldsBucket)
+		for i := range fs {
+			fs[i].Held = fs[i].PaymentKey != "" && holds.Get(holdKey(destination, fs[i].PaymentKey)) != nil
+		}
+		return nil
 	})
 	return fs, err
 }
 
-// scanForwards reads up to limit of destination's forwards in b in order;
-// all destinations' when destination is empty, and all when limit is 0.
-func scanForwards(b *bolt.Bucket, destination string, limit int) ([]store.Forward, error) {
+// scanForwards reads up to limit of destination's forwards in b in order,
+// after sequence after; all destinations' when destination is empty, and
+// all when limit is 0.
+func scanForwards(b *bolt.Bucket, destination string, after uint64, limit int) ([]store.Forward, error) {
 	var fs []store.Forward
 	c := b.Cursor()
 	prefix := destinationPrefix(destination)
+	start := prefix
 	if destination == "" {
-		prefix = nil
+		prefix, start = nil, nil
+	} else if after > 0 {
+		start = forwardKey(destination, after+1)
 	}
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && (limit == 0 || len(fs) < limit); k, v = c.Next() {
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix) && (limit == 0 || len(fs) < limit); k, v = c.Next() {
 		var f store.Forward
 		if err := json.Unmarshal(v, &f); err != nil {
 			return nil, err
@@ -167,6 +184,11 @@ func (s *Store) DeadLetterForward(ctx context.Context, f store.Forward, at time.
 		if err := putForward(tx.Bucket(deadForwardsBucket), f); err != nil {
 			return err
 		}
+		if f.PaymentKey != "" {
+			if err := tx.Bucket(forwardHoldsBucket).Put(holdKey(f.Destination, f.PaymentKey), []byte{1}); err != nil {
+				return err
+			}
+		}
 		return record(tx, f.Destination, func(r *forwardRecord) { r.LastError, r.LastErrorAt = f.LastError, at.UTC() })
 	})
 }
@@ -217,44 +239,62 @@ func (s *Store) ForwardStatuses(_ context.Context) ([]store.ForwardStatus, error
 	return statuses, err
 }
 
-func (s *Store) DeadForwards(_ context.Context, destination string) ([]store.Forward, error) {
+func (s *Store) DeadForwards(_ context.Context, destination string, limit int) ([]store.Forward, error) {
 	var fs []store.Forward
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		fs, err = scanForwards(tx.Bucket(deadForwardsBucket), destination, 0)
+		fs, err = scanForwards(tx.Bucket(deadForwardsBucket), destination, 0, limit)
 		return err
 	})
 	return fs, err
 }
 
-func (s *Store) RedriveForwards(ctx context.Context, destination string, at time.Time) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, store.Unavailable(err)
-	}
+// redriveChunk bounds one redrive transaction: the store's one writer is
+// held for a chunk at a time, not for a whole dead-letter queue.
+const redriveChunk = 1000
+
+func (s *Store) RedriveForwards(ctx context.Context, destination string) (int, error) {
 	n := 0
-	err := s.update(OpForwardRedrive, func(tx *bolt.Tx) error {
-		dead := tx.Bucket(deadForwardsBucket)
-		fs, err := scanForwards(dead, destination, 0)
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, store.Unavailable(err)
+		}
+		moved := 0
+		err := s.update(OpForwardRedrive, func(tx *bolt.Tx) error {
+			dead := tx.Bucket(deadForwardsBucket)
+			fs, err := scanForwards(dead, destination, 0, redriveChunk)
+			if err != nil {
+				return err
+			}
+			queue, holds := tx.Bucket(forwardsBucket), tx.Bucket(forwardHoldsBucket)
+			for _, f := range fs {
+				if err := dead.Delete(forwardKey(f.Destination, f.Seq)); err != nil {
+					return err
+				}
+				// Back in its own place, before its payment's later
+				// messages, which were held behind it.
+				f.Attempts, f.FirstAttemptAt, f.NextAttempt, f.LastError, f.DeadAt = 0, time.Time{}, time.Time{}, "", time.Time{}
+				if err := putForward(queue, f); err != nil {
+					return err
+				}
+				if f.PaymentKey != "" {
+					if err := holds.Delete(holdKey(f.Destination, f.PaymentKey)); err != nil {
+						return err
+					}
+				}
+			}
+			moved = len(fs)
+			return nil
+		})
 		if err != nil {
-			return err
+			return n, store.Unavailable(err)
 		}
-		for _, f := range fs {
-			if err := dead.Delete(forwardKey(f.Destination, f.Seq)); err != nil {
-				return err
-			}
-			f.Attempts, f.NextAttempt, f.LastError, f.DeadAt, f.QueuedAt = 0, time.Time{}, "", time.Time{}, at.UTC()
-			if err := queueForwards(tx, []store.Forward{f}); err != nil {
-				return err
-			}
+		n += moved
+		if moved > 0 {
+			s.forwards.notify()
 		}
-		n = len(fs)
-		return nil
-	})
-	if err != nil {
-		return 0, store.Unavailable(err)
+		if moved < redriveChunk {
+			return n, nil
+		}
 	}
-	if n > 0 {
-		s.forwards.notify()
-	}
-	return n, nil
 }

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,7 +22,15 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 	if err := ctx.Err(); err != nil {
 		return store.Unavailable(err)
 	}
-	err := s.update(OpTransaction, func(tx *bolt.Tx) error { return fn(txView{tx}, txQueue{tx, source}) })
+	err := s.update(OpTransaction, func(tx *bolt.Tx) error {
+		view := &txView{tx: tx}
+		if err := fn(view, txQueue{tx, source}); err != nil {
+			return err
+		}
+		// fn may carry on past a failed write (the processor retries that
+		// record later); one that left half its writes in tx must not commit.
+		return view.broken
+	})
 	if err != nil {
 		return store.Unavailable(err)
 	}
@@ -31,10 +40,14 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 }
 
 // txView is store.Processing inside one transaction: reads see the
-// transaction's own writes.
-type txView struct{ tx *bolt.Tx }
+// transaction's own writes. broken is set by a write that failed after
+// writing part of itself: the transaction must then be rolled back.
+type txView struct {
+	tx     *bolt.Tx
+	broken error
+}
 
-func (v txView) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
+func (v *txView) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
 	pk, sk := store.WebhookKey(provider, eventID)
 	item, err := getItem(v.tx, pk, sk)
 	if err != nil {
@@ -43,7 +56,7 @@ func (v txView) GetWebhook(_ context.Context, provider, eventID string) (store.W
 	return store.DecodeWebhook(item)
 }
 
-func (v txView) GetPayment(_ context.Context, provider, paymentID string) (payment.State, error) {
+func (v *txView) GetPayment(_ context.Context, provider, paymentID string) (payment.State, error) {
 	item, err := getItem(v.tx, store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
 	if err != nil {
 		return payment.State{}, err
@@ -51,7 +64,7 @@ func (v txView) GetPayment(_ context.Context, provider, paymentID string) (payme
 	return store.DecodePayment(item)
 }
 
-func (v txView) CommitProcessed(_ context.Context, c store.Commit) error {
+func (v *txView) CommitProcessed(_ context.Context, c store.Commit) error {
 	writes, err := commitWrites(c)
 	if err != nil {
 		return err
@@ -59,10 +72,14 @@ func (v txView) CommitProcessed(_ context.Context, c store.Commit) error {
 	if err := applyWrites(v.tx, writes); err != nil {
 		return err
 	}
-	return queueForwards(v.tx, c.Forwards)
+	if err := queueForwards(v.tx, c.Forwards); err != nil {
+		v.broken = fmt.Errorf("the payment's forwards could not be queued with it: %w", err)
+		return v.broken
+	}
+	return nil
 }
 
-func (v txView) PutWebhookIfStatus(_ context.Context, w store.Webhook, from store.Status) error {
+func (v *txView) PutWebhookIfStatus(_ context.Context, w store.Webhook, from store.Status) error {
 	item, err := store.WebhookItem(w)
 	if err != nil {
 		return err
