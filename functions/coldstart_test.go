@@ -66,6 +66,10 @@ func TestColdStart(t *testing.T) {
 		"AWS_ENDPOINT_URL_SQS=" + unreachable, "AWS_ENDPOINT_URL_SNS=" + unreachable,
 		"PAYHOOK_TABLE_NAME=coldstart", "PAYHOOK_ALERT_TOPIC_ARN=arn:aws:sns:ap-southeast-1:111122223333:coldstart",
 		"PAYHOOK_DLQ_URL=" + unreachable + "/111122223333/coldstart", "PAYHOOK_SECRETS_ARN=" + secretARN,
+		// The forwarder reads its destination's secret at its first message,
+		// not at init: one destination, and an empty batch.
+		`PAYHOOK_FORWARD_DESTINATIONS=[{"name":"app","url":"https://app.example/payhook","queue_arn":"arn:aws:sqs:ap-southeast-1:111122223333:coldstart",` +
+			`"queue_url":"` + unreachable + `/111122223333/coldstart","dead_letter_queue_url":"` + unreachable + `/111122223333/coldstart-dlq","secret_arn":"` + secretARN + `"}]`,
 	}
 	events := map[string]any{
 		"receiver": events.APIGatewayProxyRequest{
@@ -74,6 +78,7 @@ func TestColdStart(t *testing.T) {
 		},
 		"processor": events.DynamoDBEvent{},
 		"auditor":   events.DynamoDBEvent{},
+		"forwarder": events.SQSEvent{},
 	}
 
 	inits := map[string][]float64{}
