@@ -181,20 +181,26 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 type pendingCheck struct {
 	store   store.Processing
 	webhook store.Webhook
-	done    bool
+	// image is the status of the record's image.
+	image store.Status
+	done  bool
 }
 
-// read returns the webhook as stored, and whether it is still RECEIVED or
-// RETRY.
+// read returns the webhook as stored, and whether it is still in the
+// status of the record's image: the one status its commit is conditioned
+// on. A RECEIVED record of a webhook a redrive has since set to RETRY is
+// not pending: the RETRY record will act, and only it may commit.
 func (c *pendingCheck) read(ctx context.Context) (store.Webhook, bool, error) {
+	image := c.webhook.Status
 	if !c.done {
 		stored, err := c.store.GetWebhook(ctx, c.webhook.Provider, c.webhook.EventID)
 		if err != nil {
 			return store.Webhook{}, false, err
 		}
 		c.webhook, c.done = stored, true
+		c.image = image
 	}
-	return c.webhook, c.webhook.Status == store.StatusReceived || c.webhook.Status == store.StatusRetry, nil
+	return c.webhook, c.webhook.Status == c.image, nil
 }
 
 // apply decides what the event does to its payment, tells the outside
