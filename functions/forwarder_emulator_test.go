@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,7 +88,8 @@ func forwarderUnderTheEmulator(t *testing.T, bootstrap string) {
 			is.NoErr(err)
 			envelope, err := json.Marshal(events.EventBridgeEvent{
 				Version: "0", ID: "0d0c2a4e-1b7e-4f6a-9c1d-" + e.EventID, DetailType: string(e.Type), Source: "payhook",
-				AccountID: "111122223333", Time: e.OccurredAt, Region: testenv.Region, Resources: []string{}, Detail: detail,
+				// The queue's own account, as EventBridge's target would queue it.
+				AccountID: strings.Split(d.queueARN, ":")[4], Time: e.OccurredAt, Region: testenv.Region, Resources: []string{}, Detail: detail,
 			})
 			is.NoErr(err)
 			_, err = sqsClient.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(d.queueURL), MessageBody: aws.String(string(envelope))})

@@ -66,14 +66,33 @@ func Build(moduleDir, dir, goarch string) error {
 		return err
 	}
 	for _, name := range functions {
-		args := append([]string{"build"}, BuildFlags()...)
-		args = append(args, "-o", filepath.Join(dir, name), "./functions/"+name)
-		cmd := exec.Command("go", args...)
-		cmd.Dir = moduleDir
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %w\n%s", name, err, out)
+		if err := BuildPackage(moduleDir, "./functions/"+name, filepath.Join(dir, name), goarch); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// Hello is a hello-world aws-lambda-go function: the baseline the
+// functions' cold starts are measured against. HelloSDK is the same with
+// the AWS SDK's configuration and the functions' service clients built:
+// what of a cold start is the SDK's. Neither is deployed.
+const (
+	Hello    = "./internal/lambdabuild/hello"
+	HelloSDK = "./internal/lambdabuild/hellosdk"
+)
+
+// BuildPackage compiles the main package pkg (a path relative to the
+// module root moduleDir) for linux/goarch into the file out, with the
+// zips' flags.
+func BuildPackage(moduleDir, pkg, out, goarch string) error {
+	args := append([]string{"build"}, BuildFlags()...)
+	args = append(args, "-o", out, pkg)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = moduleDir
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build %s: %w\n%s", pkg, err, output)
 	}
 	return nil
 }

@@ -125,6 +125,9 @@ func waitReady(endpoint string, timeout time.Duration, output *lockedBuffer, pro
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
+	// exited is closed once the process has exited and all it printed is
+	// in buf.
+	exited chan struct{}
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {

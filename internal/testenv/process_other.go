@@ -9,11 +9,14 @@ import "os/exec"
 // an emulator outlives a test process that is killed outright, and is
 // stopped with the machine or by hand.
 func startTiedToProcess(cmd *exec.Cmd) (*lockedBuffer, error) {
-	output := &lockedBuffer{}
+	output := &lockedBuffer{exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = output, output
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	go func() { _ = cmd.Wait() }()
+	go func() {
+		_ = cmd.Wait()
+		close(output.exited)
+	}()
 	return output, nil
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -16,6 +17,7 @@ type Emulator struct {
 	// URL invokes the function.
 	URL    string
 	output *lockedBuffer
+	cmd    *exec.Cmd
 }
 
 var (
@@ -40,6 +42,19 @@ func (e *Emulator) Reports() (initMs float64, invokeMs []float64) {
 // Output is what the emulator and the function wrote so far: the
 // function's log lines among the emulator's own.
 func (e *Emulator) Output() string { return e.output.String() }
+
+// Stop shuts the emulator and the function it runs down before the test
+// ends, so that the next start of the same function is cold, and returns
+// once all the emulator printed can be read from Reports.
+func (e *Emulator) Stop() {
+	_ = e.cmd.Process.Signal(syscall.SIGTERM) // the emulator stops its runtime; it may have exited already
+	select {
+	case <-e.output.exited:
+	case <-time.After(5 * time.Second):
+		_ = e.cmd.Process.Kill() // it would not stop
+		<-e.output.exited
+	}
+}
 
 // RuntimeEmulator runs bootstrap under the Lambda Runtime Interface Emulator
 // with env (on top of a clean environment) until the test ends. The
@@ -77,7 +92,7 @@ func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 100*time.Millisecond)
 		if err == nil {
 			_ = conn.Close() // only a probe
-			return &Emulator{URL: "http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations", output: output}
+			return &Emulator{URL: "http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations", output: output, cmd: cmd}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("runtime interface emulator not listening: %s", strings.TrimSpace(output.String()))

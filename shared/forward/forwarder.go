@@ -23,9 +23,11 @@ import (
 // be delivered, so it goes to the dead-letter queue for someone to read.
 const Unreadable Outcome = "unreadable"
 
-// MaxDelay is the longest SQS hides a received message (its visibility
-// timeout's limit): a longer Retry-After is honoured in several waits.
-const MaxDelay = 12 * time.Hour
+// MaxDelay is the longest wait asked of SQS at once: SQS hides a received
+// message for at most 12 hours counted from the receive, part of which
+// the attempt (at most the function's 15 minutes) has used. A longer
+// Retry-After is honoured in several waits.
+const MaxDelay = 12*time.Hour - 30*time.Minute
 
 // Queue is one destination's SQS queue, as the forwarder acts on a message
 // it received from it.
@@ -105,7 +107,7 @@ func (f *Forwarder) forward(ctx context.Context, record events.SQSMessage) bool 
 		return false
 	}
 	log := f.Log.With().Str("destination", d.Name).Str("sqs_message_id", record.MessageId).Logger()
-	m, err := messageOf(record.Body)
+	m, err := messageOf(record.Body, accountOf(record.EventSourceARN))
 	if err != nil {
 		return f.deadLetter(ctx, log, d, record, DeadLetter{Outcome: Unreadable, Reason: err.Error()})
 	}
@@ -165,17 +167,39 @@ func (f *Forwarder) now() time.Time {
 }
 
 // messageOf reads the EventBridge event an SQS target queued, whose detail
-// is the canonical event the processor published.
-func messageOf(body string) (Message, error) {
+// is the canonical event the processor published: payhook's source, in the
+// queue's own account, its detail-type the event's type. Anything else
+// reached the queue another way, and is never signed.
+func messageOf(body, account string) (Message, error) {
 	var envelope events.EventBridgeEvent
 	if err := json.Unmarshal([]byte(body), &envelope); err != nil || len(envelope.Detail) == 0 {
 		return Message{}, errors.New("not an EventBridge event")
+	}
+	if envelope.Source != EventSource || envelope.AccountID != account {
+		return Message{}, errors.New("not an event payhook published in this account")
 	}
 	var a payment.Announcement
 	if err := json.Unmarshal(envelope.Detail, &a); err != nil {
 		return Message{}, errors.New("its detail is not a canonical event")
 	}
+	if string(a.Type) != envelope.DetailType {
+		return Message{}, errors.New("its detail-type is not its event's type")
+	}
 	return NewMessage(a)
+}
+
+// EventSource is the source of the processor's events on the bus
+// (notify.EventSource, held equal by a test; not imported, so that the
+// forwarder carries no SNS or EventBridge client).
+const EventSource = "payhook"
+
+// accountOf is the account of an ARN (arn:partition:service:region:account:...).
+func accountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
 }
 
 // attempts reads, from the attributes Lambda passes with each record, how

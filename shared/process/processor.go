@@ -5,6 +5,7 @@
 package process
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -105,24 +106,29 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 		p.Log.Error().Err(err).Str("sequence", record.Change.SequenceNumber).Msg("stream record is not a webhook; skipped")
 		return nil
 	}
-	// The record may be a redelivery: act on the webhook as it is now.
-	current, err := p.Store.GetWebhook(ctx, delivered.Provider, delivered.EventID)
-	if err != nil {
-		return err
-	}
-	if current.Status != store.StatusReceived && current.Status != store.StatusRetry {
-		return nil
-	}
+	// The image is the webhook as written, RECEIVED or RETRY (Wants), and
+	// is acted on without reading it again. The record may be a
+	// redelivery, of a webhook processed since: the commit is conditional
+	// on the image's status, so the payment never changes twice, and
+	// whatever would leave the table first reads the webhook (check).
+	current := delivered
+	check := &pendingCheck{store: p.Store, webhook: delivered}
 	log := p.Log.With().Str("provider", current.Provider).Str("event_id", current.EventID).Logger()
 	if p.Confirm != nil {
+		// Most providers' webhooks come back as they are, unasked. A
+		// redelivered record of a webhook processed since asks its provider
+		// again, which only reads; what follows is checked like the rest.
 		confirmed, differs, err := p.Confirm(ctx, current)
 		switch {
 		case errors.Is(err, provider.ErrNotConfirmed):
-			return p.refuse(ctx, current, "_event_not_confirmed", payment.Truncate(err.Error(), maxReasonBytes), log)
+			return p.refuse(ctx, check, current, "_event_not_confirmed", payment.Truncate(err.Error(), maxReasonBytes), log)
 		case err != nil:
 			reason := fmt.Sprintf("could not confirm with %s: %v", current.Provider, err)
-			return p.fail(ctx, current, payment.Truncate(reason, maxReasonBytes), log)
+			return p.fail(ctx, check, current, payment.Truncate(reason, maxReasonBytes), log)
 		case differs:
+			if _, pending, err := check.read(ctx); err != nil || !pending {
+				return err
+			}
 			reason := "the delivery differs from " + current.Provider + "'s own copy of the event, which is processed instead"
 			if err := p.alert(ctx, current, "_event_differs", reason); err != nil {
 				return err
@@ -137,15 +143,21 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 	}
 	event, err := p.Normalize(payment.Delivery{Provider: current.Provider, EventID: current.EventID, EventType: current.EventType, Body: current.Body, OccurredAt: occurred})
 	if errors.Is(err, payment.ErrUnprocessable) {
-		return p.fail(ctx, current, payment.Truncate(err.Error(), maxReasonBytes), log)
+		return p.fail(ctx, check, current, payment.Truncate(err.Error(), maxReasonBytes), log)
 	}
 	if err != nil {
 		return err
 	}
 	for range maxConflicts {
-		verdict, err := p.apply(ctx, current, event)
+		verdict, err := p.apply(ctx, check, current, event)
 		switch {
 		case errors.Is(err, store.ErrPaymentChanged):
+			// Another webhook of the payment committed in between; or this
+			// one did, and the record is a redelivery whose event would
+			// apply again: then it ends here.
+			if _, pending, err := check.read(ctx); err != nil || !pending {
+				return err
+			}
 			continue
 		case errors.Is(err, store.ErrWebhookNotPending):
 			return nil // another delivery of this record got there first
@@ -160,10 +172,41 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 	return fmt.Errorf("payment %s %s kept changing", event.Provider, event.PaymentID)
 }
 
+// pendingCheck reads a record's webhook, at most once, for what leaves the
+// table (a provider's confirmation, a publication, an alert, a dead
+// letter): a redelivered record of a webhook processed since must not
+// send any of it again. A payment's history, which ends a redelivery's
+// processing as already applied, holds only its last event ids, and an
+// event once out of order may apply to a later state.
+type pendingCheck struct {
+	store   store.Processing
+	webhook store.Webhook
+	// image is the status of the record's image.
+	image store.Status
+	done  bool
+}
+
+// read returns the webhook as stored, and whether it is still in the
+// status of the record's image: the one status its commit is conditioned
+// on. A RECEIVED record of a webhook a redrive has since set to RETRY is
+// not pending: the RETRY record will act, and only it may commit.
+func (c *pendingCheck) read(ctx context.Context) (store.Webhook, bool, error) {
+	image := c.webhook.Status
+	if !c.done {
+		stored, err := c.store.GetWebhook(ctx, c.webhook.Provider, c.webhook.EventID)
+		if err != nil {
+			return store.Webhook{}, false, err
+		}
+		c.webhook, c.done = stored, true
+		c.image = image
+	}
+	return c.webhook, c.webhook.Status == c.image, nil
+}
+
 // apply decides what the event does to its payment, tells the outside
 // world when (and only when) it changed the payment, and commits the new
 // state with the webhook's PROCESSED status and verdict.
-func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Event) (payment.Verdict, error) {
+func (p *Processor) apply(ctx context.Context, check *pendingCheck, w store.Webhook, event payment.Event) (payment.Verdict, error) {
 	var state payment.State
 	if event.Type != payment.Other && event.PaymentID != "" {
 		stored, err := p.Store.GetPayment(ctx, event.Provider, event.PaymentID)
@@ -176,6 +219,11 @@ func (p *Processor) apply(ctx context.Context, w store.Webhook, event payment.Ev
 	commit := store.Commit{Webhook: w, Verdict: verdict, At: p.now()}
 	if verdict.Outcome == payment.Applied {
 		commit.Payment, commit.PreviousVersion = &next, state.Version
+		if p.Publisher != nil || event.Critical(p.Critical) {
+			if _, pending, err := check.read(ctx); err != nil || !pending {
+				return verdict, cmp.Or(err, store.ErrWebhookNotPending)
+			}
+		}
 		announced := payment.Announcement{Event: event, PaymentStatus: next.Status, PaymentVersion: next.Version}
 		if err := p.announce(ctx, announced); err != nil {
 			return payment.Verdict{}, err
@@ -212,11 +260,14 @@ func (p *Processor) announce(ctx context.Context, announced payment.Announcement
 
 // refuse fails a webhook its provider does not confirm, with a critical
 // alert first: it may be a forgery, and someone must look.
-func (p *Processor) refuse(ctx context.Context, w store.Webhook, kind, reason string, log zerolog.Logger) error {
+func (p *Processor) refuse(ctx context.Context, check *pendingCheck, w store.Webhook, kind, reason string, log zerolog.Logger) error {
+	if _, pending, err := check.read(ctx); err != nil || !pending {
+		return err
+	}
 	if err := p.alert(ctx, w, kind, reason); err != nil {
 		return err
 	}
-	return p.fail(ctx, w, reason, log)
+	return p.fail(ctx, check, w, reason, log)
 }
 
 // alert raises <provider><suffix> about w.
@@ -229,7 +280,10 @@ func (p *Processor) alert(ctx context.Context, w store.Webhook, suffix, reason s
 // fail names the webhook on the dead-letter queue, then marks it FAILED.
 // In that order: if marking fails, the retry sends the message again (a
 // duplicate an operator can ignore) rather than never.
-func (p *Processor) fail(ctx context.Context, w store.Webhook, reason string, log zerolog.Logger) error {
+func (p *Processor) fail(ctx context.Context, check *pendingCheck, w store.Webhook, reason string, log zerolog.Logger) error {
+	if _, pending, err := check.read(ctx); err != nil || !pending {
+		return err
+	}
 	body, err := json.Marshal(deadletter.Failure{Provider: w.Provider, EventID: w.EventID, Reason: reason})
 	if err != nil {
 		return err

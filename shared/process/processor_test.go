@@ -319,9 +319,11 @@ func TestConfirmationDecidesBeforeAnythingIsApplied(t *testing.T) {
 			ctx := context.Background()
 			f.processor.Confirm = func(_ context.Context, w store.Webhook) (store.Webhook, bool, error) { return tc.confirm(w) }
 			record := f.received(t, "evt_1", "payment_intent.succeeded", delivered)
-			resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}})
-			is.NoErr(err)
-			is.Equal(len(resp.BatchItemFailures), 0) // never holds back the records after it
+			for range 2 { // delivered again: nothing alerted or dead-lettered twice
+				resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}})
+				is.NoErr(err)
+				is.Equal(len(resp.BatchItemFailures), 0) // never holds back the records after it
+			}
 			w, err := f.store.GetWebhook(ctx, "stripe", "evt_1")
 			is.NoErr(err)
 			is.Equal(w.Status, tc.wantStatus)
@@ -344,4 +346,88 @@ func TestConfirmationDecidesBeforeAnythingIsApplied(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reads counts the webhook reads the processor makes, and can make the
+// payment look as it was before any event: what a redelivery meets when a
+// once stale event would now apply, or its id has left the payment's
+// history.
+type reads struct {
+	*embedded.Store
+	webhooks int
+	forget   bool
+}
+
+func (r *reads) GetWebhook(ctx context.Context, provider, eventID string) (store.Webhook, error) {
+	r.webhooks++
+	return r.Store.GetWebhook(ctx, provider, eventID)
+}
+
+func (r *reads) GetPayment(ctx context.Context, provider, paymentID string) (payment.State, error) {
+	if r.forget {
+		return payment.State{}, store.ErrNotFound
+	}
+	return r.Store.GetPayment(ctx, provider, paymentID)
+}
+
+// TestTheStreamImageIsProcessedWithoutReadingTheWebhook: the record's
+// image is the webhook; a payment's read and the commit are all the table
+// sees of a webhook whose event is neither published nor critical.
+func TestTheStreamImageIsProcessedWithoutReadingTheWebhook(t *testing.T) {
+	is := is.New(t)
+	f := newFixture(t)
+	counted := &reads{Store: f.store}
+	f.processor.Store = counted
+	ctx := context.Background()
+	paid := f.received(t, "evt_paid", "payment_intent.succeeded", intent)
+	resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{paid}})
+	is.NoErr(err)
+	is.Equal(len(resp.BatchItemFailures), 0)
+	is.Equal(counted.webhooks, 0)
+	w, err := f.store.GetWebhook(ctx, "stripe", "evt_paid")
+	is.NoErr(err)
+	is.Equal(w.Status, store.StatusProcessed)
+	state, err := f.store.GetPayment(ctx, "stripe", "pi_1")
+	is.NoErr(err)
+	is.Equal(state.Version, int64(1))
+}
+
+// TestARedeliveryOfAProcessedWebhookSendsNothingAgain: a record delivered
+// again after its webhook was processed, when the payment would take its
+// event again, is neither published nor alerted, and changes nothing: what
+// would leave the table reads the webhook first, and the commit is
+// conditional on its status.
+func TestARedeliveryOfAProcessedWebhookSendsNothingAgain(t *testing.T) {
+	is := is.New(t)
+	f := newFixture(t)
+	counted := &reads{Store: f.store}
+	pub := &published{}
+	f.processor.Store, f.processor.Publisher = counted, pub
+	ctx := context.Background()
+	failed := f.received(t, "evt_failed", "payment_intent.payment_failed", intent)
+	for range 2 {
+		resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{failed}})
+		is.NoErr(err)
+		is.Equal(len(resp.BatchItemFailures), 0)
+		counted.forget = true // the second time round, the event would apply again
+	}
+	is.Equal(len(*pub), 1)
+	is.Equal(len(*f.alerts), 1)   // payment.failed is critical: once
+	is.Equal(counted.webhooks, 2) // before each announcement
+	state, err := f.store.GetPayment(ctx, "stripe", "pi_1")
+	is.NoErr(err)
+	is.Equal(state.Version, int64(1))
+	is.Equal(state.History, []string{"evt_failed"})
+
+	// Without anything to announce, the commit refuses it; refused on the
+	// payment's version (as the embedded store does when both conditions
+	// fail), the processor reads the webhook before computing again.
+	f.processor.Publisher, f.processor.Critical = nil, nil
+	resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{failed}})
+	is.NoErr(err)
+	is.Equal(len(resp.BatchItemFailures), 0)
+	is.Equal(counted.webhooks, 3)
+	state, err = f.store.GetPayment(ctx, "stripe", "pi_1")
+	is.NoErr(err)
+	is.Equal(state.Version, int64(1))
 }
