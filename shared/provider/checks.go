@@ -4,11 +4,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"crypto/x509"
-	"encoding/json"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Limits on what a delivery may carry. A signature header lists one
@@ -86,10 +87,13 @@ func WellFormedIdentifier(s string, maxBytes int) bool {
 	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError })
 }
 
-// DecodeEnvelope unmarshals a payload for Parse: any fault is
-// ErrMalformedPayload, whose text never quotes the body.
+// DecodeEnvelope unmarshals a payload for Parse in one pass that also
+// validates the whole body (JSON v2): any fault is ErrMalformedPayload,
+// whose text never quotes the body. v2 is also stricter where a forger
+// would probe: a duplicate member name, invalid UTF-8, or a member
+// matching a field only when case is ignored are refused or not taken.
 func DecodeEnvelope(body []byte, into any) error {
-	if err := json.Unmarshal(body, into); err != nil {
+	if err := jsonv2.Unmarshal(body, into); err != nil {
 		return ErrMalformedPayload
 	}
 	return nil
