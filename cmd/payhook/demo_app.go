@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -80,7 +79,7 @@ func (a *demoApp) trust(secret string) {
 
 func (a *demoApp) Close() error { return a.server.Close() }
 
-// appStory waits until the app has every applied event, and shows them.
+// story waits until the app has every applied event, and shows them.
 func (a *demoApp) story(out io.Writer, op operate.Operator) []string {
 	fmt.Fprintln(out, "\nyour app (payhook serve --forward-to "+a.URL+")")
 	webhooks, err := op.Webhooks(context.Background(), store.WebhookFilter{Status: store.StatusProcessed})
@@ -120,7 +119,7 @@ func (a *demoApp) story(out io.Writer, op operate.Operator) []string {
 		problems = append(problems, fmt.Sprintf("the app received %d events, want %d (one per applied event)", len(ids), len(want)))
 	}
 	if a.forged > 0 {
-		problems = append(problems, errors.New("the app received a message it could not verify").Error())
+		problems = append(problems, "the app received a message it could not verify")
 	}
 	return problems
 }

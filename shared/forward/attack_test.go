@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -31,25 +30,18 @@ import (
 // in arrival order.
 func TestARedriveKeepsAPaymentsEventsInOrder(t *testing.T) {
 	is := is.New(t)
-	secret := forward.NewSecret()
-	signer, err := forward.ParseSecrets(secret)
-	is.NoErr(err)
-	app, srv := newConsumer(t, secret)
-	st := outbox(t)
-	c := &clock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
-	dest := forward.Destination{Name: srv.URL, URL: srv.URL}
-	queue := forward.Enqueue([]forward.Destination{dest})
-	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: c.Now}
+	r := newRig(t, nil)
+	app, st, c, dest, d := r.app, r.st, r.clock, r.dest, r.d
 	ctx := context.Background()
 
 	succeededEvent := event(1, 0)
 	refunded := event(1, 1)
 	refunded.Type, refunded.ProviderType = payment.Refunded, "charge.refunded"
-	commit(t, st, queue, succeededEvent, c.Now())
-	commit(t, st, queue, refunded, c.Now())
+	r.commit(t, succeededEvent)
+	r.commit(t, refunded)
 
 	app.answer.Store(http.StatusBadRequest) // one bad deploy of the app
-	_, err = d.Round(ctx, dest)
+	_, err := d.Round(ctx, dest)
 	is.NoErr(err)
 	app.answer.Store(0) // fixed
 	drain(t, d, dest, c, 10)
@@ -60,75 +52,55 @@ func TestARedriveKeepsAPaymentsEventsInOrder(t *testing.T) {
 	drain(t, d, dest, c, 10)
 
 	var got []string
-	for _, r := range app.received() {
-		got = append(got, r.eventID)
+	for _, received := range app.received() {
+		got = append(got, received.eventID)
 	}
-	is.Equal(got, []string{"evt_1_0", "evt_1_1"}) // applied order; reviewed code delivers evt_1_1 then evt_1_0
+	is.Equal(got, []string{"evt_1_0", "evt_1_1"}) // the order they were applied in
 }
 
-// The consumer keeps failing (500) for 1000 messages of other payments: a
-// payment whose event sits at position 1001 of the queue is never looked at
-// by Round (scanLimit), though it is due and the consumer would take it. It
-// waits until those 1000 are dead-lettered, up to the 24 h retry window.
+// The app keeps failing (500) for 1000 messages of other payments, ahead
+// of a healthy payment's message in the queue: that one, due all along,
+// must still go out, not wait up to the retry window for the failing ones
+// to be dead-lettered.
 func TestAHealthyPaymentIsNotStarvedBehindAThousandFailingOnes(t *testing.T) {
 	is := is.New(t)
-	secret := forward.NewSecret()
-	signer, err := forward.ParseSecrets(secret)
-	is.NoErr(err)
-	app, srv := newConsumer(t, secret)
 	// The app fails on "poison" payments only (say, a bug on one merchant).
-	picky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > 0 {
-			buf := make([]byte, r.ContentLength)
-			_, _ = io.ReadFull(r.Body, buf)
-			if strings.Contains(string(buf), `"payment_id":"pi_poison_`) {
+	r := newRig(t, func(app *consumer) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			body, _ := io.ReadAll(req.Body)
+			if strings.Contains(string(body), `"payment_id":"pi_poison_`) {
 				w.WriteHeader(http.StatusInternalServerError)
 				return
 			}
-			r2 := r.Clone(r.Context())
-			r2.Body = readCloser{strings.NewReader(string(buf))}
-			app.ServeHTTP(w, r2)
-			return
-		}
-		app.ServeHTTP(w, r)
-	}))
-	t.Cleanup(picky.Close)
-	_ = srv
-	st := outbox(t)
-	c := &clock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
-	dest := forward.Destination{Name: picky.URL, URL: picky.URL}
-	queue := forward.Enqueue([]forward.Destination{dest})
-	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: c.Now, Concurrency: 64}
+			req.Body = io.NopCloser(strings.NewReader(string(body)))
+			app.ServeHTTP(w, req)
+		})
+	})
+	r.d.Concurrency = 64
 	for p := range poisoned {
-		e := succeeded("stripe", fmt.Sprintf("evt_poison_%d", p), fmt.Sprintf("pi_poison_%d", p))
-		commit(t, st, queue, e, c.Now())
+		r.commit(t, succeeded("stripe", fmt.Sprintf("evt_poison_%d", p), fmt.Sprintf("pi_poison_%d", p)))
 	}
-	commit(t, st, queue, succeeded("stripe", "evt_healthy", "pi_healthy"), c.Now())
+	r.commit(t, succeeded("stripe", "evt_healthy", "pi_healthy"))
 
 	// Two simulated hours: a round every 20 minutes (every poison message
 	// is due again each time; the healthy one has been due all along).
 	for range 6 {
-		_, err := d.Round(context.Background(), dest)
+		_, err := r.d.Round(context.Background(), r.dest)
 		is.NoErr(err)
-		c.Add(20 * time.Minute)
+		r.clock.Add(20 * time.Minute)
 	}
 	delivered := false
-	for _, r := range app.received() {
-		if r.eventID == "evt_healthy" {
+	for _, received := range r.app.received() {
+		if received.eventID == "evt_healthy" {
 			delivered = true
 		}
 	}
 	is.True(delivered) // the healthy payment's event was due from the start
 }
 
-type readCloser struct{ *strings.Reader }
-
-func (readCloser) Close() error { return nil }
-
 // A 429 or 503 with Retry-After: 86400 (the cap api.RetryAfter applies),
-// or an HTTP date a week out, dead-letters the message on its FIRST
-// attempt: NextAttempt compares now+RetryAfter to the window and gives up,
-// instead of retrying as late as the window allows.
+// or an HTTP date a week out, must not dead-letter the message on its
+// first attempt: the wait is cut to one last attempt at the window's end.
 func TestALongRetryAfterWaitsUntilTheWindowsLastAttempt(t *testing.T) {
 	for name, value := range map[string]string{
 		"seconds":                      "86400",
@@ -137,33 +109,26 @@ func TestALongRetryAfterWaitsUntilTheWindowsLastAttempt(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			is := is.New(t)
-			secret := forward.NewSecret()
-			signer, err := forward.ParseSecrets(secret)
-			is.NoErr(err)
-			app, _ := newConsumer(t, secret)
 			var calls atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) == 1 {
-					w.Header().Set("Retry-After", value)
-					w.WriteHeader(http.StatusTooManyRequests)
-					return
-				}
-				app.ServeHTTP(w, r)
-			}))
-			t.Cleanup(srv.Close)
-			st := outbox(t)
-			c := &clock{now: time.Now().UTC()}
-			dest := forward.Destination{Name: srv.URL, URL: srv.URL}
-			window := forward.DefaultRetryWindow
+			r := newRig(t, func(app *consumer) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+					if calls.Add(1) == 1 {
+						w.Header().Set("Retry-After", value)
+						w.WriteHeader(http.StatusTooManyRequests)
+						return
+					}
+					app.ServeHTTP(w, req)
+				})
+			})
+			r.clock.now = time.Now().UTC()
 			if value == "3600" {
-				window = time.Hour
+				r.d.RetryWindow = time.Hour
 			}
-			d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: c.Now, RetryWindow: window}
-			commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 0), c.Now())
-			c.Add(time.Second) // the first attempt is a second after the commit
-			_, err = d.Round(context.Background(), dest)
+			r.commit(t, event(1, 0))
+			r.clock.Add(time.Second) // the first attempt is a second after the commit
+			_, err := r.d.Round(context.Background(), r.dest)
 			is.NoErr(err)
-			dead, err := st.DeadForwards(context.Background(), "", 0)
+			dead, err := r.st.DeadForwards(context.Background(), "", 0)
 			is.NoErr(err)
 			is.Equal(len(dead), 0) // one 429 should not end the retries at once
 		})
@@ -171,27 +136,20 @@ func TestALongRetryAfterWaitsUntilTheWindowsLastAttempt(t *testing.T) {
 }
 
 // serve was stopped (laptop closed, deploy paused) for a day with messages
-// queued. On restart each of them gets exactly ONE attempt: the retry
-// window runs from QueuedAt, not from the first attempt, so one transient
-// 503 while the app is also restarting dead-letters every old message.
+// queued. On restart they get their retries: the retry window runs from
+// the first attempt, not from queueing, so one transient 503 while the
+// app is also restarting does not dead-letter every old message.
 func TestTheRetryWindowRunsFromTheFirstAttempt(t *testing.T) {
 	is := is.New(t)
-	secret := forward.NewSecret()
-	signer, err := forward.ParseSecrets(secret)
+	r := newRig(t, nil)
+	r.commit(t, event(1, 0))
+	r.clock.Add(25 * time.Hour) // serve was down
+	r.app.answer.Store(http.StatusServiceUnavailable)
+	_, err := r.d.Round(context.Background(), r.dest)
 	is.NoErr(err)
-	app, srv := newConsumer(t, secret)
-	st := outbox(t)
-	c := &clock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
-	dest := forward.Destination{Name: srv.URL, URL: srv.URL}
-	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: c.Now}
-	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 0), c.Now())
-	c.Add(25 * time.Hour) // serve was down
-	app.answer.Store(http.StatusServiceUnavailable)
-	_, err = d.Round(context.Background(), dest)
+	dead, err := r.st.DeadForwards(context.Background(), "", 0)
 	is.NoErr(err)
-	dead, err := st.DeadForwards(context.Background(), "", 0)
-	is.NoErr(err)
-	is.Equal(len(dead), 0) // one failed attempt, and it is already given up on
+	is.Equal(len(dead), 0) // one failed attempt is not the end of its window
 }
 
 // poisoned is how many poison messages sit ahead: 1000 fills the window.

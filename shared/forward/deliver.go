@@ -37,11 +37,9 @@ const MaxURLBytes = 2048
 // CheckURL accepts an absolute http or https URL without credentials in
 // it: status, logs and dead letters name the destination by its URL.
 func CheckURL(raw string) error {
-	u, err := url.Parse(raw)
+	u, ok := httpURL(raw)
 	switch {
-	case err != nil:
-		return fmt.Errorf("forward destination %q is not a URL", raw)
-	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+	case !ok:
 		return fmt.Errorf("forward destination %q must be an http:// or https:// URL", raw)
 	case u.User != nil:
 		return errors.New("a forward destination must not carry credentials in its URL: consumers verify the signature instead")
@@ -51,6 +49,12 @@ func CheckURL(raw string) error {
 		return fmt.Errorf("a forward destination's URL is at most %d bytes", MaxURLBytes)
 	}
 	return nil
+}
+
+// httpURL parses an absolute http or https URL.
+func httpURL(raw string) (*url.URL, bool) {
+	u, err := url.Parse(raw)
+	return u, err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // Name is how status, logs, metrics and the outbox name a destination:

@@ -62,6 +62,9 @@ type Dispatcher struct {
 	Clock   func() time.Time
 }
 
+// defaultClient makes the attempts of a Dispatcher given no Client.
+var defaultClient = NewClient(DefaultTimeout)
+
 // pageSize is how many queued messages one read of the outbox returns; a
 // round reads pages until the queue's end or maxScan messages, so that a
 // message due behind a long run of failing ones still goes out.
@@ -188,7 +191,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dest Destination, f store.Forw
 	}
 	client := d.Client
 	if client == nil {
-		client = NewClient(DefaultTimeout)
+		client = defaultClient
 	}
 	// Signed at the wall clock's time whatever Clock says: consumers hold
 	// webhook-timestamp to theirs.

@@ -142,22 +142,50 @@ func drain(t *testing.T, d *forward.Dispatcher, dest forward.Destination, c *clo
 	}
 }
 
-func TestAConsumerDownForAWhileGetsEveryEventInOrderPerPayment(t *testing.T) {
-	is := is.New(t)
+// rig is one destination's delivery under test: the app (behind front,
+// when given), an outbox, the test's clock, and a dispatcher over them.
+type rig struct {
+	app   *consumer
+	st    *embedded.Store
+	clock *clock
+	dest  forward.Destination
+	d     *forward.Dispatcher
+}
+
+func newRig(t *testing.T, front func(app *consumer) http.Handler) *rig {
+	t.Helper()
 	secret := forward.NewSecret()
 	signer, err := forward.ParseSecrets(secret)
-	is.NoErr(err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	app, srv := newConsumer(t, secret)
-	st := outbox(t)
-	c := &clock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
-	dest := forward.Destination{Name: srv.URL, URL: srv.URL}
-	queue := forward.Enqueue([]forward.Destination{dest})
-	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: c.Now}
+	url := srv.URL
+	if front != nil {
+		fronted := httptest.NewServer(front(app))
+		t.Cleanup(fronted.Close)
+		url = fronted.URL
+	}
+	r := &rig{app: app, st: outbox(t), clock: &clock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}, dest: forward.Destination{Name: url, URL: url}}
+	r.d = &forward.Dispatcher{Outbox: r.st, Destinations: []forward.Destination{r.dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: r.clock.Now}
+	return r
+}
+
+// commit queues e for the rig's destination, as the processor does.
+func (r *rig) commit(t *testing.T, e payment.Event) {
+	t.Helper()
+	commit(t, r.st, forward.Enqueue([]forward.Destination{r.dest}), e, r.clock.Now())
+}
+
+func TestAConsumerDownForAWhileGetsEveryEventInOrderPerPayment(t *testing.T) {
+	is := is.New(t)
+	r := newRig(t, nil)
+	app, st, c, dest, d := r.app, r.st, r.clock, r.dest, r.d
 
 	app.answer.Store(http.StatusServiceUnavailable) // the app is down
 	for n := range 4 {
 		for p := range 3 {
-			commit(t, st, queue, event(p, n), c.Now())
+			r.commit(t, event(p, n))
 		}
 	}
 	for range 5 { // five rounds of failures, each waiting its backoff
@@ -194,19 +222,11 @@ func TestAConsumerDownForAWhileGetsEveryEventInOrderPerPayment(t *testing.T) {
 
 func TestAConsumerAnswering500ForeverEndsOnTheDeadLetterQueueAndIsRedriven(t *testing.T) {
 	is := is.New(t)
-	secret := forward.NewSecret()
-	signer, err := forward.ParseSecrets(secret)
-	is.NoErr(err)
-	app, srv := newConsumer(t, secret)
-	st := outbox(t)
-	c := &clock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
-	dest := forward.Destination{Name: srv.URL, URL: srv.URL}
+	r := newRig(t, nil)
+	app, st, c, dest, d := r.app, r.st, r.clock, r.dest, r.d
 	var outcomes []forward.Outcome
-	d := &forward.Dispatcher{
-		Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(time.Second), Clock: c.Now,
-		RetryWindow: time.Hour, Observe: func(_ string, o forward.Outcome) { outcomes = append(outcomes, o) },
-	}
-	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 0), c.Now())
+	d.RetryWindow, d.Observe = time.Hour, func(_ string, o forward.Outcome) { outcomes = append(outcomes, o) }
+	r.commit(t, event(1, 0))
 	app.answer.Store(http.StatusInternalServerError)
 	drain(t, d, dest, c, 100)
 
@@ -235,17 +255,12 @@ func TestAConsumerAnswering500ForeverEndsOnTheDeadLetterQueueAndIsRedriven(t *te
 
 func TestARefusalGoesStraightToTheDeadLetterQueue(t *testing.T) {
 	is := is.New(t)
-	secret := forward.NewSecret()
-	signer, err := forward.ParseSecrets(secret)
-	is.NoErr(err)
-	app, srv := newConsumer(t, secret)
-	st := outbox(t)
-	dest := forward.Destination{Name: srv.URL, URL: srv.URL}
-	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer}
-	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 0), time.Now())
-	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 1), time.Now())
+	r := newRig(t, nil)
+	app, st, dest, d := r.app, r.st, r.dest, r.d
+	r.commit(t, event(1, 0))
+	r.commit(t, event(1, 1))
 	app.answer.Store(http.StatusUnprocessableEntity)
-	_, err = d.Round(context.Background(), dest)
+	_, err := d.Round(context.Background(), dest)
 	is.NoErr(err)
 	dead, err := st.DeadForwards(context.Background(), dest.Name, 0)
 	is.NoErr(err)
@@ -263,7 +278,7 @@ func TestARefusalGoesStraightToTheDeadLetterQueue(t *testing.T) {
 	is.Equal(len(dead), 2)
 	is.Equal(dead[1].Attempts, 0)
 	// Another payment's events are not held.
-	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(2, 0), time.Now())
+	r.commit(t, event(2, 0))
 	_, err = d.Round(context.Background(), dest)
 	is.NoErr(err)
 	is.Equal(len(app.received()), 1)
@@ -272,25 +287,19 @@ func TestARefusalGoesStraightToTheDeadLetterQueue(t *testing.T) {
 
 func TestALateAnswerMeansAnotherAttemptWithTheSameID(t *testing.T) {
 	is := is.New(t)
-	secret := forward.NewSecret()
-	signer, err := forward.ParseSecrets(secret)
-	is.NoErr(err)
-	app, srv := newConsumer(t, secret)
 	var calls atomic.Int32
-	slowFirst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			time.Sleep(300 * time.Millisecond) // it does the work, then answers too late
-		}
-		app.ServeHTTP(w, r)
-	}))
-	defer slowFirst.Close()
-	_ = srv
-	st := outbox(t)
-	c := &clock{now: time.Now().UTC()}
-	dest := forward.Destination{Name: slowFirst.URL, URL: slowFirst.URL}
-	d := &forward.Dispatcher{Outbox: st, Destinations: []forward.Destination{dest}, Signer: signer, Client: forward.NewClient(100 * time.Millisecond), Clock: c.Now}
-	commit(t, st, forward.Enqueue([]forward.Destination{dest}), event(1, 0), c.Now())
-	drain(t, d, dest, c, 10)
+	r := newRig(t, func(app *consumer) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if calls.Add(1) == 1 {
+				time.Sleep(300 * time.Millisecond) // it does the work, then answers too late
+			}
+			app.ServeHTTP(w, req)
+		})
+	})
+	app := r.app
+	r.d.Client = forward.NewClient(100 * time.Millisecond)
+	r.commit(t, event(1, 0))
+	drain(t, r.d, r.dest, r.clock, 10)
 	time.Sleep(400 * time.Millisecond) // the late handler finishes
 	got := app.received()
 	is.Equal(len(got), 2)          // once per attempt

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -285,6 +284,6 @@ func ParseAWSDestinations(raw string) ([]AWSDestination, error) {
 }
 
 func isURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+	_, ok := httpURL(raw)
+	return ok
 }

@@ -21,9 +21,8 @@ import (
 type Message struct {
 	// ID is the webhook-id: the same for every attempt and every copy of
 	// the event, so a consumer deduplicates on it.
-	ID        string
-	Type      payment.Type
-	PaymentID string
+	ID   string
+	Type payment.Type
 	// PaymentKey orders delivery: a payment's messages go out one at a
 	// time, oldest first.
 	PaymentKey string
@@ -58,7 +57,7 @@ func NewMessage(a payment.Announcement) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	return Message{ID: MessageID(e.Provider, e.EventID), Type: e.Type, PaymentID: e.PaymentID, PaymentKey: key, Body: body}, nil
+	return Message{ID: MessageID(e.Provider, e.EventID), Type: e.Type, PaymentKey: key, Body: body}, nil
 }
 
 // PaymentKey is "<provider>/<payment id>", or "" for an event about no

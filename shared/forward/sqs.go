@@ -34,10 +34,10 @@ type SQSQueue struct {
 	DeadLetterURL string
 }
 
-// Delay sets the message's visibility timeout, in whole seconds up to
-// MaxDelay.
+// Delay sets the message's visibility timeout, in whole seconds (the
+// forwarder holds wait to MaxDelay).
 func (q SQSQueue) Delay(ctx context.Context, receipt string, wait time.Duration) error {
-	seconds := int32(math.Ceil(min(wait, MaxDelay).Seconds()))
+	seconds := int32(math.Ceil(wait.Seconds()))
 	_, err := q.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
 		QueueUrl: aws.String(q.URL), ReceiptHandle: aws.String(receipt), VisibilityTimeout: max(seconds, 0),
 	})

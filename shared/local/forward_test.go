@@ -213,3 +213,23 @@ func TestForwardingRefusesBadDestinations(t *testing.T) {
 		})
 	}
 }
+
+// The forwarding admin routes sit behind the admin token like the others,
+// and only the metrics answer without it: on the admin listener, never on
+// the webhook one.
+func TestForwardingsAdminRoutesNeedTheToken(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	s := start(t, options(t, dir, nil))
+	info := serveInfo(t, dir)
+	for _, route := range []struct{ method, path, body string }{
+		{http.MethodGet, "/admin/forward/status", ""},
+		{http.MethodGet, "/admin/forward/dead", ""},
+		{http.MethodPost, "/admin/forward/redrive", `{}`},
+	} {
+		is.Equal(request(t, route.method, s.AdminURL+route.path, "", strings.NewReader(route.body)).StatusCode, http.StatusUnauthorized)
+		is.Equal(request(t, route.method, s.URL+route.path, info.Token, strings.NewReader(route.body)).StatusCode, http.StatusNotFound)
+		is.Equal(request(t, route.method, s.AdminURL+route.path, info.Token, strings.NewReader(route.body)).StatusCode, http.StatusOK)
+	}
+	is.Equal(request(t, http.MethodGet, s.URL+"/metrics", "", nil).StatusCode, http.StatusNotFound)
+}

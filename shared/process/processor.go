@@ -112,7 +112,7 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 	// on the image's status, so the payment never changes twice, and
 	// whatever would leave the table first reads the webhook (check).
 	current := delivered
-	check := &pendingCheck{store: p.Store, webhook: delivered}
+	check := &pendingCheck{store: p.Store, provider: delivered.Provider, eventID: delivered.EventID, image: delivered.Status}
 	log := p.Log.With().Str("provider", current.Provider).Str("event_id", current.EventID).Logger()
 	if p.Confirm != nil {
 		// Most providers' webhooks come back as they are, unasked. A
@@ -126,7 +126,7 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 			reason := fmt.Sprintf("could not confirm with %s: %v", current.Provider, err)
 			return p.fail(ctx, check, current, payment.Truncate(reason, maxReasonBytes), log)
 		case differs:
-			if _, pending, err := check.read(ctx); err != nil || !pending {
+			if pending, err := check.pending(ctx); err != nil || !pending {
 				return err
 			}
 			reason := "the delivery differs from " + current.Provider + "'s own copy of the event, which is processed instead"
@@ -155,7 +155,7 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 			// Another webhook of the payment committed in between; or this
 			// one did, and the record is a redelivery whose event would
 			// apply again: then it ends here.
-			if _, pending, err := check.read(ctx); err != nil || !pending {
+			if pending, err := check.pending(ctx); err != nil || !pending {
 				return err
 			}
 			continue
@@ -179,28 +179,27 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 // processing as already applied, holds only its last event ids, and an
 // event once out of order may apply to a later state.
 type pendingCheck struct {
-	store   store.Processing
-	webhook store.Webhook
-	// image is the status of the record's image.
-	image store.Status
-	done  bool
+	store             store.Processing
+	provider, eventID string
+	// image is the status of the record's image; inImage, once read,
+	// whether the webhook is still in it.
+	image         store.Status
+	done, inImage bool
 }
 
-// read returns the webhook as stored, and whether it is still in the
+// pending reads the webhook, once, and says whether it is still in the
 // status of the record's image: the one status its commit is conditioned
 // on. A RECEIVED record of a webhook a redrive has since set to RETRY is
 // not pending: the RETRY record will act, and only it may commit.
-func (c *pendingCheck) read(ctx context.Context) (store.Webhook, bool, error) {
-	image := c.webhook.Status
+func (c *pendingCheck) pending(ctx context.Context) (bool, error) {
 	if !c.done {
-		stored, err := c.store.GetWebhook(ctx, c.webhook.Provider, c.webhook.EventID)
+		w, err := c.store.GetWebhook(ctx, c.provider, c.eventID)
 		if err != nil {
-			return store.Webhook{}, false, err
+			return false, err
 		}
-		c.webhook, c.done = stored, true
-		c.image = image
+		c.done, c.inImage = true, w.Status == c.image
 	}
-	return c.webhook, c.webhook.Status == c.image, nil
+	return c.inImage, nil
 }
 
 // apply decides what the event does to its payment, tells the outside
@@ -220,7 +219,7 @@ func (p *Processor) apply(ctx context.Context, check *pendingCheck, w store.Webh
 	if verdict.Outcome == payment.Applied {
 		commit.Payment, commit.PreviousVersion = &next, state.Version
 		if p.Publisher != nil || event.Critical(p.Critical) {
-			if _, pending, err := check.read(ctx); err != nil || !pending {
+			if pending, err := check.pending(ctx); err != nil || !pending {
 				return verdict, cmp.Or(err, store.ErrWebhookNotPending)
 			}
 		}
@@ -261,7 +260,7 @@ func (p *Processor) announce(ctx context.Context, announced payment.Announcement
 // refuse fails a webhook its provider does not confirm, with a critical
 // alert first: it may be a forgery, and someone must look.
 func (p *Processor) refuse(ctx context.Context, check *pendingCheck, w store.Webhook, kind, reason string, log zerolog.Logger) error {
-	if _, pending, err := check.read(ctx); err != nil || !pending {
+	if pending, err := check.pending(ctx); err != nil || !pending {
 		return err
 	}
 	if err := p.alert(ctx, w, kind, reason); err != nil {
@@ -281,7 +280,7 @@ func (p *Processor) alert(ctx context.Context, w store.Webhook, suffix, reason s
 // In that order: if marking fails, the retry sends the message again (a
 // duplicate an operator can ignore) rather than never.
 func (p *Processor) fail(ctx context.Context, check *pendingCheck, w store.Webhook, reason string, log zerolog.Logger) error {
-	if _, pending, err := check.read(ctx); err != nil || !pending {
+	if pending, err := check.pending(ctx); err != nil || !pending {
 		return err
 	}
 	body, err := json.Marshal(deadletter.Failure{Provider: w.Provider, EventID: w.EventID, Reason: reason})

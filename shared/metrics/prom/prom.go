@@ -99,9 +99,6 @@ func (r *Registry) Handler() http.Handler {
 	})
 }
 
-// Gatherer is the registry, for tests and for serving elsewhere.
-func (r *Registry) Gatherer() prometheus.Gatherer { return r.registry }
-
 func (r *Registry) Delivery(provider, outcome string, took time.Duration) {
 	r.deliveries.WithLabelValues(provider, outcome).Inc()
 	r.receiverDuration.WithLabelValues(provider).Observe(took.Seconds())

@@ -175,18 +175,6 @@ func seqOf(r events.DynamoDBEventRecord) uint64 {
 	return n
 }
 
-// ChangeRecords counts the change records the feed holds: what its
-// consumers have not all read yet (or everything, with no consumers
-// named).
-func (s *Store) ChangeRecords() (int, error) {
-	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(changesBucket).Stats().KeyN
-		return nil
-	})
-	return n, err
-}
-
 // FeedLag says how far consumer is behind the change feed: the records
 // after its checkpoint, and the age at now of the oldest of them (zero when
 // it is caught up). Records its filter skips count too, until it reads past

@@ -30,10 +30,7 @@ func holdKey(destination, paymentKey string) []byte {
 }
 
 func forwardKey(destination string, seq uint64) []byte {
-	key := make([]byte, 0, len(destination)+9)
-	key = append(key, destination...)
-	key = append(key, 0)
-	return binary.BigEndian.AppendUint64(key, seq)
+	return binary.BigEndian.AppendUint64(destinationPrefix(destination), seq)
 }
 
 func destinationPrefix(destination string) []byte { return append([]byte(destination), 0) }

@@ -22,8 +22,9 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 	if err := ctx.Err(); err != nil {
 		return store.Unavailable(err)
 	}
+	var view *txView
 	err := s.update(OpTransaction, func(tx *bolt.Tx) error {
-		view := &txView{tx: tx}
+		view = &txView{tx: tx}
 		if err := fn(view, txQueue{tx, source}); err != nil {
 			return err
 		}
@@ -35,7 +36,9 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 		return store.Unavailable(err)
 	}
 	s.feed.notify()
-	s.forwards.notify()
+	if view.queued {
+		s.forwards.notify()
+	}
 	return nil
 }
 
@@ -45,6 +48,8 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 type txView struct {
 	tx     *bolt.Tx
 	broken error
+	// queued says a commit queued forwards: the dispatcher is woken.
+	queued bool
 }
 
 func (v *txView) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
@@ -76,6 +81,7 @@ func (v *txView) CommitProcessed(_ context.Context, c store.Commit) error {
 		v.broken = fmt.Errorf("the payment's forwards could not be queued with it: %w", err)
 		return v.broken
 	}
+	v.queued = v.queued || len(c.Forwards) > 0
 	return nil
 }
 

@@ -1,0 +1,15 @@
+package embedded
+
+import bolt "go.etcd.io/bbolt"
+
+// ChangeRecords counts the change records the feed holds: what its
+// consumers have not all read yet (or everything, with no consumers
+// named).
+func (s *Store) ChangeRecords() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(changesBucket).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
