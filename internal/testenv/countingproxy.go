@@ -89,13 +89,6 @@ func (p *CountingProxy) Counts() map[string]OperationCount {
 	return maps.Clone(p.counts)
 }
 
-// Reset forgets what was counted.
-func (p *CountingProxy) Reset() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.counts = map[string]OperationCount{}
-}
-
 var takesConsumedCapacity = map[string]bool{
 	"PutItem": true, "GetItem": true, "UpdateItem": true, "DeleteItem": true, "Query": true, "Scan": true,
 	"BatchGetItem": true, "BatchWriteItem": true, "TransactWriteItems": true, "TransactGetItems": true,

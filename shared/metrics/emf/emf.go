@@ -3,9 +3,10 @@
 // from which CloudWatch Logs extracts the metric. It needs no AWS call and
 // no permission beyond writing logs.
 //
-// Every metric has the dimension Function (receiver, processor), alone and
-// with its names: a dashboard graphs one function's total, or any one
-// provider's, outcome's or destination's part of it. Dimension keys are
+// Every metric carries the dimension Function (receiver, processor,
+// forwarder), with the names it is broken down by (provider, outcome,
+// operation, destination), so a dashboard graphs one function's part of
+// it. Dimension keys are
 // capitalized, so the lines never match the log metric filters, which
 // select the receiver's lowercase "outcome".
 package emf

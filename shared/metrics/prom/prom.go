@@ -7,8 +7,9 @@ package prom
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -189,7 +190,7 @@ func (c *feedCollector) Collect(ch chan<- prometheus.Metric) {
 	if !ok {
 		return
 	}
-	for _, consumer := range sortedKeys(lags) {
+	for _, consumer := range slices.Sorted(maps.Keys(lags)) {
 		lag := lags[consumer]
 		ch <- prometheus.MustNewConstMetric(feedRecordsDesc, prometheus.GaugeValue, float64(lag.Records), consumer)
 		ch <- prometheus.MustNewConstMetric(feedSecondsDesc, prometheus.GaugeValue, lag.Oldest.Seconds(), consumer)
@@ -207,18 +208,9 @@ func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	if !ok {
 		return
 	}
-	for _, destination := range sortedKeys(backlog) {
+	for _, destination := range slices.Sorted(maps.Keys(backlog)) {
 		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(backlog[destination]), destination)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // errorLog logs the handler's errors as one warning each.
