@@ -76,55 +76,60 @@ func readValue(dec *jsontext.Decoder) (events.DynamoDBAttributeValue, error) {
 	if _, err := expect(dec, '{'); err != nil {
 		return v, err
 	}
-	kind, err := readName(dec)
+	tag, err := stringBytes(dec)
 	if err != nil {
 		return v, err
 	}
-	str := func() (string, error) { return readName(dec) }
+	kind, known := dataTypes[string(tag)]
+	if !known {
+		return v, fmt.Errorf("attribute of unknown type %q", tag)
+	}
+	str := func() (string, error) {
+		b, err := stringBytes(dec)
+		return string(b), err
+	}
 	switch kind {
-	case "S":
+	case events.DataTypeString:
 		var s string
 		s, err = str()
 		v = events.NewStringAttribute(s)
-	case "N":
+	case events.DataTypeNumber:
 		var n string
 		n, err = str()
 		v = events.NewNumberAttribute(n)
-	case "B":
+	case events.DataTypeBinary:
 		var b []byte
-		b, err = readBinary(str)
+		b, err = readBinary(dec)
 		v = events.NewBinaryAttribute(b)
-	case "BOOL":
+	case events.DataTypeBoolean:
 		var t jsontext.Token
 		if t, err = dec.ReadToken(); err == nil && t.Kind() != 't' && t.Kind() != 'f' {
 			err = fmt.Errorf("BOOL holds %v", t.Kind())
 		}
 		v = events.NewBooleanAttribute(err == nil && t.Bool())
-	case "NULL":
+	case events.DataTypeNull:
 		err = dec.SkipValue()
 		v = events.NewNullAttribute()
-	case "M":
+	case events.DataTypeMap:
 		var m map[string]events.DynamoDBAttributeValue
 		m, err = readItem(dec)
 		v = events.NewMapAttribute(m)
-	case "L":
+	case events.DataTypeList:
 		var l []events.DynamoDBAttributeValue
 		l, err = readList(dec, func() (events.DynamoDBAttributeValue, error) { return readValue(dec) })
 		v = events.NewListAttribute(l)
-	case "SS":
+	case events.DataTypeStringSet:
 		var ss []string
 		ss, err = readList(dec, str)
 		v = events.NewStringSetAttribute(ss)
-	case "NS":
+	case events.DataTypeNumberSet:
 		var ns []string
 		ns, err = readList(dec, str)
 		v = events.NewNumberSetAttribute(ns)
-	case "BS":
+	case events.DataTypeBinarySet:
 		var bs [][]byte
-		bs, err = readList(dec, func() ([]byte, error) { return readBinary(str) })
+		bs, err = readList(dec, func() ([]byte, error) { return readBinary(dec) })
 		v = events.NewBinarySetAttribute(bs)
-	default:
-		return v, fmt.Errorf("attribute of unknown type %q", kind)
 	}
 	if err != nil {
 		return v, err
@@ -133,12 +138,19 @@ func readValue(dec *jsontext.Decoder) (events.DynamoDBAttributeValue, error) {
 	return v, err
 }
 
-func readBinary(str func() (string, error)) ([]byte, error) {
-	s, err := str()
+// dataTypes are DynamoDB JSON's type tags.
+var dataTypes = map[string]events.DynamoDBDataType{
+	"S": events.DataTypeString, "N": events.DataTypeNumber, "B": events.DataTypeBinary,
+	"BOOL": events.DataTypeBoolean, "NULL": events.DataTypeNull, "M": events.DataTypeMap, "L": events.DataTypeList,
+	"SS": events.DataTypeStringSet, "NS": events.DataTypeNumberSet, "BS": events.DataTypeBinarySet,
+}
+
+func readBinary(dec *jsontext.Decoder) ([]byte, error) {
+	s, err := stringBytes(dec)
 	if err != nil {
 		return nil, err
 	}
-	return base64.StdEncoding.DecodeString(s)
+	return base64.StdEncoding.AppendDecode(make([]byte, 0, base64.StdEncoding.DecodedLen(len(s))), s)
 }
 
 func readList[T any](dec *jsontext.Decoder, element func() (T, error)) ([]T, error) {
@@ -160,12 +172,48 @@ func readList[T any](dec *jsontext.Decoder, element func() (T, error)) ([]T, err
 	return list, err
 }
 
-// readName reads a string. A token is valid only until the decoder's next
-// call, so strings are taken out of it at once.
+// stringBytes reads a string and returns its content, valid only until
+// the decoder's next call: most strings here have no escapes, and are
+// then not copied at all.
+func stringBytes(dec *jsontext.Decoder) ([]byte, error) {
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	if raw.Kind() != '"' {
+		return nil, fmt.Errorf("%v where a string was expected", raw.Kind())
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], nil
+	}
+	return jsontext.AppendUnquote(nil, raw)
+}
+
+// readName reads an attribute's name. The same few dozen names recur in
+// every item, so each is allocated once (up to maxNames of them).
 func readName(dec *jsontext.Decoder) (string, error) {
-	t, err := expect(dec, '"')
+	b, err := stringBytes(dec)
 	if err != nil {
 		return "", err
 	}
-	return t.String(), nil
+	names.RLock()
+	name, ok := names.interned[string(b)]
+	names.RUnlock()
+	if ok {
+		return name, nil
+	}
+	name = string(b)
+	names.Lock()
+	if len(names.interned) < maxNames {
+		names.interned[name] = name
+	}
+	names.Unlock()
+	return name, nil
 }
+
+const maxNames = 1024
+
+var names = struct {
+	sync.RWMutex
+	interned map[string]string
+}{interned: map[string]string{}}
