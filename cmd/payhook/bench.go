@@ -378,7 +378,9 @@ func storedStatuses(dataDir string) (statuses map[string]store.Status, err error
 
 // resources is what a run costs the machine: the data directory's size on
 // disk and the resident memory of the serve it loaded ("unknown" where
-// the system does not say).
+// the system does not say). Resident memory counts the store's file as
+// far as it is mapped in, so the anonymous part (Go's heap and stacks) is
+// given apart: that is what must stay flat.
 type resources struct{ disk, rss string }
 
 func footprint(dataDir string, pid int) resources {
@@ -400,10 +402,14 @@ func footprint(dataDir string, pid int) resources {
 	if pid > 0 {
 		// Linux's /proc; other systems leave it unknown.
 		if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+			fields := map[string]string{}
 			for line := range strings.SplitSeq(string(status), "\n") {
-				if value, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-					r.rss = strings.TrimSpace(value)
+				if name, value, ok := strings.Cut(line, ":"); ok {
+					fields[name] = strings.TrimSpace(value)
 				}
+			}
+			if total, anonymous := fields["VmRSS"], fields["RssAnon"]; total != "" && anonymous != "" {
+				r.rss = fmt.Sprintf("%s (%s anonymous)", total, anonymous)
 			}
 		}
 	}

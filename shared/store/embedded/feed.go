@@ -64,18 +64,32 @@ func (s *Store) Consume(ctx context.Context, consumer string, handler stream.Han
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 100
 	}
+	var (
+		batch batch
+		// through is where this batch's checkpoint stands: each commit
+		// costs an fsync under the single writer, so one per batch.
+		through uint64
+	)
 	progress := stream.Progress{
-		Done: func(last events.DynamoDBEventRecord) error { return s.checkpoint(consumer, seqOf(last)) },
+		Done: func(last events.DynamoDBEventRecord) error {
+			through = seqOf(last)
+			if through == seqOf(batch.records[len(batch.records)-1]) {
+				through = batch.last // past the records the filter skipped, too
+			}
+			return s.checkpoint(consumer, through)
+		},
 		GiveUp: func(r events.DynamoDBEventRecord, attempts int) error {
+			through = seqOf(r)
 			return s.deadLetter(consumer, r, attempts)
 		},
 	}
 	for ctx.Err() == nil {
 		woken := s.feed.wait()
-		batch, err := s.readBatch(consumer, opts)
-		if err != nil {
+		var err error
+		if batch, err = s.readBatch(consumer, opts); err != nil {
 			return err
 		}
+		through = 0
 		if len(batch.records) > 0 {
 			if err := stream.Deliver(ctx, handler, batch.records, opts.Retry, progress); err != nil {
 				return err
@@ -85,9 +99,11 @@ func (s *Store) Consume(ctx context.Context, consumer string, handler stream.Han
 			}
 		}
 		if batch.last > 0 {
-			// Past the records the filter skipped, too.
-			if err := s.checkpoint(consumer, batch.last); err != nil {
-				return err
+			if through < batch.last {
+				// Nothing wanted, or the last record given up on.
+				if err := s.checkpoint(consumer, batch.last); err != nil {
+					return err
+				}
 			}
 			continue
 		}
