@@ -104,6 +104,7 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	summary := summarize(results, elapsed)
 	fmt.Fprint(stdout, summary.String())
 
+	stopped := footprint(*dataDir, servePID) // before the drain's listings, which load serve
 	acked := acknowledged(results)
 	drained, err := waitProcessed(*dataDir, acked, *drain)
 	if err != nil {
@@ -111,7 +112,8 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stdout, drained.String(elapsed))
 	after := footprint(*dataDir, servePID)
-	fmt.Fprintf(stdout, "  data directory %s, serve's RSS %s before; %s and %s after\n", before.disk, before.rss, after.disk, after.rss)
+	fmt.Fprintf(stdout, "  data directory %s before, %s when sending stopped, %s after the drain\n", before.disk, stopped.disk, after.disk)
+	fmt.Fprintf(stdout, "  serve's RSS %s before, %s when sending stopped, %s after the drain\n", before.rss, stopped.rss, after.rss)
 	switch {
 	case len(drained.lost) > 0:
 		return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(drained.lost), drained.lost[0])
