@@ -410,8 +410,11 @@ func footprint(dataDir string, pid int) resources {
 					fields[name] = strings.TrimSpace(value)
 				}
 			}
-			if total, anonymous := fields["VmRSS"], fields["RssAnon"]; total != "" && anonymous != "" {
+			switch total, anonymous := fields["VmRSS"], fields["RssAnon"]; {
+			case total != "" && anonymous != "":
 				r.rss = fmt.Sprintf("%s (%s anonymous)", total, anonymous)
+			case total != "": // kernels before 4.5
+				r.rss = total
 			}
 		}
 	}

@@ -24,9 +24,14 @@ var decodeOptions = jsontext.AllowDuplicateNames(true)
 // aws-lambda-go decodes every attribute through interface{}.
 func UnmarshalItem(b []byte) (Item, error) {
 	dec := decoders.Get().(*jsontext.Decoder)
-	defer decoders.Put(dec)
+	defer func() {
+		// b may be a bbolt page, valid only during its transaction: the
+		// pooled decoder must not keep it.
+		dec.Reset(bytes.NewBuffer(nil))
+		decoders.Put(dec)
+	}()
 	dec.Reset(bytes.NewBuffer(b), decodeOptions) // parsed in place, not copied
-	item, err := readItem(dec)
+	item, err := readItem(dec, true)
 	if err != nil {
 		return nil, fmt.Errorf("item: %w", err)
 	}
@@ -48,7 +53,9 @@ func expect(dec *jsontext.Decoder, kind jsontext.Kind) (jsontext.Token, error) {
 	return t, nil
 }
 
-func readItem(dec *jsontext.Decoder) (map[string]events.DynamoDBAttributeValue, error) {
+// readItem reads a map of attributes; top says it is the item itself,
+// whose names recur in every item (a nested map's keys may be ids).
+func readItem(dec *jsontext.Decoder, top bool) (map[string]events.DynamoDBAttributeValue, error) {
 	if dec.PeekKind() == 'n' { // encoding/json's nil map
 		return nil, dec.SkipValue()
 	}
@@ -57,7 +64,7 @@ func readItem(dec *jsontext.Decoder) (map[string]events.DynamoDBAttributeValue, 
 	}
 	item := map[string]events.DynamoDBAttributeValue{}
 	for dec.PeekKind() != '}' {
-		name, err := readName(dec)
+		name, err := readName(dec, top)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +119,7 @@ func readValue(dec *jsontext.Decoder) (events.DynamoDBAttributeValue, error) {
 		v = events.NewNullAttribute()
 	case events.DataTypeMap:
 		var m map[string]events.DynamoDBAttributeValue
-		m, err = readItem(dec)
+		m, err = readItem(dec, false)
 		v = events.NewMapAttribute(m)
 	case events.DataTypeList:
 		var l []events.DynamoDBAttributeValue
@@ -190,11 +197,11 @@ func stringBytes(dec *jsontext.Decoder) ([]byte, error) {
 }
 
 // readName reads an attribute's name. The same few dozen names recur in
-// every item, so each is allocated once (up to maxNames of them).
-func readName(dec *jsontext.Decoder) (string, error) {
+// every item, so each of those is allocated once (up to maxNames).
+func readName(dec *jsontext.Decoder, intern bool) (string, error) {
 	b, err := stringBytes(dec)
-	if err != nil {
-		return "", err
+	if err != nil || !intern {
+		return string(b), err
 	}
 	names.RLock()
 	name, ok := names.interned[string(b)]

@@ -65,7 +65,7 @@ func buildExpiryIndex(tx *bolt.Tx) error {
 	return tx.Bucket(itemsBucket).ForEach(func(k, v []byte) error {
 		item, err := store.UnmarshalItem(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("indexing expiry: item %q: %w", k, err)
 		}
 		return reindex(tx, k, nil, item)
 	})
@@ -80,27 +80,30 @@ func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return expired, err
 		}
-		n := 0
+		var read, deleted int
 		err := s.update(OpExpire, func(tx *bolt.Tx) error {
 			var err error
-			n, err = expireDue(tx, now.Unix())
+			read, deleted, err = expireDue(tx, now.Unix())
 			return err
 		})
 		if err != nil {
 			return expired, store.Unavailable(err)
 		}
-		if n > 0 {
+		if deleted > 0 {
 			s.feed.notify()
 		}
-		expired += n
-		if n < maxExpirePerCommit {
+		expired += deleted
+		if read < maxExpirePerCommit {
 			return expired, nil
 		}
 	}
 }
 
-// expireDue deletes up to maxExpirePerCommit items due at now.
-func expireDue(tx *bolt.Tx, now int64) (int, error) {
+// expireDue reads up to maxExpirePerCommit index entries due at now and
+// deletes their items. An entry is trusted only as far as the item agrees:
+// one whose item is gone or expires at another time (written by a payhook
+// that kept no index) is corrected, and the item left alone.
+func expireDue(tx *bolt.Tx, now int64) (read, deleted int, err error) {
 	index, items := tx.Bucket(expiryBucket), tx.Bucket(itemsBucket)
 	var due [][]byte
 	c := index.Cursor()
@@ -113,7 +116,7 @@ func expireDue(tx *bolt.Tx, now int64) (int, error) {
 	identity := store.TTLIdentity
 	for _, entry := range due {
 		if err := index.Delete(entry); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		key := entry[expiryDigits:]
 		raw := items.Get(key)
@@ -123,10 +126,16 @@ func expireDue(tx *bolt.Tx, now int64) (int, error) {
 		old := bytes.Clone(raw)
 		item, err := store.UnmarshalItem(old)
 		if err != nil {
-			return 0, err
+			return 0, 0, fmt.Errorf("item %q: %w", key, err)
+		}
+		if at, ok := expiresAt(item); !ok || at > now {
+			if err := reindex(tx, key, nil, item); err != nil {
+				return 0, 0, err
+			}
+			continue
 		}
 		if err := items.Delete(key); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		err = appendChange(tx, change{
 			name: events.DynamoDBOperationTypeRemove,
@@ -134,8 +143,9 @@ func expireDue(tx *bolt.Tx, now int64) (int, error) {
 			old: old, identity: &identity,
 		})
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
+		deleted++
 	}
-	return len(due), nil
+	return len(due), deleted, nil
 }

@@ -58,6 +58,9 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 		current, updated store.Item
 	}
 	all := make([]pending, len(writes))
+	// A later write of a key sees the earlier one, as a transaction's reads
+	// see its own writes: its check, its old image, its expiry entry.
+	latest := map[string]int{}
 	for i, w := range writes {
 		if err := store.CheckKeys(w.item); err != nil {
 			return err
@@ -65,7 +68,10 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 		pk, sk := w.item[store.AttrPK].String(), w.item[store.AttrSK].String()
 		c := change{name: events.DynamoDBOperationTypeInsert, pk: pk, sk: sk}
 		var current store.Item
-		if raw := items.Get(itemKey(pk, sk)); raw != nil {
+		if j, ok := latest[string(itemKey(pk, sk))]; ok {
+			current = all[j].updated
+			c.name, c.old = events.DynamoDBOperationTypeModify, all[j].new
+		} else if raw := items.Get(itemKey(pk, sk)); raw != nil {
 			var err error
 			if current, err = store.UnmarshalItem(raw); err != nil {
 				return err
@@ -78,6 +84,7 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 		}
 		c.new = store.MarshalItem(w.item)
 		all[i] = pending{c, current, w.item}
+		latest[string(itemKey(pk, sk))] = i
 	}
 	for _, p := range all {
 		key := itemKey(p.pk, p.sk)
