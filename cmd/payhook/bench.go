@@ -104,6 +104,7 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	summary := summarize(results, elapsed)
 	fmt.Fprint(stdout, summary.String())
 
+	stopped := footprint(*dataDir, servePID) // before the drain's listings, which load serve
 	acked := acknowledged(results)
 	drained, err := waitProcessed(*dataDir, acked, *drain)
 	if err != nil {
@@ -111,7 +112,8 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stdout, drained.String(elapsed))
 	after := footprint(*dataDir, servePID)
-	fmt.Fprintf(stdout, "  data directory %s, serve's RSS %s before; %s and %s after\n", before.disk, before.rss, after.disk, after.rss)
+	fmt.Fprintf(stdout, "  data directory %s before, %s when sending stopped, %s after the drain\n", before.disk, stopped.disk, after.disk)
+	fmt.Fprintf(stdout, "  serve's RSS %s before, %s when sending stopped, %s after the drain\n", before.rss, stopped.rss, after.rss)
 	switch {
 	case len(drained.lost) > 0:
 		return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(drained.lost), drained.lost[0])
@@ -378,7 +380,9 @@ func storedStatuses(dataDir string) (statuses map[string]store.Status, err error
 
 // resources is what a run costs the machine: the data directory's size on
 // disk and the resident memory of the serve it loaded ("unknown" where
-// the system does not say).
+// the system does not say). Resident memory counts the store's file as
+// far as it is mapped in, so the anonymous part (Go's heap and stacks) is
+// given apart: that is what must stay flat.
 type resources struct{ disk, rss string }
 
 func footprint(dataDir string, pid int) resources {
@@ -400,10 +404,17 @@ func footprint(dataDir string, pid int) resources {
 	if pid > 0 {
 		// Linux's /proc; other systems leave it unknown.
 		if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+			fields := map[string]string{}
 			for line := range strings.SplitSeq(string(status), "\n") {
-				if value, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-					r.rss = strings.TrimSpace(value)
+				if name, value, ok := strings.Cut(line, ":"); ok {
+					fields[name] = strings.TrimSpace(value)
 				}
+			}
+			switch total, anonymous := fields["VmRSS"], fields["RssAnon"]; {
+			case total != "" && anonymous != "":
+				r.rss = fmt.Sprintf("%s (%s anonymous)", total, anonymous)
+			case total != "": // kernels before 4.5
+				r.rss = total
 			}
 		}
 	}

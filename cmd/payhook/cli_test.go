@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -303,6 +305,9 @@ func TestBenchLosesNothing(t *testing.T) {
 	is.True(strings.Contains(stdout, "lost 0"))
 	is.True(strings.Contains(stdout, "unprocessed: ")) // and, with --check-processed, none left after the drain
 	is.True(strings.Contains(stderr, "prepared 400 signed deliveries"))
+	if runtime.GOOS == "linux" { // serve's memory, from /proc, with Go's own part apart from the mapped store
+		is.True(regexp.MustCompile(`serve's RSS \d+ kB \(\d+ kB anonymous\) before, \d+ kB \(\d+ kB anonymous\) when sending stopped, \d+ kB \(\d+ kB anonymous\) after the drain`).MatchString(stdout))
+	}
 
 	_, stderr, code = payhook(t, "bench", "--url", "http://203.0.113.10:8080", "--rate", "10", "--data", dir)
 	is.Equal(code, 2) // never loads another machine unless told to

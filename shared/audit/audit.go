@@ -218,16 +218,14 @@ func attr(image store.Item, name string) string {
 	return ""
 }
 
-// digest is the SHA-256 of the image's JSON; encoding/json orders map keys,
-// so equal images give equal digests whichever adapter wrote them.
+// digest is the SHA-256 of the image's JSON, attributes in name order, so
+// equal images give equal digests whichever adapter wrote them.
+// store.MarshalItem writes encoding/json's bytes, which digested the
+// records before it: chains run across the change.
 func digest(image store.Item) string {
 	if len(image) == 0 {
 		return ""
 	}
-	b, err := json.Marshal(image)
-	if err != nil {
-		return ""
-	}
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(store.MarshalItem(image))
 	return hex.EncodeToString(sum[:])
 }

@@ -87,6 +87,11 @@ func signItems(body, key []byte) ([]byte, error) {
 	return json.Marshal(envelope)
 }
 
+// object reads an optional object: absent or null leaves into nil.
+func object(raw json.RawMessage, into *map[string]json.RawMessage) bool {
+	return isNull(raw) || json.Unmarshal(raw, into) == nil
+}
+
 type obj = map[string]any
 
 // aboutThePayment are the codes whose pspReference is the payment's own;

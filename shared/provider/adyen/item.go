@@ -1,12 +1,12 @@
 package adyen
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // maxItems bounds the NotificationRequestItems of one delivery, and so the
@@ -26,7 +26,7 @@ var errNotAnItem = errors.New("not an Adyen notification")
 // item is one NotificationRequestItem: what its signature covers, what
 // identifies it, and its own bytes as they came, which are stored.
 type item struct {
-	body                                json.RawMessage
+	body                                []byte
 	pspReference, originalReference     string
 	merchantAccount, merchantReference  string
 	value, currency, eventCode, success string
@@ -37,24 +37,22 @@ type item struct {
 	minor int64
 }
 
-// readItems reads a delivery's items, at most maxItems. A body that is not
-// UTF-8 is refused: Go's decoder would replace its bytes, and sign another
-// string than the one received.
+// readItems reads a delivery's items, at most maxItems, with JSON v2's
+// defaults but one: around the items a name may repeat, the last one
+// counting, as it always could, since nothing there is signed or stored.
+// Each item is then read strictly on its own.
 func readItems(body []byte) ([]item, error) {
-	if !utf8.Valid(body) {
+	var delivery struct {
+		Wrappers []struct {
+			Item jsontext.Value `json:"NotificationRequestItem"`
+		} `json:"notificationItems"`
+	}
+	if jsonv2.Unmarshal(body, &delivery, jsontext.AllowDuplicateNames(true)) != nil || len(delivery.Wrappers) == 0 || len(delivery.Wrappers) > maxItems {
 		return nil, errNotAnItem
 	}
-	var envelope map[string]json.RawMessage
-	if err := json.Unmarshal(body, &envelope); err != nil {
-		return nil, errNotAnItem
-	}
-	var wrappers []map[string]json.RawMessage
-	if err := json.Unmarshal(envelope[itemsKey], &wrappers); err != nil || len(wrappers) == 0 || len(wrappers) > maxItems {
-		return nil, errNotAnItem
-	}
-	items := make([]item, len(wrappers))
-	for i, w := range wrappers {
-		it, err := readItem(w[itemKey])
+	items := make([]item, len(delivery.Wrappers))
+	for i, w := range delivery.Wrappers {
+		it, err := readItem(w.Item)
 		if err != nil {
 			return nil, err
 		}
@@ -63,36 +61,66 @@ func readItems(body []byte) ([]item, error) {
 	return items, nil
 }
 
-// readItem reads one NotificationRequestItem. An absent or null field is
-// empty, as Adyen's signing string has it; a field of another type than
-// Adyen's is refused rather than guessed at. Keys are matched exactly (Go's
-// struct decoding would also take "PSPREFERENCE"), and an item or amount
-// naming a key twice is refused: a reader taking the first where Go takes
-// the last would see, in the stored item, a signed field's value nobody
-// signed. additionalData is not signed at all, so its keys are not
-// compared, which keeps a body of many keys cheap.
-func readItem(raw json.RawMessage) (item, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil || !distinctKeys(raw) {
+// fields are the members of a NotificationRequestItem that payhook reads.
+type fields struct {
+	PSPReference      string `json:"pspReference"`
+	OriginalReference string `json:"originalReference"`
+	MerchantAccount   string `json:"merchantAccountCode"`
+	MerchantReference string `json:"merchantReference"`
+	EventCode         string `json:"eventCode"`
+	Success           string `json:"success"`
+	EventDate         string `json:"eventDate"`
+	Amount            struct {
+		Value    jsontext.Value `json:"value"`
+		Currency string         `json:"currency"`
+	} `json:"amount"`
+	AdditionalData additionalData `json:"additionalData"`
+}
+
+// additionalData is the item's map of extras, none of them signed
+// (hmacSignature is the signature itself). A key in it may repeat, the
+// last one counting, as it always could: no signed field is in it to be
+// shown with a value nobody signed.
+type additionalData struct {
+	Signature string `json:"hmacSignature"`
+	Action    string `json:"modification.action"`
+}
+
+// UnmarshalJSONFrom lifts, for additionalData only, readItem's refusal of a
+// repeated name.
+func (a *additionalData) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	type plain additionalData
+	return jsonv2.UnmarshalDecode(d, (*plain)(a), jsontext.AllowDuplicateNames(true))
+}
+
+// readItem reads one NotificationRequestItem with JSON v2's defaults. An
+// absent or null field is empty, as Adyen's signing string has it; a field
+// of another type than Adyen's is refused rather than guessed at. Names
+// match exactly (encoding/json would also take "PSPREFERENCE"). Invalid
+// UTF-8, raw or escaped, is refused: a decoder replacing it would sign
+// another string than the one received. And an object in the item naming a
+// member twice, compared unescaped, is refused, additionalData's excepted:
+// a reader taking the first where payhook takes the last would see, in the
+// stored item, a signed field's value nobody signed.
+func readItem(raw []byte) (item, error) {
+	var f fields // null would read as an empty item
+	if jsontext.Value(raw).Kind() != '{' || jsonv2.Unmarshal(raw, &f) != nil {
 		return item{}, errNotAnItem
 	}
-	var amount, additional map[string]json.RawMessage
-	if !object(fields["amount"], &amount) || !distinctKeys(fields["amount"]) || !object(fields["additionalData"], &additional) {
-		return item{}, errNotAnItem
+	it := item{
+		body:              raw,
+		pspReference:      f.PSPReference,
+		originalReference: f.OriginalReference,
+		merchantAccount:   f.MerchantAccount,
+		merchantReference: f.MerchantReference,
+		currency:          f.Amount.Currency,
+		eventCode:         f.EventCode,
+		success:           f.Success,
+		eventDate:         f.EventDate,
+		signature:         f.AdditionalData.Signature,
+		action:            f.AdditionalData.Action,
 	}
-	it := item{body: raw}
-	ok := text(fields, "pspReference", &it.pspReference) &&
-		text(fields, "originalReference", &it.originalReference) &&
-		text(fields, "merchantAccountCode", &it.merchantAccount) &&
-		text(fields, "merchantReference", &it.merchantReference) &&
-		text(amount, "currency", &it.currency) &&
-		text(fields, "eventCode", &it.eventCode) &&
-		text(fields, "success", &it.success) &&
-		text(fields, "eventDate", &it.eventDate) &&
-		text(additional, "hmacSignature", &it.signature) &&
-		text(additional, "modification.action", &it.action) &&
-		amountValue(amount["value"], &it.value, &it.minor)
-	if !ok || !unambiguous(it) {
+	if !amountValue(f.Amount.Value, &it.value, &it.minor) || !unambiguous(it) {
 		return item{}, errNotAnItem
 	}
 	return it, nil
@@ -139,19 +167,8 @@ func (it item) eventID() string {
 	return eventID(it.pspReference, it.eventCode, it.success, it.originalReference)
 }
 
-func isNull(raw json.RawMessage) bool {
+func isNull(raw []byte) bool {
 	return len(raw) == 0 || string(raw) == "null"
-}
-
-// object reads an optional object: absent or null leaves into nil.
-func object(raw json.RawMessage, into *map[string]json.RawMessage) bool {
-	return isNull(raw) || json.Unmarshal(raw, into) == nil
-}
-
-// text reads an optional string field: absent or null is empty.
-func text(fields map[string]json.RawMessage, name string, into *string) bool {
-	raw := fields[name]
-	return isNull(raw) || json.Unmarshal(raw, into) == nil
 }
 
 // amountValue reads amount.value, minor units: a JSON number as Adyen
@@ -159,12 +176,12 @@ func text(fields map[string]json.RawMessage, name string, into *string) bool {
 // be an integer written as Adyen's SDKs print one (no sign for positive, no
 // leading zero, no exponent), kept as its digits: never through a float,
 // which would print a large amount as 1e+06 and sign another string.
-func amountValue(raw json.RawMessage, digits *string, minor *int64) bool {
+func amountValue(raw []byte, digits *string, minor *int64) bool {
 	if isNull(raw) {
 		return true
 	}
 	s := string(raw)
-	if raw[0] == '"' && json.Unmarshal(raw, &s) != nil {
+	if raw[0] == '"' && jsonv2.Unmarshal(raw, &s) != nil {
 		return false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
@@ -172,32 +189,5 @@ func amountValue(raw json.RawMessage, digits *string, minor *int64) bool {
 		return false
 	}
 	*digits, *minor = s, n
-	return true
-}
-
-// distinctKeys reports whether the JSON object raw, when there is one,
-// names no key twice, compared unescaped as a decoder sees them. Only its
-// own keys are compared, its values skipped.
-func distinctKeys(raw json.RawMessage) bool {
-	if isNull(raw) {
-		return true
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return false
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		key, isKey := tok.(string)
-		if err != nil || !isKey || seen[key] {
-			return false
-		}
-		seen[key] = true
-		var value json.RawMessage
-		if dec.Decode(&value) != nil {
-			return false
-		}
-	}
 	return true
 }

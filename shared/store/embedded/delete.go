@@ -1,8 +1,8 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
-	"errors"
 
 	"github.com/aws/aws-lambda-go/events"
 	bolt "go.etcd.io/bbolt"
@@ -20,24 +20,24 @@ func (s *Store) DeleteWebhook(ctx context.Context, provider, eventID string) err
 	pk, sk := store.WebhookKey(provider, eventID)
 	deleted := false
 	err := s.update(OpDeleteWebhook, func(tx *bolt.Tx) error {
-		old, err := getItem(tx, pk, sk)
-		if errors.Is(err, store.ErrNotFound) {
+		items, key := tx.Bucket(itemsBucket), itemKey(pk, sk)
+		raw := items.Get(key)
+		if raw == nil {
 			return nil
 		}
+		raw = bytes.Clone(raw)
+		old, err := store.UnmarshalItem(raw)
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(itemsBucket).Delete(itemKey(pk, sk)); err != nil {
+		if err := items.Delete(key); err != nil {
+			return err
+		}
+		if err := reindex(tx, key, old, nil); err != nil {
 			return err
 		}
 		deleted = true
-		return appendChange(tx, events.DynamoDBEventRecord{
-			EventName: string(events.DynamoDBOperationTypeRemove),
-			Change: events.DynamoDBStreamRecord{
-				Keys:     store.Item{store.AttrPK: old[store.AttrPK], store.AttrSK: old[store.AttrSK]},
-				OldImage: old,
-			},
-		})
+		return appendChange(tx, change{name: events.DynamoDBOperationTypeRemove, pk: pk, sk: sk, old: raw})
 	})
 	if err != nil {
 		return store.Unavailable(err)

@@ -7,11 +7,9 @@ package embedded
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -72,10 +70,14 @@ func Open(path string, opts Options) (*Store, error) {
 		db.MaxBatchDelay = 5 * time.Millisecond
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket} {
+		indexed := tx.Bucket(expiryBucket) != nil
+		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, expiryBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		if !indexed {
+			return buildExpiryIndex(tx)
 		}
 		return nil
 	})
@@ -147,8 +149,8 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 // commit like PutWebhook, and otherwise compares the stored digest.
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
 	return s.insertIfAbsent(ctx, OpBindTransmission, store.TransmissionItem(b), func(stored []byte) (bool, error) {
-		var item store.Item
-		if err := json.Unmarshal(stored, &item); err != nil {
+		item, err := store.UnmarshalItem(stored)
+		if err != nil {
 			return false, err
 		}
 		return store.SameBody(item, b)
@@ -244,10 +246,7 @@ func encode(item store.Item) (key, encoded []byte, err error) {
 	if err := store.CheckKeys(item); err != nil {
 		return nil, nil, err
 	}
-	if encoded, err = json.Marshal(item); err != nil {
-		return nil, nil, err
-	}
-	return itemKey(item[store.AttrPK].String(), item[store.AttrSK].String()), encoded, nil
+	return itemKey(item[store.AttrPK].String(), item[store.AttrSK].String()), store.MarshalItem(item), nil
 }
 
 // insert writes item and its INSERT change record unless an item with key
@@ -261,35 +260,27 @@ func insert(tx *bolt.Tx, key, encoded []byte, item store.Item) ([]byte, error) {
 	if err := items.Put(key, encoded); err != nil {
 		return nil, err
 	}
-	return nil, appendChange(tx, events.DynamoDBEventRecord{
-		EventName: string(events.DynamoDBOperationTypeInsert),
-		Change: events.DynamoDBStreamRecord{
-			Keys:     store.Item{store.AttrPK: item[store.AttrPK], store.AttrSK: item[store.AttrSK]},
-			NewImage: item,
-		},
+	if err := reindex(tx, key, nil, item); err != nil {
+		return nil, err
+	}
+	return nil, appendChange(tx, change{
+		name: events.DynamoDBOperationTypeInsert,
+		pk:   item[store.AttrPK].String(), sk: item[store.AttrSK].String(),
+		new: encoded,
 	})
 }
 
 // appendChange numbers the record with the bucket's sequence and stores it.
-func appendChange(tx *bolt.Tx, record events.DynamoDBEventRecord) error {
+func appendChange(tx *bolt.Tx, c change) error {
 	changes := tx.Bucket(changesBucket)
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
 	}
-	record.EventID = strconv.FormatUint(seq, 10)
-	record.EventSource = "payhook:embedded"
-	record.EventVersion = "1.1"
-	record.Change.SequenceNumber = fmt.Sprintf("%021d", seq)
-	record.Change.StreamViewType = string(events.DynamoDBStreamViewTypeNewAndOldImages)
-	record.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: time.Now().UTC()}
-	encoded, err := json.Marshal(record)
-	if err != nil {
-		return err
-	}
+	c.created = time.Now()
 	var key [8]byte
 	binary.BigEndian.PutUint64(key[:], seq)
-	return changes.Put(key[:], encoded)
+	return changes.Put(key[:], marshalChange(c))
 }
 
 func (s *Store) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {

@@ -3,7 +3,6 @@ package embedded
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -49,7 +48,8 @@ type ConsumeOptions struct {
 	// dead-letter queue; zero fields take stream.DefaultRetry's.
 	Retry stream.Retry
 	// Filter, when set, passes only the records the consumer wants, as an
-	// event source mapping's filter criteria do; the rest are skipped.
+	// event source mapping's filter criteria do; the rest are skipped. It
+	// sees a record's name, keys and new image, not yet its old image.
 	Filter func(events.DynamoDBEventRecord) bool
 }
 
@@ -64,18 +64,32 @@ func (s *Store) Consume(ctx context.Context, consumer string, handler stream.Han
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 100
 	}
+	var (
+		batch batch
+		// through is where this batch's checkpoint stands: each commit
+		// costs an fsync under the single writer, so one per batch.
+		through uint64
+	)
 	progress := stream.Progress{
-		Done: func(last events.DynamoDBEventRecord) error { return s.checkpoint(consumer, seqOf(last)) },
+		Done: func(last events.DynamoDBEventRecord) error {
+			through = seqOf(last)
+			if through == seqOf(batch.records[len(batch.records)-1]) {
+				through = batch.last // past the records the filter skipped, too
+			}
+			return s.checkpoint(consumer, through)
+		},
 		GiveUp: func(r events.DynamoDBEventRecord, attempts int) error {
+			through = seqOf(r)
 			return s.deadLetter(consumer, r, attempts)
 		},
 	}
 	for ctx.Err() == nil {
 		woken := s.feed.wait()
-		batch, err := s.readBatch(consumer, opts)
-		if err != nil {
+		var err error
+		if batch, err = s.readBatch(consumer, opts); err != nil {
 			return err
 		}
+		through = 0
 		if len(batch.records) > 0 {
 			if err := stream.Deliver(ctx, handler, batch.records, opts.Retry, progress); err != nil {
 				return err
@@ -85,9 +99,11 @@ func (s *Store) Consume(ctx context.Context, consumer string, handler stream.Han
 			}
 		}
 		if batch.last > 0 {
-			// Past the records the filter skipped, too.
-			if err := s.checkpoint(consumer, batch.last); err != nil {
-				return err
+			if through < batch.last {
+				// Nothing wanted, or the last record given up on.
+				if err := s.checkpoint(consumer, batch.last); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -114,12 +130,13 @@ func (s *Store) readBatch(consumer string, opts ConsumeOptions) (batch, error) {
 		var start [8]byte
 		binary.BigEndian.PutUint64(start[:], after+1)
 		for k, v := c.Seek(start[:]); k != nil && len(b.records) < opts.BatchSize; k, v = c.Next() {
-			var record events.DynamoDBEventRecord
-			if err := json.Unmarshal(v, &record); err != nil {
+			seq := binary.BigEndian.Uint64(k)
+			record, wanted, err := readChange(seq, v, opts.Filter)
+			if err != nil {
 				return fmt.Errorf("change %x: %w", k, err)
 			}
-			b.last = binary.BigEndian.Uint64(k)
-			if opts.Filter == nil || opts.Filter(record) {
+			b.last = seq
+			if wanted {
 				b.records = append(b.records, record)
 			}
 		}
@@ -194,15 +211,11 @@ func (s *Store) FeedLag(consumer string, now time.Time) (records int, oldest tim
 		if k == nil {
 			return nil
 		}
-		var record struct {
-			Change struct {
-				Created events.SecondsEpochTime `json:"ApproximateCreationDateTime"`
-			} `json:"dynamodb"`
-		}
-		if err := json.Unmarshal(v, &record); err != nil {
+		created, err := createdAt(v)
+		if err != nil {
 			return fmt.Errorf("change %x: %w", k, err)
 		}
-		oldest = max(now.Sub(record.Change.Created.Time), 0)
+		oldest = max(now.Sub(created), 0)
 		return nil
 	})
 	return records, oldest, err

@@ -102,15 +102,19 @@ func TestFeedDeliversEveryChangeInOrderWithImages(t *testing.T) {
 	var mu sync.Mutex
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	go consumeUntilDone(t, s, ctx, "audit", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		records = append(records, e.Records...)
-		if len(records) == 3 {
-			cancel()
-		}
-		return events.DynamoDBEventResponse{}, nil
-	}, embedded.ConsumeOptions{})
+	var consumer sync.WaitGroup
+	defer consumer.Wait() // before the store closes
+	consumer.Go(func() {
+		consumeUntilDone(t, s, ctx, "audit", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			records = append(records, e.Records...)
+			if len(records) == 3 {
+				cancel()
+			}
+			return events.DynamoDBEventResponse{}, nil
+		}, embedded.ConsumeOptions{})
+	})
 	<-ctx.Done()
 	mu.Lock()
 	defer mu.Unlock()
@@ -215,17 +219,21 @@ func TestExpiredItemsAreRemovedAsDynamoDBsTTLWould(t *testing.T) {
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	go consumeUntilDone(t, s, ctx, "auditor", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, r := range e.Records {
-			if r.EventName == "REMOVE" {
-				removed = append(removed, r)
-				cancel()
+	var consumer sync.WaitGroup
+	defer consumer.Wait() // before the store closes
+	consumer.Go(func() {
+		consumeUntilDone(t, s, ctx, "auditor", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range e.Records {
+				if r.EventName == "REMOVE" {
+					removed = append(removed, r)
+					cancel()
+				}
 			}
-		}
-		return events.DynamoDBEventResponse{}, nil
-	}, embedded.ConsumeOptions{})
+			return events.DynamoDBEventResponse{}, nil
+		}, embedded.ConsumeOptions{})
+	})
 	<-ctx.Done()
 	mu.Lock()
 	defer mu.Unlock()

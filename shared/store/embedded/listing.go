@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"context"
-	"encoding/json"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -22,8 +21,8 @@ func (s *Store) ListPayments(context.Context) ([]payment.State, error) {
 func (s *Store) scan(visit func(store.Item) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(itemsBucket).ForEach(func(_, v []byte) error {
-			var item store.Item
-			if err := json.Unmarshal(v, &item); err != nil {
+			item, err := store.UnmarshalItem(v)
+			if err != nil {
 				return err
 			}
 			return visit(item)

@@ -2,11 +2,14 @@ package embedded_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/shared/store"
@@ -67,4 +70,32 @@ func TestFeedLagCountsRecordsPastTheCheckpoint(t *testing.T) {
 	records, _, err = s.FeedLag("auditor", time.Now())
 	is.NoErr(err)
 	is.Equal(records, 3) // each consumer has its own checkpoint
+}
+
+// Each checkpoint is a commit with its own fsync under the single writer:
+// a consumer writes one per batch, past the records its filter skipped
+// too, not one for what it handled and another for what it skipped.
+func TestAConsumerCheckpointsOncePerBatch(t *testing.T) {
+	is := is.New(t)
+	var mu sync.Mutex
+	checkpoints := 0
+	s, err := embedded.Open(filepath.Join(t.TempDir(), "p.db"), embedded.Options{OnCommit: func(op string, _ time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		if op == embedded.OpFeedCheckpoint {
+			checkpoints++
+		}
+	}})
+	is.NoErr(err)
+	defer s.Close()
+	for i := range 8 {
+		put(t, s, fmt.Sprintf("evt_%d", i))
+	}
+	odd := func(r events.DynamoDBEventRecord) bool { return strings.TrimLeft(eventID(r), "evt_")[0]%2 == 1 }
+	// Batches of two wanted records: evt_0..evt_3 is read whole, then evt_4..evt_7.
+	seen := consume(t, s, "processor", &recorder{}, embedded.ConsumeOptions{BatchSize: 2, Filter: odd}, 4)
+	is.Equal(seen, []string{"INSERT:evt_1", "INSERT:evt_3", "INSERT:evt_5", "INSERT:evt_7"})
+	mu.Lock()
+	defer mu.Unlock()
+	is.Equal(checkpoints, 2)
 }

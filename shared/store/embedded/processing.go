@@ -1,8 +1,8 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -53,39 +53,48 @@ func (s *Store) commitWithForwards(ctx context.Context, operation string, forwar
 // commit other work (bbolt has no savepoints).
 func applyWrites(tx *bolt.Tx, writes []write) error {
 	items := tx.Bucket(itemsBucket)
-	currents := make([]store.Item, len(writes))
-	encoded := make([][]byte, len(writes))
+	type pending struct {
+		change
+		current, updated store.Item
+	}
+	all := make([]pending, len(writes))
+	// A later write of a key sees the earlier one, as a transaction's reads
+	// see its own writes: its check, its old image, its expiry entry.
+	latest := map[string]int{}
 	for i, w := range writes {
 		if err := store.CheckKeys(w.item); err != nil {
 			return err
 		}
-		current, err := getItem(tx, w.item[store.AttrPK].String(), w.item[store.AttrSK].String())
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
+		pk, sk := w.item[store.AttrPK].String(), w.item[store.AttrSK].String()
+		c := change{name: events.DynamoDBOperationTypeInsert, pk: pk, sk: sk}
+		var current store.Item
+		if j, ok := latest[string(itemKey(pk, sk))]; ok {
+			current = all[j].updated
+			c.name, c.old = events.DynamoDBOperationTypeModify, all[j].new
+		} else if raw := items.Get(itemKey(pk, sk)); raw != nil {
+			var err error
+			if current, err = store.UnmarshalItem(raw); err != nil {
+				return err
+			}
+			// The change record keeps the stored bytes as the old image.
+			c.name, c.old = events.DynamoDBOperationTypeModify, bytes.Clone(raw)
 		}
 		if err := w.check(current); err != nil {
 			return err
 		}
-		if encoded[i], err = json.Marshal(w.item); err != nil {
-			return err
-		}
-		currents[i] = current
+		c.new = store.MarshalItem(w.item)
+		all[i] = pending{c, current, w.item}
+		latest[string(itemKey(pk, sk))] = i
 	}
-	for i, w := range writes {
-		if err := items.Put(itemKey(w.item[store.AttrPK].String(), w.item[store.AttrSK].String()), encoded[i]); err != nil {
+	for _, p := range all {
+		key := itemKey(p.pk, p.sk)
+		if err := items.Put(key, p.new); err != nil {
 			return err
 		}
-		record := events.DynamoDBEventRecord{
-			EventName: string(events.DynamoDBOperationTypeInsert),
-			Change: events.DynamoDBStreamRecord{
-				Keys:     store.Item{store.AttrPK: w.item[store.AttrPK], store.AttrSK: w.item[store.AttrSK]},
-				NewImage: w.item,
-			},
+		if err := reindex(tx, key, p.current, p.updated); err != nil {
+			return err
 		}
-		if currents[i] != nil {
-			record.EventName, record.Change.OldImage = string(events.DynamoDBOperationTypeModify), currents[i]
-		}
-		if err := appendChange(tx, record); err != nil {
+		if err := appendChange(tx, p.change); err != nil {
 			return err
 		}
 	}
@@ -136,8 +145,7 @@ func getItem(tx *bolt.Tx, pk, sk string) (store.Item, error) {
 	if raw == nil {
 		return nil, store.ErrNotFound
 	}
-	var item store.Item
-	return item, json.Unmarshal(raw, &item)
+	return store.UnmarshalItem(raw)
 }
 
 func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {

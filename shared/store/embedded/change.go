@@ -1,0 +1,173 @@
+package embedded
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/payhook/payhook/shared/store"
+)
+
+// change is one change record: the images are the items' stored bytes,
+// kept as they are, never decoded and encoded again on the way.
+type change struct {
+	name     events.DynamoDBOperationType
+	created  time.Time
+	pk, sk   string
+	old, new []byte // nil when absent
+	identity *events.DynamoDBUserIdentity
+}
+
+// A change record is framed rather than JSON, so that writing one copies
+// the images' bytes and reading one decodes only the images a consumer
+// wants (docs/benchmarks.md). The frame starts with a version byte no JSON
+// text starts with; records written before framing are JSON and still
+// read. Then: the operation's first letter, an identity flag, the time in
+// Unix nanoseconds (a varint), the identity's two strings when flagged,
+// pk, sk, and the old and new images, each string a uvarint length and
+// its bytes. An image is
+// never empty, so an empty one is an absent one.
+const frameVersion = 0x01
+
+func marshalChange(c change) []byte {
+	size := 2 + 8 + 1 + 5*binary.MaxVarintLen32 + len(c.pk) + len(c.sk) + len(c.old) + len(c.new)
+	b := make([]byte, 0, size+64)
+	flag := byte(0)
+	if c.identity != nil {
+		flag = 1
+	}
+	b = binary.AppendVarint(append(b, frameVersion, c.name[0], flag), c.created.UnixNano())
+	str := func(s []byte) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	if c.identity != nil {
+		str([]byte(c.identity.Type))
+		str([]byte(c.identity.PrincipalID))
+	}
+	str([]byte(c.pk))
+	str([]byte(c.sk))
+	str(c.old)
+	str(c.new)
+	return b
+}
+
+var operations = map[byte]events.DynamoDBOperationType{
+	'I': events.DynamoDBOperationTypeInsert,
+	'M': events.DynamoDBOperationTypeModify,
+	'R': events.DynamoDBOperationTypeRemove,
+}
+
+var errTruncated = errors.New("change record: truncated")
+
+func unmarshalFrame(b []byte) (change, error) {
+	var c change
+	if len(b) < 4 || b[0] != frameVersion {
+		return c, errors.New("change record: not a frame")
+	}
+	var ok bool
+	if c.name, ok = operations[b[1]]; !ok {
+		return c, fmt.Errorf("change record: operation %q", b[1])
+	}
+	hasIdentity := b[2] == 1
+	nanos, read := binary.Varint(b[3:])
+	if read <= 0 {
+		return c, errTruncated
+	}
+	c.created = time.Unix(0, nanos)
+	b = b[3+read:]
+	next := func() ([]byte, error) {
+		n, read := binary.Uvarint(b)
+		if read <= 0 {
+			return nil, errTruncated
+		}
+		rest := b[read:]
+		if n > uint64(len(rest)) {
+			return nil, errTruncated
+		}
+		b = rest[n:]
+		return rest[:n], nil
+	}
+	var fields [][]byte
+	count := 4
+	if hasIdentity {
+		count = 6
+	}
+	for range count {
+		f, err := next()
+		if err != nil {
+			return c, err
+		}
+		fields = append(fields, f)
+	}
+	if hasIdentity {
+		c.identity = &events.DynamoDBUserIdentity{Type: string(fields[0]), PrincipalID: string(fields[1])}
+		fields = fields[2:]
+	}
+	c.pk, c.sk = string(fields[0]), string(fields[1])
+	if len(fields[2]) > 0 {
+		c.old = fields[2]
+	}
+	if len(fields[3]) > 0 {
+		c.new = fields[3]
+	}
+	return c, nil
+}
+
+// readChange decodes the change record seq, framed or JSON, as Lambda
+// would hand it over (a record from before framing: encoding/json of the
+// events.DynamoDBEventRecord). wanted, when set, sees the record before its old
+// image is decoded (its keys, name and new image) and may skip it: most
+// records a filtered consumer reads it then skips, and the old image is
+// the costlier half. It reports whether the record was wanted.
+func readChange(seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) bool) (events.DynamoDBEventRecord, bool, error) {
+	if len(raw) > 0 && raw[0] == '{' {
+		var r events.DynamoDBEventRecord
+		err := json.Unmarshal(raw, &r)
+		return r, err == nil && (wanted == nil || wanted(r)), err
+	}
+	c, err := unmarshalFrame(raw)
+	if err != nil {
+		return events.DynamoDBEventRecord{}, false, err
+	}
+	r := events.DynamoDBEventRecord{
+		EventID:      strconv.FormatUint(seq, 10),
+		EventName:    string(c.name),
+		EventVersion: "1.1",
+		EventSource:  "payhook:embedded",
+		UserIdentity: c.identity,
+		Change: events.DynamoDBStreamRecord{
+			ApproximateCreationDateTime: events.SecondsEpochTime{Time: c.created},
+			Keys:                        store.Item{store.AttrPK: events.NewStringAttribute(c.pk), store.AttrSK: events.NewStringAttribute(c.sk)},
+			SequenceNumber:              fmt.Sprintf("%021d", seq),
+			StreamViewType:              string(events.DynamoDBStreamViewTypeNewAndOldImages),
+		},
+	}
+	if c.new != nil {
+		if r.Change.NewImage, err = store.UnmarshalItem(c.new); err != nil {
+			return r, false, err
+		}
+	}
+	if wanted != nil && !wanted(r) {
+		return r, false, nil
+	}
+	if c.old != nil {
+		if r.Change.OldImage, err = store.UnmarshalItem(c.old); err != nil {
+			return r, false, err
+		}
+	}
+	return r, true, nil
+}
+
+// createdAt is when the change record was written, read without its images.
+func createdAt(raw []byte) (time.Time, error) {
+	if len(raw) > 0 && raw[0] == '{' {
+		var r events.DynamoDBEventRecord
+		err := json.Unmarshal(raw, &r)
+		return r.Change.ApproximateCreationDateTime.Time, err
+	}
+	c, err := unmarshalFrame(raw)
+	return c.created, err
+}

@@ -1,0 +1,152 @@
+package store
+
+import (
+	"encoding/base64"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// MarshalItem encodes item as DynamoDB JSON ({"S":"..."}, {"N":"1"}, ...),
+// byte for byte as encoding/json encodes an Item: attributes in name
+// order, strings escaped as encoding/json escapes them. Two things depend
+// on that sameness: the embedded store's files, written before this
+// existed, and the audit trail's image digests, whose chain runs across
+// records digested before it. It exists for speed: encoding/json reaches
+// every attribute through reflection and a MarshalJSON whose output it
+// then compacts, which profiles of serve put at a tenth of its CPU
+// (docs/benchmarks.md). A fuzz test holds it to encoding/json.
+func MarshalItem(item Item) []byte {
+	size := 64 * len(item)
+	if body, ok := item[AttrBody]; ok && body.DataType() == events.DataTypeBinary {
+		size += base64.StdEncoding.EncodedLen(len(body.Binary()))
+	}
+	return appendItem(make([]byte, 0, size), item)
+}
+
+func appendItem(b []byte, item map[string]events.DynamoDBAttributeValue) []byte {
+	if item == nil {
+		return append(b, "null"...)
+	}
+	names := make([]string, 0, len(item))
+	for name := range item {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	b = append(b, '{')
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendString(b, name), ':')
+		b = appendValue(b, item[name])
+	}
+	return append(b, '}')
+}
+
+// appendValue writes what aws-lambda-go's MarshalJSON writes, compacted.
+func appendValue(b []byte, v events.DynamoDBAttributeValue) []byte {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return append(appendString(append(b, `{"S":`...), v.String()), '}')
+	case events.DataTypeNumber:
+		return append(appendString(append(b, `{"N":`...), v.Number()), '}')
+	case events.DataTypeBinary:
+		return append(appendBinary(append(b, `{"B":`...), v.Binary()), '}')
+	case events.DataTypeBoolean:
+		if v.Boolean() {
+			return append(b, `{"BOOL":true}`...)
+		}
+		return append(b, `{"BOOL":false}`...)
+	case events.DataTypeNull:
+		return append(b, `{"NULL":true}`...)
+	case events.DataTypeMap:
+		return append(appendItem(append(b, `{"M":`...), v.Map()), '}')
+	case events.DataTypeList:
+		return append(appendList(append(b, `{"L":`...), v.List(), appendValue), '}')
+	case events.DataTypeStringSet:
+		return append(appendList(append(b, `{"SS":`...), v.StringSet(), appendString), '}')
+	case events.DataTypeNumberSet:
+		return append(appendList(append(b, `{"NS":`...), v.NumberSet(), appendString), '}')
+	case events.DataTypeBinarySet:
+		return append(appendList(append(b, `{"BS":`...), v.BinarySet(), appendBinary), '}')
+	}
+	return append(b, '{', '}')
+}
+
+func appendList[T any](b []byte, list []T, element func([]byte, T) []byte) []byte {
+	if list == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, e := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = element(b, e)
+	}
+	return append(b, ']')
+}
+
+func appendBinary(b, data []byte) []byte {
+	if data == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, data)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s by encoding/json's rules: <, > and & escaped for
+// HTML, U+2028 and U+2029 for JavaScript, invalid UTF-8 as U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+		case r == '\u2028':
+			b = append(append(b, s[start:i]...), `\u2028`...)
+		case r == '\u2029':
+			b = append(append(b, s[start:i]...), `\u2029`...)
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(append(b, s[start:]...), '"')
+}
