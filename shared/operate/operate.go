@@ -77,6 +77,7 @@ type Table struct {
 }
 
 func (d Table) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error) {
+	filter.WithoutBodies = true // a view shows neither
 	webhooks, err := d.Store.ListWebhooks(ctx, filter)
 	if err != nil {
 		return nil, err

@@ -140,6 +140,13 @@ func runListing(t *testing.T, open func(t *testing.T) store.Table) {
 	is.NoErr(err)
 	is.Equal(len(failed), 1)
 	is.Equal(failed[0].EventID, "evt_2")
+	is.True(len(failed[0].Body) > 0) // a listing for redrive keeps what it needs
+	light, err := s.ListWebhooks(ctx, store.WebhookFilter{Status: store.StatusFailed, WithoutBodies: true})
+	is.NoErr(err)
+	is.Equal(len(light), 1)
+	is.Equal(light[0].EventID, "evt_2")
+	is.Equal(light[0].Body, nil)
+	is.Equal(light[0].SignatureHeaders, nil)
 	payments, err := s.ListPayments(ctx)
 	is.NoErr(err)
 	is.Equal(len(payments), 1)
