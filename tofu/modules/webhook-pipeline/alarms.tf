@@ -1,9 +1,5 @@
 locals {
-  functions = merge({
-    receiver  = module.receiver.function_name
-    processor = module.processor.function_name
-    auditor   = module.auditor.function_name
-  }, var.reconcile_enabled ? { reconciler = module.reconciler[0].function_name } : {}, local.forward_enabled ? { forwarder = module.forwarder[0].function_name } : {})
+  functions        = { for name, f in local.function_modules : name => f.function_name }
   metric_namespace = "payhook/${var.environment_suffix}"
 }
 

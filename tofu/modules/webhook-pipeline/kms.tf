@@ -21,7 +21,9 @@ resource "aws_kms_alias" "this" {
 
 locals {
   # The roles themselves, not ARNs built from their names: a key policy may
-  # only name principals that exist, so the key waits for the roles.
+  # only name principals that exist, so the key waits for the roles. Each
+  # module's role_arn by name, not local.function_modules: the whole modules
+  # depend on the key, and would make a cycle.
   function_role_arns = concat([module.receiver.role_arn, module.processor.role_arn, module.auditor.role_arn], var.reconcile_enabled ? [module.reconciler[0].role_arn] : [],
   local.forward_enabled ? [module.forwarder[0].role_arn] : [])
   event_bus_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.event_bus_name}"

@@ -19,6 +19,9 @@ locals {
   # schedule's interval, except for Lambda's own retries of a failed run.
   # The forwarder's reservation is its destinations' caps together: each
   # destination's mapping runs at most max_concurrency at once.
+  # Every function this stack has, by name: the one place that says which.
+  function_modules = merge({ receiver = module.receiver, processor = module.processor, auditor = module.auditor },
+  var.reconcile_enabled ? { reconciler = module.reconciler[0] } : {}, local.forward_enabled ? { forwarder = module.forwarder[0] } : {})
   function_sizing = merge({ receiver = var.receiver, processor = var.processor, auditor = var.auditor }, var.reconcile_enabled ? { reconciler = var.reconciler } : {},
   local.forward_enabled ? { forwarder = { reserved_concurrency = var.forwarder.max_concurrency * length(var.event_destinations) } } : {})
   reserved_concurrency = { for f, sizing in local.function_sizing :

@@ -45,11 +45,7 @@ output "event_bus_name" {
 
 output "functions" {
   description = "Each function's name, role, settings and policy statements, for review and tests."
-  value = { for name, f in merge({
-    receiver  = module.receiver
-    processor = module.processor
-    auditor   = module.auditor
-    }, var.reconcile_enabled ? { reconciler = module.reconciler[0] } : {}, local.forward_enabled ? { forwarder = module.forwarder[0] } : {}) :
+  value = { for name, f in local.function_modules :
   name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
 }
 
