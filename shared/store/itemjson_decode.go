@@ -42,15 +42,15 @@ func UnmarshalItem(b []byte) (Item, error) {
 }
 
 // expect reads the next token and checks its kind.
-func expect(dec *jsontext.Decoder, kind jsontext.Kind) (jsontext.Token, error) {
+func expect(dec *jsontext.Decoder, kind jsontext.Kind) error {
 	t, err := dec.ReadToken()
 	if err != nil {
-		return t, err
+		return err
 	}
 	if t.Kind() != kind {
-		return t, fmt.Errorf("%v where %v was expected", t.Kind(), kind)
+		return fmt.Errorf("%v where %v was expected", t.Kind(), kind)
 	}
-	return t, nil
+	return nil
 }
 
 // readItem reads a map of attributes; top says it is the item itself,
@@ -59,7 +59,7 @@ func readItem(dec *jsontext.Decoder, top bool) (map[string]events.DynamoDBAttrib
 	if dec.PeekKind() == 'n' { // encoding/json's nil map
 		return nil, dec.SkipValue()
 	}
-	if _, err := expect(dec, '{'); err != nil {
+	if err := expect(dec, '{'); err != nil {
 		return nil, err
 	}
 	item := map[string]events.DynamoDBAttributeValue{}
@@ -74,82 +74,73 @@ func readItem(dec *jsontext.Decoder, top bool) (map[string]events.DynamoDBAttrib
 		}
 		item[name] = v
 	}
-	_, err := expect(dec, '}')
+	err := expect(dec, '}')
 	return item, err
 }
 
 func readValue(dec *jsontext.Decoder) (events.DynamoDBAttributeValue, error) {
 	var v events.DynamoDBAttributeValue
-	if _, err := expect(dec, '{'); err != nil {
+	if err := expect(dec, '{'); err != nil {
 		return v, err
 	}
 	tag, err := stringBytes(dec)
 	if err != nil {
 		return v, err
 	}
-	kind, known := dataTypes[string(tag)]
-	if !known {
-		return v, fmt.Errorf("attribute of unknown type %q", tag)
-	}
 	str := func() (string, error) {
 		b, err := stringBytes(dec)
 		return string(b), err
 	}
-	switch kind {
-	case events.DataTypeString:
+	switch string(tag) { // the tag is valid until the decoder reads on
+	case "S":
 		var s string
 		s, err = str()
 		v = events.NewStringAttribute(s)
-	case events.DataTypeNumber:
+	case "N":
 		var n string
 		n, err = str()
 		v = events.NewNumberAttribute(n)
-	case events.DataTypeBinary:
+	case "B":
 		var b []byte
 		b, err = readBinary(dec)
 		v = events.NewBinaryAttribute(b)
-	case events.DataTypeBoolean:
+	case "BOOL":
 		var t jsontext.Token
 		if t, err = dec.ReadToken(); err == nil && t.Kind() != 't' && t.Kind() != 'f' {
 			err = fmt.Errorf("BOOL holds %v", t.Kind())
 		}
 		v = events.NewBooleanAttribute(err == nil && t.Bool())
-	case events.DataTypeNull:
+	case "NULL":
 		err = dec.SkipValue()
 		v = events.NewNullAttribute()
-	case events.DataTypeMap:
+	case "M":
 		var m map[string]events.DynamoDBAttributeValue
 		m, err = readItem(dec, false)
 		v = events.NewMapAttribute(m)
-	case events.DataTypeList:
+	case "L":
 		var l []events.DynamoDBAttributeValue
 		l, err = readList(dec, func() (events.DynamoDBAttributeValue, error) { return readValue(dec) })
 		v = events.NewListAttribute(l)
-	case events.DataTypeStringSet:
+	case "SS":
 		var ss []string
 		ss, err = readList(dec, str)
 		v = events.NewStringSetAttribute(ss)
-	case events.DataTypeNumberSet:
+	case "NS":
 		var ns []string
 		ns, err = readList(dec, str)
 		v = events.NewNumberSetAttribute(ns)
-	case events.DataTypeBinarySet:
+	case "BS":
 		var bs [][]byte
 		bs, err = readList(dec, func() ([]byte, error) { return readBinary(dec) })
 		v = events.NewBinarySetAttribute(bs)
+	default:
+		return v, fmt.Errorf("attribute of unknown type %q", tag)
 	}
 	if err != nil {
 		return v, err
 	}
-	_, err = expect(dec, '}')
+	err = expect(dec, '}')
 	return v, err
-}
-
-// dataTypes are DynamoDB JSON's type tags.
-var dataTypes = map[string]events.DynamoDBDataType{
-	"S": events.DataTypeString, "N": events.DataTypeNumber, "B": events.DataTypeBinary,
-	"BOOL": events.DataTypeBoolean, "NULL": events.DataTypeNull, "M": events.DataTypeMap, "L": events.DataTypeList,
-	"SS": events.DataTypeStringSet, "NS": events.DataTypeNumberSet, "BS": events.DataTypeBinarySet,
 }
 
 func readBinary(dec *jsontext.Decoder) ([]byte, error) {
@@ -164,7 +155,7 @@ func readList[T any](dec *jsontext.Decoder, element func() (T, error)) ([]T, err
 	if dec.PeekKind() == 'n' { // encoding/json's nil slice
 		return nil, dec.SkipValue()
 	}
-	if _, err := expect(dec, '['); err != nil {
+	if err := expect(dec, '['); err != nil {
 		return nil, err
 	}
 	list := []T{}
@@ -175,7 +166,7 @@ func readList[T any](dec *jsontext.Decoder, element func() (T, error)) ([]T, err
 		}
 		list = append(list, e)
 	}
-	_, err := expect(dec, ']')
+	err := expect(dec, ']')
 	return list, err
 }
 
@@ -203,24 +194,24 @@ func readName(dec *jsontext.Decoder, intern bool) (string, error) {
 	if err != nil || !intern {
 		return string(b), err
 	}
-	names.RLock()
-	name, ok := names.interned[string(b)]
-	names.RUnlock()
+	internedNames.RLock()
+	name, ok := internedNames.m[string(b)]
+	internedNames.RUnlock()
 	if ok {
 		return name, nil
 	}
 	name = string(b)
-	names.Lock()
-	if len(names.interned) < maxNames {
-		names.interned[name] = name
+	internedNames.Lock()
+	if len(internedNames.m) < maxNames {
+		internedNames.m[name] = name
 	}
-	names.Unlock()
+	internedNames.Unlock()
 	return name, nil
 }
 
 const maxNames = 1024
 
-var names = struct {
+var internedNames = struct {
 	sync.RWMutex
-	interned map[string]string
-}{interned: map[string]string{}}
+	m map[string]string
+}{m: map[string]string{}}

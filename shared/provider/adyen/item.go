@@ -61,8 +61,8 @@ func readItems(body []byte) ([]item, error) {
 	return items, nil
 }
 
-// fields are the members of a NotificationRequestItem that payhook reads.
-type fields struct {
+// itemFields are the members of a NotificationRequestItem that payhook reads.
+type itemFields struct {
 	PSPReference      string `json:"pspReference"`
 	OriginalReference string `json:"originalReference"`
 	MerchantAccount   string `json:"merchantAccountCode"`
@@ -103,7 +103,8 @@ func (a *additionalData) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 // a reader taking the first where payhook takes the last would see, in the
 // stored item, a signed field's value nobody signed.
 func readItem(raw []byte) (item, error) {
-	var f fields // null would read as an empty item
+	var f itemFields
+	// Only an object: null would read as an empty item.
 	if jsontext.Value(raw).Kind() != '{' || jsonv2.Unmarshal(raw, &f) != nil {
 		return item{}, errNotAnItem
 	}

@@ -30,17 +30,15 @@ type change struct {
 // read. Then: the operation's first letter, an identity flag, the time in
 // Unix nanoseconds (a varint), the identity's two strings when flagged,
 // pk, sk, and the old and new images, each string a uvarint length and
-// its bytes. An image is
-// never empty, so an empty one is an absent one.
+// its bytes. An image is never empty, so an empty one is an absent one.
 const frameVersion = 0x01
 
 func marshalChange(c change) []byte {
-	size := 2 + 8 + 1 + 5*binary.MaxVarintLen32 + len(c.pk) + len(c.sk) + len(c.old) + len(c.new)
-	b := make([]byte, 0, size+64)
-	flag := byte(0)
+	flag, size := byte(0), 3+binary.MaxVarintLen64+4*binary.MaxVarintLen32+len(c.pk)+len(c.sk)+len(c.old)+len(c.new)
 	if c.identity != nil {
-		flag = 1
+		flag, size = 1, size+2*binary.MaxVarintLen32+len(c.identity.Type)+len(c.identity.PrincipalID)
 	}
+	b := make([]byte, 0, size)
 	b = binary.AppendVarint(append(b, frameVersion, c.name[0], flag), c.created.UnixNano())
 	str := func(s []byte) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
 	if c.identity != nil {
@@ -78,42 +76,42 @@ func unmarshalFrame(b []byte) (change, error) {
 	}
 	c.created = time.Unix(0, nanos)
 	b = b[3+read:]
-	next := func() ([]byte, error) {
+	var err error
+	// next reads one string; after the first that is cut short, none.
+	next := func() []byte {
+		if err != nil {
+			return nil
+		}
 		n, read := binary.Uvarint(b)
 		if read <= 0 {
-			return nil, errTruncated
+			err = errTruncated
+			return nil
 		}
 		rest := b[read:]
 		if n > uint64(len(rest)) {
-			return nil, errTruncated
+			err = errTruncated
+			return nil
 		}
 		b = rest[n:]
-		return rest[:n], nil
-	}
-	var fields [][]byte
-	count := 4
-	if hasIdentity {
-		count = 6
-	}
-	for range count {
-		f, err := next()
-		if err != nil {
-			return c, err
-		}
-		fields = append(fields, f)
+		return rest[:n]
 	}
 	if hasIdentity {
-		c.identity = &events.DynamoDBUserIdentity{Type: string(fields[0]), PrincipalID: string(fields[1])}
-		fields = fields[2:]
+		c.identity = &events.DynamoDBUserIdentity{Type: string(next()), PrincipalID: string(next())}
 	}
-	c.pk, c.sk = string(fields[0]), string(fields[1])
-	if len(fields[2]) > 0 {
-		c.old = fields[2]
-	}
-	if len(fields[3]) > 0 {
-		c.new = fields[3]
+	c.pk, c.sk = string(next()), string(next())
+	c.old, c.new = image(next()), image(next())
+	if err != nil {
+		return change{}, err
 	}
 	return c, nil
+}
+
+// image is a frame's image: an empty one is none.
+func image(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // readChange decodes the change record seq, framed or JSON, as Lambda
@@ -123,7 +121,7 @@ func unmarshalFrame(b []byte) (change, error) {
 // records a filtered consumer reads it then skips, and the old image is
 // the costlier half. It reports whether the record was wanted.
 func readChange(seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) bool) (events.DynamoDBEventRecord, bool, error) {
-	if len(raw) > 0 && raw[0] == '{' {
+	if isJSONRecord(raw) {
 		var r events.DynamoDBEventRecord
 		err := json.Unmarshal(raw, &r)
 		return r, err == nil && (wanted == nil || wanted(r)), err
@@ -163,7 +161,7 @@ func readChange(seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) 
 
 // createdAt is when the change record was written, read without its images.
 func createdAt(raw []byte) (time.Time, error) {
-	if len(raw) > 0 && raw[0] == '{' {
+	if isJSONRecord(raw) {
 		var r events.DynamoDBEventRecord
 		err := json.Unmarshal(raw, &r)
 		return r.Change.ApproximateCreationDateTime.Time, err
@@ -171,3 +169,7 @@ func createdAt(raw []byte) (time.Time, error) {
 	c, err := unmarshalFrame(raw)
 	return c.created, err
 }
+
+// isJSONRecord says raw was written before framing: encoding/json of an
+// events.DynamoDBEventRecord, which no frame's version byte can start.
+func isJSONRecord(raw []byte) bool { return len(raw) > 0 && raw[0] == '{' }

@@ -12,6 +12,21 @@ import (
 	"github.com/payhook/payhook/shared/store"
 )
 
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// received is a RECEIVED webhook expiring at expires.
+func received(expires time.Time) store.Webhook {
+	return store.Webhook{Provider: "stripe", EventID: "evt_1", EventType: "charge.succeeded", Body: []byte(`{}`), Status: store.StatusReceived, ReceivedAt: time.Now(), ExpiresAt: expires}
+}
+
 // A file written before the expiry index existed is indexed when opened,
 // so what it holds still expires.
 func TestAFileWithoutTheExpiryIndexIsIndexedOnOpen(t *testing.T) {
@@ -21,7 +36,7 @@ func TestAFileWithoutTheExpiryIndexIsIndexedOnOpen(t *testing.T) {
 	s, err := Open(path, Options{})
 	is.NoErr(err)
 	expires := time.Now().Add(time.Hour).Truncate(time.Second)
-	_, err = s.PutWebhook(ctx, store.Webhook{Provider: "stripe", EventID: "evt_1", EventType: "charge.succeeded", Body: []byte(`{}`), Status: store.StatusReceived, ReceivedAt: time.Now(), ExpiresAt: expires})
+	_, err = s.PutWebhook(ctx, received(expires))
 	is.NoErr(err)
 	is.NoErr(s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(expiryBucket) }))
 	is.NoErr(s.Close())
@@ -40,12 +55,10 @@ func TestAFileWithoutTheExpiryIndexIsIndexedOnOpen(t *testing.T) {
 func TestAStaleExpiryEntryDeletesNothing(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
-	is.NoErr(err)
-	defer s.Close()
+	s := openTemp(t)
 	now := time.Now().Truncate(time.Second)
-	w := store.Webhook{Provider: "stripe", EventID: "evt_1", EventType: "charge.succeeded", Body: []byte(`{}`), Status: store.StatusReceived, ReceivedAt: now, ExpiresAt: now.Add(time.Hour)}
-	_, err = s.PutWebhook(ctx, w)
+	w := received(now.Add(time.Hour))
+	_, err := s.PutWebhook(ctx, w)
 	is.NoErr(err)
 	w.ExpiresAt = now.Add(30 * 24 * time.Hour)
 	later, err := store.WebhookItem(w)
@@ -69,11 +82,9 @@ func TestAStaleExpiryEntryDeletesNothing(t *testing.T) {
 func TestWritesOfOneKeyInOneCommitSeeEachOther(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "p.db"), Options{})
-	is.NoErr(err)
-	defer s.Close()
+	s := openTemp(t)
 	now := time.Now().Truncate(time.Second)
-	w := store.Webhook{Provider: "stripe", EventID: "evt_1", EventType: "charge.succeeded", Body: []byte(`{}`), Status: store.StatusReceived, ReceivedAt: now, ExpiresAt: now.Add(2 * time.Hour)}
+	w := received(now.Add(2 * time.Hour))
 	first, err := store.WebhookItem(w)
 	is.NoErr(err)
 	w.Status, w.ExpiresAt = store.StatusProcessed, now.Add(30*24*time.Hour)

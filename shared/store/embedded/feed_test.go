@@ -102,19 +102,15 @@ func TestFeedDeliversEveryChangeInOrderWithImages(t *testing.T) {
 	var mu sync.Mutex
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var consumer sync.WaitGroup
-	defer consumer.Wait() // before the store closes
-	consumer.Go(func() {
-		consumeUntilDone(t, s, ctx, "audit", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			records = append(records, e.Records...)
-			if len(records) == 3 {
-				cancel()
-			}
-			return events.DynamoDBEventResponse{}, nil
-		}, embedded.ConsumeOptions{})
-	})
+	defer consumeInBackground(t, s, ctx, "audit", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		records = append(records, e.Records...)
+		if len(records) == 3 {
+			cancel()
+		}
+		return events.DynamoDBEventResponse{}, nil
+	}, embedded.ConsumeOptions{})()
 	<-ctx.Done()
 	mu.Lock()
 	defer mu.Unlock()
@@ -219,21 +215,17 @@ func TestExpiredItemsAreRemovedAsDynamoDBsTTLWould(t *testing.T) {
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var consumer sync.WaitGroup
-	defer consumer.Wait() // before the store closes
-	consumer.Go(func() {
-		consumeUntilDone(t, s, ctx, "auditor", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, r := range e.Records {
-				if r.EventName == "REMOVE" {
-					removed = append(removed, r)
-					cancel()
-				}
+	defer consumeInBackground(t, s, ctx, "auditor", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range e.Records {
+			if r.EventName == "REMOVE" {
+				removed = append(removed, r)
+				cancel()
 			}
-			return events.DynamoDBEventResponse{}, nil
-		}, embedded.ConsumeOptions{})
-	})
+		}
+		return events.DynamoDBEventResponse{}, nil
+	}, embedded.ConsumeOptions{})()
 	<-ctx.Done()
 	mu.Lock()
 	defer mu.Unlock()
@@ -280,12 +272,17 @@ func TestInTransactionCommitsTogetherAndARefusedWriteLeavesNoTrace(t *testing.T)
 	is.Equal(got.Status, store.StatusReceived) // an error rolls the whole transaction back
 }
 
-// consumeUntilDone runs a consumer until ctx ends, and fails the test if it
-// stops with an error.
-func consumeUntilDone(t *testing.T, s *embedded.Store, ctx context.Context, name string, handler stream.Handler, opts embedded.ConsumeOptions) {
-	if err := s.Consume(ctx, name, handler, opts); err != nil {
-		t.Error(err)
-	}
+// consumeInBackground runs a consumer until ctx ends, failing the test if
+// it stops with an error, and returns what waits for it: deferred after
+// the store's Close, so that the store outlives its last checkpoint.
+func consumeInBackground(t *testing.T, s *embedded.Store, ctx context.Context, name string, handler stream.Handler, opts embedded.ConsumeOptions) (wait func()) {
+	var consumer sync.WaitGroup
+	consumer.Go(func() {
+		if err := s.Consume(ctx, name, handler, opts); err != nil {
+			t.Error(err)
+		}
+	})
+	return consumer.Wait
 }
 
 // TestTheFeedForgetsWhatEveryConsumerHasRead: a change record stays until

@@ -91,7 +91,7 @@ func TestAConsumerCheckpointsOncePerBatch(t *testing.T) {
 	for i := range 8 {
 		put(t, s, fmt.Sprintf("evt_%d", i))
 	}
-	odd := func(r events.DynamoDBEventRecord) bool { return strings.TrimLeft(eventID(r), "evt_")[0]%2 == 1 }
+	odd := func(r events.DynamoDBEventRecord) bool { return strings.TrimPrefix(eventID(r), "evt_")[0]%2 == 1 }
 	// Batches of two wanted records: evt_0..evt_3 is read whole, then evt_4..evt_7.
 	seen := consume(t, s, "processor", &recorder{}, embedded.ConsumeOptions{BatchSize: 2, Filter: odd}, 4)
 	is.Equal(seen, []string{"INSERT:evt_1", "INSERT:evt_3", "INSERT:evt_5", "INSERT:evt_7"})

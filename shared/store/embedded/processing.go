@@ -55,7 +55,8 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 	items := tx.Bucket(itemsBucket)
 	type pending struct {
 		change
-		current, updated store.Item
+		key     []byte
+		current store.Item
 	}
 	all := make([]pending, len(writes))
 	// A later write of a key sees the earlier one, as a transaction's reads
@@ -66,12 +67,13 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 			return err
 		}
 		pk, sk := w.item[store.AttrPK].String(), w.item[store.AttrSK].String()
+		key := itemKey(pk, sk)
 		c := change{name: events.DynamoDBOperationTypeInsert, pk: pk, sk: sk}
 		var current store.Item
-		if j, ok := latest[string(itemKey(pk, sk))]; ok {
-			current = all[j].updated
+		if j, ok := latest[string(key)]; ok {
+			current = writes[j].item
 			c.name, c.old = events.DynamoDBOperationTypeModify, all[j].new
-		} else if raw := items.Get(itemKey(pk, sk)); raw != nil {
+		} else if raw := items.Get(key); raw != nil {
 			var err error
 			if current, err = store.UnmarshalItem(raw); err != nil {
 				return err
@@ -83,15 +85,15 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 			return err
 		}
 		c.new = store.MarshalItem(w.item)
-		all[i] = pending{c, current, w.item}
-		latest[string(itemKey(pk, sk))] = i
+		all[i] = pending{c, key, current}
+		latest[string(key)] = i
 	}
-	for _, p := range all {
-		key := itemKey(p.pk, p.sk)
-		if err := items.Put(key, p.new); err != nil {
+	for i, w := range writes {
+		p := all[i]
+		if err := items.Put(p.key, p.new); err != nil {
 			return err
 		}
-		if err := reindex(tx, key, p.current, p.updated); err != nil {
+		if err := reindex(tx, p.key, p.current, w.item); err != nil {
 			return err
 		}
 		if err := appendChange(tx, p.change); err != nil {
