@@ -41,7 +41,8 @@ func (r Receiver) check() error {
 
 // ReceiverAWS is what the receiver needs on AWS, beside Receiver.
 type ReceiverAWS struct {
-	TableName      string        `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
+	TableName string `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
+	// SecretsARN holds the webhook keys, and only those.
 	SecretsARN     string        `env:"PAYHOOK_SECRETS_ARN" validate:"required,startswith=arn:"`
 	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH" default:"5m" validate:"min=10s,max=1h"`
 }
@@ -54,9 +55,9 @@ type Processor struct {
 	// EventBusName, when set, receives every normalized event.
 	EventBusName  string `env:"PAYHOOK_EVENT_BUS_NAME" validate:"omitempty,max=256"`
 	CriticalTypes string `env:"PAYHOOK_CRITICAL_EVENT_TYPES" default:"dispute.opened,payment.failed"`
-	// SecretsARN, when set, holds the providers' API credentials the
-	// processor confirms deliveries with.
-	SecretsARN     string        `env:"PAYHOOK_SECRETS_ARN" validate:"omitempty,startswith=arn:"`
+	// APISecretsARN, when set, holds the providers' API credentials the
+	// processor confirms deliveries with (never the webhook keys).
+	APISecretsARN  string        `env:"PAYHOOK_API_SECRETS_ARN" validate:"omitempty,startswith=arn:"`
 	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH" default:"5m" validate:"min=10s,max=1h"`
 	PayPalSandbox  bool          `env:"PAYHOOK_PAYPAL_SANDBOX" default:"false"`
 	LogLevel       string        `env:"PAYHOOK_LOG_LEVEL" default:"info" validate:"oneof=debug info warn error"`
@@ -88,8 +89,9 @@ type Reconcile struct {
 
 // Reconciler configures the reconciler Lambda.
 type Reconciler struct {
-	TableName     string        `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
-	SecretsARN    string        `env:"PAYHOOK_SECRETS_ARN" validate:"required,startswith=arn:"`
+	TableName string `env:"PAYHOOK_TABLE_NAME" validate:"required,min=3,max=255"`
+	// APISecretsARN holds the providers' API credentials.
+	APISecretsARN string        `env:"PAYHOOK_API_SECRETS_ARN" validate:"required,startswith=arn:"`
 	AlertTopicARN string        `env:"PAYHOOK_ALERT_TOPIC_ARN" validate:"required,startswith=arn:"`
 	Retention     time.Duration `env:"PAYHOOK_RETENTION" default:"840h" validate:"min=72h"`
 	PayPalSandbox bool          `env:"PAYHOOK_PAYPAL_SANDBOX" default:"false"`
