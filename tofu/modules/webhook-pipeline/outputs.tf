@@ -19,8 +19,18 @@ output "table_name" {
 }
 
 output "provider_secret_arn" {
-  description = "Put the provider keys here (README: deploy). Its name is the table's followed by /providers, where payhook smoke looks by default."
+  description = "Put the providers' webhook keys here (provider_secret_fields.webhook_keys; README: Deploy to AWS). Its name is the table's followed by /providers, where payhook smoke looks by default. Only the receiver and payhook smoke read it."
   value       = aws_secretsmanager_secret.providers.arn
+}
+
+output "provider_api_secret_arn" {
+  description = "Put the providers' API credentials here (provider_secret_fields.api_credentials): the table's name followed by /provider-apis. Only the processor (when it confirms PayPal deliveries) and the reconciler read it."
+  value       = aws_secretsmanager_secret.provider_apis.arn
+}
+
+output "provider_secret_fields" {
+  description = "Which fields go in which secret, from the provider registry: webhook_keys in provider_secret_arn, api_credentials in provider_api_secret_arn."
+  value       = { webhook_keys = local.provider_signing_settings, api_credentials = local.provider_api_settings }
 }
 
 output "dlq_urls" {
@@ -67,15 +77,15 @@ output "reconciliation" {
     function_name       = module.reconciler[0].function_name
     schedule_name       = aws_scheduler_schedule.reconcile[0].name
     schedule_expression = aws_scheduler_schedule.reconcile[0].schedule_expression
-    schedule_role       = aws_iam_role.reconcile_schedule[0].name
+    schedule_role       = var.schedule_role.name
     schedule_statements = local.reconcile_schedule_statements
     schedule_dlq_url    = aws_sqs_queue.reconcile_schedule_dlq[0].url
   } : null
 }
 
-output "api_gateway_logging_role_arn" {
-  description = "The account-wide role API Gateway writes logs with, when this environment sets it (manage_api_gateway_account)."
-  value       = var.manage_api_gateway_account ? aws_api_gateway_account.this[0].cloudwatch_role_arn : null
+output "api_deployment" {
+  description = "What redeploys the stage: a hash of the resources, the method and its integration with all their settings, for review and tests."
+  value       = { redeploy = aws_api_gateway_deployment.this.triggers.redeploy }
 }
 
 output "protection" {
@@ -86,5 +96,6 @@ output "protection" {
     key_rotation              = aws_kms_key.this.enable_key_rotation
     log_retention_days        = var.log_retention_days
     reserved_concurrency      = local.reserved_total
+    reserved_in_account       = local.reserved_in_account
   }
 }

@@ -66,8 +66,8 @@ run "the_boundary_allows_what_the_functions_need" {
     error_message = "A function's policy grants an action its permissions boundary does not allow."
   }
   assert {
-    condition     = alltrue([for f in output.review.functions : f.configuration.permissions_boundary == "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"])
-    error_message = "Every function role must carry the CI module's boundary."
+    condition     = alltrue([for name, f in output.review.functions : f.role == output.review.roles[name].name])
+    error_message = "Every function runs as the role the administrator's part (github-oidc) creates, under the boundary."
   }
   assert {
     condition = alltrue(flatten([for s in output.reconciliation.schedule_statements : [for a in s.Action :
@@ -140,8 +140,12 @@ run "the_workflows_read_the_variables_the_roles_are_set_in" {
   }
 
   assert {
-    condition     = alltrue([for name in keys(output.github.variables.repository) : strcontains(file("../../../.github/workflows/plan.yml"), name) && strcontains(file("../../../.github/workflows/deploy.yml"), name)])
+    condition     = strcontains(file("../../../.github/workflows/plan.yml"), "AWS_PLAN_ROLE_ARN_PROD") && strcontains(file("../../../.github/workflows/deploy.yml"), "AWS_PLAN_ROLE_ARN_PROD") && contains(keys(output.github.variables.repository), "AWS_PLAN_ROLE_ARN_PROD")
     error_message = "plan.yml and deploy.yml must read the plan role from the repository variable the module names."
+  }
+  assert {
+    condition     = strcontains(file("../../../.github/workflows/drift.yml"), "AWS_DRIFT_ROLE_ARN_PROD") && contains(keys(output.github.variables.repository), "AWS_DRIFT_ROLE_ARN_PROD")
+    error_message = "drift.yml must read the drift role from the repository variable the module names."
   }
   assert {
     condition     = alltrue([for name in keys(output.github.variables.environments.prod) : strcontains(file("../../../.github/workflows/deploy.yml"), "vars.${name} }}")])
