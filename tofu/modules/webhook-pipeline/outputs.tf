@@ -54,9 +54,9 @@ output "event_bus_name" {
 }
 
 output "functions" {
-  description = "Each function's name, role, settings and policy statements, for review and tests."
+  description = "Each function's name, role, settings, policy statements and policy size (as IAM counts it: at most 10,240 per role), for review and tests."
   value = { for name, f in local.function_modules :
-  name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
+  name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements, policy_size = f.policy_size } }
 }
 
 output "event_destinations" {

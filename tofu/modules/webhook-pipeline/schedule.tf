@@ -16,13 +16,23 @@ locals {
     { Sid = "DeadLetters", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.reconcile_schedule_dlq[0].arn] },
     { Sid = "EncryptDeadLetters", Effect = "Allow", Action = ["kms:GenerateDataKey", "kms:Decrypt"], Resource = [aws_kms_key.this.arn] },
   ] : []
+  reconcile_schedule_policy = jsonencode({ Version = "2012-10-17", Statement = local.reconcile_schedule_statements })
 }
 
 resource "aws_iam_role_policy" "reconcile_schedule" {
   count  = var.reconcile_enabled ? 1 : 0
   name   = "${local.name}-reconciler-schedule"
   role   = var.schedule_role.name
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.reconcile_schedule_statements })
+  policy = local.reconcile_schedule_policy
+
+  # The role's only inline policy: IAM allows 10,240 characters per role,
+  # whitespace not counted.
+  lifecycle {
+    precondition {
+      condition     = length(replace(local.reconcile_schedule_policy, "/\\s/", "")) <= 10240
+      error_message = "${var.schedule_role.name}'s inline policy takes ${length(replace(local.reconcile_schedule_policy, "/\\s/", ""))} characters without whitespace; IAM allows 10,240 per role."
+    }
+  }
 }
 
 resource "aws_scheduler_schedule" "reconcile" {

@@ -18,17 +18,18 @@ mock_provider "aws" {
 
 override_resource {
   target = aws_iam_policy.boundary
-  values = { arn = "arn:aws-us-gov:iam::111122223333:policy/payhookpayhookpa/productionprodu/payhookpayhookpa-productionprodu-boundary" }
+  values = { arn = "arn:aws-us-gov:iam::111122223333:policy/payhookpayhookpa/productionproduc/payhookpayhookpa-productionproduc-boundary" }
 }
 
-# 16-character prefix and environment, a 63-character bucket (S3's
-# longest), a 39-character owner and a 100-character repository (GitHub's
-# longest), a 40-character plan environment.
+# 16-character prefix and environment (the most their validations allow),
+# a 63-character bucket (S3's longest), a 39-character owner and a
+# 100-character repository (GitHub's longest), a 39-character GitHub
+# environment for pull requests' plans.
 variables {
   name_prefix                   = "payhookpayhookpa"
-  environment_suffix            = "productionprodu"
+  environment_suffix            = "productionproduc"
   state_bucket                  = "acme-payments-platform-opentofu-state-111122223333-ap-southeast"
-  github_repository             = "acme-payments-platform-engineering-team/payhook-webhook-ingestion-for-every-payment-provider-we-use-in-production-and-staging-x"
+  github_repository             = "acme-payments-platform-engineering-team/payhook-webhook-ingestion-for-every-payment-provider-we-use-in-production-and-staging-x-and-sandboxe"
   pull_request_plan_environment = "production-pull-request-plans-reviewers"
 }
 
@@ -61,12 +62,21 @@ run "every_iam_document_is_within_awss_limits" {
     ]))
     error_message = "The sizes measured must be those of the documents the resources send."
   }
+  # IAM's names: a role's at most 64 characters, a policy's 128.
+  assert {
+    condition     = alltrue([for r in concat([aws_iam_role.plan, aws_iam_role.deploy, aws_iam_role.drift, aws_iam_role.reconcile_schedule], values(aws_iam_role.function)) : length(r.name) <= 64])
+    error_message = "A role's name is over IAM's 64 characters."
+  }
+  assert {
+    condition     = alltrue([for p in concat([aws_iam_policy.boundary], values(aws_iam_policy.deploy)) : length(p.name) <= 128])
+    error_message = "A policy's name is over IAM's 128 characters."
+  }
   assert {
     condition     = length(aws_iam_role_policy_attachment.deploy) == length(aws_iam_policy.deploy) && alltrue([for a in aws_iam_role_policy_attachment.deploy : a.role == aws_iam_role.deploy.name])
     error_message = "Every deploy policy is attached to the deploy role."
   }
   assert {
-    condition     = alltrue([for p in aws_iam_policy.deploy : p.path == "/payhookpayhookpa-ci/"])
+    condition     = alltrue([for p in aws_iam_policy.deploy : p.path == "/payhookpayhookpa-ci/"]) && length(aws_iam_policy.deploy) == 3
     error_message = "The deploy policies live under the CI path, which the deploy role is denied changing."
   }
 }
