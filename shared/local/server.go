@@ -146,7 +146,7 @@ type Server struct {
 	pipelineDone    chan struct{}
 	forwarding      *forward.Dispatcher
 	forwardingDone  chan struct{}
-	audit           *os.File
+	audit           *audit.FileTrail
 	cleanups        []func() error
 
 	mu          sync.Mutex
@@ -283,13 +283,32 @@ func (s *Server) loadKeys(opts Options) error {
 	return nil
 }
 
+// openAuditTrail opens the trail, cutting off a line a crash tore, and
+// checks that it belongs with the store.
 func (s *Server) openAuditTrail(opts Options) error {
-	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
-	s.audit = f
 	s.onCleanup(f.Close)
+	trail, state, err := audit.OpenFileTrail(f)
+	if err != nil {
+		return err
+	}
+	if state.Torn > 0 {
+		opts.Log.Warn().Int64("bytes", state.Torn).Str("file", f.Name()).Msg("cut off the audit trail's torn last line, left by a crash mid-append; its record is written again")
+	}
+	position, err := trailPosition(s.Store, state)
+	if err != nil {
+		return err
+	}
+	if err := position.mismatch(f.Name()); err != nil {
+		return err
+	}
+	if gap := position.gap(f.Name()); gap != "" {
+		opts.Log.Error().Str("file", f.Name()).Msg(gap)
+	}
+	s.audit = trail
 	return nil
 }
 
@@ -317,9 +336,10 @@ func (s *Server) serve(opts Options) error {
 		processor.Confirm = confirmation.Confirm
 	}
 	pipeline := &Pipeline{
-		Store:     s.Store,
-		Processor: processor,
-		Auditor:   &audit.Auditor{Sink: audit.LogSink{Log: zerolog.New(s.audit)}, Alerter: alerter, Log: opts.Log},
+		Store:      s.Store,
+		Processor:  processor,
+		Auditor:    &audit.Auditor{Sink: s.audit, Alerter: alerter, Log: opts.Log},
+		AuditTrail: s.audit,
 	}
 	token := randomHex(24)
 	limits := opts.Limits

@@ -152,6 +152,28 @@ func checkpointOf(tx *bolt.Tx, consumer string) uint64 {
 	return 0
 }
 
+// FeedCheckpoint is the sequence of the last change record consumer has
+// checkpointed past: 0 before its first checkpoint.
+func (s *Store) FeedCheckpoint(consumer string) (uint64, error) {
+	var seq uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq = checkpointOf(tx, consumer)
+		return nil
+	})
+	return seq, err
+}
+
+// FeedSequence is the sequence of the last change record written: the
+// feed numbers records from 1 and never reuses a number.
+func (s *Store) FeedSequence() (uint64, error) {
+	var seq uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(changesBucket).Sequence()
+		return nil
+	})
+	return seq, err
+}
+
 func (s *Store) checkpoint(consumer string, seq uint64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], seq)
