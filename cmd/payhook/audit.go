@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,19 @@ func auditCommand(args []string, stdout, _ io.Writer) error {
 	if len(positional) == 2 {
 		path, options = positional[1], audit.VerifyOptions{Complete: *complete, AllowRepeats: !*noRepeats}
 	}
+	// A data directory's store says how far its trail must reach: the
+	// records a verify cannot see missing, the last ones, are counted
+	// there. Asked first: the trail only grows meanwhile.
+	var position *local.TrailPosition
+	if len(positional) == 1 {
+		p, err := local.AuditPosition(context.Background(), *dataDir)
+		switch {
+		case err == nil:
+			position = &p
+		case !errors.Is(err, os.ErrNotExist):
+			return err
+		}
+	}
 	f, err := os.Open(path) //nolint:gosec // G304: the operator names the trail to read
 	if err != nil {
 		return err
@@ -38,10 +52,27 @@ func auditCommand(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
+	if position != nil {
+		state, err := audit.ReadTrailState(f)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		position.Trail = state.Last
+		if gap := position.Gap(path); gap != "" {
+			report.Breaks = append(report.Breaks, audit.Break{Why: gap})
+		}
+		if err := position.Mismatch(path); err != nil {
+			report.Breaks = append(report.Breaks, audit.Break{Why: err.Error()})
+		}
+	}
 	for _, r := range report.Repeats {
 		fmt.Fprintf(stdout, "line %d, %s: repeats line %d exactly (sequence %s): an at-least-once retry, counted once\n", r.Line, printable(r.Item), r.Of, printable(r.Sequence))
 	}
 	for _, b := range report.Breaks {
+		if b.Line == 0 {
+			fmt.Fprintf(stdout, "%s\n", printable(b.Why))
+			continue
+		}
 		fmt.Fprintf(stdout, "line %d, %s: %s\n", b.Line, printable(b.Item), b.Why)
 	}
 	repeats := ""

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,53 +128,12 @@ func crashOnce(t *testing.T, dir string, rng *rand.Rand) crashRun {
 	dev, err := local.LoadDevSecrets(dir)
 	is.NoErr(err)
 
-	var (
-		mu       sync.Mutex
-		acked    []string
-		sequence int
-		wg       sync.WaitGroup
-	)
-	stop := make(chan struct{})
-	client := &http.Client{Timeout: 5 * time.Second}
-	for range 16 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				mu.Lock()
-				sequence++
-				id := fmt.Sprintf("evt_crash_%06d", sequence)
-				mu.Unlock()
-				body, _, _ := samples.Build("stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: id, PaymentID: "pi_" + id})
-				signed, _ := samples.Sign("stripe", body, dev.Keys, id, time.Now())
-				req, _ := http.NewRequest(http.MethodPost, info.URL+"/webhook/stripe", bytes.NewReader(signed.Body))
-				req.Header = signed.Header
-				resp, err := client.Do(req)
-				if err != nil {
-					continue // serve is down: not acknowledged
-				}
-				resp.Body.Close()
-				if resp.StatusCode/100 == 2 {
-					mu.Lock()
-					acked = append(acked, id)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wait.Until(t, 30*time.Second, "a first acknowledged webhook", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(acked) > 0
-	})
+	load := startLoad(t, info, dev, 16)
+	wait.Until(t, 30*time.Second, "a first acknowledged webhook", func() bool { return len(load.acked()) > 0 })
 	time.Sleep(time.Duration(rng.Int64N(int64(1500 * time.Millisecond))))
 	is.NoErr(first.Process.Signal(syscall.SIGKILL))
 	first.Wait()
-	close(stop)
-	wg.Wait()
+	acked := load.stop()
 	result.acked = len(acked)
 
 	result.ahead, result.torn = tearUnsyncedTail(t, dir, rng)
@@ -208,15 +168,7 @@ func crashOnce(t *testing.T, dir string, rng *rand.Rand) crashRun {
 		is.Equal(s.Version, int64(1)) // applied exactly once
 		is.Equal(s.History, []string{id})
 	}
-	wait.Until(t, 60*time.Second, "the auditor to catch up", func() bool {
-		resp, err := http.Get(info.AdminURL + local.MetricsPath)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		metrics, _ := io.ReadAll(resp.Body)
-		return bytes.Contains(metrics, []byte(`payhook_feed_lag_records{consumer="auditor"} 0`+"\n"))
-	})
+	waitForAuditor(t, info)
 	is.NoErr(second.Process.Signal(syscall.SIGTERM))
 	is.NoErr(second.Wait())
 
@@ -309,6 +261,86 @@ func webhookInserts(t *testing.T, path string) map[string]int {
 	}
 	is.New(t).NoErr(scanner.Err())
 	return counts
+}
+
+// waitForAuditor waits until serve's auditor has audited every change.
+func waitForAuditor(t *testing.T, info local.ServeInfo) {
+	t.Helper()
+	wait.Until(t, 60*time.Second, "the auditor to catch up", func() bool {
+		resp, err := http.Get(info.AdminURL + local.MetricsPath)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		metrics, _ := io.ReadAll(resp.Body)
+		return bytes.Contains(metrics, []byte(`payhook_feed_lag_records{consumer="auditor"} 0`+"\n"))
+	})
+}
+
+// load sends signed Stripe deliveries to a serve from several senders at
+// once, each with an event id of its own, and keeps the ids acknowledged.
+type load struct {
+	mu       sync.Mutex
+	ids      []string
+	sequence int
+	done     chan struct{}
+	senders  sync.WaitGroup
+}
+
+func startLoad(t *testing.T, info local.ServeInfo, dev local.DevSecrets, senders int) *load {
+	l := &load{done: make(chan struct{})}
+	client := &http.Client{Timeout: 5 * time.Second}
+	for range senders {
+		l.senders.Go(func() {
+			for {
+				select {
+				case <-l.done:
+					return
+				default:
+				}
+				l.mu.Lock()
+				l.sequence++
+				id := fmt.Sprintf("evt_load_%06d", l.sequence)
+				l.mu.Unlock()
+				body, _, _ := samples.Build("stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: id, PaymentID: "pi_" + id})
+				signed, _ := samples.Sign("stripe", body, dev.Keys, id, time.Now())
+				req, _ := http.NewRequest(http.MethodPost, info.URL+"/webhook/stripe", bytes.NewReader(signed.Body))
+				req.Header = signed.Header
+				resp, err := client.Do(req)
+				if err != nil {
+					continue // serve is down: not acknowledged
+				}
+				resp.Body.Close()
+				if resp.StatusCode/100 == 2 {
+					l.mu.Lock()
+					l.ids = append(l.ids, id)
+					l.mu.Unlock()
+				}
+			}
+		})
+	}
+	t.Cleanup(func() { l.stop() })
+	return l
+}
+
+// acked is what was acknowledged so far.
+func (l *load) acked() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.ids)
+}
+
+// stop stops the senders and returns what was acknowledged.
+func (l *load) stop() []string {
+	l.mu.Lock()
+	select {
+	case <-l.done:
+	default:
+		close(l.done)
+	}
+	l.mu.Unlock()
+	l.senders.Wait()
+	return l.acked()
 }
 
 // firstLines is up to n lines of s.

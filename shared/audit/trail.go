@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"sync"
@@ -140,21 +141,45 @@ func ReadTrailState(r io.ReaderAt) (TrailState, error) {
 		offset = start
 	}
 	state := TrailState{Size: end, Torn: size - end}
-	err = linesBackward(r, end, func(line []byte) bool {
-		if record, ok := recordOf(line); ok {
-			if seq, err := strconv.ParseUint(record.SequenceNumber, 10, 64); err == nil {
-				state.Last = seq
-				return false
-			}
-		}
-		return true
-	})
+	last, _, err := lastRecordThrough(r, end, math.MaxUint64)
+	state.Last = last
 	return state, err
 }
 
-// linesBackward visits the lines of r before end, last first, while visit
-// returns true. end follows a newline.
-func linesBackward(r io.ReaderAt, end int64, visit func([]byte) bool) error {
+// TrailThrough finds the end of the trail's last record at or before
+// sequence seq, looking back from the trail's last complete line: a trail
+// cut there holds exactly the records through seq.
+func TrailThrough(r io.ReaderAt, seq uint64) (TrailState, error) {
+	state, err := ReadTrailState(r)
+	if err != nil || state.Last <= seq {
+		return state, err
+	}
+	last, through, err := lastRecordThrough(r, state.Size, seq)
+	return TrailState{Last: last, Size: through}, err
+}
+
+// lastRecordThrough finds, before end, the last line holding a record at
+// or before seq: its sequence, and the offset after its newline.
+func lastRecordThrough(r io.ReaderAt, end int64, seq uint64) (last uint64, through int64, err error) {
+	err = linesBackward(r, end, func(line []byte, next int64) bool {
+		record, ok := recordOf(line)
+		if !ok {
+			return true
+		}
+		n, err := strconv.ParseUint(record.SequenceNumber, 10, 64)
+		if err != nil || n > seq {
+			return true
+		}
+		last, through = n, next
+		return false
+	})
+	return last, through, err
+}
+
+// linesBackward visits the lines of r before end, last first, with the
+// offset after each one's newline, while visit returns true. end follows
+// a newline.
+func linesBackward(r io.ReaderAt, end int64, visit func(line []byte, next int64) bool) error {
 	var carry []byte // a line whose start is in the chunk before
 	for offset := end; offset > 0; {
 		start := max(offset-trailChunk, 0)
@@ -163,6 +188,13 @@ func linesBackward(r io.ReaderAt, end int64, visit func([]byte) bool) error {
 			return err
 		}
 		lines := bytes.Split(append(chunk, carry...), []byte("\n"))
+		// Where each line starts in the file; each is followed by a newline.
+		starts := make([]int64, len(lines))
+		at := start
+		for i, line := range lines {
+			starts[i] = at
+			at += int64(len(line)) + 1
+		}
 		first := 0
 		if start > 0 {
 			first, carry = 1, lines[0]
@@ -171,7 +203,7 @@ func linesBackward(r io.ReaderAt, end int64, visit func([]byte) bool) error {
 			}
 		}
 		for i := len(lines) - 1; i >= first; i-- {
-			if len(lines[i]) > 0 && !visit(lines[i]) {
+			if len(lines[i]) > 0 && !visit(lines[i], starts[i]+int64(len(lines[i]))+1) {
 				return nil
 			}
 		}

@@ -131,3 +131,24 @@ func TestTheStateOfALongTrailIsReadFromItsEnd(t *testing.T) {
 	is.NoErr(err)
 	is.Equal(len(raw), 0)
 }
+
+// TestATrailCutAtACheckpointHoldsTheRecordsThroughIt: what a backup keeps
+// of a trail that runs ahead of the store's snapshot.
+func TestATrailCutAtACheckpointHoldsTheRecordsThroughIt(t *testing.T) {
+	is := is.New(t)
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	trail, _, f := openTrail(t, path)
+	writeRecords(t, trail, 1, 400)
+	for _, through := range []uint64{0, 1, 250, 400, 401} {
+		state, err := audit.TrailThrough(f, through)
+		is.NoErr(err)
+		want := min(through, 400)
+		is.Equal(state.Last, want)
+		raw := make([]byte, state.Size)
+		_, err = f.ReadAt(raw, 0)
+		is.NoErr(err)
+		is.Equal(strings.Count(string(raw), "\n"), int(want))
+		lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+		is.True(strings.Contains(lines[len(lines)-1], fmt.Sprintf(`"sequence_number":"%021d"`, want)) || want == 0)
+	}
+}

@@ -147,6 +147,7 @@ type Server struct {
 	forwarding      *forward.Dispatcher
 	forwardingDone  chan struct{}
 	audit           *audit.FileTrail
+	auditPath       string
 	cleanups        []func() error
 
 	mu          sync.Mutex
@@ -177,11 +178,19 @@ func openStore(dir string, onCommit func(string, time.Duration)) (*embedded.Stor
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
-	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit})
+	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit, DamageAdvice: damageAdvice(dir)})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another payhook process", dir)
 	}
 	return s, err
+}
+
+// damageAdvice is what to do about a damaged store in dir.
+func damageAdvice(dir string) string {
+	trail := filepath.Join(dir, AuditFile)
+	return fmt.Sprintf("%s beside it is a file of its own (payhook audit verify %s --complete --no-repeats reads it). "+
+		"Restore your latest backup: payhook restore --data %s --replace BACKUP; with none, serve a new data directory "+
+		"and payhook reconcile each provider since this one's start", trail, trail, dir)
 }
 
 // Start runs the receiver, the pipeline and the admin API until Shutdown.
@@ -298,17 +307,18 @@ func (s *Server) openAuditTrail(opts Options) error {
 	if state.Torn > 0 {
 		opts.Log.Warn().Int64("bytes", state.Torn).Str("file", f.Name()).Msg("cut off the audit trail's torn last line, left by a crash mid-append; its record is written again")
 	}
-	position, err := trailPosition(s.Store, state)
+	position, err := positionAgainst(s.Store)
 	if err != nil {
 		return err
 	}
-	if err := position.mismatch(f.Name()); err != nil {
+	position.Trail = state.Last
+	if err := position.Mismatch(f.Name()); err != nil {
 		return err
 	}
-	if gap := position.gap(f.Name()); gap != "" {
+	if gap := position.Gap(f.Name()); gap != "" {
 		opts.Log.Error().Str("file", f.Name()).Msg(gap)
 	}
-	s.audit = trail
+	s.audit, s.auditPath = trail, f.Name()
 	return nil
 }
 
@@ -360,7 +370,7 @@ func (s *Server) serve(opts Options) error {
 		Sources: func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) },
 	}
 	admin.Handle("/admin/", operate.AdminHandler(operator, token))
-	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
+	s.dataDirRoutes(admin, token)
 	admin.HandleFunc("GET /healthz", s.health)
 	// Unlike /admin/, no token: a scraper on this machine needs none, and
 	// what it reads names no event, payment or secret.

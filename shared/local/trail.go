@@ -3,7 +3,6 @@ package local
 import (
 	"fmt"
 
-	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
 
@@ -11,10 +10,13 @@ import (
 type TrailPosition struct {
 	// Trail is the sequence of the trail's last record; Checkpoint the
 	// auditor's checkpoint in the store; Feed the store's last change.
-	Trail, Checkpoint, Feed uint64
+	Trail      uint64 `json:"trail"`
+	Checkpoint uint64 `json:"checkpoint"`
+	Feed       uint64 `json:"feed"`
 }
 
-func trailPosition(st *embedded.Store, state audit.TrailState) (TrailPosition, error) {
+// positionAgainst reads the store's side of a trail's position.
+func positionAgainst(st *embedded.Store) (TrailPosition, error) {
 	checkpoint, err := st.FeedCheckpoint(AuditorConsumer)
 	if err != nil {
 		return TrailPosition{}, err
@@ -23,13 +25,13 @@ func trailPosition(st *embedded.Store, state audit.TrailState) (TrailPosition, e
 	if err != nil {
 		return TrailPosition{}, err
 	}
-	return TrailPosition{Trail: state.Last, Checkpoint: checkpoint, Feed: feed}, nil
+	return TrailPosition{Checkpoint: checkpoint, Feed: feed}, nil
 }
 
-// mismatch refuses a trail that holds changes the store never made: the
+// Mismatch refuses a trail that holds changes the store never made: the
 // auditor would take the store's next changes for ones already written,
 // and skip them.
-func (p TrailPosition) mismatch(trail string) error {
+func (p TrailPosition) Mismatch(trail string) error {
 	if p.Trail <= p.Feed {
 		return nil
 	}
@@ -37,10 +39,10 @@ func (p TrailPosition) mismatch(trail string) error {
 		"or the store was restored without it (payhook restore puts back both)", trail, p.Trail, p.Feed)
 }
 
-// gap says what the trail lacks before the auditor's checkpoint: records
+// Gap says what the trail lacks before the auditor's checkpoint: records
 // lost with the trail's end (a trail restored without its store, or cut
 // short by hand), which nothing can write again.
-func (p TrailPosition) gap(trail string) string {
+func (p TrailPosition) Gap(trail string) string {
 	if p.Trail >= p.Checkpoint {
 		return ""
 	}

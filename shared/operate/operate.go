@@ -262,15 +262,40 @@ type Remote struct {
 // Call sends an authenticated admin request to path and decodes the answer
 // into into.
 func (r Remote) Call(ctx context.Context, method, path string, body, into any) error {
+	resp, err := r.do(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }() // read only
+	return json.NewDecoder(resp.Body).Decode(into)
+}
+
+// Download sends an authenticated GET to path and copies the answer's
+// body to w: what is too large to decode at once.
+func (r Remote) Download(ctx context.Context, path string, w io.Writer) error {
+	resp, err := r.do(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }() // read only
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("read the answer of the running payhook serve at %s: %w", r.URL, err)
+	}
+	return nil
+}
+
+// do sends an authenticated admin request and returns the answer when it
+// is 200 OK, its error otherwise.
+func (r Remote) do(ctx context.Context, method, path string, body any) (*http.Response, error) {
 	var payload bytes.Buffer
 	if body != nil {
 		if err := json.NewEncoder(&payload).Encode(body); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, method, r.URL+path, &payload)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+r.Token)
 	client := r.Client
@@ -279,17 +304,17 @@ func (r Remote) Call(ctx context.Context, method, path string, body, into any) e
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("ask the running payhook serve at %s: %w", r.URL, err)
+		return nil, fmt.Errorf("ask the running payhook serve at %s: %w", r.URL, err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return resp, nil
 	}
 	defer func() { _ = resp.Body.Close() }() // read only
-	if resp.StatusCode != http.StatusOK {
-		var failure struct{ Error string }
-		if err := json.NewDecoder(resp.Body).Decode(&failure); err != nil || failure.Error == "" {
-			return fmt.Errorf("payhook serve answered %s", resp.Status)
-		}
-		return fmt.Errorf("payhook serve: %s", failure.Error)
+	var failure struct{ Error string }
+	if err := json.NewDecoder(resp.Body).Decode(&failure); err != nil || failure.Error == "" {
+		return nil, fmt.Errorf("payhook serve answered %s", resp.Status)
 	}
-	return json.NewDecoder(resp.Body).Decode(into)
+	return nil, fmt.Errorf("payhook serve: %s", failure.Error)
 }
 
 func (r Remote) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error) {
