@@ -51,7 +51,7 @@ func WriteBackup(ctx context.Context, dataDir string, w io.Writer) error {
 	if info, ok := RunningServe(dir); ok {
 		return remote(info, time.Hour).Download(ctx, backupPath, w)
 	}
-	st, err := OpenStore(dir)
+	st, err := openExistingStore(dir)
 	if err != nil {
 		return err
 	}

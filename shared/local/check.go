@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -59,7 +60,7 @@ func Check(ctx context.Context, dataDir string) (CheckReport, error) {
 		var report CheckReport
 		return report, remote(info, 15*time.Minute).Call(ctx, http.MethodGet, checkPath, nil, &report)
 	}
-	st, err := OpenStore(dir)
+	st, err := openExistingStore(dir)
 	if err != nil {
 		return CheckReport{}, err
 	}
@@ -87,10 +88,7 @@ func AuditPosition(ctx context.Context, dataDir string) (TrailPosition, error) {
 		var position TrailPosition
 		return position, remote(info, 0).Call(ctx, http.MethodGet, trailPath, nil, &position)
 	}
-	if _, err := os.Lstat(filepath.Join(dir, DBFile)); err != nil {
-		return TrailPosition{}, err
-	}
-	st, err := OpenStore(dir)
+	st, err := openExistingStore(dir)
 	if err != nil {
 		return TrailPosition{}, err
 	}
@@ -98,6 +96,24 @@ func AuditPosition(ctx context.Context, dataDir string) (TrailPosition, error) {
 	trail, err := trailReport(dir, st)
 	return trail.Position, err
 }
+
+// openExistingStore opens dir's store, which must be there: what only
+// reads a store does not create one. A missing store is an fs.ErrNotExist.
+func openExistingStore(dir string) (*embedded.Store, error) {
+	if _, err := os.Lstat(filepath.Join(dir, DBFile)); errors.Is(err, fs.ErrNotExist) {
+		return nil, noStore(dir)
+	}
+	return OpenStore(dir)
+}
+
+// noStore says a data directory holds no store; it is an fs.ErrNotExist.
+type noStore string
+
+func (d noStore) Error() string {
+	return fmt.Sprintf("data directory %s holds no store (%s): payhook serve --data %s creates one, payhook restore puts one back", string(d), DBFile, string(d))
+}
+
+func (noStore) Unwrap() error { return fs.ErrNotExist }
 
 // trailReport reads where dir's trail stands against st; no trail is an
 // empty one.

@@ -99,7 +99,7 @@ func partName(bucket []byte) string {
 // it; a damage report lists what reads within reportWithin.
 const (
 	openCheckWithin  = 10 * time.Second
-	openDecodeWithin = time.Second
+	openDecodeWithin = 200 * time.Millisecond
 	reportWithin     = 2 * time.Second
 )
 

@@ -61,7 +61,7 @@ type Store struct {
 // Open opens or creates the store at path. A second process opening the same
 // file waits up to a second for the lock, then fails with a clear error.
 // A damaged file is a *DamagedError: the file's structure is walked
-// first (for at most 10 s, values decoded for the first second of it),
+// first (for at most 10 s, values decoded for the first 200 ms of it),
 // and a panic inside bbolt while opening is recovered.
 func Open(path string, opts Options) (*Store, error) {
 	if err := inspect(path); err != nil {
