@@ -14,7 +14,6 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/wait"
-	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/operate"
 )
 
@@ -25,11 +24,7 @@ import (
 func TestABackupUnderLoadRestores(t *testing.T) {
 	is := is.New(t)
 	dir := filepath.Join(t.TempDir(), "data")
-	serveCmd, info := startServe(t, dir)
-	dev, err := local.LoadDevSecrets(dir)
-	is.NoErr(err)
-	load := startLoad(t, info, dev, 8)
-	wait.Until(t, 30*time.Second, "200 acknowledged webhooks", func() bool { return len(load.acked()) >= 200 })
+	serveCmd, load := serveUnderLoad(t, dir, 8, 200)
 
 	before := load.acked()
 	backup := filepath.Join(t.TempDir(), "payhook.backup")
@@ -102,22 +97,8 @@ func storedIDs(t *testing.T, dir string) map[string]bool {
 	return ids
 }
 
-// TestBackupRestoreAndCheckHaveHelpAndOneLineErrors, as every command.
-func TestBackupRestoreAndCheckHaveHelpAndOneLineErrors(t *testing.T) {
-	for _, command := range []string{"backup", "restore", "check"} {
-		t.Run(command, func(t *testing.T) {
-			is := is.New(t)
-			stdout, _, code := payhook(t, command, "--help")
-			is.Equal(code, 0)
-			is.True(strings.HasPrefix(stdout, "Usage: payhook "+command))
-			_, stderr, code := payhook(t, command, "--no-such-flag")
-			is.Equal(code, 2)
-			is.Equal(strings.Count(stderr, "\n"), 1)
-			_, stderr, code = payhook(t, command, "--data", filepath.Join(t.TempDir(), "missing"), "x", "y")
-			is.Equal(code, 2) // one FILE at most
-			is.Equal(strings.Count(stderr, "\n"), 1)
-		})
-	}
+// TestARestoreNeedsAWholeBackup: what is not one is refused in one line.
+func TestARestoreNeedsAWholeBackup(t *testing.T) {
 	is := is.New(t)
 	_, stderr, code := payhook(t, "restore", "--data", t.TempDir(), filepath.Join(t.TempDir(), "no-such.backup"))
 	is.Equal(code, 1)
@@ -127,4 +108,7 @@ func TestBackupRestoreAndCheckHaveHelpAndOneLineErrors(t *testing.T) {
 	_, stderr, code = payhook(t, "restore", "--data", filepath.Join(t.TempDir(), "new"), notABackup)
 	is.Equal(code, 1)
 	is.True(strings.Contains(stderr, "not a whole payhook backup"))
+	_, stderr, code = payhook(t, "backup", "--data", t.TempDir(), "one", "two")
+	is.Equal(code, 2)
+	is.Equal(strings.Count(stderr, "\n"), 1)
 }

@@ -169,7 +169,7 @@ func TestServeSendEventsPaymentsWhileServing(t *testing.T) {
 func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
-	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "bench"} {
+	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "bench", "check", "backup", "restore"} {
 		t.Run(command, func(t *testing.T) {
 			is := is.New(t)
 			stdout, _, code := payhook(t, command, "--help")

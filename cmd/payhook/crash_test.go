@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -275,6 +276,20 @@ func waitForAuditor(t *testing.T, info local.ServeInfo) {
 		metrics, _ := io.ReadAll(resp.Body)
 		return bytes.Contains(metrics, []byte(`payhook_feed_lag_records{consumer="auditor"} 0`+"\n"))
 	})
+}
+
+// serveUnderLoad starts serve on dir and senders delivering to it, and
+// waits until acked deliveries are acknowledged.
+func serveUnderLoad(t *testing.T, dir string, senders, acked int) (*exec.Cmd, *load) {
+	t.Helper()
+	cmd, info := startServe(t, dir)
+	dev, err := local.LoadDevSecrets(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := startLoad(t, info, dev, senders)
+	wait.Until(t, 30*time.Second, fmt.Sprintf("%d acknowledged webhooks", acked), func() bool { return len(l.acked()) >= acked })
+	return cmd, l
 }
 
 // load sends signed Stripe deliveries to a serve from several senders at

@@ -14,12 +14,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/forge"
-	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/local"
 )
 
@@ -31,11 +29,7 @@ import (
 func TestEveryCommandNamesADamagedStoreInOneLine(t *testing.T) {
 	is := is.New(t)
 	dir := filepath.Join(t.TempDir(), "data")
-	serveCmd, info := startServe(t, dir)
-	dev, err := local.LoadDevSecrets(dir)
-	is.NoErr(err)
-	load := startLoad(t, info, dev, 8)
-	wait.Until(t, 30*time.Second, "300 acknowledged webhooks", func() bool { return len(load.acked()) >= 300 })
+	serveCmd, load := serveUnderLoad(t, dir, 8, 300)
 	load.stop()
 	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
 	is.NoErr(serveCmd.Wait())

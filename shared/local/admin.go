@@ -2,10 +2,11 @@ package local
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/payhook/payhook/shared/operate"
 )
 
 // Admin routes that need the data directory, beside operate's; like the
@@ -21,16 +22,16 @@ const (
 func (s *Server) dataDirRoutes(mux *http.ServeMux, token string) {
 	mux.Handle("GET "+trailPath, withToken(token, func(w http.ResponseWriter, _ *http.Request) {
 		position, err := s.trailPosition()
-		replyJSON(w, position, err)
+		operate.Reply(w, position, err)
 	}))
 	mux.Handle("GET "+checkPath, withToken(token, func(w http.ResponseWriter, r *http.Request) {
 		// A large store takes longer to read than the write timeout.
 		if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
-			replyJSON(w, nil, err)
+			operate.Reply(w, nil, err)
 			return
 		}
 		report, err := s.check(r)
-		replyJSON(w, report, err)
+		operate.Reply(w, report, err)
 	}))
 	mux.Handle("GET "+backupPath, withToken(token, s.serveBackup))
 	mux.Handle(smokeRemovePattern, withToken(token, smokeRemover(s.Store)))
@@ -70,15 +71,4 @@ func withToken(token string, h http.HandlerFunc) http.Handler {
 		}
 		h(w, r)
 	})
-}
-
-// replyJSON answers v, or err as operate.Remote reads an error.
-func replyJSON(w http.ResponseWriter, v any, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	if err != nil {
-		w.WriteHeader(http.StatusInternalServerError)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()}) // the CLI's to read
-		return
-	}
-	_ = json.NewEncoder(w).Encode(v) // likewise
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/payhook/payhook/shared/audit"
+	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
 
@@ -94,7 +95,7 @@ func BackupToFile(ctx context.Context, dataDir, path string) (BackupManifest, er
 func (s *Server) serveBackup(w http.ResponseWriter, r *http.Request) {
 	// A large store takes longer than the admin API's write timeout.
 	if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
-		replyJSON(w, nil, err)
+		operate.Reply(w, nil, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-tar")
@@ -106,7 +107,7 @@ func (s *Server) serveBackup(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil && !started:
 		w.Header().Set("Content-Type", "application/json")
-		replyJSON(w, nil, err)
+		operate.Reply(w, nil, err)
 	case err != nil:
 		panic(http.ErrAbortHandler)
 	}
