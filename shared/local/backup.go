@@ -65,7 +65,12 @@ func WriteBackup(ctx context.Context, dataDir string, w io.Writer) error {
 // only then renamed over it.
 func BackupToFile(ctx context.Context, dataDir, path string) (BackupManifest, error) {
 	partial := path + ".partial"
-	f, err := os.OpenFile(partial, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600) //nolint:gosec // G304: the operator names the backup
+	// A leftover of a backup that stopped goes; a link there is removed,
+	// never followed.
+	if err := os.Remove(partial); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return BackupManifest{}, err
+	}
+	f, err := os.OpenFile(partial, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600) //nolint:gosec // G304: the operator names the backup
 	if err != nil {
 		return BackupManifest{}, err
 	}

@@ -286,6 +286,9 @@ func surveyOf(db *bolt.DB, deadline, decodeUntil time.Time) (s survey, done bool
 type damageFound struct {
 	part    string
 	problem error
+	// panicked: found as a panic, which code other than bbolt's may raise
+	// inside a transaction (the processor's runs in one).
+	panicked bool
 }
 
 func (d *damageFound) Error() string {
@@ -307,7 +310,7 @@ func guard(fn func(*bolt.Tx) error) func(*bolt.Tx) error {
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer func() {
 			if r := recover(); r != nil {
-				err = &damageFound{problem: fmt.Errorf("%v", r)}
+				err = &damageFound{problem: fmt.Errorf("%v", r), panicked: true}
 			}
 		}()
 		return fn(tx)
@@ -323,6 +326,10 @@ func (s *Store) described(err error) error {
 	}
 	now := time.Now()
 	survey, _ := surveyOf(s.db, now.Add(reportWithin), now.Add(reportWithin))
+	if found.panicked && survey.finished && len(survey.damage) == 0 {
+		// Not the file: a bug panicked inside the transaction.
+		return fmt.Errorf("a transaction on %s panicked, and the store reads whole: %w", s.db.Path(), found.problem)
+	}
 	damage := survey.damage
 	if len(damage) == 0 || found.part != "" {
 		damage = append([]string{found.Error()}, damage...)

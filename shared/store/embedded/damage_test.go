@@ -13,6 +13,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/forge"
+	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
@@ -115,4 +116,23 @@ func TestASnapshotIsAStoreAsItWas(t *testing.T) {
 	is.NoErr(err)
 	_, err = c.GetWebhook(context.Background(), "stripe", "evt_during")
 	is.True(errors.Is(err, store.ErrNotFound))
+}
+
+// TestAPanicOfOtherCodeIsNotDamage: the processor's code runs inside a
+// transaction; a bug that panics there is an error, and the store, which
+// reads whole, is not called damaged.
+func TestAPanicOfOtherCodeIsNotDamage(t *testing.T) {
+	is := is.New(t)
+	path := filepath.Join(t.TempDir(), "payhook.db")
+	filledStore(t, path, 10)
+	s := openStore(t, path)
+	defer s.Close()
+	err := s.InTransaction(context.Background(), "processor", func(store.Processing, deadletter.Queue) error {
+		var missing map[string]*store.Webhook
+		_ = missing["x"].EventID // a bug
+		return nil
+	})
+	is.True(err != nil)
+	is.True(!errors.Is(err, embedded.ErrDamaged))
+	is.True(strings.Contains(err.Error(), "panicked, and the store reads whole"))
 }
