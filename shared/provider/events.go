@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/payhook/payhook/shared/provider/api"
 )
 
 // EventAPI is a provider's API of recent events. Its credentials are
@@ -35,6 +37,14 @@ type APIConfig struct {
 	// Sandbox selects a provider's test environment where its default URL
 	// depends on it (PayPal).
 	Sandbox bool
+	// MaxPages bounds the pages one listing reads; api.DefaultMaxPages
+	// when zero.
+	MaxPages int
+}
+
+// Client is the API client an event source sends its requests with.
+func (c APIConfig) Client() api.Client {
+	return api.Client{HTTP: c.HTTP, MaxPages: c.MaxPages}
 }
 
 // EventSource lists a provider's events.
