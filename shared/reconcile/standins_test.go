@@ -48,6 +48,40 @@ func TestStripeAgainstStripeMock(t *testing.T) {
 	is.Equal(stored.Source, store.SourceReconcile)
 }
 
+// TestStripePagesAgainstItsStandin: Stripe's stand-in, unlike
+// stripe-mock, filters by created and pages, so what reconciliation sends
+// Stripe is checked against Stripe's specification and every page is read.
+func TestStripePagesAgainstItsStandin(t *testing.T) {
+	is := is.New(t)
+	standins := testenv.Standins(t)
+	generated := standins.Generate(t, "stripe", 250)
+	old := json.RawMessage(fmt.Sprintf(`{"id":"evt_before_the_window","object":"event","api_version":"2020-08-27","created":%d,"livemode":false,"pending_webhooks":0,"request":{"id":null,"idempotency_key":null},"type":"charge.succeeded","data":{"object":{"id":"ch_1","object":"charge"}}}`, time.Now().Add(-2*time.Hour).Unix()))
+	standins.Seed(t, "stripe", old)
+	standins.Fault(t, "/stripe/v1/events", http.StatusTooManyRequests, "", 1)
+	keys := provider.Keys{stripe.APIKey: {standins.StripeKey}, stripe.APIURL: {standins.StripeURL()}}
+	source, err := reconcile.SourceFor("stripe", keys, api)
+	is.NoErr(err)
+
+	report, err := liveReconciler(memory.New()).Run(context.Background(), source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(report.Listed, len(generated)) // not the event before the window
+	is.Equal(report.Recovered, len(generated))
+
+	var lists []testenv.StandinRequest
+	for _, r := range standins.Requests(t) {
+		if r.Path == "/stripe/v1/events" {
+			lists = append(lists, r)
+		}
+	}
+	is.Equal(len(lists), 4) // throttled once, then three pages of at most 100
+	is.Equal(lists[0].Status, http.StatusTooManyRequests)
+	for i, r := range lists[1:] {
+		is.Equal(r.Status, http.StatusOK)
+		is.Equal(r.Validation, "passed")
+		is.Equal(strings.Contains(r.Query, "starting_after="), i > 0) // each page after the last one's last event
+	}
+}
+
 func TestSquarePagesThroughEveryEventAndHonoursRetryAfter(t *testing.T) {
 	is := is.New(t)
 	standins := testenv.Standins(t)
