@@ -15,6 +15,8 @@ import (
 
 	"github.com/payhook/payhook/shared/provider"
 	providerapi "github.com/payhook/payhook/shared/provider/api"
+	"github.com/payhook/payhook/shared/provider/gocardless"
+	"github.com/payhook/payhook/shared/provider/paddle"
 	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/provider/square"
 	"github.com/payhook/payhook/shared/provider/stripe"
@@ -51,6 +53,26 @@ var endlessAPIs = []endless{
 		},
 		page: func(w http.ResponseWriter, r *http.Request, n int, cursor string) {
 			fmt.Fprintf(w, `{"events":[{"id":"WH-%d","event_type":"PAYMENT.CAPTURE.COMPLETED","create_time":"2026-11-28T10:00:00Z","resource":{"id":"CAP-%d"}}],"links":[{"rel":"next","href":"http://%s/v1/notifications/webhooks-events?page=%s"}]}`, n, n, r.Host, cursor)
+		},
+	},
+	{
+		provider: "paddle",
+		keys: func(url string) provider.Keys {
+			return provider.Keys{paddle.APIKey: {"pdl_live_apikey_attack"}, paddle.APIURL: {url}}
+		},
+		page: func(w http.ResponseWriter, _ *http.Request, _ int, cursor string) {
+			// The last event's id is the cursor; each is inside the window.
+			fmt.Fprintf(w, `{"data":[{"event_id":"evt_%s","event_type":"transaction.paid","occurred_at":%q,"data":{"id":"txn_1"}}],"meta":{"request_id":"r","pagination":{"per_page":200,"next":"","has_more":true}}}`,
+				cursor, time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
+		},
+	},
+	{
+		provider: "gocardless",
+		keys: func(url string) provider.Keys {
+			return provider.Keys{gocardless.AccessToken: {"live_attack"}, gocardless.APIURL: {url}}
+		},
+		page: func(w http.ResponseWriter, _ *http.Request, n int, cursor string) {
+			fmt.Fprintf(w, `{"events":[{"id":"EV%d","created_at":"2026-11-28T10:00:00.000Z","resource_type":"mandates","action":"created","links":{}}],"meta":{"cursors":{"after":%q,"before":null},"limit":500}}`, n, cursor)
 		},
 	},
 	{

@@ -29,15 +29,16 @@ var Provider = provider.Provider{
 	Name:    Name,
 	Title:   "Paddle",
 	Summary: "`Paddle-Signature`: HMAC-SHA256 of the timestamp and the body; the timestamp at most 3 days old (Paddle may retry with its first signature; deduplication covers those days) and at most `PAYHOOK_TIMESTAMP_TOLERANCE` ahead",
-	Settings: []provider.Setting{{
+	Settings: append([]provider.Setting{{
 		Name: SecretKeys, List: true,
 		Help:  "the notification destinations' secret keys (pdl_ntfset_...), several during a rotation",
 		Check: checkSecret,
-	}},
+	}}, apiSettings...),
 	Redelivery:  redelivery,
 	NewVerifier: func(c provider.Config) provider.Verifier { return Verifier{Tolerance: c.Tolerance, MaxAge: redelivery} },
 	Normalize:   normalize,
 	Development: development{},
+	Events:      eventAPI,
 }
 
 // checkSecret refuses what could never match: a secret is used as-is, so a
