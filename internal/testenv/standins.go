@@ -213,6 +213,14 @@ func (s *ProviderStandins) Fault(t testing.TB, pathPrefix string, status int, re
 	}
 }
 
+// ClearFaults drops the faults not yet used up.
+func (s *ProviderStandins) ClearFaults(t testing.TB) {
+	t.Helper()
+	if err := s.do(context.Background(), http.MethodDelete, "/_standin/faults", nil, http.StatusNoContent, nil); err != nil {
+		t.Fatalf("clear faults: %v", err)
+	}
+}
+
 // RevokePayPalTokens makes every PayPal access token issued so far
 // answer 401, as an expired one does.
 func (s *ProviderStandins) RevokePayPalTokens(t testing.TB) {
