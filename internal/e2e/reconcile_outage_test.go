@@ -58,12 +58,24 @@ type outagePipeline struct {
 	now      time.Time
 	cfg      config.Receiver
 	alerts   *recordingAlerter
+	standins *testenv.ProviderStandins
+	// keys are the development keys with the provider's API settings.
+	keys provider.Keys
 }
 
-func startOutagePipeline(t *testing.T, b backend, keys provider.Keys, amounts bool) *outagePipeline {
+// startOutagePipeline starts the stand-ins and the pipeline, with the
+// provider's API settings apiKeys gives pointed at the stand-ins; with
+// amounts, the processor reads what the provider's events leave out.
+func startOutagePipeline(t *testing.T, b backend, apiKeys func(*testenv.ProviderStandins) provider.Keys, amounts bool) *outagePipeline {
 	t.Helper()
-	_, certs := keysAndCerts(t)
-	p := &outagePipeline{table: &outage{Table: b.table}, alerts: &recordingAlerter{}}
+	devKeys, certs := keysAndCerts(t)
+	p := &outagePipeline{table: &outage{Table: b.table}, alerts: &recordingAlerter{}, standins: testenv.Standins(t)}
+	p.keys = maps.Clone(devKeys)
+	maps.Copy(p.keys, apiKeys(p.standins))
+	if err := registry.CheckKeys(p.keys); err != nil {
+		t.Fatal(err)
+	}
+	keys := p.keys
 	if err := config.Load(func(string) (string, bool) { return "", false }, &p.cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +106,21 @@ func (p *outagePipeline) reconciler() *reconcile.Reconciler {
 	return &reconcile.Reconciler{Store: p.table.Table, Retention: func(name string) time.Duration { return registry.Retention(p.cfg.Retention, name) }, Log: observe.NewLogger(io.Discard, "info", "e2e")}
 }
 
+// lists counts the stand-ins' requests to path.
+func (p *outagePipeline) lists(t *testing.T, path string) int {
+	t.Helper()
+	n := 0
+	for _, r := range p.standins.Requests(t) {
+		if r.Path == path {
+			n++
+			if !r.Fault && r.Validation != "passed" {
+				t.Errorf("%s %s: %s", r.Method, r.Path, r.Validation)
+			}
+		}
+	}
+	return n
+}
+
 // waitProcessed waits until every webhook named is PROCESSED.
 func waitProcessed(t *testing.T, table store.Table, name string, ids []string) {
 	t.Helper()
@@ -116,12 +143,10 @@ func waitProcessed(t *testing.T, table store.Table, name string, ids []string) {
 func runPaddleOutage(t *testing.T, b backend) {
 	is := is.New(t)
 	ctx := context.Background()
-	standins := testenv.Standins(t)
-	devKeys, _ := keysAndCerts(t)
-	keys := maps.Clone(devKeys)
-	keys[paddle.APIKey], keys[paddle.APIURL] = []string{standins.PaddleKey}, []string{standins.PaddleURL()}
-	is.NoErr(registry.CheckKeys(keys))
-	p := startOutagePipeline(t, b, keys, false)
+	p := startOutagePipeline(t, b, func(s *testenv.ProviderStandins) provider.Keys {
+		return provider.Keys{paddle.APIKey: {s.PaddleKey}, paddle.APIURL: {s.PaddleURL()}}
+	}, false)
+	standins, keys := p.standins, p.keys
 
 	// The outage began half an hour ago.
 	began := time.Now().Add(-30 * time.Minute)
@@ -176,13 +201,7 @@ func runPaddleOutage(t *testing.T, b backend) {
 	is.Equal(report.AlreadyStored, before)
 	is.Equal(report.Recovered, during)
 	is.Equal(report.RecoveredPayments, during)
-	lists := 0
-	for _, r := range standins.Requests(t) {
-		if r.Path == "/paddle/events" {
-			lists++
-		}
-	}
-	is.Equal(lists, 3) // the 429, then two pages of at most 200
+	is.Equal(p.lists(t, "/paddle/events"), 3) // the 429, then two pages of at most 200
 
 	waitProcessed(t, b.table, "paddle", lost)
 	for i := range before + during {
@@ -231,12 +250,10 @@ func asListed(t *testing.T, notification []byte) json.RawMessage {
 func runGoCardlessOutage(t *testing.T, b backend) {
 	is := is.New(t)
 	ctx := context.Background()
-	standins := testenv.Standins(t)
-	devKeys, _ := keysAndCerts(t)
-	keys := maps.Clone(devKeys)
-	keys[gocardless.AccessToken], keys[gocardless.APIURL] = []string{standins.GoCardlessToken}, []string{standins.GoCardlessURL()}
-	is.NoErr(registry.CheckKeys(keys))
-	p := startOutagePipeline(t, b, keys, true)
+	p := startOutagePipeline(t, b, func(s *testenv.ProviderStandins) provider.Keys {
+		return provider.Keys{gocardless.AccessToken: {s.GoCardlessToken}, gocardless.APIURL: {s.GoCardlessURL()}}
+	}, true)
+	standins, keys := p.standins, p.keys
 	p.now = time.Now()
 
 	const before, during, perDelivery = 2, 600, 50
@@ -291,14 +308,7 @@ func runGoCardlessOutage(t *testing.T, b backend) {
 	is.Equal(report.Listed, before+during)
 	is.Equal(report.AlreadyStored, before)
 	is.Equal(report.Recovered, during)
-	lists := 0
-	for _, r := range standins.Requests(t) {
-		if r.Path == "/gocardless/events" {
-			lists++
-			is.True(r.Validation == "passed" || r.Fault)
-		}
-	}
-	is.Equal(lists, 3) // the 429, then pages of 500 and 102
+	is.Equal(p.lists(t, "/gocardless/events"), 3) // the 429, then pages of 500 and 102
 
 	waitProcessed(t, b.table, "gocardless", lost)
 	for i := range before + during {
