@@ -141,7 +141,7 @@ func payments(args []string, stdout, _ io.Writer) error {
 	fmt.Fprintln(tw, "PROVIDER\tPAYMENT ID\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
 	for _, p := range states {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", printable(p.Provider), printable(p.PaymentID), p.Status,
-			amount(p.AmountMinor, p.Currency), printable(p.Currency), amount(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), printable(p.LastEventID))
+			amount(p.AmountMinor, p.Currency, p.AmountUnknown), printable(p.Currency), refunded(p), p.Dispute, len(p.History), printable(p.LastEventID))
 	}
 	return tw.Flush()
 }
@@ -234,9 +234,19 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 
 // amount formats minor units in the currency's decimals; a provider that
 // states no amount and no currency (GoCardless's events) leaves it unknown.
-func amount(minor int64, currency string) string {
-	if minor == 0 && currency == "" {
+// amount shows an amount, or "unknown" where the provider did not state
+// it (GoCardless without its API), or nothing stated even a currency.
+func amount(minor int64, currency string, unknown bool) string {
+	if unknown || minor == 0 && currency == "" {
 		return "unknown"
 	}
 	return payment.FormatMinor(minor, currency)
+}
+
+// refunded shows what went back: refunds without an amount are "unknown".
+func refunded(p payment.State) string {
+	if p.RefundedAmountUnknown && p.RefundedMinor > 0 {
+		return amount(p.RefundedMinor, p.Currency, false) + " + unknown"
+	}
+	return amount(p.RefundedMinor, p.Currency, p.RefundedAmountUnknown)
 }

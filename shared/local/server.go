@@ -341,9 +341,12 @@ func (s *Server) serve(opts Options) error {
 	if s.forwarding != nil {
 		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)
 	}
+	confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 	if opts.Reconcile.PayPalConfirm {
-		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 		processor.Confirm = confirmation.Confirm
+	}
+	if opts.Reconcile.GoCardlessAmounts {
+		processor.Amounts = confirmation.Amounts
 	}
 	pipeline := &Pipeline{
 		Store:      s.Store,
