@@ -16,6 +16,7 @@ import (
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 )
 
 func main() {
@@ -28,7 +29,7 @@ func main() {
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	auditor := &audit.Auditor{
 		// Audit records go to stdout, the function's KMS-encrypted log group.

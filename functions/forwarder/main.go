@@ -18,6 +18,7 @@ import (
 	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 )
 
 func main() {
@@ -39,7 +40,7 @@ func main() {
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	queues, secrets := sqs.NewFromConfig(awsCfg), secretsmanager.NewFromConfig(awsCfg)
 	forwarder := &forward.Forwarder{

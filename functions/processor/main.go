@@ -23,6 +23,7 @@ import (
 	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -51,7 +52,7 @@ func main() {
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	processor := &process.Processor{
 		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),

@@ -18,6 +18,7 @@ import (
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store/dynamo"
@@ -38,7 +39,7 @@ func main() {
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), env.SecretsARN, env.SecretsRefresh,
 		func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })

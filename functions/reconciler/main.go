@@ -19,6 +19,7 @@ import (
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/reconcile"
@@ -42,7 +43,7 @@ func main() {
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	// Each run reads the secret afresh: runs are minutes apart.
 	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, time.Minute,
