@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -39,8 +41,13 @@ type benchResult struct {
 	latency  time.Duration
 }
 
-func bench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "bench [--url URL] (--rate R | --concurrency C) [--duration D] [--requests N] [--data DIR]", stdout)
+func newBenchCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench [--url URL] (--rate R | --concurrency C) [--duration D] [--requests N] [--data DIR]",
+		Short: "load a running payhook with signed webhooks, then check none was lost",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
 	target := fs.String("url", "", "payhook's base URL (default: the running serve of --data)")
 	rate := fs.Int("rate", 0, "deliveries per second, open loop")
 	concurrency := fs.Int("concurrency", 0, "senders, each sending as fast as answers come (closed loop)")
@@ -51,76 +58,75 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory: its secrets sign, its events are checked afterwards")
 	drain := fs.Duration("drain", 30*time.Second, "after sending, how long to wait for processing to finish")
 	checkProcessed := fs.Bool("check-processed", false, "fail when any acknowledged webhook is still unprocessed after --drain")
-	positional, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(positional) > 0:
-		return usageError("unexpected argument %q", positional[0])
-	case (*rate > 0) == (*concurrency > 0):
-		return usageError("give either --rate or --concurrency")
-	case *duration <= 0 || *duration > time.Hour:
-		return usageError("--duration must be between 0 and 1h")
-	case *drain < 0:
-		return usageError("--drain must not be negative")
-	}
-	names := strings.Split(*providers, ",")
-	for _, name := range names {
-		if _, ok := registry.Lookup(name); !ok {
-			return usageError("unknown provider %q in --providers (%s)", name, strings.Join(registry.Names(), ", "))
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		stderr := cmd.ErrOrStderr()
+		switch {
+		case (*rate > 0) == (*concurrency > 0):
+			return usageError("give either --rate or --concurrency")
+		case *duration <= 0 || *duration > time.Hour:
+			return usageError("--duration must be between 0 and 1h")
+		case *drain < 0:
+			return usageError("--drain must not be negative")
 		}
-	}
-	base := strings.TrimSuffix(*target, "/")
-	servePID, metricsURL := 0, ""
-	info, running := local.RunningServe(*dataDir)
-	if base == "" {
-		if !running {
-			return fmt.Errorf("no payhook serve is running on %s: start one, or give --url", *dataDir)
+		names := strings.Split(*providers, ",")
+		for _, name := range names {
+			if _, ok := registry.Lookup(name); !ok {
+				return usageError("unknown provider %q in --providers (%s)", name, strings.Join(registry.Names(), ", "))
+			}
 		}
-		base, servePID = info.URL, info.PID
-	}
-	if running && base == info.URL {
-		metricsURL = info.AdminURL + local.MetricsPath
-	}
-	if err := checkLocal(base, *allowRemote); err != nil {
-		return err
-	}
+		base := strings.TrimSuffix(*target, "/")
+		servePID, metricsURL := 0, ""
+		info, running := local.RunningServe(*dataDir)
+		if base == "" {
+			if !running {
+				return fmt.Errorf("no payhook serve is running on %s: start one, or give --url", *dataDir)
+			}
+			base, servePID = info.URL, info.PID
+		}
+		if running && base == info.URL {
+			metricsURL = info.AdminURL + local.MetricsPath
+		}
+		if err := checkLocal(base, *allowRemote); err != nil {
+			return err
+		}
 
-	count := *requests
-	if *rate > 0 {
-		count = int(float64(*rate) * duration.Seconds())
-	}
-	deliveries, err := prepare(names, count, *dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "payhook bench: %s, %d prepared deliveries (%s), %s\n", base, len(deliveries), strings.Join(names, ", "), mode(*rate, *concurrency, *duration))
-	if metricsURL != "" {
-		fmt.Fprintf(stdout, "metrics: %s (curl it while this runs)\n", metricsURL)
-	}
-	before := footprint(*dataDir, servePID)
-	results, elapsed := load(base, deliveries, *rate, *concurrency, *duration, stderr)
-	summary := summarize(results, elapsed)
-	fmt.Fprint(stdout, summary.String())
+		count := *requests
+		if *rate > 0 {
+			count = int(float64(*rate) * duration.Seconds())
+		}
+		deliveries, err := prepare(names, count, *dataDir, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "payhook bench: %s, %d prepared deliveries (%s), %s\n", base, len(deliveries), strings.Join(names, ", "), mode(*rate, *concurrency, *duration))
+		if metricsURL != "" {
+			fmt.Fprintf(stdout, "metrics: %s (curl it while this runs)\n", metricsURL)
+		}
+		before := footprint(*dataDir, servePID)
+		results, elapsed := load(base, deliveries, *rate, *concurrency, *duration, stderr)
+		summary := summarize(results, elapsed)
+		fmt.Fprint(stdout, summary.String())
 
-	stopped := footprint(*dataDir, servePID) // before the drain's listings, which load serve
-	acked := acknowledged(results)
-	drained, err := waitProcessed(*dataDir, acked, *drain)
-	if err != nil {
-		return fmt.Errorf("checking what was stored: %w", err)
+		stopped := footprint(*dataDir, servePID) // before the drain's listings, which load serve
+		acked := acknowledged(results)
+		drained, err := waitProcessed(*dataDir, acked, *drain)
+		if err != nil {
+			return fmt.Errorf("checking what was stored: %w", err)
+		}
+		fmt.Fprint(stdout, drained.String(elapsed))
+		after := footprint(*dataDir, servePID)
+		fmt.Fprintf(stdout, "  data directory %s before, %s when sending stopped, %s after the drain\n", before.disk, stopped.disk, after.disk)
+		fmt.Fprintf(stdout, "  serve's RSS %s before, %s when sending stopped, %s after the drain\n", before.rss, stopped.rss, after.rss)
+		switch {
+		case len(drained.lost) > 0:
+			return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(drained.lost), drained.lost[0])
+		case *checkProcessed && drained.unprocessed > 0:
+			return fmt.Errorf("%d acknowledged webhooks still unprocessed %s after sending stopped", drained.unprocessed, drained.waited.Round(time.Millisecond))
+		}
+		return nil
 	}
-	fmt.Fprint(stdout, drained.String(elapsed))
-	after := footprint(*dataDir, servePID)
-	fmt.Fprintf(stdout, "  data directory %s before, %s when sending stopped, %s after the drain\n", before.disk, stopped.disk, after.disk)
-	fmt.Fprintf(stdout, "  serve's RSS %s before, %s when sending stopped, %s after the drain\n", before.rss, stopped.rss, after.rss)
-	switch {
-	case len(drained.lost) > 0:
-		return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(drained.lost), drained.lost[0])
-	case *checkProcessed && drained.unprocessed > 0:
-		return fmt.Errorf("%d acknowledged webhooks still unprocessed %s after sending stopped", drained.unprocessed, drained.waited.Round(time.Millisecond))
-	}
-	return nil
+	return cmd
 }
 
 func mode(rate, concurrency int, duration time.Duration) string {

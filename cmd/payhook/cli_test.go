@@ -294,6 +294,31 @@ func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	is.New(t).True(strings.Contains(stderr, "unknown command"))
 }
 
+// TestFlagErrorsNameTheFlagAndWhatItWants: one style for every mistake,
+// and each command accepts its own flags only.
+func TestFlagErrorsNameTheFlagAndWhatItWants(t *testing.T) {
+	for args, want := range map[string]string{
+		"events --stuck soon":          "payhook events: --stuck: a duration such as 15m\n",
+		"events --stuck":               "payhook events: --stuck: needs a duration such as 15m\n",
+		"send stripe x --amount lots":  "payhook send: --amount: a whole number\n",
+		"events -data x":               "payhook events: -data: flags are spelled with two dashes: --data\n",
+		"payments --dlq-url https://q": "payhook payments: --dlq-url: no such flag (payhook payments --help lists them)\n",
+		"forward status --table t":     "payhook forward status: --table: no such flag (payhook forward status --help lists them)\n",
+		"serve --forward-to ftp://x":   "payhook serve: --forward-to: ",
+		"forward":                      "payhook forward: forward takes one subcommand: status\n",
+		"audit verify a b":             "payhook audit verify: want: audit verify [FILE]\n",
+		"events stray":                 "payhook events: unexpected argument \"stray\"\n",
+	} {
+		t.Run(args, func(t *testing.T) {
+			is := is.New(t)
+			_, stderr, code := payhook(t, strings.Fields(args)...)
+			is.Equal(code, 2)
+			is.True(strings.HasPrefix(stderr, want))
+			is.Equal(strings.Count(stderr, "\n"), 1)
+		})
+	}
+}
+
 // TestBenchLosesNothing runs a short bench against a separate serve.
 func TestBenchLosesNothing(t *testing.T) {
 	is := is.New(t)

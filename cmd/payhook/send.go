@@ -11,13 +11,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/samples"
 )
 
-func send(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("send", "send <provider> <event-type> [--payment-id ID] [--amount N] [--currency C] [--url URL] [--data DIR]", stdout)
+func newSendCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "send <provider> <event-type> [--payment-id ID] [--amount N] [--currency C] [--status S] [--event-id ID] [--url URL] [--data DIR]",
+		Short: "sign and send a realistic webhook, as a provider would",
+	}
+	fs := cmd.Flags()
 	paymentID := fs.String("payment-id", "", "the payment's id at the provider (default: a new one)")
 	amount := fs.Int64("amount", 2000, "amount in minor units (cents; yen for JPY)")
 	currency := fs.String("currency", "USD", "ISO 4217 currency")
@@ -25,39 +31,39 @@ func send(args []string, stdout, _ io.Writer) error {
 	eventID := fs.String("event-id", "", "the event id (default: a new one; reuse one to send a duplicate)")
 	target := fs.String("url", "", "payhook's base URL or full webhook URL (default: the running serve of --data, else http://$PAYHOOK_ADDR)")
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory whose development secrets sign (env PAYHOOK_DATA_DIR)")
-	positional, err := parse(fs, args)
-	if err != nil {
-		return err
+	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
+		stdout := cmd.OutOrStdout()
+		if len(positional) != 2 {
+			return usageError("want <provider> <event-type>, e.g. payhook send stripe payment_intent.succeeded")
+		}
+		name, eventType := positional[0], positional[1]
+		if *amount <= 0 {
+			return usageError("--amount must be a positive number of minor units")
+		}
+		body, id, err := samples.Build(name, eventType, provider.SampleOptions{EventID: *eventID, PaymentID: *paymentID, Amount: *amount, Currency: *currency, Status: *status})
+		if err != nil {
+			return usageError("%v", err)
+		}
+		keys, err := signingKeys(*dataDir)
+		if err != nil {
+			return err
+		}
+		signed, err := samples.Sign(name, body, keys, id, time.Now())
+		if err != nil {
+			return err
+		}
+		url := webhookURL(*target, *dataDir, name)
+		code, answer, err := post(url, signed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s %s %s → %d %s\n", name, eventType, id, code, answer)
+		if code >= 300 {
+			return fmt.Errorf("%s answered %d", url, code)
+		}
+		return nil
 	}
-	if len(positional) != 2 {
-		return usageError("want <provider> <event-type>, e.g. payhook send stripe payment_intent.succeeded")
-	}
-	name, eventType := positional[0], positional[1]
-	if *amount <= 0 {
-		return usageError("--amount must be a positive number of minor units")
-	}
-	body, id, err := samples.Build(name, eventType, provider.SampleOptions{EventID: *eventID, PaymentID: *paymentID, Amount: *amount, Currency: *currency, Status: *status})
-	if err != nil {
-		return usageError("%v", err)
-	}
-	keys, err := signingKeys(*dataDir)
-	if err != nil {
-		return err
-	}
-	signed, err := samples.Sign(name, body, keys, id, time.Now())
-	if err != nil {
-		return err
-	}
-	url := webhookURL(*target, *dataDir, name)
-	code, answer, err := post(url, signed)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s %s %s → %d %s\n", name, eventType, id, code, answer)
-	if code >= 300 {
-		return fmt.Errorf("%s answered %d", url, code)
-	}
-	return nil
+	return cmd
 }
 
 // signingKeys are the environment's provider keys when set, else the data

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +14,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/local"
@@ -22,8 +25,13 @@ import (
 	"github.com/payhook/payhook/shared/provider/registry"
 )
 
-func serve(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--addr ADDR] [--data DIR] [--forward-to URL ...] [--forward-events TYPE,...]", stdout)
+func newServeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve [--addr ADDR] [--data DIR] [--forward-to URL ...] [--forward-events TYPE,...]",
+		Short: "run the receiver, processor and auditor on this machine",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
 	addr := fs.String("addr", envOr("PAYHOOK_ADDR", "127.0.0.1:8080"), "listen address (env PAYHOOK_ADDR)")
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR)")
 	var forwarding local.Forwarding
@@ -35,64 +43,66 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	forwardEvents := fs.String("forward-events", "", "forward only these canonical event types (comma-separated, e.g. payment.succeeded,dispute.opened)")
 	fs.DurationVar(&forwarding.RetryWindow, "forward-retry-for", forward.DefaultRetryWindow, "retry a message this long before it is dead-lettered")
 	fs.DurationVar(&forwarding.Timeout, "forward-timeout", forward.DefaultTimeout, "give each forwarding attempt this long to be answered")
-	if err := parseFlagsOnly(fs, args); err != nil {
-		return err
-	}
-	types, err := forward.ParseTypes(*forwardEvents)
-	if err != nil {
-		return usageError("--forward-events: %v", err)
-	}
-	if slices.Contains(types, payment.Other) {
-		return usageError("--forward-events: %s events change no payment, so none is ever forwarded", payment.Other)
-	}
-	if len(forwarding.URLs) == 0 {
-		given := ""
-		fs.Visit(func(f *flag.Flag) {
-			if strings.HasPrefix(f.Name, "forward-") {
-				given = f.Name
-			}
-		})
-		if given != "" {
-			return usageError("--%s goes with --forward-to: give a URL to forward to", given)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		stderr := cmd.ErrOrStderr()
+		types, err := forward.ParseTypes(*forwardEvents)
+		if err != nil {
+			return usageError("--forward-events: %v", err)
 		}
-	}
-	if forwarding.RetryWindow <= 0 || forwarding.Timeout <= 0 {
-		return usageError("--forward-retry-for and --forward-timeout must be positive")
-	}
-	forwarding.Types = types
-	var (
-		cfg       config.Receiver
-		reconcile config.Reconcile
-	)
-	for _, settings := range []any{&cfg, &reconcile} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
+		if slices.Contains(types, payment.Other) {
+			return usageError("--forward-events: %s events change no payment, so none is ever forwarded", payment.Other)
+		}
+		if len(forwarding.URLs) == 0 {
+			given := ""
+			fs.Visit(func(f *pflag.Flag) {
+				if strings.HasPrefix(f.Name, "forward-") {
+					given = f.Name
+				}
+			})
+			if given != "" {
+				return usageError("--%s goes with --forward-to: give a URL to forward to", given)
+			}
+		}
+		if forwarding.RetryWindow <= 0 || forwarding.Timeout <= 0 {
+			return usageError("--forward-retry-for and --forward-timeout must be positive")
+		}
+		forwarding.Types = types
+		var (
+			cfg       config.Receiver
+			reconcile config.Reconcile
+		)
+		for _, settings := range []any{&cfg, &reconcile} {
+			if err := config.Load(os.LookupEnv, settings); err != nil {
+				return err
+			}
+		}
+		log := newLogger(stderr, cfg.LogLevel)
+		server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log, Forward: forwarding})
+		if err != nil {
 			return err
 		}
-	}
-	log := newLogger(stderr, cfg.LogLevel)
-	server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log, Forward: forwarding})
-	if err != nil {
-		return err
-	}
-	printBanner(stdout, server)
+		printBanner(stdout, server)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	select {
-	case <-ctx.Done():
-		log.Info().Msg("stopping: finishing in-flight requests and batches")
-	case <-server.Failed():
-		// Exit non-zero so that a supervisor restarts serve, which resumes
-		// from the checkpoints, rather than leave it acknowledging nothing.
-		log.Error().Msg("stopping: the pipeline stopped")
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		select {
+		case <-ctx.Done():
+			log.Info().Msg("stopping: finishing in-flight requests and batches")
+		case <-server.Failed():
+			// Exit non-zero so that a supervisor restarts serve, which resumes
+			// from the checkpoints, rather than leave it acknowledging nothing.
+			log.Error().Msg("stopping: the pipeline stopped")
+		}
+		shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := server.Shutdown(shutdown); err != nil {
+			return err
+		}
+		log.Info().Msg("stopped")
+		return nil
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := server.Shutdown(shutdown); err != nil {
-		return err
-	}
-	log.Info().Msg("stopped")
-	return nil
+	return cmd
 }
 
 // newLogger writes readable lines to a terminal and JSON anywhere else.
