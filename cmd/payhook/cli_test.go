@@ -264,14 +264,15 @@ func TestCrashSafety(t *testing.T) {
 func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
-	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "bench"} {
+	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "forward status", "audit verify", "bench", "smoke", "version", "completion"} {
 		t.Run(command, func(t *testing.T) {
 			is := is.New(t)
-			stdout, _, code := payhook(t, command, "--help")
+			words := strings.Fields(command)
+			stdout, _, code := payhook(t, append(words, "--help")...)
 			is.Equal(code, 0)
 			is.True(strings.HasPrefix(stdout, "Usage: payhook "+command))
 
-			_, stderr, code := payhook(t, command, "--no-such-flag")
+			_, stderr, code := payhook(t, append(words, "--no-such-flag")...)
 			is.Equal(code, 2)
 			is.Equal(strings.Count(stderr, "\n"), 1)
 			is.True(strings.HasPrefix(stderr, "payhook "+command+": "))
@@ -292,6 +293,12 @@ func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	_, stderr, code := payhook(t, "frobnicate")
 	is.New(t).Equal(code, 2)
 	is.New(t).True(strings.Contains(stderr, "unknown command"))
+	stdout, _, code := payhook(t) // no command: the list, and a usage exit
+	is.New(t).Equal(code, 2)
+	is.New(t).True(strings.Contains(stdout, "Run \"payhook <command> --help\""))
+	stdout, _, code = payhook(t, "--help")
+	is.New(t).Equal(code, 0)
+	is.New(t).True(strings.Contains(stdout, "  version "))
 }
 
 // TestFlagErrorsNameTheFlagAndWhatItWants: one style for every mistake,

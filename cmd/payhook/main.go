@@ -46,6 +46,8 @@ func newRootCommand() *cobra.Command {
 		newAuditCommand(),
 		newBenchCommand(),
 		newSmokeCommand(),
+		newVersionCommand(),
+		newCompletionCommand(),
 	)
 	root.SetFlagErrorFunc(flagError)
 	root.SetUsageTemplate(usageTemplate)
@@ -58,6 +60,10 @@ func newRootCommand() *cobra.Command {
 const usageTemplate = `{{if .HasParent}}Usage: {{.Parent.CommandPath}} {{.Use}}
 
 {{.Short}}
+{{- with .Long}}
+
+{{.}}
+{{- end}}
 {{- else}}payhook: {{.Short}}.
 
 Usage: payhook <command> [arguments]

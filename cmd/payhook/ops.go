@@ -22,6 +22,7 @@ import (
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
 )
@@ -87,6 +88,8 @@ func newEventsCommand() *cobra.Command {
 	stuck := fs.Duration("stuck", 0, "only webhooks still RECEIVED this long after they arrived (e.g. 15m): ones processing gave up on")
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
+	_ = cmd.RegisterFlagCompletionFunc("provider", completeValues(registry.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("status", completeValues(string(store.StatusReceived), string(store.StatusProcessed), string(store.StatusFailed), string(store.StatusRetry)))
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		if *forwardsFailed {

@@ -24,6 +24,12 @@ func newReconcileCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reconcile <provider> [--since 72h] [--until T] [--json] [--data DIR | --table NAME --region R]",
 		Short: "store the events a provider's API lists that never arrived as webhooks",
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return reconcilable(), cobra.ShellCompDirectiveNoFileComp
+		},
 	}
 	fs := cmd.Flags()
 	since := fs.String("since", "72h", "the window's start: an age (72h) or an RFC 3339 time")
@@ -85,6 +91,17 @@ func newReconcileCommand() *cobra.Command {
 		return err
 	}
 	return cmd
+}
+
+// reconcilable names the providers with an event API to reconcile against.
+func reconcilable() []string {
+	var names []string
+	for _, p := range registry.All {
+		if p.Events != nil {
+			names = append(names, p.Name)
+		}
+	}
+	return names
 }
 
 // reconcilingTable lets a direct operator (no serve running, or a table on

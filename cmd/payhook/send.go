@@ -15,6 +15,7 @@ import (
 
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/samples"
 )
 
@@ -22,6 +23,16 @@ func newSendCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "send <provider> <event-type> [--payment-id ID] [--amount N] [--currency C] [--status S] [--event-id ID] [--url URL] [--data DIR]",
 		Short: "sign and send a realistic webhook, as a provider would",
+		// A provider, then one of the event types it can send.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return registry.Names(), cobra.ShellCompDirectiveNoFileComp
+			}
+			if p, ok := registry.Lookup(args[0]); ok && len(args) == 1 {
+				return p.Development.EventTypes(), cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 	}
 	fs := cmd.Flags()
 	paymentID := fs.String("payment-id", "", "the payment's id at the provider (default: a new one)")
