@@ -35,7 +35,7 @@ func newAuditVerifyCommand() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory whose audit.jsonl to verify, when no FILE is given")
+	dataDir := dataDirFlag(fs, "data directory whose audit.jsonl to verify, when no FILE is given")
 	complete := fs.Bool("complete", false, "FILE holds every record since the table began, so each item's first record must be its creation (always so for a data directory's trail)")
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		stdout := cmd.OutOrStdout()

@@ -55,7 +55,7 @@ func newBenchCommand() *cobra.Command {
 	requests := fs.Int("requests", 50000, "deliveries to prepare for --concurrency (each is signed before the clock starts)")
 	providers := fs.String("providers", strings.Join(registry.Names(), ","), "providers to send as, in turn")
 	allowRemote := fs.Bool("allow-remote", false, "allow a URL that is not on this machine (bench writes real webhooks)")
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory: its secrets sign, its events are checked afterwards")
+	dataDir := dataDirFlag(fs, "data directory: its secrets sign, its events are checked afterwards")
 	drain := fs.Duration("drain", 30*time.Second, "after sending, how long to wait for processing to finish")
 	checkProcessed := fs.Bool("check-processed", false, "fail when any acknowledged webhook is still unprocessed after --drain")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {

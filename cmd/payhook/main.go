@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/payhook/payhook/shared/config"
 )
 
 func newRootCommand() *cobra.Command {
@@ -30,6 +32,7 @@ func newRootCommand() *cobra.Command {
 			_ = cmd.Usage() // to stdout, which cannot be reported elsewhere
 			return errBareUsage
 		},
+		PersistentPreRunE: applySettings,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
@@ -167,10 +170,30 @@ func noArgs(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// envOr is the value of an environment variable, or fallback.
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// dataDirFlag is --data. Its default is PAYHOOK_DATA_DIR's, which
+// applySettings reads.
+func dataDirFlag(fs *pflag.FlagSet, usage string) *string {
+	return fs.String("data", config.Default("PAYHOOK_DATA_DIR"), usage+" (env PAYHOOK_DATA_DIR)")
+}
+
+// applySettings gives --data and --addr, where a command has them and
+// they were not given, the values of PAYHOOK_DATA_DIR and PAYHOOK_ADDR,
+// read and checked in config like every setting.
+func applySettings(cmd *cobra.Command, _ []string) error {
+	flags := []*pflag.Flag{cmd.Flags().Lookup("data"), cmd.Flags().Lookup("addr")}
+	if flags[0] == nil && flags[1] == nil {
+		return nil
 	}
-	return fallback
+	var settings config.Local
+	if err := config.Load(os.LookupEnv, &settings); err != nil {
+		return err
+	}
+	for i, value := range []string{settings.DataDir, settings.Addr} {
+		if f := flags[i]; f != nil && !f.Changed {
+			if err := f.Value.Set(value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

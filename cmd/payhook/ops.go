@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -37,14 +38,14 @@ type target struct {
 
 // dataDirTarget is the target of a command with nothing to do on AWS.
 func dataDirTarget(fs *pflag.FlagSet) target {
-	return target{dataDir: fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR); works whether or not serve is running")}
+	return target{dataDir: dataDirFlag(fs, "data directory; works whether or not serve is running")}
 }
 
 func targetFlags(fs *pflag.FlagSet) target {
 	return target{
-		dataDir: fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR); works whether or not serve is running"),
+		dataDir: dataDirFlag(fs, "data directory; works whether or not serve is running"),
 		table:   fs.String("table", "", "operate on this DynamoDB table on AWS instead of a data directory"),
-		region:  fs.String("region", envOr("AWS_REGION", "ap-southeast-1"), "AWS region, with --table"),
+		region:  regionFlag(fs),
 	}
 }
 
@@ -63,7 +64,7 @@ func (t target) open(ctx context.Context) (operate.Operator, func() error, error
 	if t.table == nil || *t.table == "" {
 		return local.OpenOperator(*t.dataDir)
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(*t.region))
+	cfg, err := loadAWSConfig(ctx, *t.region)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -234,6 +235,25 @@ func newRedriveCommand() *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// regionFlag is --region: given, it wins; else the AWS SDK finds the
+// region as it always does (AWS_REGION, the profile's config).
+func regionFlag(fs *pflag.FlagSet) *string {
+	return fs.String("region", "", "AWS region, with --table (default: the AWS configuration's: AWS_REGION, or the profile's region)")
+}
+
+// loadAWSConfig is the SDK's own configuration, with region when given.
+func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
+	var options []func(*awsconfig.LoadOptions) error
+	if region != "" {
+		options = append(options, awsconfig.WithRegion(region))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, options...)
+	if err == nil && cfg.Region == "" {
+		err = errors.New("no AWS region: give --region, or set AWS_REGION or a region in your AWS profile")
+	}
+	return cfg, err
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -41,7 +42,7 @@ func newSendCommand() *cobra.Command {
 	status := fs.String("status", "", "the status the payload's object states, instead of the event type's usual one")
 	eventID := fs.String("event-id", "", "the event id (default: a new one; reuse one to send a duplicate)")
 	target := fs.String("url", "", "payhook's base URL or full webhook URL (default: the running serve of --data, else http://$PAYHOOK_ADDR)")
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory whose development secrets sign (env PAYHOOK_DATA_DIR)")
+	dataDir := dataDirFlag(fs, "data directory whose development secrets sign")
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		stdout := cmd.OutOrStdout()
 		if len(positional) != 2 {
@@ -63,7 +64,10 @@ func newSendCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		url := webhookURL(*target, *dataDir, name)
+		url, err := webhookURL(*target, *dataDir, name)
+		if err != nil {
+			return err
+		}
 		code, answer, err := post(url, signed)
 		if err != nil {
 			return err
@@ -91,19 +95,25 @@ func signingKeys(dataDir string) (provider.Keys, error) {
 	return dev.Keys, err
 }
 
-func webhookURL(target, dataDir, name string) string {
+// webhookURL is where send delivers: --url, else the serve running on
+// dataDir, else PAYHOOK_ADDR's.
+func webhookURL(target, dataDir, name string) (string, error) {
 	if strings.Contains(target, "/webhook/") {
-		return target
+		return target, nil
 	}
 	base := strings.TrimSuffix(target, "/")
 	if base == "" {
 		if info, ok := local.RunningServe(dataDir); ok {
 			base = info.URL
 		} else {
-			base = "http://" + envOr("PAYHOOK_ADDR", "127.0.0.1:8080")
+			var settings config.Local
+			if err := config.Load(os.LookupEnv, &settings); err != nil {
+				return "", err
+			}
+			base = "http://" + settings.Addr
 		}
 	}
-	return base + "/webhook/" + name
+	return base + "/webhook/" + name, nil
 }
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-
 	"fmt"
 	"io"
 	"os"
@@ -32,8 +31,8 @@ func newServeCommand() *cobra.Command {
 		Args:  noArgs,
 	}
 	fs := cmd.Flags()
-	addr := fs.String("addr", envOr("PAYHOOK_ADDR", "127.0.0.1:8080"), "listen address (env PAYHOOK_ADDR)")
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR)")
+	addr := fs.String("addr", config.Default("PAYHOOK_ADDR"), "listen address (env PAYHOOK_ADDR)")
+	dataDir := dataDirFlag(fs, "data directory")
 	var forwarding local.Forwarding
 	fs.Func("forward-to", "deliver every applied payment event to this URL, signed as Standard Webhooks (repeatable; secrets from env "+
 		forward.SecretsSetting+", else generated into the data directory)", func(u string) error {
@@ -46,7 +45,7 @@ func newServeCommand() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		stderr := cmd.ErrOrStderr()
-		types, err := forward.ParseTypes(*forwardEvents)
+		types, err := payment.ParseTypes(*forwardEvents)
 		if err != nil {
 			return usageError("--forward-events: %v", err)
 		}
@@ -71,21 +70,25 @@ func newServeCommand() *cobra.Command {
 		var (
 			cfg       config.Receiver
 			reconcile config.Reconcile
+			settings  config.Serve
 		)
-		for _, settings := range []any{&cfg, &reconcile} {
-			if err := config.Load(os.LookupEnv, settings); err != nil {
-				return err
-			}
+		if err := config.Load(os.LookupEnv, &cfg, &reconcile, &settings); err != nil {
+			return err
 		}
+		forwarding.Secrets = settings.ForwardSecrets
 		log := newLogger(stderr, cfg.LogLevel)
-		server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log, Forward: forwarding})
+		warnOfNearMisses(log)
+		// Caught from before the start: a stop that comes as serve.json
+		// appears is a clean one too.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Critical: settings.CriticalTypes,
+			Lookup: os.LookupEnv, Log: log, Forward: forwarding})
 		if err != nil {
 			return err
 		}
 		printBanner(stdout, server)
 
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-		defer stop()
 		select {
 		case <-ctx.Done():
 			log.Info().Msg("stopping: finishing in-flight requests and batches")
@@ -103,6 +106,18 @@ func newServeCommand() *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// warnOfNearMisses names each PAYHOOK_ variable that is spelled almost
+// as a setting: left as it is, that setting keeps its default.
+func warnOfNearMisses(log zerolog.Logger) {
+	var providerKeys []string
+	for _, s := range registry.Settings() {
+		providerKeys = append(providerKeys, s.Name)
+	}
+	for _, miss := range config.NearMisses(os.Environ(), providerKeys) {
+		log.Warn().Msgf("%s is not a payhook setting and is ignored: did you mean %s?", miss.Given, miss.Meant)
+	}
 }
 
 // newLogger writes readable lines to a terminal and JSON anywhere else.

@@ -56,6 +56,9 @@ type Options struct {
 	Receiver config.Receiver
 	// Reconcile configures reconcile runs and delivery confirmation.
 	Reconcile config.Reconcile
+	// Critical are the canonical types that raise an alert; none means
+	// process.DefaultCritical.
+	Critical []payment.Type
 	// Lookup reads provider keys (os.LookupEnv); when it has none, the data
 	// directory's development secrets are used, and created if needed.
 	Lookup func(string) (string, bool)
@@ -304,10 +307,14 @@ func (s *Server) serve(opts Options) error {
 	if normalize == nil {
 		normalize = registry.Normalize
 	}
+	critical := opts.Critical
+	if critical == nil {
+		critical = process.DefaultCritical
+	}
 	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
 	processor := &process.Processor{
 		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
-		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
+		Alerter: alerter, Critical: critical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
 	}
 	if s.forwarding != nil {
 		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,3 +160,28 @@ func (e Event) Validate() error {
 
 // Types lists every canonical type.
 var Types = []Type{Succeeded, Failed, Pending, Canceled, Refunded, PartiallyRefunded, RefundUpdated, DisputeOpened, DisputeUpdated, DisputeClosed, Other}
+
+// ParseTypes reads a comma-separated list of canonical types, for the
+// settings and flags that name some (alerts, forwarding).
+func ParseTypes(list string) ([]Type, error) {
+	var types []Type
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(Types, Type(name)) {
+			return nil, fmt.Errorf("%q is not a canonical event type (%s)", name, typeNames())
+		}
+		types = append(types, Type(name))
+	}
+	return types, nil
+}
+
+func typeNames() string {
+	names := make([]string, len(Types))
+	for i, t := range Types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}

@@ -197,15 +197,6 @@ func TestRedriveRefusesWhatIsNotFailed(t *testing.T) {
 	is.True(errors.Is(process.Redrive(ctx, f.store, "stripe", "evt_missing"), store.ErrNotFound))
 }
 
-func TestParseCritical(t *testing.T) {
-	is := is.New(t)
-	types, err := process.ParseCritical(" dispute.opened, payment.failed ,")
-	is.NoErr(err)
-	is.Equal(types, []payment.Type{payment.DisputeOpened, payment.Failed})
-	_, err = process.ParseCritical("dispute.opened,chargeback")
-	is.True(err != nil)
-}
-
 // published records what the processor publishes.
 type published []payment.Event
 
