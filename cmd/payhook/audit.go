@@ -42,6 +42,8 @@ func newAuditVerifyCommand() *cobra.Command {
 		path, whole := filepath.Join(*dataDir, local.AuditFile), true
 		if len(positional) == 1 {
 			path, whole = positional[0], *complete
+		} else if _, err := local.CheckDataDir(*dataDir); err != nil {
+			return err // said as every command says it
 		}
 		f, err := os.Open(path) //nolint:gosec // G304: the operator names the trail to read
 		if err != nil {

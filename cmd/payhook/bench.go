@@ -11,16 +11,19 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -43,19 +46,20 @@ type benchResult struct {
 
 func newBenchCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bench [--url URL] (--rate R | --concurrency C) [--duration D] [--requests N] [--data DIR]",
-		Short: "load a running payhook with signed webhooks, then check none was lost",
+		Use:   "bench (--rate R | --concurrency C) [--duration D] [--requests N] [--data DIR | --url URL]",
+		Short: "load payhook with signed webhooks, then check none was lost (a serve of its own on a temporary directory, or yours)",
 		Args:  noArgs,
 	}
 	fs := cmd.Flags()
-	target := fs.String("url", "", "payhook's base URL (default: the running serve of --data)")
+	target := fs.String("url", "", "payhook's base URL (default: the running serve of --data, else a serve of bench's own)")
 	rate := fs.Int("rate", 0, "deliveries per second, open loop")
 	concurrency := fs.Int("concurrency", 0, "senders, each sending as fast as answers come (closed loop)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	requests := fs.Int("requests", 50000, "deliveries to prepare for --concurrency (each is signed before the clock starts)")
 	providers := fs.String("providers", strings.Join(registry.Names(), ","), "providers to send as, in turn")
 	allowRemote := fs.Bool("allow-remote", false, "allow a URL that is not on this machine (bench writes real webhooks)")
-	dataDir := dataDirFlag(fs, "data directory: its secrets sign, its events are checked afterwards")
+	dataDir := fs.String("data", "", "the data directory of the running serve to load: its secrets sign, its events are checked afterwards "+
+		"(env PAYHOOK_DATA_DIR; default: bench starts a serve of its own on a temporary directory, and removes both afterwards)")
 	drain := fs.Duration("drain", 30*time.Second, "after sending, how long to wait for processing to finish")
 	checkProcessed := fs.Bool("check-processed", false, "fail when any acknowledged webhook is still unprocessed after --drain")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -76,6 +80,17 @@ func newBenchCommand() *cobra.Command {
 			}
 		}
 		base := strings.TrimSuffix(*target, "/")
+		switch {
+		case *dataDir == "" && base != "":
+			*dataDir = config.Default("PAYHOOK_DATA_DIR") // whose secrets sign, as send's
+		case *dataDir == "":
+			dir, stop, err := ownServe(stdout)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			*dataDir = dir
+		}
 		servePID, metricsURL := 0, ""
 		info, running := local.RunningServe(*dataDir)
 		if base == "" {
@@ -425,4 +440,59 @@ func footprint(dataDir string, pid int) resources {
 		}
 	}
 	return r
+}
+
+// ownServe starts a payhook serve for bench alone, on a temporary data
+// directory that stop removes with it: thousands of bench webhooks never
+// land in the developer's own. It is a separate process, as a user's serve
+// is, so that its memory is measured apart from the load's.
+func ownServe(stdout io.Writer) (dataDir string, stop func(), err error) {
+	parent, err := os.MkdirTemp("", "payhook-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	dataDir = filepath.Join(parent, "data")
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, errors.Join(err, os.RemoveAll(parent))
+	}
+	logs, err := os.Create(filepath.Join(parent, "serve.log")) //nolint:gosec // G304: in the directory just made
+	if err != nil {
+		return "", nil, errors.Join(err, os.RemoveAll(parent))
+	}
+	serve := exec.CommandContext(context.Background(), self, "serve", "--addr", "127.0.0.1:0", "--data", dataDir) //nolint:gosec // G204: this very program
+	serve.Stdout, serve.Stderr = logs, logs
+	if err := serve.Start(); err != nil {
+		return "", nil, errors.Join(err, logs.Close(), os.RemoveAll(parent))
+	}
+	var exitErr error
+	exited := make(chan struct{})
+	go func() { exitErr = serve.Wait(); close(exited) }()
+	stop = func() {
+		if serve.Process.Signal(syscall.SIGTERM) != nil {
+			_ = serve.Process.Kill() // Windows has no SIGTERM to send
+		}
+		<-exited
+		_ = logs.Close()         // written by serve alone
+		_ = os.RemoveAll(parent) // a temporary directory: the system cleans up what this misses
+	}
+	// serve.json appears once serve listens; a start takes seconds on a
+	// busy machine, and ends early when serve exits.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if info, ok := local.RunningServe(dataDir); ok && info.PID == serve.Process.Pid {
+			fmt.Fprintf(stdout, "payhook bench: a payhook serve of its own on %s, removed afterwards (--data DIR loads yours)\n", dataDir)
+			return dataDir, stop, nil
+		}
+		select {
+		case <-exited:
+			said, _ := os.ReadFile(filepath.Join(parent, "serve.log")) //nolint:gosec // G304: bench's own file
+			stop()
+			return "", nil, fmt.Errorf("bench's own payhook serve stopped at start (%w): %s", exitErr, strings.TrimSpace(string(said)))
+		default:
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", nil, errors.New("bench's own payhook serve did not come up within 2 minutes")
+		}
+	}
 }

@@ -177,20 +177,27 @@ func dataDirFlag(fs *pflag.FlagSet, usage string) *string {
 }
 
 // applySettings gives --data and --addr, where a command has them and
-// they were not given, the values of PAYHOOK_DATA_DIR and PAYHOOK_ADDR,
-// read and checked in config like every setting.
+// they were not given, the values PAYHOOK_DATA_DIR and PAYHOOK_ADDR set,
+// read and checked in config like every setting. Either way the flag
+// counts as given: the user chose.
 func applySettings(cmd *cobra.Command, _ []string) error {
-	flags := []*pflag.Flag{cmd.Flags().Lookup("data"), cmd.Flags().Lookup("addr")}
-	if flags[0] == nil && flags[1] == nil {
-		return nil
-	}
+	flags := map[string]string{"data": "PAYHOOK_DATA_DIR", "addr": "PAYHOOK_ADDR"}
 	var settings config.Local
-	if err := config.Load(os.LookupEnv, &settings); err != nil {
-		return err
-	}
-	for i, value := range []string{settings.DataDir, settings.Addr} {
-		if f := flags[i]; f != nil && !f.Changed {
-			if err := f.Value.Set(value); err != nil {
+	values := map[string]*string{"data": &settings.DataDir, "addr": &settings.Addr}
+	loaded := false
+	for name, setting := range flags {
+		f := cmd.Flags().Lookup(name)
+		if f == nil || f.Changed {
+			continue
+		}
+		if !loaded {
+			if err := config.Load(os.LookupEnv, &settings); err != nil {
+				return err
+			}
+			loaded = true
+		}
+		if value := *values[name]; value != config.Default(setting) {
+			if err := cmd.Flags().Set(name, value); err != nil {
 				return err
 			}
 		}

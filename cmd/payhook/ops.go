@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -93,8 +94,9 @@ func newEventsCommand() *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("status", completeValues(string(store.StatusReceived), string(store.StatusProcessed), string(store.StatusFailed), string(store.StatusRetry)))
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
+		stuckGiven := cmd.Flags().Changed("stuck")
 		if *forwardsFailed {
-			if *providerName != "" || *status != "" || *stuck != 0 {
+			if *providerName != "" || *status != "" || stuckGiven {
 				return usageError("--forwards-failed lists forwards, not webhooks: drop --provider, --status and --stuck")
 			}
 			return deadForwards(context.Background(), where, *destination, *asJSON, stdout)
@@ -102,15 +104,18 @@ func newEventsCommand() *cobra.Command {
 		if *destination != "" {
 			return usageError("--destination goes with --forwards-failed")
 		}
-		switch store.Status(*status) {
+		filter := store.WebhookFilter{Provider: *providerName, Status: store.Status(strings.ToUpper(*status))}
+		switch filter.Status {
 		case "", store.StatusReceived, store.StatusProcessed, store.StatusFailed, store.StatusRetry:
 		default:
-			return usageError("--status must be RECEIVED, PROCESSED, FAILED or RETRY")
+			return usageError("--status: one of RECEIVED, PROCESSED, FAILED or RETRY")
 		}
-		filter := store.WebhookFilter{Provider: *providerName, Status: store.Status(*status)}
-		if *stuck != 0 {
-			if *stuck < 0 || (*status != "" && filter.Status != store.StatusReceived) {
-				return usageError("--stuck takes a positive age, and means status RECEIVED")
+		if stuckGiven {
+			switch {
+			case *stuck <= 0:
+				return usageError("--stuck: a positive duration such as 15m")
+			case filter.Status != "" && filter.Status != store.StatusReceived:
+				return usageError("--stuck lists webhooks still RECEIVED: drop --status %s", filter.Status)
 			}
 			filter.Status, filter.ReceivedBefore = store.StatusReceived, time.Now().Add(-*stuck)
 		}
@@ -162,11 +167,29 @@ func newPaymentsCommand() *cobra.Command {
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "PROVIDER\tPAYMENT ID\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
+		unknown := false
 		for _, p := range states {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", printable(p.Provider), printable(p.PaymentID), p.Status,
-				amount(p.AmountMinor, p.Currency), printable(p.Currency), amount(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), printable(p.LastEventID))
+			paid, refunded, dispute := "unknown*", "-", string(p.Dispute)
+			if p.AmountMinor != 0 {
+				paid = payment.FormatMinor(p.AmountMinor, p.Currency) + " " + printable(p.Currency)
+			}
+			unknown = unknown || p.AmountMinor == 0
+			if p.RefundedMinor != 0 {
+				refunded = payment.FormatMinor(p.RefundedMinor, p.Currency)
+			}
+			if p.DisputeAmountMinor != 0 {
+				dispute += " " + payment.FormatMinor(p.DisputeAmountMinor, p.Currency)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", printable(p.Provider), printable(p.PaymentID), p.Status,
+				paid, refunded, dispute, len(p.History), printable(p.LastEventID))
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if unknown {
+			fmt.Fprintln(stdout, "* unknown: no event of the payment stated its amount (GoCardless's events carry none; a dispute states only what is disputed)")
+		}
+		return nil
 	}
 	return cmd
 }
@@ -185,14 +208,18 @@ func newRedriveCommand() *cobra.Command {
 	where.dlqURL = fs.String("dlq-url", "", "the SQS dead-letter queue, with --table (for redrive --all)")
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		stdout := cmd.OutOrStdout()
+		stuckGiven := cmd.Flags().Changed("stuck")
 		modes := 0
-		for _, chosen := range []bool{*all, *stuck != 0, *forwards, len(positional) > 0} {
+		for _, chosen := range []bool{*all, stuckGiven, *forwards, len(positional) > 0} {
 			if chosen {
 				modes++
 			}
 		}
-		if modes != 1 || (len(positional) != 0 && len(positional) != 2) || *stuck < 0 {
+		if modes != 1 || (len(positional) != 0 && len(positional) != 2) {
 			return usageError("give one of --all, --stuck AGE, --forwards or <provider> <event id>")
+		}
+		if stuckGiven && *stuck <= 0 {
+			return usageError("--stuck: a positive duration such as 15m")
 		}
 		if *destination != "" && !*forwards {
 			return usageError("--destination goes with --forwards")
@@ -201,14 +228,14 @@ func newRedriveCommand() *cobra.Command {
 		if *forwards {
 			return redriveForwards(ctx, where, *destination, stdout)
 		}
-		if *stuck != 0 {
+		if stuckGiven {
 			return redriveStuck(ctx, where, *stuck, stdout)
 		}
 		if !*all {
 			if err := where.with(ctx, func(op operate.Operator) error { return op.Redrive(ctx, positional[0], positional[1]) }); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY; the processor takes it from here)\n", printable(positional[0]), printable(positional[1]))
+			fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY: %s)\n", printable(positional[0]), printable(positional[1]), where.whoProcesses())
 			return nil
 		}
 		var report process.RedriveReport
@@ -220,21 +247,38 @@ func newRedriveCommand() *cobra.Command {
 			return err
 		}
 		for _, line := range report.Redriven {
-			fmt.Fprintf(stdout, "redriven: %s\n", printable(line))
+			fmt.Fprintf(stdout, "redriven: %s (status RETRY: %s)\n", printable(line), where.whoProcesses())
 		}
 		for _, line := range report.Dropped {
-			fmt.Fprintf(stdout, "no longer failed, message removed: %s\n", printable(line))
+			fmt.Fprintf(stdout, "message removed, its webhook no longer FAILED: %s\n", printable(line))
 		}
 		for _, line := range report.Kept {
-			fmt.Fprintf(stdout, "kept on the queue: %s\n", printable(line))
+			fmt.Fprintf(stdout, "message kept on the queue: %s\n", printable(line))
 		}
-		fmt.Fprintf(stdout, "%d redriven, %d removed, %d kept\n", len(report.Redriven), len(report.Dropped), len(report.Kept))
+		fmt.Fprintf(stdout, "%d redriven; %d dead-letter messages removed, their webhooks no longer FAILED; %d kept on the queue, not redriven\n",
+			len(report.Redriven), len(report.Dropped), len(report.Kept))
 		if len(report.Kept) > 0 {
-			return fmt.Errorf("%d messages could not be redriven", len(report.Kept))
+			return fmt.Errorf("%d dead-letter messages could not be redriven: each says why above; once fixed, payhook redrive --all again", len(report.Kept))
 		}
 		return nil
 	}
 	return cmd
+}
+
+// whoProcesses says who takes a redriven webhook from here.
+func (t target) whoProcesses() string {
+	switch {
+	case t.table != nil && *t.table != "":
+		return "the processor Lambda takes it from the table's stream"
+	case running(*t.dataDir):
+		return "the running payhook serve processes it now"
+	}
+	return fmt.Sprintf("payhook serve processes it when it next runs on %s", *t.dataDir)
+}
+
+func running(dataDir string) bool {
+	_, ok := local.RunningServe(dataDir)
+	return ok
 }
 
 // regionFlag is --region: given, it wins; else the AWS SDK finds the
@@ -272,7 +316,7 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 		return err
 	}
 	for _, line := range report.Redriven {
-		fmt.Fprintf(stdout, "redriven: %s (RECEIVED for over %s; status RETRY)\n", printable(line), age)
+		fmt.Fprintf(stdout, "redriven: %s (RECEIVED for over %s; status RETRY: %s)\n", printable(line), age, where.whoProcesses())
 	}
 	for _, line := range report.Skipped {
 		fmt.Fprintf(stdout, "moved on meanwhile, left alone: %s\n", printable(line))
@@ -281,10 +325,10 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 	return nil
 }
 
-// amount formats minor units in the currency's decimals; a provider that
-// states no amount and no currency (GoCardless's events) leaves it unknown.
+// amount formats minor units in the currency's decimals; none stated
+// (GoCardless's events carry no amount) is unknown, not 0.00.
 func amount(minor int64, currency string) string {
-	if minor == 0 && currency == "" {
+	if minor == 0 {
 		return "unknown"
 	}
 	return payment.FormatMinor(minor, currency)

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,8 +52,12 @@ func newSendCommand() *cobra.Command {
 		}
 		name, eventType := positional[0], positional[1]
 		if *amount <= 0 {
-			return usageError("--amount must be a positive number of minor units")
+			return usageError("--amount: a positive number of minor units, such as 2000 for 20.00")
 		}
+		if !isoCurrency.MatchString(*currency) {
+			return usageError("--currency: a three-letter ISO 4217 code, such as EUR")
+		}
+		*currency = strings.ToUpper(*currency)
 		body, id, err := samples.Build(name, eventType, provider.SampleOptions{EventID: *eventID, PaymentID: *paymentID, Amount: *amount, Currency: *currency, Status: *status})
 		if err != nil {
 			return usageError("%v", err)
@@ -81,6 +87,9 @@ func newSendCommand() *cobra.Command {
 	return cmd
 }
 
+// isoCurrency is what --currency takes: three letters, in either case.
+var isoCurrency = regexp.MustCompile(`^[A-Za-z]{3}$`)
+
 // signingKeys are the environment's provider keys when set, else the data
 // directory's development secrets.
 func signingKeys(dataDir string) (provider.Keys, error) {
@@ -90,6 +99,11 @@ func signingKeys(dataDir string) (provider.Keys, error) {
 	}
 	dev, err := local.LoadDevSecrets(dataDir)
 	if errors.Is(err, os.ErrNotExist) {
+		if _, running := local.RunningServe(dataDir); running {
+			// serve made no development secrets: it has provider keys.
+			return nil, fmt.Errorf("no secrets to sign with: the payhook serve on %s takes its provider keys from its environment; "+
+				"set the same PAYHOOK_* keys in this shell", dataDir)
+		}
 		return nil, fmt.Errorf("no secrets to sign with: set the PAYHOOK_* provider keys, or run payhook serve --data %s once", dataDir)
 	}
 	return dev.Keys, err
@@ -127,6 +141,9 @@ func post(url string, d provider.Delivery) (int, string, error) {
 	}
 	req.Header = d.Header
 	resp, err := httpClient.Do(req) //nolint:gosec // G704: see above
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return 0, "", fmt.Errorf("nothing listens at %s: is payhook serve running? (start it with payhook serve, or give send --url)", url)
+	}
 	if err != nil {
 		return 0, "", fmt.Errorf("deliver to %s: %w", url, err)
 	}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -84,10 +86,14 @@ func newServeCommand() *cobra.Command {
 		defer stop()
 		server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Critical: settings.CriticalTypes,
 			Lookup: os.LookupEnv, Log: log, Forward: forwarding})
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w: another process listens there; give serve another address with --addr (or PAYHOOK_ADDR), such as --addr 127.0.0.1:8081", err)
+		}
 		if err != nil {
 			return err
 		}
 		printBanner(stdout, server)
+		warnIfExposed(stdout, log, server, *addr)
 
 		select {
 		case <-ctx.Done():
@@ -161,7 +167,28 @@ func printBanner(w io.Writer, s *local.Server) {
 		fmt.Fprintf(w, "  (paypal deliveries are signed by a development CA that only this development server trusts)\n")
 	}
 	printForwarding(w, s)
+	if s.Dev == nil {
+		fmt.Fprintf(w, "\ntry, in a shell with the same PAYHOOK_* provider keys (send signs with them): payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
+		return
+	}
 	fmt.Fprintf(w, "\ntry: payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
+}
+
+// warnIfExposed says when development secrets guard a listener that other
+// machines can reach: they are printed above and kept in the data
+// directory, so anyone who reaches the port could sign webhooks serve
+// accepts as genuine.
+func warnIfExposed(w io.Writer, log zerolog.Logger, s *local.Server, addr string) {
+	host, _, err := net.SplitHostPort(addr)
+	if s.Dev == nil || err != nil || host == "localhost" {
+		return
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return
+	}
+	const warning = "serve listens beyond this machine with development secrets, which anyone who reads them can sign with"
+	log.Warn().Str("addr", addr).Msg(warning)
+	fmt.Fprintf(w, "\nWARNING: %s (--addr %s). Listen on 127.0.0.1, or set the PAYHOOK_* provider keys to receive real deliveries.\n", warning, addr)
 }
 
 // printForwarding says where events go and, for a development secret

@@ -344,7 +344,13 @@ func (s *Server) serve(opts Options) error {
 			Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
 			Alerter:   alerter, Log: opts.Log,
 		},
-		Sources: func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) },
+		Sources: func(name string) (reconcile.Source, error) {
+			source, err := reconcile.SourceFor(name, s.Keys, apiConfig)
+			if errors.As(err, new(reconcile.MissingCredentials)) {
+				err = fmt.Errorf("%w in payhook serve's environment, which reconciles while it runs: restart serve with them set", err)
+			}
+			return source, err
+		},
 	}
 	admin.Handle("/admin/", operate.AdminHandler(operator, token))
 	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))

@@ -6,6 +6,7 @@ package payment
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -131,6 +132,11 @@ var validate = func() *validator.Validate {
 	if err != nil {
 		panic(err) // a programming error: the tag name is fixed
 	}
+	// Errors name the field as the event's JSON does (amount_minor).
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
 	return v
 }()
 
@@ -150,8 +156,7 @@ func (e Event) Validate() error {
 	if err := validate.Struct(e); err != nil {
 		var invalid validator.ValidationErrors
 		if errors.As(err, &invalid) {
-			// Field and rule only: values may be payload data.
-			return fmt.Errorf("%w: %s fails %s", ErrUnprocessable, invalid[0].Field(), invalid[0].Tag())
+			return fmt.Errorf("%w: %s", ErrUnprocessable, sentence(invalid[0]))
 		}
 		return fmt.Errorf("%w: %w", ErrUnprocessable, err)
 	}
@@ -184,4 +189,26 @@ func typeNames() string {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")
+}
+
+// sentence says what is wrong with a field, and what it must be, in words
+// an operator can act on: the field and the rule only, never the value,
+// which is payload data.
+func sentence(fe validator.FieldError) string {
+	field := fe.Field()
+	switch fe.Tag() {
+	case "required", "required_unless":
+		return fmt.Sprintf("the event states no %s, which it needs", field)
+	case "max":
+		return fmt.Sprintf("%s is longer than %s characters", field, fe.Param())
+	case "min":
+		return fmt.Sprintf("%s is negative", field)
+	case "oneof":
+		return fmt.Sprintf("%s is not one of %s", field, strings.ReplaceAll(fe.Param(), " ", ", "))
+	case "len", "alpha", "uppercase":
+		return fmt.Sprintf("%s is not a three-letter ISO 4217 code in capitals, such as EUR", field)
+	case "provider":
+		return fmt.Sprintf("%s is not a provider's name", field)
+	}
+	return fmt.Sprintf("%s breaks the rule %s", field, fe.Tag())
 }

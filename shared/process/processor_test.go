@@ -111,11 +111,11 @@ func TestPermanentFailureIsFailedWithOneDeadLetter(t *testing.T) {
 	w, err := f.store.GetWebhook(ctx, "stripe", "evt_bad")
 	is.NoErr(err)
 	is.Equal(w.Status, store.StatusFailed)
-	is.Equal(w.LastError, "unprocessable payload: AmountMinor fails min")
+	is.Equal(w.LastError, "unprocessable payload: amount_minor is negative")
 	letters, err := f.dlq.Receive(ctx, 10)
 	is.NoErr(err)
 	is.Equal(len(letters), 1)
-	is.Equal(string(letters[0].Body), `{"provider":"stripe","event_id":"evt_bad","reason":"unprocessable payload: AmountMinor fails min"}`)
+	is.Equal(string(letters[0].Body), `{"provider":"stripe","event_id":"evt_bad","reason":"unprocessable payload: amount_minor is negative"}`)
 }
 
 // flakyPayments fails the first n payment reads, as a throttled table would.
