@@ -69,14 +69,14 @@ func newBenchCommand() *cobra.Command {
 		case (*rate > 0) == (*concurrency > 0):
 			return usageError("give either --rate or --concurrency")
 		case *duration <= 0 || *duration > time.Hour:
-			return usageError("--duration must be between 0 and 1h")
+			return usageError("--duration: a positive duration up to 1h, such as 10s")
 		case *drain < 0:
-			return usageError("--drain must not be negative")
+			return usageError("--drain: a duration of 0 or more, such as 30s")
 		}
 		names := strings.Split(*providers, ",")
 		for _, name := range names {
 			if _, ok := registry.Lookup(name); !ok {
-				return usageError("unknown provider %q in --providers (%s)", name, strings.Join(registry.Names(), ", "))
+				return usageError("--providers: %q is no provider (%s)", name, strings.Join(registry.Names(), ", "))
 			}
 		}
 		base := strings.TrimSuffix(*target, "/")
@@ -155,13 +155,13 @@ func mode(rate, concurrency int, duration time.Duration) string {
 func checkLocal(base string, allowRemote bool) error {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		return usageError("--url must be a URL such as http://127.0.0.1:8080")
+		return usageError("--url: a URL such as http://127.0.0.1:8080")
 	}
 	ip := net.ParseIP(u.Hostname())
 	if u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) || allowRemote {
 		return nil
 	}
-	return usageError("%s is not on this machine; bench writes real webhooks there (--allow-remote if you mean it)", u.Host)
+	return usageError("--url: %s is not on this machine; bench writes real webhooks there (--allow-remote if you mean it)", u.Host)
 }
 
 // prepare signs count unique deliveries, in turn across providers, on every

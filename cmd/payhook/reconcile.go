@@ -55,7 +55,7 @@ func newReconcileCommand() *cobra.Command {
 			}
 		}
 		if !from.Before(to) {
-			return usageError("--since must be before --until")
+			return usageError("--since: a time before --until")
 		}
 		ctx := context.Background()
 		var report reconcile.Report

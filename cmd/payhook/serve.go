@@ -65,8 +65,11 @@ func newServeCommand() *cobra.Command {
 				return usageError("--%s goes with --forward-to: give a URL to forward to", given)
 			}
 		}
-		if forwarding.RetryWindow <= 0 || forwarding.Timeout <= 0 {
-			return usageError("--forward-retry-for and --forward-timeout must be positive")
+		if forwarding.RetryWindow <= 0 {
+			return usageError("--forward-retry-for: a positive duration such as 24h")
+		}
+		if forwarding.Timeout <= 0 {
+			return usageError("--forward-timeout: a positive duration such as 15s")
 		}
 		forwarding.Types = types
 		var (

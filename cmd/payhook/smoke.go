@@ -36,7 +36,7 @@ func newSmokeCommand() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		if *wait <= 0 {
-			return usageError("--wait must be positive")
+			return usageError("--wait: a positive duration such as 2m")
 		}
 		ctx := context.Background()
 		var t smoke.Target
