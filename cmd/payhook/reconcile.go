@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-
 	"github.com/spf13/cobra"
 
 	"github.com/payhook/payhook/shared/config"

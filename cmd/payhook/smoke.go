@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/spf13/cobra"
 
 	"github.com/payhook/payhook/shared/local"
