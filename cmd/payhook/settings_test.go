@@ -223,9 +223,10 @@ func TestServeTakesEachSettingTheREADMESays(t *testing.T) {
 	}
 	// Nothing a test here can see from outside: a bad value stops serve.
 	refused := map[string]string{
-		"PAYHOOK_STORE_TIMEOUT":  "1m",
-		"PAYHOOK_PAYPAL_SANDBOX": "maybe",
-		"PAYHOOK_PAYPAL_CONFIRM": "maybe",
+		"PAYHOOK_STORE_TIMEOUT":      "1m",
+		"PAYHOOK_PAYPAL_SANDBOX":     "maybe",
+		"PAYHOOK_PAYPAL_CONFIRM":     "maybe",
+		"PAYHOOK_GOCARDLESS_AMOUNTS": "maybe",
 	}
 	rows, err := readme.Table("## Configuration", "variable")
 	is.New(t).NoErr(err)
