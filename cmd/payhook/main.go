@@ -25,6 +25,9 @@ Commands:
   reconcile  store the events a provider's API lists that never arrived as webhooks
   forward    show where forwarding payment events to your app stands
   audit      verify an audit trail: nothing missing, reordered or edited
+  check      read the whole store and where the audit trail stands against it
+  backup     copy the store and its audit trail, consistent, while serve runs
+  restore    put a backup in place
   bench      load a running payhook with signed webhooks, then check none was lost
   smoke      prove a deployment (or serve) works: one signed delivery per provider, processed, removed
 
@@ -43,6 +46,9 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"reconcile": reconcileCommand,
 	"forward":   forwardCommand,
 	"audit":     auditCommand,
+	"check":     checkCommand,
+	"backup":    backupCommand,
+	"restore":   restoreCommand,
 	"bench":     bench,
 	"smoke":     smokeTest,
 }
