@@ -71,7 +71,7 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	}
 
 	// The receiver: a signed Stripe delivery through an API Gateway event.
-	receiver := testenv.RuntimeEmulator(t, bootstrap(t, "receiver"), append(common, "PAYHOOK_SECRETS_ARN="+secretARN, "PAYHOOK_METRICS_NAMESPACE=payhook/test"))
+	receiver := testenv.RuntimeEmulator(t, bootstrap(t, "receiver"), append(common, "PAYHOOK_SECRETS_ARN="+secretARN, "PAYHOOK_METRICS_NAMESPACE=payhook/test", "PAYHOOK_STORE_TIMEOUT="+testenv.StoreTimeout.String()))
 	delivery := func(eventID string) events.APIGatewayProxyRequest {
 		body, id, err := samples.Build("stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: eventID, PaymentID: "pi_" + eventID})
 		is.NoErr(err)

@@ -27,6 +27,13 @@ const DynamoDBLocalPackage = "amplify-dynamodb-simulator@2.9.30"
 // Region is what every local client says; the stand-ins accept any.
 const Region = "ap-southeast-1"
 
+// StoreTimeout is the receiver's store timeout in tests that write to
+// DynamoDB Local and are not about that timeout: the most
+// PAYHOOK_STORE_TIMEOUT allows. On a busy machine DynamoDB Local, a Java
+// emulator, can take longer than the 5 s default to answer a write, and
+// the receiver then answers 503 where the test expects its verdict.
+const StoreTimeout = 25 * time.Second
+
 var dynamoLocal struct {
 	once     sync.Once
 	endpoint string
