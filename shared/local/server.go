@@ -369,8 +369,7 @@ func (s *Server) serve(opts Options) error {
 		},
 		Sources: func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) },
 	}
-	admin.Handle("/admin/", operate.AdminHandler(operator, token))
-	s.dataDirRoutes(admin, token)
+	admin.Handle("/admin/", operate.AdminHandler(operator, token, s.dataDirRoutes))
 	admin.HandleFunc("GET /healthz", s.health)
 	// Unlike /admin/, no token: a scraper on this machine needs none, and
 	// what it reads names no event, payment or secret.
