@@ -112,3 +112,36 @@ func TestARestoreNeedsAWholeBackup(t *testing.T) {
 	is.Equal(code, 2)
 	is.Equal(strings.Count(stderr, "\n"), 1)
 }
+
+// TestRestoreRefusesAStoppedServe: a serve stopped with SIGSTOP answers
+// nothing, yet holds its store. restore --replace is refused in one line,
+// and every webhook the serve acknowledges once it goes on is in the data
+// directory's store, none in a file moved aside.
+func TestRestoreRefusesAStoppedServe(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	serveCmd, load := serveUnderLoad(t, dir, 2, 20)
+	backup := filepath.Join(t.TempDir(), "payhook.backup")
+	_, stderr, code := payhook(t, "backup", "--data", dir, backup)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGSTOP))
+	_, stderr, code = payhook(t, "restore", "--data", dir, "--replace", backup)
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGCONT))
+	is.Equal(code, 1)
+	is.Equal(strings.Count(stderr, "\n"), 1)
+	is.True(strings.Contains(stderr, filepath.Join(dir, "payhook.db")+" is in use by another process"))
+
+	acked := len(load.acked())
+	wait.Until(t, 30*time.Second, "deliveries acknowledged after the refused restore", func() bool { return len(load.acked()) >= acked+20 })
+	all := load.stop()
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
+	is.NoErr(serveCmd.Wait())
+	stored := storedIDs(t, dir)
+	for _, id := range all {
+		if !stored[id] {
+			t.Fatalf("%s was acknowledged and is not in %s's store", id, dir)
+		}
+	}
+}
