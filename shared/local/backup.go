@@ -2,6 +2,7 @@ package local
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,17 +96,32 @@ func BackupToFile(ctx context.Context, dataDir, path string) (BackupManifest, er
 	return manifest, os.Rename(partial, path)
 }
 
-// serveBackup streams a backup from the running serve. Once it has begun,
-// a failure cuts the connection, so the CLI reads a tar cut short.
+// backupIdle is how long the backup's reader may take no data before the
+// connection is cut: a stalled reader holds a spool file in the data
+// directory, nothing more.
+const backupIdle = time.Minute
+
+// serveBackup streams a backup from the running serve, one at a time: a
+// second is refused (409) while one runs. Once it has begun, a failure
+// cuts the connection, so the CLI reads a tar cut short.
 func (s *Server) serveBackup(w http.ResponseWriter, r *http.Request) {
-	// A large store takes longer than the admin API's write timeout.
-	if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
-		operate.Reply(w, nil, err)
+	if !s.backingUp.TryLock() {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "a backup is already being taken from this serve: try again when it is done"}) // the CLI's to read
 		return
 	}
+	defer s.backingUp.Unlock()
+	// However large the store, the reader must keep taking data: each
+	// write has backupIdle to go through, not the admin API's whole
+	// write timeout.
+	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "application/x-tar")
 	started := false
 	_, err := writeBackup(s.Store, s.DataDir, writerFunc(func(p []byte) (int, error) {
+		if err := rc.SetWriteDeadline(time.Now().Add(backupIdle)); err != nil {
+			return 0, err
+		}
 		started = true
 		return w.Write(p)
 	}))
@@ -124,6 +140,13 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // writeBackup writes a backup of st, the data directory's store, with its
 // trail and development secrets, to w.
+//
+// The snapshot is copied at the disk's speed into a spool file in the
+// data directory, inside its read transaction, which then ends; only
+// then is the backup written to w, as slowly as w takes it. A read
+// transaction held while a slow reader drained it would stop every
+// commit that grows the file (bbolt remaps the file only with no reader
+// open), and with them every delivery.
 func writeBackup(st *embedded.Store, dir string, w io.Writer) (BackupManifest, error) {
 	trail, err := openInDataDir(dir, AuditFile, os.O_RDONLY, 0)
 	switch {
@@ -139,13 +162,17 @@ func writeBackup(st *embedded.Store, dir string, w io.Writer) (BackupManifest, e
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return BackupManifest{}, err
 	}
-	tw := tar.NewWriter(w)
+	spool, err := newSpool(dir)
+	if err != nil {
+		return BackupManifest{}, err
+	}
+	defer spool.remove()
 	var manifest BackupManifest
 	err = st.InSnapshot(func(snapshot embedded.Snapshot) error {
 		checkpoint := snapshot.FeedCheckpoint(AuditorConsumer)
 		// Read after the snapshot began, the trail holds every record
 		// through the snapshot's checkpoint: the auditor syncs the trail
-		// before it checkpoints.
+		// before it checkpoints. Those records only ever stay.
 		var cut audit.TrailState
 		if trail != nil {
 			var err error
@@ -158,33 +185,76 @@ func writeBackup(st *embedded.Store, dir string, w io.Writer) (BackupManifest, e
 			Position:   TrailPosition{Trail: cut.Last, Checkpoint: checkpoint, Feed: snapshot.FeedSequence()},
 			DevSecrets: secrets != nil,
 		}
-		encoded, err := json.MarshalIndent(manifest, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := tarEntry(tw, manifestFile, int64(len(encoded)), func(w io.Writer) error { _, err := w.Write(encoded); return err }); err != nil {
-			return err
-		}
-		if err := tarEntry(tw, AuditFile, cut.Size, func(w io.Writer) error {
-			if trail == nil {
-				return nil
-			}
-			_, err := io.Copy(w, io.NewSectionReader(trail, 0, cut.Size))
-			return err
-		}); err != nil {
-			return err
-		}
-		return tarEntry(tw, DBFile, snapshot.Bytes(), func(w io.Writer) error { _, err := snapshot.WriteTo(w); return err })
+		_, err := snapshot.WriteTo(spool.file)
+		return err
 	})
 	if err != nil {
 		return BackupManifest{}, err
 	}
+	encoded, err := json.MarshalIndent(manifest, "", "  ")
+	if err != nil {
+		return BackupManifest{}, err
+	}
+	tw := tar.NewWriter(w)
+	entries := []backupEntry{
+		{manifestFile, bytes.NewReader(encoded), int64(len(encoded))},
+		{AuditFile, io.NewSectionReader(readerAtOrEmpty(trail), 0, manifest.TrailBytes), manifest.TrailBytes},
+		{DBFile, io.NewSectionReader(spool.file, 0, manifest.StoreBytes), manifest.StoreBytes},
+	}
 	if secrets != nil {
-		if err := tarEntry(tw, DevSecretsFile, int64(len(secrets)), func(w io.Writer) error { _, err := w.Write(secrets); return err }); err != nil {
+		entries = append(entries, backupEntry{DevSecretsFile, bytes.NewReader(secrets), int64(len(secrets))})
+	}
+	for _, e := range entries {
+		if err := tarEntry(tw, e.name, e.size, func(w io.Writer) error {
+			n, err := io.Copy(w, e.content)
+			if err == nil && n != e.size {
+				err = fmt.Errorf("%s: %d bytes read, %d expected", e.name, n, e.size)
+			}
+			return err
+		}); err != nil {
 			return BackupManifest{}, err
 		}
 	}
 	return manifest, tw.Close()
+}
+
+// backupEntry is a file of a backup: its name in the tar, what it holds.
+type backupEntry struct {
+	name    string
+	content io.Reader
+	size    int64
+}
+
+// readerAtOrEmpty is f, or nothing to read when there is no f.
+func readerAtOrEmpty(f *os.File) io.ReaderAt {
+	if f == nil {
+		return bytes.NewReader(nil)
+	}
+	return f
+}
+
+// spool is a file in the data directory that a backup's snapshot is
+// copied into: as secret as the store (0600, created exclusively under a
+// name of its own, never through a link), and removed at once where the
+// system lets an open file go (Unix), so a crash mid-backup leaves none.
+type spool struct {
+	file     *os.File
+	unlinked bool
+}
+
+func newSpool(dir string) (*spool, error) {
+	f, err := os.CreateTemp(dir, ".backup-snapshot-*")
+	if err != nil {
+		return nil, fmt.Errorf("a backup copies the store into its data directory first: %w", err)
+	}
+	return &spool{file: f, unlinked: os.Remove(f.Name()) == nil}, nil
+}
+
+func (s *spool) remove() {
+	_ = s.file.Close() // a copy, about to go
+	if !s.unlinked {
+		_ = os.Remove(s.file.Name()) // on a failure, a leftover named .backup-snapshot-*
+	}
 }
 
 func tarEntry(tw *tar.Writer, name string, size int64, write func(io.Writer) error) error {

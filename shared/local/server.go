@@ -152,6 +152,8 @@ type Server struct {
 
 	mu          sync.Mutex
 	pipelineErr error // set when the pipeline has stopped
+	// backingUp is held while a backup is taken: one at a time.
+	backingUp sync.Mutex
 }
 
 // ServeInfo is the content of ServeFile.
