@@ -151,7 +151,7 @@ func readRestored(ctx context.Context, dir string, backup io.Reader) (RestoreRep
 		return report, err
 	}
 	st, err := embedded.Open(filepath.Join(dir, DBFile+restoringSuffix), embedded.Options{
-		Consumers: consumers, DamageAdvice: "the backup holds a damaged store: restore an earlier one",
+		Consumers: consumers, DamageAdvice: "the backup holds a damaged store: restore an earlier one", Log: commandLog(),
 	})
 	if err != nil {
 		return report, err
