@@ -16,7 +16,7 @@ func auditCommand(args []string, stdout, _ io.Writer) error {
 	fs := newFlags("audit", "audit verify [FILE [--complete] [--no-repeats]] [--data DIR]  (FILE: a trail, or a CloudWatch Logs export of the auditor's log group)", stdout)
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory whose audit.jsonl to verify, when no FILE is given")
 	complete := fs.Bool("complete", false, "FILE holds every record since the table began, so each item's first record must be its creation (always so for a data directory's trail)")
-	noRepeats := fs.Bool("no-repeats", false, "FILE was written exactly once (a copy of a data directory's trail), so a repeated record is a break (always so for a data directory's trail)")
+	noRepeats := fs.Bool("no-repeats", false, "FILE was written exactly once (a copy of a data directory's trail), so a repeated record, a sequence that does not follow the previous by one, or a line without a record is a break (always so for a data directory's trail)")
 	positional, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -26,9 +26,9 @@ func auditCommand(args []string, stdout, _ io.Writer) error {
 	}
 	// A data directory's trail is complete and written exactly once; an
 	// export of CloudWatch Logs is written at least once.
-	path, options := filepath.Join(*dataDir, local.AuditFile), audit.VerifyOptions{Complete: true}
+	path, options := filepath.Join(*dataDir, local.AuditFile), audit.VerifyOptions{Complete: true, Contiguous: true}
 	if len(positional) == 2 {
-		path, options = positional[1], audit.VerifyOptions{Complete: *complete, AllowRepeats: !*noRepeats}
+		path, options = positional[1], audit.VerifyOptions{Complete: *complete, AllowRepeats: !*noRepeats, Contiguous: *noRepeats}
 	}
 	// A data directory's store says how far its trail must reach: the
 	// records a verify cannot see missing, the last ones, are counted
