@@ -13,7 +13,8 @@ import (
 )
 
 func auditCommand(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("audit", "audit verify [FILE [--complete] [--no-repeats]] [--data DIR]  (FILE: a trail, or a CloudWatch Logs export of the auditor's log group)", stdout)
+	fs := newFlags("audit", "audit verify [FILE [--complete] [--no-repeats]] [--data DIR]  (FILE: a trail, or a CloudWatch Logs export of the auditor's log group)\n"+
+		"       payhook audit cut [--data DIR]  (serve stopped: cut the trail back to the auditor's checkpoint, keeping what is cut beside it)", stdout)
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory whose audit.jsonl to verify, when no FILE is given")
 	complete := fs.Bool("complete", false, "FILE holds every record since the table began, so each item's first record must be its creation (always so for a data directory's trail)")
 	noRepeats := fs.Bool("no-repeats", false, "FILE was written exactly once (a copy of a data directory's trail), so a repeated record, a sequence that does not follow the previous by one, or a line without a record is a break (always so for a data directory's trail)")
@@ -21,8 +22,11 @@ func auditCommand(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if len(positional) == 1 && positional[0] == "cut" {
+		return auditCut(*dataDir, stdout)
+	}
 	if len(positional) == 0 || positional[0] != "verify" || len(positional) > 2 {
-		return usageError("want: audit verify [FILE]")
+		return usageError("want: audit verify [FILE], or audit cut")
 	}
 	// A data directory's trail is complete and written exactly once; an
 	// export of CloudWatch Logs is written at least once.
@@ -61,7 +65,7 @@ func auditCommand(args []string, stdout, _ io.Writer) error {
 		if gap := position.Gap(path); gap != "" {
 			report.Breaks = append(report.Breaks, audit.Break{Why: gap})
 		}
-		if err := position.Mismatch(path); err != nil {
+		if err := position.MismatchIn(*dataDir); err != nil {
 			report.Breaks = append(report.Breaks, audit.Break{Why: err.Error()})
 		}
 	}
@@ -86,5 +90,19 @@ func auditCommand(args []string, stdout, _ io.Writer) error {
 		return errors.New(path + ": no audit records")
 	}
 	fmt.Fprintf(stdout, "%s: %d records%s of %d items; every chain holds\n", path, report.Records, repeats, report.Items)
+	return nil
+}
+
+func auditCut(dataDir string, stdout io.Writer) error {
+	report, err := local.CutTrail(dataDir)
+	if err != nil {
+		return err
+	}
+	if report.Aside == "" {
+		fmt.Fprintf(stdout, "%s ends at the auditor's checkpoint (change %d): nothing to cut\n", filepath.Join(dataDir, local.AuditFile), report.Checkpoint)
+		return nil
+	}
+	fmt.Fprintf(stdout, "cut %s back to the auditor's checkpoint (change %d, its last record now %d); the %d bytes cut are in %s\n",
+		filepath.Join(dataDir, local.AuditFile), report.Checkpoint, report.Trail, report.Bytes, report.Aside)
 	return nil
 }

@@ -24,7 +24,7 @@ Commands:
   redrive    send failed (or stuck) webhooks through the processor again
   reconcile  store the events a provider's API lists that never arrived as webhooks
   forward    show where forwarding payment events to your app stands
-  audit      verify an audit trail: nothing missing, reordered or edited
+  audit      verify an audit trail (nothing missing, reordered or edited), or cut it back to its checkpoint
   check      read the whole store and where the audit trail stands against it
   backup     copy the store and its audit trail, consistent, while serve runs
   restore    put a backup in place

@@ -17,17 +17,20 @@ import (
 // (`{"audit":{...}}`, as LogSink writes them), so that each change is
 // recorded exactly once across crashes. The consumer's checkpoint lives
 // elsewhere (the store), so the two cannot commit together; instead the
-// trail is written ahead of the checkpoint and knows where it stands:
+// trail is written ahead of the checkpoint:
 //
 //   - Write only buffers; Sync appends the buffer and fsyncs, and the
 //     pipeline calls it before the checkpoint commits. A checkpointed
 //     record is therefore on disk.
-//   - A record at or before the trail's last sequence is already in it
-//     (appended before a crash stopped its checkpoint) and is skipped, so
-//     a record delivered again is not written again.
-//   - On open, a torn last line (a crash or power loss mid-append) is cut
-//     off; its record comes again from the feed, which only moves past
-//     what is synced.
+//   - A crash can leave records past the checkpoint, and a torn last
+//     line. The trail's owner cuts the file back to the checkpoint before
+//     handing it over (TrailThrough says where), and the feed delivers
+//     those changes again.
+//   - A record at or before the last one this FileTrail took is a
+//     delivery again of one it wrote itself (the auditor retries a record
+//     whose alert failed after its record was written), and is skipped.
+//     Nothing read from the file decides what is skipped: the file is cut
+//     at the checkpoint, and the feed delivers only what follows it.
 //
 // It needs sequence numbers that only grow, as the embedded store's do.
 type FileTrail struct {
@@ -49,26 +52,14 @@ type TrailState struct {
 	Size, Torn int64
 }
 
-// OpenFileTrail takes over file, opened for reading and appending, and
-// cuts off a torn last line. It returns where the trail stands, Torn
-// saying what was cut.
-func OpenFileTrail(file *os.File) (*FileTrail, TrailState, error) {
-	state, err := ReadTrailState(file)
-	if err != nil {
-		return nil, state, err
-	}
-	if state.Torn > 0 {
-		if err := file.Truncate(state.Size); err != nil {
-			return nil, state, fmt.Errorf("cut the torn last line of %s: %w", file.Name(), err)
-		}
-		if err := file.Sync(); err != nil {
-			return nil, state, err
-		}
-	}
-	return &FileTrail{file: file, size: state.Size, last: state.Last, buffered: state.Last}, state, nil
+// NewFileTrail takes over file, opened for appending, which state says
+// holds records through state.Last in state.Size bytes and nothing after
+// them: a trail cut at its consumer's checkpoint.
+func NewFileTrail(file *os.File, state TrailState) *FileTrail {
+	return &FileTrail{file: file, size: state.Size, last: state.Last, buffered: state.Last}
 }
 
-// Write buffers r unless the trail already holds it.
+// Write buffers r, unless this trail took it already.
 func (t *FileTrail) Write(_ context.Context, r Record) error {
 	seq, err := strconv.ParseUint(r.SequenceNumber, 10, 64)
 	if err != nil {
@@ -77,7 +68,7 @@ func (t *FileTrail) Write(_ context.Context, r Record) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if seq <= t.buffered {
-		return nil // in the trail already, from before a crash
+		return nil // delivered again after a failure past its record
 	}
 	line, err := json.Marshal(r)
 	if err != nil {
@@ -148,10 +139,11 @@ func ReadTrailState(r io.ReaderAt) (TrailState, error) {
 
 // TrailThrough finds the end of the trail's last record at or before
 // sequence seq, looking back from the trail's last complete line: a trail
-// cut there holds exactly the records through seq.
+// cut there holds exactly the records through seq, and nothing after
+// them (no later record, no line without one, no torn line).
 func TrailThrough(r io.ReaderAt, seq uint64) (TrailState, error) {
 	state, err := ReadTrailState(r)
-	if err != nil || state.Last <= seq {
+	if err != nil {
 		return state, err
 	}
 	last, through, err := lastRecordThrough(r, state.Size, seq)

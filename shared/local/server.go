@@ -302,33 +302,40 @@ func (s *Server) loadKeys(opts Options) error {
 	return nil
 }
 
-// openAuditTrail opens the trail, cutting off a line a crash tore, and
-// checks that it belongs with the store.
+// openAuditTrail checks that the trail belongs with the store, then cuts
+// it back to the auditor's checkpoint: records a crash left past it, and
+// a line it tore, are kept beside it and written again from the feed.
 func (s *Server) openAuditTrail(opts Options) error {
 	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	s.onCleanup(f.Close)
-	trail, state, err := audit.OpenFileTrail(f)
+	state, err := audit.ReadTrailState(f)
 	if err != nil {
 		return err
-	}
-	if state.Torn > 0 {
-		opts.Log.Warn().Int64("bytes", state.Torn).Str("file", f.Name()).Msg("cut off the audit trail's torn last line, left by a crash mid-append; its record is written again")
 	}
 	position, err := positionAgainst(s.Store)
 	if err != nil {
 		return err
 	}
 	position.Trail = state.Last
-	if err := position.Mismatch(f.Name()); err != nil {
+	if err := position.MismatchIn(s.DataDir); err != nil {
+		return err // nothing changed: the operator decides
+	}
+	cut, aside, err := cutTrail(s.DataDir, f, position.Checkpoint)
+	if err != nil {
 		return err
 	}
+	if aside != "" {
+		opts.Log.Warn().Str("file", f.Name()).Str("kept_in", aside).Uint64("checkpoint", position.Checkpoint).
+			Msg("cut the audit trail back to the auditor's checkpoint: what a crash left past it (records whose checkpoint never committed, a torn line) is kept beside it, and the feed delivers those changes again")
+	}
+	position.Trail = cut.Last
 	if gap := position.Gap(f.Name()); gap != "" {
 		opts.Log.Error().Str("file", f.Name()).Msg(gap)
 	}
-	s.audit, s.auditPath = trail, f.Name()
+	s.audit, s.auditPath = audit.NewFileTrail(f, cut), f.Name()
 	return nil
 }
 
