@@ -31,11 +31,15 @@ import (
 //     whose alert failed after its record was written), and is skipped.
 //     Nothing read from the file decides what is skipped: the file is cut
 //     at the checkpoint, and the feed delivers only what follows it.
+//   - When the file's length is no longer known (an append that failed
+//     and could not be cut off), the trail stops (ErrTrailStopped).
 //
 // It needs sequence numbers that only grow, as the embedded store's do.
 type FileTrail struct {
 	mu   sync.Mutex
-	file *os.File
+	file TrailFile
+	// stopped is set, for good, once the file's length is not known.
+	stopped error
 	// size is the length of the file as synced; last is the sequence of
 	// its last record, and buffered that of the last record in pending.
 	size           int64
@@ -52,10 +56,18 @@ type TrailState struct {
 	Size, Torn int64
 }
 
+// TrailFile is the file a FileTrail appends to: an *os.File.
+type TrailFile interface {
+	io.Writer
+	Sync() error
+	Truncate(size int64) error
+	Name() string
+}
+
 // NewFileTrail takes over file, opened for appending, which state says
 // holds records through state.Last in state.Size bytes and nothing after
 // them: a trail cut at its consumer's checkpoint.
-func NewFileTrail(file *os.File, state TrailState) *FileTrail {
+func NewFileTrail(file TrailFile, state TrailState) *FileTrail {
 	return &FileTrail{file: file, size: state.Size, last: state.Last, buffered: state.Last}
 }
 
@@ -67,6 +79,9 @@ func (t *FileTrail) Write(_ context.Context, r Record) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.stopped != nil {
+		return t.stopped
+	}
 	if seq <= t.buffered {
 		return nil // delivered again after a failure past its record
 	}
@@ -79,22 +94,40 @@ func (t *FileTrail) Write(_ context.Context, r Record) error {
 	return nil
 }
 
-// Sync appends what Write buffered and waits until it is on disk. On a
-// failure nothing of it stays in the file, and the records are written
-// again when delivered again.
+// ErrTrailStopped: the trail's file may no longer be what its records
+// say, so it takes no more; whoever feeds it must stop.
+var ErrTrailStopped = errors.New("the audit trail stopped")
+
+// Sync appends what Write buffered and waits until it is on disk. When
+// the append fails, what of it reached the file is cut off, and the
+// records are written again when delivered again. When that cut fails,
+// or the fsync does (what is on disk is then not known: a later fsync
+// may succeed without having written it), the file's length is no longer
+// known, and a later cut at the length it should have could take honest
+// records with it: the trail stops, and this and every later Write and
+// Sync fail with ErrTrailStopped.
 func (t *FileTrail) Sync() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.stopped != nil {
+		return t.stopped
+	}
 	if len(t.pending) == 0 {
 		return nil
 	}
 	_, err := t.file.Write(t.pending)
-	if err == nil {
-		err = t.file.Sync()
-	}
 	if err != nil {
 		t.pending, t.buffered = t.pending[:0], t.last
-		return errors.Join(fmt.Errorf("append to %s: %w", t.file.Name(), err), t.file.Truncate(t.size))
+		err = fmt.Errorf("append to %s: %w", t.file.Name(), err)
+		if cutErr := t.file.Truncate(t.size); cutErr != nil {
+			t.stopped = fmt.Errorf("%w: %s may end in part of an append that failed (%w), which could not be cut off (%w)", ErrTrailStopped, t.file.Name(), err, cutErr)
+			return t.stopped
+		}
+		return err
+	}
+	if err := t.file.Sync(); err != nil {
+		t.stopped = fmt.Errorf("%w: %s could not be flushed to disk: %w", ErrTrailStopped, t.file.Name(), err)
+		return t.stopped
 	}
 	t.size += int64(len(t.pending))
 	t.pending, t.last = t.pending[:0], t.buffered

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -173,5 +174,72 @@ func TestATrailCutAtACheckpointHoldsTheRecordsThroughIt(t *testing.T) {
 		is.Equal(strings.Count(string(raw), "\n"), int(want))
 		lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
 		is.True(strings.Contains(lines[len(lines)-1], fmt.Sprintf(`"sequence_number":"%021d"`, want)) || want == 0)
+	}
+}
+
+// failingFile fails its appends, half written, and its truncations, as
+// a full or failing disk does, when told to.
+type failingFile struct {
+	*os.File
+	failWrite, failTruncate bool
+}
+
+func (f *failingFile) Write(p []byte) (int, error) {
+	if f.failWrite {
+		n, _ := f.File.Write(p[:len(p)/2])
+		return n, errors.New("no space left on device")
+	}
+	return f.File.Write(p)
+}
+
+func (f *failingFile) Truncate(size int64) error {
+	if f.failTruncate {
+		return errors.New("input/output error")
+	}
+	return f.File.Truncate(size)
+}
+
+// TestATrailThatCannotCutAFailedAppendStops: an append that fails half
+// written, and whose half cannot be cut off, leaves the file longer than
+// the trail knows. Going on, a later failure's cut at the length the
+// trail knows would take the end of records it had synced: the trail
+// stops instead, and every record a Sync reported stays whole.
+func TestATrailThatCannotCutAFailedAppendStops(t *testing.T) {
+	is := is.New(t)
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
+	is.NoErr(err)
+	defer f.Close()
+	file := &failingFile{File: f}
+	trail := audit.NewFileTrail(file, audit.TrailState{})
+	synced := 0
+	sync := func(from, to int) error {
+		for n := from; n <= to; n++ {
+			if err := trail.Write(context.Background(), creation(n)); err != nil {
+				return err
+			}
+		}
+		err := trail.Sync()
+		if err == nil {
+			synced = to
+		}
+		return err
+	}
+	is.NoErr(sync(1, 3))
+
+	file.failWrite, file.failTruncate = true, true
+	err = sync(4, 5)
+	is.True(errors.Is(err, audit.ErrTrailStopped))
+	file.failWrite, file.failTruncate = false, false
+	is.True(errors.Is(sync(4, 5), audit.ErrTrailStopped)) // delivered again
+	file.failWrite = true
+	is.True(sync(6, 6) != nil)
+
+	raw, err := os.ReadFile(path)
+	is.NoErr(err)
+	whole := bytes.SplitAfter(raw, []byte("\n"))
+	for n := 1; n <= synced; n++ {
+		is.True(len(whole) >= n && bytes.HasSuffix(whole[n-1], []byte("\n")))
+		is.True(bytes.Contains(whole[n-1], fmt.Appendf(nil, `"sequence_number":"%021d"`, n)))
 	}
 }
