@@ -13,11 +13,12 @@ import (
 )
 
 func auditCommand(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("audit", "audit verify [FILE [--complete] [--no-repeats]] [--data DIR]  (FILE: a trail, or a CloudWatch Logs export of the auditor's log group)\n"+
+	fs := newFlags("audit", "audit verify [FILE [--complete] [--no-repeats]] [--data DIR] [--anchor BACKUP]  (FILE: a trail, or a CloudWatch Logs export of the auditor's log group)\n"+
 		"       payhook audit cut [--data DIR]  (serve stopped: cut the trail back to the auditor's checkpoint, keeping what is cut beside it)", stdout)
 	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory whose audit.jsonl to verify, when no FILE is given")
 	complete := fs.Bool("complete", false, "FILE holds every record since the table began, so each item's first record must be its creation (always so for a data directory's trail)")
 	noRepeats := fs.Bool("no-repeats", false, "FILE was written exactly once (a copy of a data directory's trail), so a repeated record, a sequence that does not follow the previous by one, or a line without a record is a break (always so for a data directory's trail)")
+	anchor := fs.String("anchor", "", "a backup kept elsewhere (payhook backup FILE): the trail must still begin with the trail it recorded, so that a rewrite of earlier records, digests and all, shows")
 	positional, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +68,15 @@ func auditCommand(args []string, stdout, _ io.Writer) error {
 		}
 		if err := position.MismatchIn(*dataDir); err != nil {
 			report.Breaks = append(report.Breaks, audit.Break{Why: err.Error()})
+		}
+	}
+	if *anchor != "" {
+		manifest, err := local.ReadAnchor(*anchor)
+		if err != nil {
+			return err
+		}
+		if err := local.CheckAnchor(manifest, f); err != nil {
+			report.Breaks = append(report.Breaks, audit.Break{Why: err.Error() + " (" + *anchor + ")"})
 		}
 	}
 	for _, r := range report.Repeats {

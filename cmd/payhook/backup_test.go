@@ -3,6 +3,8 @@
 package main_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/wait"
+	"github.com/payhook/payhook/shared/audit"
+	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/operate"
 )
 
@@ -144,4 +148,65 @@ func TestRestoreRefusesAStoppedServe(t *testing.T) {
 			t.Fatalf("%s was acknowledged and is not in %s's store", id, dir)
 		}
 	}
+}
+
+// TestABackupAnchorsTheTrail: someone who can write the data directory
+// can rewrite a record and compute its digest anew; every chain still
+// holds. A backup kept elsewhere recorded the trail's digest, and audit
+// verify --anchor shows the rewrite.
+func TestABackupAnchorsTheTrail(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	serveCmd, load := serveUnderLoad(t, dir, 2, 20)
+	load.stop()
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
+	is.NoErr(serveCmd.Wait())
+	backup := filepath.Join(t.TempDir(), "payhook.backup")
+	_, stderr, code := payhook(t, "backup", "--data", dir, backup)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+	stdout, stderr, code := payhook(t, "audit", "verify", "--data", dir, "--anchor", backup)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+	is.True(strings.Contains(stdout, "every chain holds"))
+
+	rewritten := filepath.Join(t.TempDir(), "rewritten")
+	copyDataDir(t, dir, rewritten)
+	path := filepath.Join(rewritten, local.AuditFile)
+	raw, err := os.ReadFile(path)
+	is.NoErr(err)
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	lines[0] = recomputed(t, strings.Replace(lines[0], `"actor":"receiver"`, `"actor":"reconcile"`, 1))
+	is.NoErr(os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600))
+	_, _, code = payhook(t, "audit", "verify", "--data", rewritten)
+	is.Equal(code, 0) // what the chain alone cannot show
+	stdout, stderr, code = payhook(t, "audit", "verify", "--data", rewritten, "--anchor", backup)
+	is.Equal(code, 1)
+	is.True(strings.Contains(stdout, "are not those the backup of "))
+	is.True(strings.Contains(stdout, "records before it were rewritten"))
+	is.Equal(strings.Count(stderr, "\n"), 1)
+}
+
+// recomputed is a trail line whose record's digest is made anew, as
+// anyone who reads how it is made can.
+func recomputed(t *testing.T, line string) string {
+	t.Helper()
+	var wrapped struct {
+		Audit audit.Record `json:"audit"`
+	}
+	if err := json.Unmarshal([]byte(line), &wrapped); err != nil {
+		t.Fatal(err)
+	}
+	wrapped.Audit.RecordSHA256 = ""
+	fields, err := json.Marshal(wrapped.Audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(fields)
+	wrapped.Audit.RecordSHA256 = hex.EncodeToString(sum[:])
+	out, err := json.Marshal(wrapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }

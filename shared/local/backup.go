@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +43,12 @@ type BackupManifest struct {
 	// Position is where the trail stands against the store in the backup.
 	Position   TrailPosition `json:"position"`
 	DevSecrets bool          `json:"dev_secrets"`
+	// TrailSHA256 is the digest of the backup's trail, TrailBytes long:
+	// the data directory's trail begins with those bytes for as long as
+	// it is not rewritten, and a backup kept elsewhere is the anchor that
+	// shows it was (payhook audit verify --anchor). Empty in a backup
+	// from before it was recorded.
+	TrailSHA256 string `json:"trail_sha256,omitempty"`
 }
 
 // WriteBackup writes a backup of the data directory to w: from the running
@@ -191,6 +199,9 @@ func writeBackup(st *embedded.Store, dir string, w io.Writer) (BackupManifest, e
 	if err != nil {
 		return BackupManifest{}, err
 	}
+	if manifest.TrailSHA256, err = digestOf(readerAtOrEmpty(trail), manifest.TrailBytes); err != nil {
+		return BackupManifest{}, err
+	}
 	encoded, err := json.MarshalIndent(manifest, "", "  ")
 	if err != nil {
 		return BackupManifest{}, err
@@ -223,6 +234,55 @@ type backupEntry struct {
 	name    string
 	content io.Reader
 	size    int64
+}
+
+// digestOf is the SHA-256, in hex, of r's first n bytes.
+func digestOf(r io.ReaderAt, n int64) (string, error) {
+	h := sha256.New()
+	copied, err := io.Copy(h, io.NewSectionReader(r, 0, n))
+	if err == nil && copied != n {
+		err = fmt.Errorf("%d bytes read, %d expected", copied, n)
+	}
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+// ReadAnchor reads the manifest at the start of the backup in path: what
+// it records of the trail anchors the trail's past (CheckAnchor).
+func ReadAnchor(path string) (BackupManifest, error) {
+	f, err := os.Open(path) //nolint:gosec // G304: the operator names the backup
+	if err != nil {
+		return BackupManifest{}, err
+	}
+	defer func() { _ = f.Close() }() // read only
+	tr := tar.NewReader(f)
+	header, err := tr.Next()
+	if err != nil || header.Name != manifestFile || header.Typeflag != tar.TypeReg {
+		return BackupManifest{}, fmt.Errorf("%s: not a payhook backup", path)
+	}
+	var manifest BackupManifest
+	if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&manifest); err != nil || manifest.Format != backupFormat {
+		return BackupManifest{}, fmt.Errorf("%s: not a backup this payhook reads", path)
+	}
+	if manifest.TrailSHA256 == "" {
+		return BackupManifest{}, fmt.Errorf("%s: a backup from before payhook recorded its trail's digest: it anchors nothing", path)
+	}
+	return manifest, nil
+}
+
+// CheckAnchor says whether trail, read from its start, still holds the
+// trail the backup's manifest recorded: the same first TrailBytes bytes.
+// Records rewritten since, digests recomputed, fail it.
+func CheckAnchor(manifest BackupManifest, trail io.ReaderAt) error {
+	digest, err := digestOf(trail, manifest.TrailBytes)
+	if err != nil {
+		return fmt.Errorf("the trail is shorter than the %d bytes it held at the backup of %s: records before change %d are gone",
+			manifest.TrailBytes, manifest.CreatedAt.Format(time.RFC3339), manifest.Position.Trail+1)
+	}
+	if digest != manifest.TrailSHA256 {
+		return fmt.Errorf("the trail's first %d bytes, through change %d, are not those the backup of %s recorded: records before it were rewritten",
+			manifest.TrailBytes, manifest.Position.Trail, manifest.CreatedAt.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // readerAtOrEmpty is f, or nothing to read when there is no f.

@@ -175,6 +175,11 @@ func readRestored(ctx context.Context, dir string, backup io.Reader) (RestoreRep
 	if state.Torn > 0 || state.Last != manifest.Position.Trail {
 		return report, fmt.Errorf("the backup's %s does not end as its manifest says: a damaged backup", AuditFile)
 	}
+	if manifest.TrailSHA256 != "" {
+		if err := CheckAnchor(manifest, trail); err != nil {
+			return report, fmt.Errorf("the backup's %s is not the one its manifest recorded: a damaged backup", AuditFile)
+		}
+	}
 	checked.Path = filepath.Join(dir, DBFile)
 	position := report.Check.Trail.Position
 	position.Trail = state.Last
