@@ -170,14 +170,15 @@ func TestServeSendEventsPaymentsWhileServing(t *testing.T) {
 func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
-	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "bench", "check", "backup", "restore"} {
+	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "forward status", "audit verify", "check", "backup", "restore", "bench", "smoke", "version", "completion"} {
 		t.Run(command, func(t *testing.T) {
 			is := is.New(t)
-			stdout, _, code := payhook(t, command, "--help")
+			words := strings.Fields(command)
+			stdout, _, code := payhook(t, append(words, "--help")...)
 			is.Equal(code, 0)
 			is.True(strings.HasPrefix(stdout, "Usage: payhook "+command))
 
-			_, stderr, code := payhook(t, command, "--no-such-flag")
+			_, stderr, code := payhook(t, append(words, "--no-such-flag")...)
 			is.Equal(code, 2)
 			is.Equal(strings.Count(stderr, "\n"), 1)
 			is.True(strings.HasPrefix(stderr, "payhook "+command+": "))
@@ -198,6 +199,37 @@ func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	_, stderr, code := payhook(t, "frobnicate")
 	is.New(t).Equal(code, 2)
 	is.New(t).True(strings.Contains(stderr, "unknown command"))
+	stdout, _, code := payhook(t) // no command: the list, and a usage exit
+	is.New(t).Equal(code, 2)
+	is.New(t).True(strings.Contains(stdout, "Run \"payhook <command> --help\""))
+	stdout, _, code = payhook(t, "--help")
+	is.New(t).Equal(code, 0)
+	is.New(t).True(strings.Contains(stdout, "  version "))
+}
+
+// TestFlagErrorsNameTheFlagAndWhatItWants: one style for every mistake,
+// and each command accepts its own flags only.
+func TestFlagErrorsNameTheFlagAndWhatItWants(t *testing.T) {
+	for args, want := range map[string]string{
+		"events --stuck soon":          "payhook events: --stuck: a duration such as 15m\n",
+		"events --stuck":               "payhook events: --stuck: needs a duration such as 15m\n",
+		"send stripe x --amount lots":  "payhook send: --amount: a whole number\n",
+		"events -data x":               "payhook events: -data: flags are spelled with two dashes: --data\n",
+		"payments --dlq-url https://q": "payhook payments: --dlq-url: no such flag (payhook payments --help lists them)\n",
+		"forward status --table t":     "payhook forward status: --table: no such flag (payhook forward status --help lists them)\n",
+		"serve --forward-to ftp://x":   "payhook serve: --forward-to: ",
+		"forward":                      "payhook forward: forward takes one subcommand: status\n",
+		"audit verify a b":             "payhook audit verify: want: audit verify [FILE]\n",
+		"events stray":                 "payhook events: unexpected argument \"stray\"\n",
+	} {
+		t.Run(args, func(t *testing.T) {
+			is := is.New(t)
+			_, stderr, code := payhook(t, strings.Fields(args)...)
+			is.Equal(code, 2)
+			is.True(strings.HasPrefix(stderr, want))
+			is.Equal(strings.Count(stderr, "\n"), 1)
+		})
+	}
 }
 
 // TestBenchLosesNothing runs a short bench against a separate serve.

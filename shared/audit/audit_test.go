@@ -64,7 +64,7 @@ func TestAuditTrailCarriesNoPersonalData(t *testing.T) {
 	var out bytes.Buffer
 	a := &audit.Auditor{Sink: audit.LogSink{Log: observe.NewLogger(&out, "info", "audit")}, Alerter: &alerts{}, Log: observe.NewLogger(&bytes.Buffer{}, "info", "auditor")}
 	received := webhookItem(t, store.StatusReceived, store.ByReceiver, "")
-	failed := webhookItem(t, store.StatusFailed, store.ByProcessor, "unprocessable payload: AmountMinor fails min")
+	failed := webhookItem(t, store.StatusFailed, store.ByProcessor, "unprocessable payload: amount_minor is negative")
 	resp, err := a.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
 		record("INSERT", nil, received, "1"), record("MODIFY", received, failed, "2"),
 	}})

@@ -56,6 +56,9 @@ type Options struct {
 	Receiver config.Receiver
 	// Reconcile configures reconcile runs and delivery confirmation.
 	Reconcile config.Reconcile
+	// Critical are the canonical types that raise an alert; none means
+	// process.DefaultCritical.
+	Critical []payment.Type
 	// Lookup reads provider keys (os.LookupEnv); when it has none, the data
 	// directory's development secrets are used, and created if needed.
 	Lookup func(string) (string, bool)
@@ -350,17 +353,24 @@ func (s *Server) serve(opts Options) error {
 	if normalize == nil {
 		normalize = registry.Normalize
 	}
+	critical := opts.Critical
+	if critical == nil {
+		critical = process.DefaultCritical
+	}
 	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
 	processor := &process.Processor{
 		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
-		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
+		Alerter: alerter, Critical: critical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
 	}
 	if s.forwarding != nil {
 		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)
 	}
+	confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 	if opts.Reconcile.PayPalConfirm {
-		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 		processor.Confirm = confirmation.Confirm
+	}
+	if opts.Reconcile.GoCardlessAmounts {
+		processor.Amounts = confirmation.Amounts
 	}
 	pipeline := &Pipeline{
 		Store:      s.Store,
@@ -384,7 +394,13 @@ func (s *Server) serve(opts Options) error {
 			Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
 			Alerter:   alerter, Log: opts.Log,
 		},
-		Sources: func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) },
+		Sources: func(name string) (reconcile.Source, error) {
+			source, err := reconcile.SourceFor(name, s.Keys, apiConfig)
+			if errors.As(err, new(reconcile.MissingCredentials)) {
+				err = fmt.Errorf("%w in payhook serve's environment, which reconciles while it runs: restart serve with them set", err)
+			}
+			return source, err
+		},
 	}
 	admin.Handle("/admin/", operate.AdminHandler(operator, token, s.dataDirRoutes))
 	admin.HandleFunc("GET /healthz", s.health)
