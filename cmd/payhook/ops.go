@@ -337,4 +337,3 @@ func amount(minor int64, currency string, unknown bool) string {
 	}
 	return payment.FormatMinor(minor, currency)
 }
-
