@@ -3,8 +3,6 @@
 package main_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,8 +13,8 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/forge"
 	"github.com/payhook/payhook/internal/wait"
-	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/operate"
 )
@@ -157,14 +155,7 @@ func TestRestoreRefusesAStoppedServe(t *testing.T) {
 func TestABackupAnchorsTheTrail(t *testing.T) {
 	is := is.New(t)
 	dir := filepath.Join(t.TempDir(), "data")
-	serveCmd, load := serveUnderLoad(t, dir, 2, 20)
-	load.stop()
-	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
-	is.NoErr(serveCmd.Wait())
-	backup := filepath.Join(t.TempDir(), "payhook.backup")
-	_, stderr, code := payhook(t, "backup", "--data", dir, backup)
-	is.Equal(stderr, "")
-	is.Equal(code, 0)
+	backup := servedAndBackedUp(t, dir, 2, 20)
 	stdout, stderr, code := payhook(t, "audit", "verify", "--data", dir, "--anchor", backup)
 	is.Equal(stderr, "")
 	is.Equal(code, 0)
@@ -176,7 +167,8 @@ func TestABackupAnchorsTheTrail(t *testing.T) {
 	raw, err := os.ReadFile(path)
 	is.NoErr(err)
 	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
-	lines[0] = recomputed(t, strings.Replace(lines[0], `"actor":"receiver"`, `"actor":"reconcile"`, 1))
+	lines[0], err = forge.RewriteRecord(lines[0], `"actor":"receiver"`, `"actor":"reconcile"`)
+	is.NoErr(err)
 	is.NoErr(os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600))
 	_, _, code = payhook(t, "audit", "verify", "--data", rewritten)
 	is.Equal(code, 0) // what the chain alone cannot show
@@ -187,26 +179,19 @@ func TestABackupAnchorsTheTrail(t *testing.T) {
 	is.Equal(strings.Count(stderr, "\n"), 1)
 }
 
-// recomputed is a trail line whose record's digest is made anew, as
-// anyone who reads how it is made can.
-func recomputed(t *testing.T, line string) string {
+// servedAndBackedUp runs serve on dir under load from senders until acked
+// deliveries are acknowledged, stops it, and backs dir up: the backup's
+// path.
+func servedAndBackedUp(t *testing.T, dir string, senders, acked int) string {
 	t.Helper()
-	var wrapped struct {
-		Audit audit.Record `json:"audit"`
-	}
-	if err := json.Unmarshal([]byte(line), &wrapped); err != nil {
-		t.Fatal(err)
-	}
-	wrapped.Audit.RecordSHA256 = ""
-	fields, err := json.Marshal(wrapped.Audit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(fields)
-	wrapped.Audit.RecordSHA256 = hex.EncodeToString(sum[:])
-	out, err := json.Marshal(wrapped)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
+	is := is.New(t)
+	serveCmd, load := serveUnderLoad(t, dir, senders, acked)
+	load.stop()
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
+	is.NoErr(serveCmd.Wait())
+	backup := filepath.Join(t.TempDir(), "payhook.backup")
+	_, stderr, code := payhook(t, "backup", "--data", dir, backup)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+	return backup
 }

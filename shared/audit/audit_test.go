@@ -3,8 +3,6 @@ package audit_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/forge"
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
@@ -299,24 +298,11 @@ func breaksOf(report audit.Report) []string {
 // as only someone who knows how the digest is made would.
 func forgeRecord(t *testing.T, line, from, to string) string {
 	t.Helper()
-	var wrapped struct {
-		Audit audit.Record `json:"audit"`
-	}
-	if err := json.Unmarshal([]byte(strings.Replace(line, from, to, 1)), &wrapped); err != nil {
-		t.Fatal(err)
-	}
-	wrapped.Audit.RecordSHA256 = ""
-	encoded, err := json.Marshal(wrapped.Audit)
+	forged, err := forge.RewriteRecord(line, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(encoded)
-	wrapped.Audit.RecordSHA256 = hex.EncodeToString(sum[:])
-	forged, err := json.Marshal(wrapped)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(forged)
+	return forged
 }
 
 func TestAVerifiedCompleteTrailMustStartEachItemAtItsCreation(t *testing.T) {
