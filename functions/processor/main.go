@@ -23,6 +23,7 @@ import (
 	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -37,32 +38,27 @@ func main() {
 		reconcileCfg config.Reconcile
 		metricsCfg   config.Metrics
 	)
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "processor")
-	for _, settings := range []any{&cfg, &reconcileCfg, &metricsCfg} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
-			log.Fatal().Msg(err.Error())
-		}
-	}
-	critical, err := process.ParseCritical(cfg.CriticalTypes)
-	if err != nil {
+	log := observe.NewLogger(os.Stdout, "info", "processor") // until the settings say otherwise
+	if err := config.Load(os.LookupEnv, &cfg, &reconcileCfg, &metricsCfg); err != nil {
 		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "processor")
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	processor := &process.Processor{
 		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
 		DLQ:       deadletter.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.DLQURL, Source: "processor"},
 		Alerter:   notify.SNSAlerter{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.AlertTopicARN},
-		Critical:  critical,
+		Critical:  cfg.CriticalTypes,
 		Normalize: registry.Normalize,
 		Log:       log,
 		Metrics:   emf.New(os.Stdout, metricsCfg.Namespace, "processor"),
 	}
-	if cfg.APISecretsARN != "" && reconcileCfg.PayPalConfirm {
+	if cfg.APISecretsARN != "" && (reconcileCfg.PayPalConfirm || reconcileCfg.GoCardlessAmounts) {
 		secret := secrets.Secret{ARN: cfg.APISecretsARN, Kind: secrets.APICredentials, Misplaced: func(names []string) {
 			log.Warn().Strs("settings", names).Msg("the provider API secret holds webhook keys, which the processor does not read: remove them")
 		}}
@@ -70,13 +66,20 @@ func main() {
 			func(err error) {
 				log.Error().Err(err).Msg("provider API secret reload failed; keeping the credentials held")
 			})
-		// Until the secret has a value, deliveries are processed unconfirmed,
-		// as without credentials, and the log says why.
+		// Until the secret has a value, deliveries are processed as without
+		// credentials (PayPal's unconfirmed, GoCardless's amounts unknown),
+		// and the log says why.
 		keys := secrets.Optional(cache.Keys, func(err error) {
-			log.Error().Err(err).Msg("no provider API credentials: PayPal deliveries are processed unconfirmed until they are put in the secret")
+			log.Error().Err(err).Msg("no provider API credentials: PayPal deliveries are processed unconfirmed and GoCardless amounts unknown until they are put in the secret")
 		})
 		api := provider.APIConfig{HTTP: &http.Client{Timeout: 10 * time.Second}, Sandbox: cfg.PayPalSandbox}
-		processor.Confirm = (&reconcile.Confirmation{Keys: keys, API: api}).Confirm
+		confirmation := &reconcile.Confirmation{Keys: keys, API: api}
+		if reconcileCfg.PayPalConfirm {
+			processor.Confirm = confirmation.Confirm
+		}
+		if reconcileCfg.GoCardlessAmounts {
+			processor.Amounts = confirmation.Amounts
+		}
 	}
 	if cfg.EventBusName != "" {
 		processor.Publisher = notify.EventBridgePublisher{Client: eventbridge.NewFromConfig(awsCfg), BusName: cfg.EventBusName}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/rs/zerolog"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
@@ -42,6 +43,13 @@ type Options struct {
 	// operation, and how long it took to be durable (waiting to share a
 	// commit included). It must be quick and safe for concurrent use.
 	OnCommit func(operation string, took time.Duration)
+	// DamageAdvice ends every DamagedError: what to do, in the words of
+	// the store's user.
+	DamageAdvice string
+	// Log receives every panic the store recovers, with its stack: at
+	// error when code other than bbolt's raised it (a bug), at debug when
+	// bbolt did, reading a damaged file. Zero: not logged.
+	Log zerolog.Logger
 }
 
 // Store is the bbolt adapter of the store port.
@@ -50,26 +58,54 @@ type Store struct {
 	feed      feedSignal
 	forwards  feedSignal
 	consumers []string
+	log       zerolog.Logger
 	onCommit  func(operation string, took time.Duration)
+	// damageAdvice: Options.DamageAdvice.
+	damageAdvice string
 }
 
 // Open opens or creates the store at path. A second process opening the same
 // file waits up to a second for the lock, then fails with a clear error.
+// A damaged file is a *DamagedError: the file's structure is walked
+// first (for at most 10 s, values decoded for the first 200 ms of it),
+// and a panic inside bbolt while opening is recovered.
 func Open(path string, opts Options) (*Store, error) {
+	if err := inspect(path, &opts.Log); err != nil {
+		var damage *DamagedError
+		if errors.As(err, &damage) {
+			damage.Advice = opts.DamageAdvice
+		}
+		return nil, err
+	}
 	// The hashmap freelist, not written on commit (rebuilt on open), keeps
 	// commits cheap as the file grows: a write-heavy file's usual setting.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: %w", path, store.ErrLocked)
-		}
+	var db *bolt.DB
+	var panicked *panicError
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				panicked = recovered(r)
+				err = panicked
+			}
+		}()
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+		return err
+	}()
+	switch {
+	case panicked != nil:
+		logPanic(&opts.Log, panicked, "opening "+path)
+		return nil, &DamagedError{Path: path, Damage: []string{brief(err)}, Advice: opts.DamageAdvice}
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("open %s: %w", path, store.ErrLocked)
+	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.MaxBatchDelay = opts.MaxBatchDelay
 	if db.MaxBatchDelay <= 0 {
 		db.MaxBatchDelay = 5 * time.Millisecond
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	s := &Store{db: db, consumers: opts.Consumers, log: opts.Log, onCommit: opts.OnCommit, damageAdvice: opts.DamageAdvice}
+	err = s.described(db.Update(guard(func(tx *bolt.Tx) error {
 		indexed := tx.Bucket(expiryBucket) != nil
 		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, expiryBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -80,11 +116,15 @@ func Open(path string, opts Options) (*Store, error) {
 			return buildExpiryIndex(tx)
 		}
 		return nil
-	})
-	if err != nil {
+	})))
+	var damage *DamagedError
+	switch {
+	case errors.As(err, &damage):
+		return nil, errors.Join(err, db.Close())
+	case err != nil:
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}
-	return &Store{db: db, consumers: opts.Consumers, onCommit: opts.OnCommit}, nil
+	return s, nil
 }
 
 // Operations, as OnCommit names them.
@@ -119,14 +159,19 @@ func (s *Store) batch(operation string, fn func(*bolt.Tx) error) error {
 
 func (s *Store) timed(operation string, run func(func(*bolt.Tx) error) error, fn func(*bolt.Tx) error) error {
 	if s.onCommit == nil {
-		return run(fn)
+		return s.described(run(guard(fn)))
 	}
 	started := time.Now()
-	err := run(fn)
+	err := run(guard(fn))
 	if err == nil {
 		s.onCommit(operation, time.Since(started))
 	}
-	return err
+	return s.described(err)
+}
+
+// view is db.View, with damage found said as a DamagedError.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	return s.described(s.db.View(guard(fn)))
 }
 
 // Close flushes and closes the file.
@@ -149,7 +194,7 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 // commit like PutWebhook, and otherwise compares the stored digest.
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
 	return s.insertIfAbsent(ctx, OpBindTransmission, store.TransmissionItem(b), func(stored []byte) (bool, error) {
-		item, err := store.UnmarshalItem(stored)
+		item, err := decodeItem(stored)
 		if err != nil {
 			return false, err
 		}

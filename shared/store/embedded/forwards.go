@@ -65,9 +65,9 @@ func (s *Store) ForwardsQueued() <-chan struct{} { return s.forwards.wait() }
 
 func (s *Store) PendingForwards(_ context.Context, destination string, after uint64, limit int) ([]store.Forward, error) {
 	var fs []store.Forward
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		if fs, err = scanForwards(tx.Bucket(forwardsBucket), destination, after, limit); err != nil {
+		if fs, err = scanForwards(tx, forwardsBucket, destination, after, limit); err != nil {
 			return err
 		}
 		holds := tx.Bucket(forwardHoldsBucket)
@@ -79,10 +79,11 @@ func (s *Store) PendingForwards(_ context.Context, destination string, after uin
 	return fs, err
 }
 
-// scanForwards reads up to limit of destination's forwards in b in order,
+// scanForwards reads up to limit of destination's forwards in bucket in order,
 // after sequence after; all destinations' when destination is empty, and
 // all when limit is 0.
-func scanForwards(b *bolt.Bucket, destination string, after uint64, limit int) ([]store.Forward, error) {
+func scanForwards(tx *bolt.Tx, bucket []byte, destination string, after uint64, limit int) ([]store.Forward, error) {
+	b := tx.Bucket(bucket)
 	var fs []store.Forward
 	c := b.Cursor()
 	prefix := destinationPrefix(destination)
@@ -95,7 +96,7 @@ func scanForwards(b *bolt.Bucket, destination string, after uint64, limit int) (
 	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix) && (limit == 0 || len(fs) < limit); k, v = c.Next() {
 		var f store.Forward
 		if err := json.Unmarshal(v, &f); err != nil {
-			return nil, err
+			return nil, damagedValue(bucket, err)
 		}
 		fs = append(fs, f)
 	}
@@ -116,7 +117,7 @@ func record(tx *bolt.Tx, destination string, update func(*forwardRecord)) error 
 	var r forwardRecord
 	if raw := b.Get([]byte(destination)); raw != nil {
 		if err := json.Unmarshal(raw, &r); err != nil {
-			return err
+			return damagedValue(forwardStatusBucket, err)
 		}
 	}
 	update(&r)
@@ -192,7 +193,7 @@ func (s *Store) DeadLetterForward(ctx context.Context, f store.Forward, at time.
 
 func (s *Store) ForwardStatuses(_ context.Context) ([]store.ForwardStatus, error) {
 	var statuses []store.ForwardStatus
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		byName := map[string]*store.ForwardStatus{}
 		var order []string
 		status := func(destination string) *store.ForwardStatus {
@@ -206,7 +207,7 @@ func (s *Store) ForwardStatuses(_ context.Context) ([]store.ForwardStatus, error
 		err := tx.Bucket(forwardStatusBucket).ForEach(func(k, v []byte) error {
 			var r forwardRecord
 			if err := json.Unmarshal(v, &r); err != nil {
-				return err
+				return damagedValue(forwardStatusBucket, err)
 			}
 			st := status(string(k))
 			st.Delivered, st.LastSuccess, st.LastError, st.LastErrorAt = r.Delivered, r.LastSuccess, r.LastError, r.LastErrorAt
@@ -238,9 +239,9 @@ func (s *Store) ForwardStatuses(_ context.Context) ([]store.ForwardStatus, error
 
 func (s *Store) DeadForwards(_ context.Context, destination string, limit int) ([]store.Forward, error) {
 	var fs []store.Forward
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		fs, err = scanForwards(tx.Bucket(deadForwardsBucket), destination, 0, limit)
+		fs, err = scanForwards(tx, deadForwardsBucket, destination, 0, limit)
 		return err
 	})
 	return fs, err
@@ -259,7 +260,7 @@ func (s *Store) RedriveForwards(ctx context.Context, destination string) (int, e
 		moved := 0
 		err := s.update(OpForwardRedrive, func(tx *bolt.Tx) error {
 			dead := tx.Bucket(deadForwardsBucket)
-			fs, err := scanForwards(dead, destination, 0, redriveChunk)
+			fs, err := scanForwards(tx, deadForwardsBucket, destination, 0, redriveChunk)
 			if err != nil {
 				return err
 			}

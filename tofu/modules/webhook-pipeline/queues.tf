@@ -129,7 +129,7 @@ resource "aws_secretsmanager_secret" "providers" {
 
 resource "aws_secretsmanager_secret" "provider_apis" {
   name        = "${local.name}/provider-apis"
-  description = "payhook's provider API credentials, for reconciliation and PayPal's confirmations: JSON with ${join(", ", local.provider_api_settings)}"
+  description = "payhook's provider API credentials, for reconciliation, PayPal's confirmations and GoCardless's amounts: JSON with ${join(", ", local.provider_api_settings)}"
   kms_key_id  = aws_kms_key.this.arn
   tags        = local.tags
 }
