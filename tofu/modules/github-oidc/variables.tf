@@ -9,12 +9,18 @@ variable "github_repository" {
 }
 
 variable "environment_suffix" {
-  description = "The environment the roles plan and deploy: dev, staging, prod. Its deploy jobs run in the GitHub environment of the same name. A lowercase letter, then 1 to 15 lowercase letters or digits: no dash, so that no environment's name begins another's followed by the dash every pattern ends at."
+  description = "The environment the roles plan and deploy: dev, staging, prod. Its deploy jobs run in the GitHub environment of the same name. A lowercase letter, then 1 to 15 lowercase letters or digits: no dash, so that no environment's name begins another's followed by the dash every pattern ends at. Not account, the account root's."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment_suffix))
     error_message = "Use a lowercase letter, then 1 to 15 lowercase letters or digits (no dash: payhook-dev-* would also match an environment named dev-eu)."
+  }
+  validation {
+    # The account root's names are <name_prefix>-account-*: an environment
+    # of that name would reach its queue, alias and alarms.
+    condition     = var.environment_suffix != "account"
+    error_message = "account is the account root's (envs/account): name the environment otherwise."
   }
 }
 

@@ -10,12 +10,18 @@ variable "name_prefix" {
 }
 
 variable "environment_suffix" {
-  description = "Last part of every name: dev, staging, prod. A lowercase letter, then 1 to 15 lowercase letters or digits: no dash, so that no environment's names begin with another's (github-oidc's patterns end at the dash after it)."
+  description = "Last part of every name: dev, staging, prod. A lowercase letter, then 1 to 15 lowercase letters or digits: no dash, so that no environment's names begin with another's (github-oidc's patterns end at the dash after it). Not account, the account root's."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment_suffix))
     error_message = "Use a lowercase letter, then 1 to 15 lowercase letters or digits (no dash: payhook-dev-* would also match an environment named dev-eu)."
+  }
+  validation {
+    # The account root's names are <name_prefix>-account-*: an environment
+    # of that name would reach its queue, alias and alarms.
+    condition     = var.environment_suffix != "account"
+    error_message = "account is the account root's (envs/account): name the environment otherwise."
   }
 }
 

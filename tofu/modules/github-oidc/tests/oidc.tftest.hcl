@@ -426,3 +426,13 @@ run "an_environment_name_with_a_dash_is_refused" {
   }
   expect_failures = [var.environment_suffix]
 }
+
+# The account root's names are payhook-account-*: an environment named
+# account would reach its findings' dead-letter queue, key alias and alarm.
+run "an_environment_named_as_the_account_root_is_refused" {
+  command = plan
+  variables {
+    environment_suffix = "account"
+  }
+  expect_failures = [var.environment_suffix]
+}
