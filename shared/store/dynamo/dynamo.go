@@ -98,8 +98,8 @@ func (s *Store) GetWebhook(ctx context.Context, provider, eventID string) (store
 }
 
 // CreateTable creates the table as the OpenTofu module does (on demand,
-// stream with old and new images, TTL on expires_at) and waits until it is
-// active. For local runs and tests; on AWS the table is OpenTofu's.
+// stream with old and new images, TTL on expires_at, the webhook indexes)
+// and waits until it is active. For local runs and tests; on AWS the table is OpenTofu's.
 func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:   aws.String(table),
@@ -107,10 +107,17 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 		AttributeDefinitions: []types.AttributeDefinition{
 			{AttributeName: aws.String(store.AttrPK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(store.AttrSK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(store.AttrStatus), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(store.AttrPaymentKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(store.AttrReceivedAt), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(store.AttrPK), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String(store.AttrSK), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			webhookIndex(IndexByStatus, store.AttrStatus),
+			webhookIndex(IndexByPayment, store.AttrPaymentKey),
 		},
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 	})
@@ -129,4 +136,16 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 		return fmt.Errorf("enable TTL on %s: %w", table, err)
 	}
 	return nil
+}
+
+// webhookIndex is one of the webhook indexes: hash, then received_at.
+func webhookIndex(name, hash string) types.GlobalSecondaryIndex {
+	return types.GlobalSecondaryIndex{
+		IndexName: aws.String(name),
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(store.AttrReceivedAt), KeyType: types.KeyTypeRange},
+		},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: IndexedAttributes},
+	}
 }

@@ -70,14 +70,18 @@ func Open(path string, opts Options) (*Store, error) {
 		db.MaxBatchDelay = 5 * time.Millisecond
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		indexed := tx.Bucket(expiryBucket) != nil
-		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, expiryBucket} {
+		indexed, webhooksIndexed := tx.Bucket(expiryBucket) != nil, tx.Bucket(byReceivedBucket) != nil
+		buckets := [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, expiryBucket}
+		for _, name := range append(buckets, webhookIndexes...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
-		if !indexed {
-			return buildExpiryIndex(tx)
+		switch {
+		case !indexed:
+			return buildExpiryIndex(tx) // which builds the webhook indexes too
+		case !webhooksIndexed:
+			return buildWebhookIndexes(tx)
 		}
 		return nil
 	})

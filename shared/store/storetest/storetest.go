@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Table) {
 	RunWebhooks(t, func(t *testing.T) store.Webhooks { return open(t) })
 	t.Run("processing", func(t *testing.T) { runProcessing(t, open) })
 	t.Run("listing", func(t *testing.T) { runListing(t, open) })
+	t.Run("query", func(t *testing.T) { runQuery(t, open) })
 	t.Run("checkpoints", func(t *testing.T) { runCheckpoints(t, open(t)) })
 }
 
