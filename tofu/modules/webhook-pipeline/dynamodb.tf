@@ -1,3 +1,9 @@
+locals {
+  # Must match dynamo.IndexedAttributes: a test in shared/store/dynamo reads
+  # this list from here.
+  indexed_attributes = ["provider", "event_id", "event_type", "occurred_at", "attempts", "last_error", "payment_key", "outcome", "outcome_reason", "source", "change", "updated_by", "updated_at", "expires_at"]
+}
+
 resource "aws_dynamodb_table" "this" {
   name                        = local.name
   billing_mode                = "PAY_PER_REQUEST"
@@ -15,6 +21,39 @@ resource "aws_dynamodb_table" "this" {
   attribute {
     name = "sk"
     type = "S"
+  }
+
+  attribute {
+    name = "status"
+    type = "S"
+  }
+
+  attribute {
+    name = "payment_key"
+    type = "S"
+  }
+
+  attribute {
+    name = "received_at"
+    type = "S"
+  }
+
+  # What operators list and redrive by (payhook events, payments show,
+  # redrive and resend by filter), newest first: webhooks by status and by
+  # the payment they are about. Keyed on attributes every webhook already
+  # has, so DynamoDB fills them from the items stored before they existed;
+  # payments and bindings lack a key and stay out. They hold what a listing
+  # shows, never a body or a signature (shared/store/dynamo/query.go says
+  # the same list, and CreateTable builds it for tests).
+  dynamic "global_secondary_index" {
+    for_each = { "by-status" = "status", "by-payment" = "payment_key" }
+    content {
+      name               = global_secondary_index.key
+      hash_key           = global_secondary_index.value
+      range_key          = "received_at"
+      projection_type    = "INCLUDE"
+      non_key_attributes = local.indexed_attributes
+    }
   }
 
   # The deduplication window: the receiver sets expires_at.
