@@ -31,6 +31,7 @@ func Enqueue(destinations []Destination) func(payment.Announcement, time.Time) (
 			}
 			forwards = append(forwards, store.Forward{
 				Destination: d.Name, MessageID: m.ID, EventType: string(e.Type), PaymentKey: m.PaymentKey, Body: m.Body, QueuedAt: at.UTC(),
+				Provider: e.Provider, EventID: e.EventID,
 			})
 		}
 		return forwards, nil
@@ -202,6 +203,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dest Destination, f store.Forw
 	}
 	log := d.Log.With().Str("destination", dest.Name).Str("message_id", f.MessageID).Str("type", f.EventType).Logger()
 	outcome := r.Outcome
+	f.LastStatus = r.Status
 	var err error
 	switch r.Outcome {
 	case Delivered:

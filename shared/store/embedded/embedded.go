@@ -71,7 +71,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		indexed, webhooksIndexed := tx.Bucket(expiryBucket) != nil, tx.Bucket(byReceivedBucket) != nil
-		buckets := [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, expiryBucket}
+		buckets := [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, forwardLogBucket, expiryBucket}
 		for _, name := range append(buckets, webhookIndexes...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -109,6 +109,7 @@ const (
 	OpDeleteWebhook      = "delete_webhook"
 	OpForwardUpdate      = "forward_update"
 	OpForwardRedrive     = "forward_redrive"
+	OpForwardResend      = "forward_resend"
 )
 
 // update is db.Update, timed for OnCommit.

@@ -143,6 +143,9 @@ func expireDue(tx *bolt.Tx, now int64) (read, deleted int, err error) {
 		if err := reindexWebhook(tx, item, nil); err != nil {
 			return 0, 0, err
 		}
+		if err := dropForwardRecords(tx, item[store.AttrPK].String()); err != nil {
+			return 0, 0, err
+		}
 		err = appendChange(tx, change{
 			name: events.DynamoDBOperationTypeRemove,
 			pk:   item[store.AttrPK].String(), sk: item[store.AttrSK].String(),
