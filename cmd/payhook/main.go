@@ -41,6 +41,7 @@ func newRootCommand() *cobra.Command {
 		newEventsCommand(),
 		newPaymentsCommand(),
 		newRedriveCommand(),
+		newResendCommand(),
 		newReconcileCommand(),
 		newForwardCommand(),
 		newAuditCommand(),

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/config"
+	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/metrics"
@@ -330,15 +332,16 @@ func (s *Server) serve(opts Options) error {
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
 	webhooks.HandleFunc("GET /healthz", s.health)
 	admin := http.NewServeMux()
-	operator := operate.Table{
-		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Outbox: s.Store,
-		Reconciler: &reconcile.Reconciler{
-			Store:     s.Store,
-			Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
-			Alerter:   alerter, Log: opts.Log,
-		},
-		Sources: func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) },
+	var destinations []forward.Destination
+	if s.forwarding != nil {
+		destinations = s.forwarding.Destinations
 	}
+	operator := tableOperator(s.DataDir, s.Store, destinations)
+	operator.Reconciler, operator.Sources = &reconcile.Reconciler{
+		Store:     s.Store,
+		Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
+		Alerter:   alerter, Log: opts.Log,
+	}, func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) }
 	admin.Handle("/admin/", operate.AdminHandler(operator, token))
 	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
 	admin.HandleFunc("GET /healthz", s.health)
@@ -488,7 +491,30 @@ func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return operate.Table{Store: st, DLQ: st.DeadLetterQueue(ProcessorConsumer), Outbox: st}, st.Close, nil
+	// serve is not running: a resend is queued for every destination the
+	// outbox knows, to go out when serve runs with it again.
+	statuses, err := st.ForwardStatuses(context.Background())
+	if err != nil {
+		return nil, nil, errors.Join(err, st.Close())
+	}
+	destinations := make([]forward.Destination, len(statuses))
+	for i, status := range statuses {
+		destinations[i] = forward.Destination{Name: status.Destination}
+	}
+	return tableOperator(dataDir, st, destinations), st.Close, nil
+}
+
+// tableOperator operates the data directory's store: its dead-letter
+// queue, outbox and audit trail; bulk redrives a page per commit.
+func tableOperator(dataDir string, st *embedded.Store, destinations []forward.Destination) operate.Table {
+	return operate.Table{
+		Store: st, DLQ: st.DeadLetterQueue(ProcessorConsumer), Outbox: st,
+		AuditTrail: func() (io.ReadCloser, error) { return openInDataDir(dataDir, AuditFile, os.O_RDONLY, 0) },
+		Transact: func(ctx context.Context, fn func(store.Processing) error) error {
+			return st.InTransaction(ctx, "redrive", func(p store.Processing, _ deadletter.Queue) error { return fn(p) })
+		},
+		Resender: forward.OutboxResender{Outbox: st, Destinations: destinations},
+	}
 }
 
 // RunningServe returns the serve running on the data directory, if its

@@ -29,29 +29,19 @@ import (
 	"github.com/payhook/payhook/shared/store"
 )
 
-// WebhookView is a stored webhook as an operator sees it: everything but
-// the body and signatures.
-type WebhookView struct {
-	Provider   string       `json:"provider"`
-	EventID    string       `json:"event_id"`
-	EventType  string       `json:"event_type"`
-	Status     store.Status `json:"status"`
-	ReceivedAt time.Time    `json:"received_at"`
-	OccurredAt time.Time    `json:"occurred_at,omitzero"`
-	Attempts   int          `json:"attempts"`
-	LastError  string       `json:"last_error,omitempty"`
-	PaymentKey string       `json:"payment_key,omitempty"`
-	// Outcome is what processing did (applied, or why not), with the
-	// reason when the event changed nothing.
-	Outcome       string `json:"outcome,omitempty"`
-	OutcomeReason string `json:"outcome_reason,omitempty"`
-	// Source is how the event arrived: "webhook", or "reconcile" when it
-	// was fetched from the provider's API after its delivery was missed.
-	Source string `json:"source"`
-}
-
 // Operator is what the events, payments and redrive commands do.
 type Operator interface {
+	// Events lists webhooks newest first, a page at a time.
+	Events(ctx context.Context, f Filter, p Page) (EventPage, error)
+	// Event is everything held about one webhook.
+	Event(ctx context.Context, provider, eventID string) (EventDetail, error)
+	// Payment is a payment's state and timeline ("<provider>/<payment id>").
+	Payment(ctx context.Context, key string) (PaymentDetail, error)
+	// RedriveMatching redrives one page of a filter's FAILED (or given-up
+	// RECEIVED) webhooks; Drive runs every page.
+	RedriveMatching(ctx context.Context, req BulkRequest) (BulkPage, error)
+	// Resend sends applied events to the user's endpoints again.
+	Resend(ctx context.Context, req ResendRequest) (BulkPage, error)
 	Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error)
 	Payments(ctx context.Context) ([]payment.State, error)
 	Redrive(ctx context.Context, provider, eventID string) error
@@ -68,8 +58,19 @@ type Operator interface {
 type Table struct {
 	Store store.Table
 	DLQ   deadletter.Queue
+	// Name is the deployment's name on AWS (its table's), which its
+	// functions' log groups carry; empty locally.
+	Name string
+	// AuditTrail opens the audit trail to read: the data directory's
+	// file; nil on AWS, where it is the auditor's CloudWatch Logs.
+	AuditTrail func() (io.ReadCloser, error)
 	// Outbox is the embedded store's forwarding outbox; nil on AWS.
 	Outbox store.Outbox
+	// Transact, when set, runs fn's writes in one transaction: the
+	// embedded store's, so that a bulk redrive commits once a page.
+	Transact func(ctx context.Context, fn func(store.Processing) error) error
+	// Resender sends applied events again; nil where nothing forwards.
+	Resender Resender
 	// Reconciler and Sources reconcile on demand; Sources finds a
 	// provider's event API with the credentials at hand.
 	Reconciler *reconcile.Reconciler
@@ -84,8 +85,7 @@ func (d Table) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]Webh
 	}
 	views := make([]WebhookView, len(webhooks))
 	for i, w := range webhooks {
-		views[i] = WebhookView{Provider: w.Provider, EventID: w.EventID, EventType: w.EventType, Status: w.Status, ReceivedAt: w.ReceivedAt,
-			OccurredAt: w.OccurredAt, Attempts: w.Attempts, LastError: w.LastError, PaymentKey: w.PaymentKey, Outcome: w.Outcome, OutcomeReason: w.OutcomeReason, Source: w.Source}
+		views[i] = viewOf(w)
 	}
 	return views, nil
 }
@@ -184,6 +184,7 @@ func AdminHandler(op Operator, token string) http.Handler {
 		reply(w, report, err)
 	})
 	forwardRoutes(mux, op, reply)
+	inspectRoutes(mux, op, reply)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Path == helloPath {
 			// The one call without the token: it proves this server holds
@@ -268,7 +269,9 @@ func (r Remote) Call(ctx context.Context, method, path string, body, into any) e
 			return err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, r.URL+path, &payload)
+	// r.URL is the loopback admin API serve.json names, proven to hold the
+	// token (RunningServe); path and its escaped query are payhook's own.
+	req, err := http.NewRequestWithContext(ctx, method, r.URL+path, &payload) //nolint:gosec // G704: see above
 	if err != nil {
 		return err
 	}
@@ -277,7 +280,7 @@ func (r Remote) Call(ctx context.Context, method, path string, body, into any) e
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	resp, err := client.Do(req)
+	resp, err := client.Do(req) //nolint:gosec // G704: the admin API, as above
 	if err != nil {
 		return fmt.Errorf("ask the running payhook serve at %s: %w", r.URL, err)
 	}

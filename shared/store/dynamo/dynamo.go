@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -116,8 +117,8 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 			{AttributeName: aws.String(store.AttrSK), KeyType: types.KeyTypeRange},
 		},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
-			webhookIndex(IndexByStatus, store.AttrStatus),
-			webhookIndex(IndexByPayment, store.AttrPaymentKey),
+			webhookIndex(IndexByStatus, store.AttrStatus, store.AttrPaymentKey),
+			webhookIndex(IndexByPayment, store.AttrPaymentKey, store.AttrStatus),
 		},
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 	})
@@ -138,14 +139,15 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 	return nil
 }
 
-// webhookIndex is one of the webhook indexes: hash, then received_at.
-func webhookIndex(name, hash string) types.GlobalSecondaryIndex {
+// webhookIndex is one of the webhook indexes: hash, then received_at,
+// holding IndexedAttributes and other.
+func webhookIndex(name, hash, other string) types.GlobalSecondaryIndex {
 	return types.GlobalSecondaryIndex{
 		IndexName: aws.String(name),
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String(store.AttrReceivedAt), KeyType: types.KeyTypeRange},
 		},
-		Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: IndexedAttributes},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: append(slices.Clone(IndexedAttributes), other)},
 	}
 }

@@ -21,11 +21,12 @@ const (
 	IndexByPayment = "by-payment"
 )
 
-// IndexedAttributes are what the indexes hold beside their keys: what a
-// listing shows, never a body or a signature.
+// IndexedAttributes are what both indexes hold beside their keys: what a
+// listing shows, never a body or a signature. Each also holds the other's
+// hash key (status, payment_key), which is no key of its own.
 var IndexedAttributes = []string{
 	store.AttrProvider, store.AttrEventID, store.AttrEventType, store.AttrOccurredAt, store.AttrAttempts, store.AttrLastError,
-	store.AttrPaymentKey, store.AttrOutcome, store.AttrOutcomeReason, store.AttrSource, store.AttrChange, store.AttrUpdatedBy,
+	store.AttrOutcome, store.AttrOutcomeReason, store.AttrSource, store.AttrChange, store.AttrUpdatedBy,
 	store.AttrUpdatedAt, store.AttrExpiresAt,
 }
 
@@ -115,7 +116,7 @@ type partition struct {
 	lo, upper             string
 	after                 *store.Position
 	buffered              []store.Webhook
-	started, done         bool
+	done                  bool
 	exclusiveStartKey     map[string]types.AttributeValue
 }
 

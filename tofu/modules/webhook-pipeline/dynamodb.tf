@@ -1,7 +1,11 @@
 locals {
   # Must match dynamo.IndexedAttributes: a test in shared/store/dynamo reads
-  # this list from here.
-  indexed_attributes = ["provider", "event_id", "event_type", "occurred_at", "attempts", "last_error", "payment_key", "outcome", "outcome_reason", "source", "change", "updated_by", "updated_at", "expires_at"]
+  # this list from here. Each index also holds the other's hash key.
+  indexed_attributes = ["provider", "event_id", "event_type", "occurred_at", "attempts", "last_error", "outcome", "outcome_reason", "source", "change", "updated_by", "updated_at", "expires_at"]
+  webhook_indexes = {
+    "by-status"  = { hash_key = "status", also = "payment_key" }
+    "by-payment" = { hash_key = "payment_key", also = "status" }
+  }
 }
 
 resource "aws_dynamodb_table" "this" {
@@ -46,13 +50,13 @@ resource "aws_dynamodb_table" "this" {
   # shows, never a body or a signature (shared/store/dynamo/query.go says
   # the same list, and CreateTable builds it for tests).
   dynamic "global_secondary_index" {
-    for_each = { "by-status" = "status", "by-payment" = "payment_key" }
+    for_each = local.webhook_indexes
     content {
       name               = global_secondary_index.key
-      hash_key           = global_secondary_index.value
+      hash_key           = global_secondary_index.value.hash_key
       range_key          = "received_at"
       projection_type    = "INCLUDE"
-      non_key_attributes = local.indexed_attributes
+      non_key_attributes = concat(local.indexed_attributes, [global_secondary_index.value.also])
     }
   }
 

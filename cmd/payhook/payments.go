@@ -1,0 +1,141 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/payhook/payhook/shared/operate"
+	"github.com/payhook/payhook/shared/payment"
+)
+
+func newPaymentsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "payments [--json] [--data DIR | --table NAME --region R]",
+		Short: "list payment states",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
+	asJSON := fs.Bool("json", false, "print JSON")
+	where := targetFlags(fs)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		ctx := context.Background()
+		var states []payment.State
+		err := where.with(ctx, func(op operate.Operator) (err error) {
+			states, err = op.Payments(ctx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, states)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PAYMENT\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
+		for _, p := range states {
+			fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", printable(paymentRef(p.Provider, p.PaymentID)), p.Status,
+				amount(p.AmountMinor, p.Currency), printable(p.Currency), amount(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), printable(p.LastEventID))
+		}
+		return tw.Flush()
+	}
+	cmd.AddCommand(newPaymentsShowCommand())
+	return cmd
+}
+
+func newPaymentsShowCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "show <provider>/<payment id> [--json] [--data DIR | --table NAME --region R]",
+		Short: "a payment's state and every event that touched it, in order: what each changed, or why it changed nothing",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError("want: payments show <provider>/<payment id>, such as stripe/pi_123")
+			}
+			if _, _, err := operate.ParsePayment(args[0]); err != nil {
+				return usageError("%v", err)
+			}
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	asJSON := fs.Bool("json", false, "print JSON")
+	where := targetFlags(fs)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := context.Background()
+		var detail operate.PaymentDetail
+		err := where.with(ctx, func(op operate.Operator) (err error) {
+			detail, err = op.Payment(ctx, args[0])
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), detail)
+		}
+		printPaymentDetail(cmd.OutOrStdout(), detail)
+		return nil
+	}
+	return cmd
+}
+
+func printPaymentDetail(out io.Writer, d operate.PaymentDetail) {
+	fmt.Fprintf(out, "payment   %s\n", printable(d.Payment))
+	if s := d.State; s != nil {
+		fmt.Fprintf(out, "status    %s\n", s.Status)
+		fmt.Fprintf(out, "amount    %s %s, refunded %s\n", amount(s.AmountMinor, s.Currency), printable(s.Currency), amount(s.RefundedMinor, s.Currency))
+		if s.Dispute != "" {
+			fmt.Fprintf(out, "dispute   %s (%s)\n", s.Dispute, printable(s.DisputeStatus))
+		}
+		fmt.Fprintf(out, "version   %d, last event %s at %s\n", s.Version, printable(s.LastEventID), stamp(s.LastOccurredAt))
+	} else {
+		fmt.Fprintf(out, "status    none yet: no event about it has changed it\n")
+	}
+	fmt.Fprintf(out, "\ntimeline, in the order processing met each event:\n")
+	if d.Truncated {
+		fmt.Fprintf(out, "  (the newest %d; older ones are left out)\n", len(d.Timeline))
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, v := range d.Timeline {
+		what := "processed before payhook recorded changes"
+		switch {
+		case v.Change != nil:
+			what = strings.TrimPrefix(changeText(v.Change), ": ")
+		case v.Outcome != "" && v.Outcome != string(payment.Applied):
+			what = "changed nothing: " + printable(cmp.Or(v.OutcomeReason, v.Outcome))
+		case v.Outcome == "":
+			what = string(v.Status) + optional(": ", printable(v.LastError))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", v.UpdatedAt.Local().Format(time.DateTime), printable(v.Provider+" "+v.EventID), printable(v.EventType), cmp.Or(v.Outcome, string(v.Status)), what)
+	}
+	_ = tw.Flush()
+}
+
+// changeText says what an applied event did to its payment.
+func changeText(c *payment.Change) string {
+	if c == nil {
+		return ""
+	}
+	var parts []string
+	if c.StatusFrom != c.StatusTo {
+		parts = append(parts, fmt.Sprintf("status %s -> %s", cmp.Or(string(c.StatusFrom), "new"), c.StatusTo))
+	}
+	if c.AmountFrom != c.AmountTo {
+		parts = append(parts, fmt.Sprintf("amount %s -> %s %s", amount(c.AmountFrom, c.Currency), amount(c.AmountTo, c.Currency), printable(c.Currency)))
+	}
+	if c.RefundedFrom != c.RefundedTo {
+		parts = append(parts, fmt.Sprintf("refunded %s -> %s", amount(c.RefundedFrom, c.Currency), amount(c.RefundedTo, c.Currency)))
+	}
+	if c.DisputeFrom != c.DisputeTo {
+		parts = append(parts, fmt.Sprintf("dispute %s -> %s", cmp.Or(printable(c.DisputeFrom), "none"), printable(c.DisputeTo)))
+	}
+	parts = append(parts, fmt.Sprintf("version %d -> %d", c.VersionFrom, c.VersionTo))
+	return ": " + strings.Join(parts, ", ")
+}
