@@ -78,7 +78,11 @@ func newServeCommand() *cobra.Command {
 			}
 		}
 		log := newLogger(stderr, cfg.LogLevel)
-		server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log, Forward: forwarding})
+		opts := local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log, Forward: forwarding}
+		if isTerminal(stdout) {
+			opts.OnDelivery, opts.OnForward = trafficLines(stdout)
+		}
+		server, err := local.Start(opts)
 		if err != nil {
 			return err
 		}

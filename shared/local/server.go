@@ -70,6 +70,10 @@ type Options struct {
 	Limits Limits
 	// Forward sends applied events to the user's endpoints.
 	Forward Forwarding
+	// OnDelivery and OnForward, when set, are told of each delivery in and
+	// each forwarding attempt out: serve's lines on a terminal.
+	OnDelivery func(ingest.Delivered)
+	OnForward  func(forward.Observation)
 }
 
 // Limits bound what one connection may cost the server.
@@ -326,7 +330,7 @@ func (s *Server) serve(opts Options) error {
 	token := randomHex(24)
 	limits := opts.Limits
 	ingester := ingest.New(opts.Receiver, secrets.Static(s.Keys), s.Store, s.certs, opts.Log)
-	ingester.Metrics = s.Metrics
+	ingester.Metrics, ingester.Observe = s.Metrics, opts.OnDelivery
 	receiver := ingest.HTTPHandler(ingester)
 	webhooks := http.NewServeMux()
 	webhooks.Handle("/", s.whilePipelineRuns(receiver))
