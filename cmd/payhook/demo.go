@@ -234,7 +234,7 @@ func report(out io.Writer, server *local.Server, op operate.Operator, alerts *re
 		if p.Dispute != "" {
 			dispute = "dispute " + p.Dispute
 		}
-		fmt.Fprintf(out, "  %s %-10s %-18s %-10s %10s %s %s\n", mark, p.Provider, p.PaymentID, p.Status, amount(p.AmountMinor, p.Currency), p.Currency, dispute)
+		fmt.Fprintf(out, "  %s %-10s %-18s %-10s %10s %s %s\n", mark, p.Provider, p.PaymentID, p.Status, amount(p.AmountMinor, p.Currency, p.AmountUnknown), p.Currency, dispute)
 	}
 	for key := range wantPayments {
 		if !seen[key] {

@@ -190,7 +190,7 @@ func printEventDetail(out io.Writer, d operate.EventDetail) {
 	switch {
 	case d.Canonical != nil:
 		e := d.Canonical
-		line("canonical", "%s, payment %s, %s, occurred %s", e.Type, cmp.Or(printable(e.PaymentID), "-"), amount(e.AmountMinor, e.Currency)+" "+printable(e.Currency), stamp(e.OccurredAt))
+		line("canonical", "%s, payment %s, %s, occurred %s", e.Type, cmp.Or(printable(e.PaymentID), "-"), amount(e.AmountMinor, e.Currency, e.AmountUnknown)+" "+printable(e.Currency), stamp(e.OccurredAt))
 	case d.CanonicalError != "":
 		line("canonical", "none: %s", printable(d.CanonicalError))
 	}

@@ -167,11 +167,19 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 	return nil
 }
 
-// amount formats minor units in the currency's decimals; a provider that
-// states no amount and no currency (GoCardless's events) leaves it unknown.
-func amount(minor int64, currency string) string {
-	if minor == 0 && currency == "" {
+// amount shows an amount, or "unknown" where the provider did not state
+// it (GoCardless without its API), or nothing stated even a currency.
+func amount(minor int64, currency string, unknown bool) string {
+	if unknown || minor == 0 && currency == "" {
 		return "unknown"
 	}
 	return payment.FormatMinor(minor, currency)
+}
+
+// refunded shows what went back: refunds without an amount are "unknown".
+func refunded(p payment.State) string {
+	if p.RefundedAmountUnknown && p.RefundedMinor > 0 {
+		return amount(p.RefundedMinor, p.Currency, false) + " + unknown"
+	}
+	return amount(p.RefundedMinor, p.Currency, p.RefundedAmountUnknown)
 }

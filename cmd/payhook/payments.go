@@ -42,7 +42,7 @@ func newPaymentsCommand() *cobra.Command {
 		fmt.Fprintln(tw, "PAYMENT\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
 		for _, p := range states {
 			fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", printable(paymentRef(p.Provider, p.PaymentID)), p.Status,
-				amount(p.AmountMinor, p.Currency), printable(p.Currency), amount(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), printable(p.LastEventID))
+				amount(p.AmountMinor, p.Currency, p.AmountUnknown), printable(p.Currency), refunded(p), p.Dispute, len(p.History), printable(p.LastEventID))
 		}
 		return tw.Flush()
 	}
@@ -90,7 +90,7 @@ func printPaymentDetail(out io.Writer, d operate.PaymentDetail) {
 	fmt.Fprintf(out, "payment   %s\n", printable(d.Payment))
 	if s := d.State; s != nil {
 		fmt.Fprintf(out, "status    %s\n", s.Status)
-		fmt.Fprintf(out, "amount    %s %s, refunded %s\n", amount(s.AmountMinor, s.Currency), printable(s.Currency), amount(s.RefundedMinor, s.Currency))
+		fmt.Fprintf(out, "amount    %s %s, refunded %s\n", amount(s.AmountMinor, s.Currency, s.AmountUnknown), printable(s.Currency), refunded(*s))
 		if s.Dispute != "" {
 			fmt.Fprintf(out, "dispute   %s (%s)\n", s.Dispute, printable(s.DisputeStatus))
 		}
@@ -128,10 +128,10 @@ func changeText(c *payment.Change) string {
 		parts = append(parts, fmt.Sprintf("status %s -> %s", cmp.Or(string(c.StatusFrom), "new"), c.StatusTo))
 	}
 	if c.AmountFrom != c.AmountTo {
-		parts = append(parts, fmt.Sprintf("amount %s -> %s %s", amount(c.AmountFrom, c.Currency), amount(c.AmountTo, c.Currency), printable(c.Currency)))
+		parts = append(parts, fmt.Sprintf("amount %s -> %s %s", amount(c.AmountFrom, c.Currency, false), amount(c.AmountTo, c.Currency, false), printable(c.Currency)))
 	}
 	if c.RefundedFrom != c.RefundedTo {
-		parts = append(parts, fmt.Sprintf("refunded %s -> %s", amount(c.RefundedFrom, c.Currency), amount(c.RefundedTo, c.Currency)))
+		parts = append(parts, fmt.Sprintf("refunded %s -> %s", amount(c.RefundedFrom, c.Currency, false), amount(c.RefundedTo, c.Currency, false)))
 	}
 	if c.DisputeFrom != c.DisputeTo {
 		parts = append(parts, fmt.Sprintf("dispute %s -> %s", cmp.Or(printable(c.DisputeFrom), "none"), printable(c.DisputeTo)))

@@ -63,11 +63,17 @@ func main() {
 		Log:       log,
 		Metrics:   emf.New(os.Stdout, metricsCfg.Namespace, "processor"),
 	}
-	if cfg.SecretsARN != "" && reconcileCfg.PayPalConfirm {
+	if cfg.SecretsARN != "" && (reconcileCfg.PayPalConfirm || reconcileCfg.GoCardlessAmounts) {
 		keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, cfg.SecretsRefresh,
 			func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
 		api := provider.APIConfig{HTTP: &http.Client{Timeout: 10 * time.Second}, Sandbox: cfg.PayPalSandbox}
-		processor.Confirm = (&reconcile.Confirmation{Keys: keys.Keys, API: api}).Confirm
+		confirmation := &reconcile.Confirmation{Keys: keys.Keys, API: api}
+		if reconcileCfg.PayPalConfirm {
+			processor.Confirm = confirmation.Confirm
+		}
+		if reconcileCfg.GoCardlessAmounts {
+			processor.Amounts = confirmation.Amounts
+		}
 	}
 	if cfg.EventBusName != "" {
 		processor.Publisher = notify.EventBridgePublisher{Client: eventbridge.NewFromConfig(awsCfg), BusName: cfg.EventBusName}

@@ -1,5 +1,5 @@
-// Package forge performs, for tests, the attacks payhook defends against.
-// It is test infrastructure: nothing in the product imports it.
+// Package forge performs, for tests, the attacks and faults payhook defends
+// against. It is test infrastructure: nothing in the product imports it.
 package forge
 
 import (

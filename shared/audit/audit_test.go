@@ -3,9 +3,12 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,7 +214,7 @@ func TestVerifyFindsWhereATrailBreaks(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
-			report, err := audit.Verify(strings.NewReader(strings.Join(tc.lines, "\n")), false)
+			report, err := audit.Verify(strings.NewReader(strings.Join(tc.lines, "\n")), audit.VerifyOptions{})
 			is.NoErr(err)
 			var breaks []string
 			for _, b := range report.Breaks {
@@ -223,13 +226,106 @@ func TestVerifyFindsWhereATrailBreaks(t *testing.T) {
 	}
 }
 
+// TestVerifyTellsAnAtLeastOnceRepeatFromABreak: the auditor on Lambda
+// writes to CloudWatch Logs at least once, so an export can hold a record
+// twice, exactly; that passes and is reported, and every edit, removal
+// or reordering still breaks the chain, repeats or not.
+func TestVerifyTellsAnAtLeastOnceRepeatFromABreak(t *testing.T) {
+	lines := trail(t) // 0 webhook INSERT 100, 1 payment INSERT 101, 2 webhook 102, 3 webhook 103, 4 webhook 104
+	edited := strings.Replace(lines[3], `"actor":"redrive"`, `"actor":"processor"`, 1)
+	forged := forgeRecord(t, lines[3], `"actor":"redrive"`, `"actor":"processor"`)
+	type repeat struct{ line, of int }
+	cases := []struct {
+		name    string
+		lines   []string
+		repeats []repeat
+		breaks  []string
+	}{
+		{"a record written twice in a row", []string{lines[0], lines[1], lines[2], lines[2], lines[3], lines[4]}, []repeat{{4, 3}}, nil},
+		{"a batch retried after a partial write", append(slices.Clone(lines[:4]), lines[1], lines[2], lines[3], lines[4]), []repeat{{5, 2}, {6, 3}, {7, 4}}, nil},
+		{"a repeat in an export", exported([]string{lines[0], lines[0], lines[1], lines[2], lines[3], lines[4]}), []repeat{{2, 1}}, nil},
+		{"a repeat, edited", []string{lines[0], lines[1], lines[2], lines[3], edited, lines[4]}, nil, []string{
+			"line 5: the record's fields do not match its digest: edited",
+			"line 5: sequence 103 comes after 103: out of order",
+		}},
+		{"a second version of a record, its digest made anew", []string{lines[0], lines[1], lines[2], lines[3], forged, lines[4]}, nil, []string{
+			"line 5: sequence 103 again, with other fields than line 4: not a repeat but a second version",
+		}},
+		{"a repeat, and a record removed", []string{lines[0], lines[1], lines[1], lines[3], lines[4]}, []repeat{{3, 2}}, []string{
+			"line 4: its old image is not the previous record's new image: a record is missing before it",
+		}},
+		{"a repeat, and two records swapped", []string{lines[0], lines[0], lines[1], lines[3], lines[2], lines[4]}, []repeat{{2, 1}}, []string{
+			"line 4: its old image is not the previous record's new image: a record is missing before it",
+			"line 5: sequence 102 comes after 103: out of order",
+			"line 6: its old image is not the previous record's new image: a record is missing before it",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			report, err := audit.Verify(strings.NewReader(strings.Join(tc.lines, "\n")), audit.VerifyOptions{Complete: true, AllowRepeats: true})
+			is.NoErr(err)
+			var repeats []repeat
+			for _, r := range report.Repeats {
+				repeats = append(repeats, repeat{r.Line, r.Of})
+			}
+			is.Equal(repeats, tc.repeats)
+			is.Equal(breaksOf(report), tc.breaks)
+			is.Equal(report.Records, len(tc.lines))
+		})
+	}
+}
+
+// TestATrailWrittenOnceHasNoRepeats: a data directory's trail is written
+// exactly once, so there a repeat is a break.
+func TestATrailWrittenOnceHasNoRepeats(t *testing.T) {
+	is := is.New(t)
+	lines := trail(t)
+	report, err := audit.Verify(strings.NewReader(strings.Join([]string{lines[0], lines[1], lines[2], lines[2], lines[3], lines[4]}, "\n")), audit.VerifyOptions{Complete: true})
+	is.NoErr(err)
+	is.Equal(len(report.Repeats), 0)
+	is.Equal(breaksOf(report), []string{"line 4: a repeat of line 3: this trail is written exactly once"})
+}
+
+func breaksOf(report audit.Report) []string {
+	var breaks []string
+	for _, b := range report.Breaks {
+		breaks = append(breaks, fmt.Sprintf("line %d: %s", b.Line, b.Why))
+	}
+	return breaks
+}
+
+// forgeRecord edits a trail line's record and computes its digest anew,
+// as only someone who knows how the digest is made would.
+func forgeRecord(t *testing.T, line, from, to string) string {
+	t.Helper()
+	var wrapped struct {
+		Audit audit.Record `json:"audit"`
+	}
+	if err := json.Unmarshal([]byte(strings.Replace(line, from, to, 1)), &wrapped); err != nil {
+		t.Fatal(err)
+	}
+	wrapped.Audit.RecordSHA256 = ""
+	encoded, err := json.Marshal(wrapped.Audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(encoded)
+	wrapped.Audit.RecordSHA256 = hex.EncodeToString(sum[:])
+	forged, err := json.Marshal(wrapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(forged)
+}
+
 func TestAVerifiedCompleteTrailMustStartEachItemAtItsCreation(t *testing.T) {
 	is := is.New(t)
 	lines := trail(t)
-	report, err := audit.Verify(strings.NewReader(strings.Join(lines, "\n")), true)
+	report, err := audit.Verify(strings.NewReader(strings.Join(lines, "\n")), audit.VerifyOptions{Complete: true})
 	is.NoErr(err)
 	is.Equal(len(report.Breaks), 0)
-	report, err = audit.Verify(strings.NewReader(strings.Join(lines[1:], "\n")), true) // the webhook's INSERT is gone
+	report, err = audit.Verify(strings.NewReader(strings.Join(lines[1:], "\n")), audit.VerifyOptions{Complete: true}) // the webhook's INSERT is gone
 	is.NoErr(err)
 	is.Equal(len(report.Breaks), 1)
 	is.Equal(report.Breaks[0].Why, "the item's first record is not its creation: the records before it are missing")

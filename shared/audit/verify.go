@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 )
 
 // Break is one place a trail does not hold together.
@@ -17,36 +18,80 @@ type Break struct {
 	Why  string
 }
 
+// Repeat is a record the trail holds twice, exactly: same sequence, same
+// fields, same digest.
+type Repeat struct {
+	// Line is the repeat's line, Of the line it repeats.
+	Line, Of int
+	Item     string
+	Sequence string
+}
+
 // Report is what Verify found.
 type Report struct {
+	// Records counts every record read, repeats included.
 	Records, Items int
 	Breaks         []Break
+	// Repeats are the exact repeats a trail written at least once holds;
+	// a trail that allows none reports them as breaks instead.
+	Repeats []Repeat
+}
+
+// VerifyOptions say what the trail is.
+type VerifyOptions struct {
+	// Complete: the trail holds every record since the table began (as a
+	// data directory's does), so an item's first record must be its
+	// creation; otherwise a chain may start mid-history, as an export of a
+	// time range does.
+	Complete bool
+	// AllowRepeats: the trail was written at least once, as the auditor on
+	// Lambda writes to CloudWatch Logs (a batch retried after a partial
+	// write is written again), so an exact repeat of a record is reported
+	// apart and otherwise passed over. A data directory's trail is
+	// written exactly once: there a repeat is a break.
+	AllowRepeats bool
 }
 
 // maxTrailLine bounds one line of a trail: records are small; a log
 // export's line carries one.
 const maxTrailLine = 1 << 20
 
+// seen is a record of an item, as a repeat would match it.
+type seen struct {
+	sequence, digest string
+	line             int
+}
+
+// recentRecords is how many of an item's latest records a repeat is
+// recognised among: the auditor's event source mapping hands over at most
+// 100 records a batch (tofu/modules/webhook-pipeline/streams.tf) and
+// retries a shard's batch before the next, so a repeat follows its
+// original within that many records of the item.
+const recentRecords = 100
+
 // Verify reads a trail, one record a line, and checks every item's chain
 // in the order the trail holds it: each record's fields match its own
 // digest (nothing edited), its sequence number follows the previous one's
 // for the item (nothing reordered), and its old image is the previous
-// record's new image (nothing missing in between). When the trail is
-// complete (it holds every record since the table began, as a data
-// directory's does), an item's first record must be its creation;
-// otherwise a chain may start mid-history, as an export of a time range
-// does. The last record of an item can go missing unseen: nothing follows
-// it.
+// record's new image (nothing missing in between). When options allow
+// repeats, an exact repeat of one of the item's last 100 records is
+// reported apart; otherwise a repeat of the item's last record is a break
+// named so, and one of an earlier record is out of order. A record that
+// repeats a sequence with other fields is a break either way. The last
+// record of an item can go missing unseen: nothing follows it.
 // Lines may be payhook's own (`{"audit":{...}}`), a CloudWatch Logs event
 // (`{"message":"..."}`), or either behind a timestamp, as exports write
 // them; lines that hold no record are skipped.
-func Verify(trail io.Reader, complete bool) (Report, error) {
+func Verify(trail io.Reader, options VerifyOptions) (Report, error) {
 	var report Report
 	type last struct {
 		sequence *big.Int
 		newImage string
+		// latest are the item's latest records, to tell a repeat by: the
+		// last one only, unless repeats are allowed, which keeps more.
+		latest []seen
 	}
-	items := map[string]last{}
+	items := map[string]*last{}
 	scanner := bufio.NewScanner(trail)
 	scanner.Buffer(make([]byte, 64<<10), maxTrailLine)
 	for line := 1; scanner.Scan(); line++ {
@@ -59,19 +104,36 @@ func Verify(trail io.Reader, complete bool) (Report, error) {
 		breakHere := func(format string, a ...any) {
 			report.Breaks = append(report.Breaks, Break{Line: line, Item: item, Why: fmt.Sprintf(format, a...)})
 		}
-		if r.RecordSHA256 != r.digest() {
+		intact := r.RecordSHA256 == r.digest()
+		if !intact {
 			breakHere("the record's fields do not match its digest: edited")
+		}
+		previous, known := items[item]
+		if known && intact {
+			if i := slices.IndexFunc(previous.latest, func(s seen) bool { return s.sequence == r.SequenceNumber }); i >= 0 {
+				earlier := previous.latest[i]
+				switch {
+				case earlier.digest != r.RecordSHA256:
+					breakHere("sequence %s again, with other fields than line %d: not a repeat but a second version", r.SequenceNumber, earlier.line)
+				case options.AllowRepeats:
+					report.Repeats = append(report.Repeats, Repeat{Line: line, Of: earlier.line, Item: item, Sequence: r.SequenceNumber})
+				default:
+					breakHere("a repeat of line %d: this trail is written exactly once", earlier.line)
+				}
+				continue
+			}
 		}
 		sequence, ok := new(big.Int).SetString(r.SequenceNumber, 10)
 		if !ok {
 			breakHere("sequence number %q is not a number", r.SequenceNumber)
 			continue
 		}
-		previous, seen := items[item]
 		switch {
-		case !seen:
+		case !known:
 			report.Items++
-			if complete && r.OldImageSHA256 != "" {
+			previous = &last{}
+			items[item] = previous
+			if options.Complete && r.OldImageSHA256 != "" {
 				breakHere("the item's first record is not its creation: the records before it are missing")
 			}
 		case sequence.Cmp(previous.sequence) <= 0:
@@ -79,7 +141,15 @@ func Verify(trail io.Reader, complete bool) (Report, error) {
 		case r.OldImageSHA256 != previous.newImage:
 			breakHere("its old image is not the previous record's new image: a record is missing before it")
 		}
-		items[item] = last{sequence: sequence, newImage: r.NewImageSHA256}
+		previous.sequence, previous.newImage = sequence, r.NewImageSHA256
+		keep := 1
+		if options.AllowRepeats {
+			keep = recentRecords
+		}
+		if len(previous.latest) == keep {
+			previous.latest = append(previous.latest[:0], previous.latest[1:]...)
+		}
+		previous.latest = append(previous.latest, seen{sequence: r.SequenceNumber, digest: r.RecordSHA256, line: line})
 	}
 	return report, scanner.Err()
 }

@@ -55,7 +55,7 @@ type Processor struct {
 	EventBusName  string `env:"PAYHOOK_EVENT_BUS_NAME" validate:"omitempty,max=256"`
 	CriticalTypes string `env:"PAYHOOK_CRITICAL_EVENT_TYPES" default:"dispute.opened,payment.failed"`
 	// SecretsARN, when set, holds the providers' API credentials the
-	// processor confirms deliveries with.
+	// processor confirms deliveries and reads amounts with.
 	SecretsARN     string        `env:"PAYHOOK_SECRETS_ARN" validate:"omitempty,startswith=arn:"`
 	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH" default:"5m" validate:"min=10s,max=1h"`
 	PayPalSandbox  bool          `env:"PAYHOOK_PAYPAL_SANDBOX" default:"false"`
@@ -84,6 +84,10 @@ type Reconcile struct {
 	// PayPalConfirm confirms each delivered PayPal event with PayPal's API
 	// before acting on it, when PayPal's API credentials are set.
 	PayPalConfirm bool `env:"PAYHOOK_PAYPAL_CONFIRM" default:"true"`
+	// GoCardlessAmounts reads each GoCardless payment's (or refund's)
+	// amount from GoCardless's API, which its webhooks leave out, when
+	// GoCardless's API credentials are set.
+	GoCardlessAmounts bool `env:"PAYHOOK_GOCARDLESS_AMOUNTS" default:"true"`
 }
 
 // Reconciler configures the reconciler Lambda.

@@ -13,3 +13,6 @@ func isLinkRefusal(error) bool { return false }
 // Windows keeps ownership and write access in ACLs, which a user's profile
 // directory already restricts; its mode bits say nothing of either.
 func onlyCurrentUserWrites(string, fs.FileInfo) error { return nil }
+
+// syncDir: Windows opens no directory to flush; NTFS journals the rename.
+func syncDir(string) error { return nil }

@@ -27,3 +27,12 @@ func onlyCurrentUserWrites(dir string, info fs.FileInfo) error {
 	}
 	return nil
 }
+
+// syncDir makes the renames in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir) //nolint:gosec // G304: the checked data directory
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}

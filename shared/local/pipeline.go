@@ -33,6 +33,9 @@ type Pipeline struct {
 	Store     *embedded.Store
 	Processor *process.Processor
 	Auditor   *audit.Auditor
+	// AuditTrail, when set, is synced after each audited batch, before its
+	// checkpoint: the records are on disk before the feed moves past them.
+	AuditTrail interface{ Sync() error }
 	// Options apply to both consumers; the processor also gets the filter
 	// its event source mapping has on AWS. A zero Retry is FeedRetry.
 	Options embedded.ConsumeOptions
@@ -59,10 +62,23 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	processorOptions.BatchSize = 25
 	errs := make(chan error, 2)
 	go func() { errs <- p.Store.Consume(ctx, ProcessorConsumer, p.processBatch, processorOptions) }()
-	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, p.Auditor.Handle, options) }()
+	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, p.auditBatch, options) }()
 	first := <-errs
 	cancel()
 	return errors.Join(first, <-errs)
+}
+
+// auditBatch audits one feed batch, then syncs the trail: the feed
+// checkpoints only what this returns as done. A failed sync fails the
+// whole batch, which comes again; the trail kept none of it.
+func (p *Pipeline) auditBatch(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	resp, err := p.Auditor.Handle(ctx, event)
+	if p.AuditTrail != nil {
+		if syncErr := p.AuditTrail.Sync(); syncErr != nil {
+			return events.DynamoDBEventResponse{}, syncErr
+		}
+	}
+	return resp, err
 }
 
 // processBatch runs the processor on one feed batch inside one store

@@ -152,7 +152,8 @@ type Server struct {
 	pipelineDone    chan struct{}
 	forwarding      *forward.Dispatcher
 	forwardingDone  chan struct{}
-	audit           *os.File
+	audit           *audit.FileTrail
+	auditPath       string
 	cleanups        []func() error
 
 	mu          sync.Mutex
@@ -183,11 +184,19 @@ func openStore(dir string, onCommit func(string, time.Duration)) (*embedded.Stor
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
-	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit})
+	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit, DamageAdvice: damageAdvice(dir)})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another payhook process", dir)
 	}
 	return s, err
+}
+
+// damageAdvice is what to do about a damaged store in dir.
+func damageAdvice(dir string) string {
+	trail := filepath.Join(dir, AuditFile)
+	return fmt.Sprintf("%s beside it is a file of its own (payhook audit verify %s --complete --no-repeats reads it). "+
+		"Restore your latest backup: payhook restore --data %s --replace BACKUP; with none, serve a new data directory "+
+		"and payhook reconcile each provider since this one's start", trail, trail, dir)
 }
 
 // Start runs the receiver, the pipeline and the admin API until Shutdown.
@@ -289,13 +298,33 @@ func (s *Server) loadKeys(opts Options) error {
 	return nil
 }
 
+// openAuditTrail opens the trail, cutting off a line a crash tore, and
+// checks that it belongs with the store.
 func (s *Server) openAuditTrail(opts Options) error {
-	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
-	s.audit = f
 	s.onCleanup(f.Close)
+	trail, state, err := audit.OpenFileTrail(f)
+	if err != nil {
+		return err
+	}
+	if state.Torn > 0 {
+		opts.Log.Warn().Int64("bytes", state.Torn).Str("file", f.Name()).Msg("cut off the audit trail's torn last line, left by a crash mid-append; its record is written again")
+	}
+	position, err := positionAgainst(s.Store)
+	if err != nil {
+		return err
+	}
+	position.Trail = state.Last
+	if err := position.Mismatch(f.Name()); err != nil {
+		return err
+	}
+	if gap := position.Gap(f.Name()); gap != "" {
+		opts.Log.Error().Str("file", f.Name()).Msg(gap)
+	}
+	s.audit, s.auditPath = trail, f.Name()
 	return nil
 }
 
@@ -318,14 +347,18 @@ func (s *Server) serve(opts Options) error {
 	if s.forwarding != nil {
 		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)
 	}
+	confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 	if opts.Reconcile.PayPalConfirm {
-		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 		processor.Confirm = confirmation.Confirm
 	}
+	if opts.Reconcile.GoCardlessAmounts {
+		processor.Amounts = confirmation.Amounts
+	}
 	pipeline := &Pipeline{
-		Store:     s.Store,
-		Processor: processor,
-		Auditor:   &audit.Auditor{Sink: audit.LogSink{Log: zerolog.New(s.audit)}, Alerter: alerter, Log: opts.Log},
+		Store:      s.Store,
+		Processor:  processor,
+		Auditor:    &audit.Auditor{Sink: s.audit, Alerter: alerter, Log: opts.Log},
+		AuditTrail: s.audit,
 	}
 	token := randomHex(24)
 	limits := opts.Limits
@@ -347,7 +380,7 @@ func (s *Server) serve(opts Options) error {
 		Alerter:   alerter, Log: opts.Log,
 	}, func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) }
 	admin.Handle("/admin/", operate.AdminHandler(operator, token))
-	admin.Handle(smokeRemovePattern, smokeRemover(s.Store, token))
+	s.dataDirRoutes(admin, token)
 	admin.HandleFunc("GET /healthz", s.health)
 	// Unlike /admin/, no token: a scraper on this machine needs none, and
 	// what it reads names no event, payment or secret.

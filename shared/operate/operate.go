@@ -124,67 +124,58 @@ func (d Table) Reconcile(ctx context.Context, provider string, since, until time
 // Every call must carry the token from the data directory's serve.json.
 func AdminHandler(op Operator, token string) http.Handler {
 	mux := http.NewServeMux()
-	reply := func(w http.ResponseWriter, v any, err error) {
-		w.Header().Set("Content-Type", "application/json")
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()}) // the CLI's to read
-			return
-		}
-		_ = json.NewEncoder(w).Encode(v) // likewise
-	}
 	mux.HandleFunc("GET /admin/webhooks", func(w http.ResponseWriter, r *http.Request) {
 		filter := store.WebhookFilter{Provider: r.URL.Query().Get("provider"), Status: store.Status(r.URL.Query().Get("status"))}
 		if before := r.URL.Query().Get("received_before"); before != "" {
 			t, err := time.Parse(time.RFC3339Nano, before)
 			if err != nil {
-				reply(w, nil, errors.New("received_before must be an RFC 3339 time"))
+				Reply(w, nil, errors.New("received_before must be an RFC 3339 time"))
 				return
 			}
 			filter.ReceivedBefore = t
 		}
 		views, err := op.Webhooks(r.Context(), filter)
-		reply(w, views, err)
+		Reply(w, views, err)
 	})
 	mux.HandleFunc("GET /admin/payments", func(w http.ResponseWriter, r *http.Request) {
 		payments, err := op.Payments(r.Context())
-		reply(w, payments, err)
+		Reply(w, payments, err)
 	})
 	mux.HandleFunc("POST /admin/redrive", func(w http.ResponseWriter, r *http.Request) {
 		var req redriveRequest
 		if err := decode(r, &req); err != nil {
-			reply(w, nil, errors.New("body must be a redrive request"))
+			Reply(w, nil, errors.New("body must be a redrive request"))
 			return
 		}
 		if req.All {
 			report, err := op.RedriveAll(r.Context())
-			reply(w, report, err)
+			Reply(w, report, err)
 			return
 		}
 		if !req.StuckBefore.IsZero() {
 			report, err := op.RedriveStuck(r.Context(), req.StuckBefore)
-			reply(w, report, err)
+			Reply(w, report, err)
 			return
 		}
-		reply(w, map[string]string{}, op.Redrive(r.Context(), req.Provider, req.EventID))
+		Reply(w, map[string]string{}, op.Redrive(r.Context(), req.Provider, req.EventID))
 	})
 	mux.HandleFunc("POST /admin/reconcile", func(w http.ResponseWriter, r *http.Request) {
 		var req reconcileRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Provider == "" || !req.Since.Before(req.Until) {
-			reply(w, nil, errors.New("body must be a reconcile request: a provider, and since before until"))
+			Reply(w, nil, errors.New("body must be a reconcile request: a provider, and since before until"))
 			return
 		}
 		report, err := op.Reconcile(r.Context(), req.Provider, req.Since, req.Until)
 		if err != nil && report.Provider != "" {
 			// The report says how far the run got; the CLI prints both.
 			report.Error = err.Error()
-			reply(w, report, nil)
+			Reply(w, report, nil)
 			return
 		}
-		reply(w, report, err)
+		Reply(w, report, err)
 	})
-	forwardRoutes(mux, op, reply)
-	inspectRoutes(mux, op, reply)
+	forwardRoutes(mux, op, Reply)
+	inspectRoutes(mux, op, Reply)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Path == helloPath {
 			// The one call without the token: it proves this server holds
@@ -199,6 +190,18 @@ func AdminHandler(op Operator, token string) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// Reply answers an admin request with v as JSON, or with err as Remote
+// reads an error.
+func Reply(w http.ResponseWriter, v any, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()}) // the CLI's to read
+		return
+	}
+	_ = json.NewEncoder(w).Encode(v) // likewise
 }
 
 const helloPath = "/admin/hello"
@@ -263,17 +266,42 @@ type Remote struct {
 // Call sends an authenticated admin request to path and decodes the answer
 // into into.
 func (r Remote) Call(ctx context.Context, method, path string, body, into any) error {
+	resp, err := r.do(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }() // read only
+	return json.NewDecoder(resp.Body).Decode(into)
+}
+
+// Download sends an authenticated GET to path and copies the answer's
+// body to w: what is too large to decode at once.
+func (r Remote) Download(ctx context.Context, path string, w io.Writer) error {
+	resp, err := r.do(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }() // read only
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("read the answer of the running payhook serve at %s: %w", r.URL, err)
+	}
+	return nil
+}
+
+// do sends an authenticated admin request and returns the answer when it
+// is 200 OK, its error otherwise.
+func (r Remote) do(ctx context.Context, method, path string, body any) (*http.Response, error) {
 	var payload bytes.Buffer
 	if body != nil {
 		if err := json.NewEncoder(&payload).Encode(body); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// r.URL is the loopback admin API serve.json names, proven to hold the
 	// token (RunningServe); path and its escaped query are payhook's own.
 	req, err := http.NewRequestWithContext(ctx, method, r.URL+path, &payload) //nolint:gosec // G704: see above
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+r.Token)
 	client := r.Client
@@ -282,17 +310,17 @@ func (r Remote) Call(ctx context.Context, method, path string, body, into any) e
 	}
 	resp, err := client.Do(req) //nolint:gosec // G704: the admin API, as above
 	if err != nil {
-		return fmt.Errorf("ask the running payhook serve at %s: %w", r.URL, err)
+		return nil, fmt.Errorf("ask the running payhook serve at %s: %w", r.URL, err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return resp, nil
 	}
 	defer func() { _ = resp.Body.Close() }() // read only
-	if resp.StatusCode != http.StatusOK {
-		var failure struct{ Error string }
-		if err := json.NewDecoder(resp.Body).Decode(&failure); err != nil || failure.Error == "" {
-			return fmt.Errorf("payhook serve answered %s", resp.Status)
-		}
-		return fmt.Errorf("payhook serve: %s", failure.Error)
+	var failure struct{ Error string }
+	if err := json.NewDecoder(resp.Body).Decode(&failure); err != nil || failure.Error == "" {
+		return nil, fmt.Errorf("payhook serve answered %s", resp.Status)
 	}
-	return json.NewDecoder(resp.Body).Decode(into)
+	return nil, fmt.Errorf("payhook serve: %s", failure.Error)
 }
 
 func (r Remote) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error) {

@@ -66,8 +66,12 @@ type Event struct {
 	// payment's amount; for a refund the refund's (RefundedTotal says the
 	// provider gave the running total of refunds instead); for a dispute
 	// the disputed amount.
-	AmountMinor   int64 `json:"amount_minor" validate:"min=0"`
-	RefundedTotal bool  `json:"refunded_total,omitempty"`
+	AmountMinor int64 `json:"amount_minor" validate:"min=0"`
+	// AmountUnknown says the provider did not state the amount (GoCardless's
+	// webhooks carry none): AmountMinor is then 0 and means nothing, and
+	// whoever shows the event shows "unknown".
+	AmountUnknown bool `json:"amount_unknown,omitempty"`
+	RefundedTotal bool `json:"refunded_total,omitempty"`
 	// RefundID names the refund a refund event is about, where the provider
 	// identifies refunds: each refund counts once, whatever the number of
 	// events about it. Empty means the event is its own refund.
@@ -150,6 +154,9 @@ var ErrUnprocessable = errors.New("unprocessable payload")
 
 // Validate checks the event against the canonical rules.
 func (e Event) Validate() error {
+	if e.AmountUnknown && e.AmountMinor != 0 {
+		return fmt.Errorf("%w: an amount both stated and unknown", ErrUnprocessable)
+	}
 	if err := validate.Struct(e); err != nil {
 		var invalid validator.ValidationErrors
 		if errors.As(err, &invalid) {

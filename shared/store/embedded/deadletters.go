@@ -110,7 +110,7 @@ func receiveLetters(tx *bolt.Tx, source string, limit int, now time.Time) ([]dea
 	for k, v := c.First(); k != nil && len(messages) < limit; k, v = c.Next() {
 		var l DeadLetter
 		if err := json.Unmarshal(v, &l); err != nil {
-			return nil, err
+			return nil, damagedValue(deadLettersBucket, err)
 		}
 		if l.Source != source || now.Before(l.HiddenUntil) {
 			continue

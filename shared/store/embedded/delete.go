@@ -26,7 +26,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, provider, eventID string) err
 			return nil
 		}
 		raw = bytes.Clone(raw)
-		old, err := store.UnmarshalItem(raw)
+		old, err := decodeItem(raw)
 		if err != nil {
 			return err
 		}

@@ -42,6 +42,9 @@ type Options struct {
 	// operation, and how long it took to be durable (waiting to share a
 	// commit included). It must be quick and safe for concurrent use.
 	OnCommit func(operation string, took time.Duration)
+	// DamageAdvice ends every DamagedError: what to do, in the words of
+	// the store's user.
+	DamageAdvice string
 }
 
 // Store is the bbolt adapter of the store port.
@@ -51,25 +54,50 @@ type Store struct {
 	forwards  feedSignal
 	consumers []string
 	onCommit  func(operation string, took time.Duration)
+	// damageAdvice: Options.DamageAdvice.
+	damageAdvice string
 }
 
 // Open opens or creates the store at path. A second process opening the same
 // file waits up to a second for the lock, then fails with a clear error.
+// A damaged file is a *DamagedError: the file's structure is walked
+// first (for at most 10 s, values decoded for the first 200 ms of it),
+// and a panic inside bbolt while opening is recovered.
 func Open(path string, opts Options) (*Store, error) {
+	if err := inspect(path); err != nil {
+		var damage *DamagedError
+		if errors.As(err, &damage) {
+			damage.Advice = opts.DamageAdvice
+		}
+		return nil, err
+	}
 	// The hashmap freelist, not written on commit (rebuilt on open), keeps
 	// commits cheap as the file grows: a write-heavy file's usual setting.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: %w", path, store.ErrLocked)
-		}
+	var db *bolt.DB
+	panicked := false
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				panicked, err = true, fmt.Errorf("%v", r)
+			}
+		}()
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+		return err
+	}()
+	switch {
+	case panicked:
+		return nil, &DamagedError{Path: path, Damage: []string{brief(err)}, Advice: opts.DamageAdvice}
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("open %s: %w", path, store.ErrLocked)
+	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.MaxBatchDelay = opts.MaxBatchDelay
 	if db.MaxBatchDelay <= 0 {
 		db.MaxBatchDelay = 5 * time.Millisecond
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	s := &Store{db: db, consumers: opts.Consumers, onCommit: opts.OnCommit, damageAdvice: opts.DamageAdvice}
+	err = s.described(db.Update(guard(func(tx *bolt.Tx) error {
 		indexed, webhooksIndexed := tx.Bucket(expiryBucket) != nil, tx.Bucket(byReceivedBucket) != nil
 		buckets := [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, forwardLogBucket, expiryBucket}
 		for _, name := range append(buckets, webhookIndexes...) {
@@ -84,11 +112,15 @@ func Open(path string, opts Options) (*Store, error) {
 			return buildWebhookIndexes(tx)
 		}
 		return nil
-	})
-	if err != nil {
+	})))
+	var damage *DamagedError
+	switch {
+	case errors.As(err, &damage):
+		return nil, errors.Join(err, db.Close())
+	case err != nil:
 		return nil, errors.Join(fmt.Errorf("open %s: %w", path, err), db.Close())
 	}
-	return &Store{db: db, consumers: opts.Consumers, onCommit: opts.OnCommit}, nil
+	return s, nil
 }
 
 // Operations, as OnCommit names them.
@@ -124,14 +156,19 @@ func (s *Store) batch(operation string, fn func(*bolt.Tx) error) error {
 
 func (s *Store) timed(operation string, run func(func(*bolt.Tx) error) error, fn func(*bolt.Tx) error) error {
 	if s.onCommit == nil {
-		return run(fn)
+		return s.described(run(guard(fn)))
 	}
 	started := time.Now()
-	err := run(fn)
+	err := run(guard(fn))
 	if err == nil {
 		s.onCommit(operation, time.Since(started))
 	}
-	return err
+	return s.described(err)
+}
+
+// view is db.View, with damage found said as a DamagedError.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	return s.described(s.db.View(guard(fn)))
 }
 
 // Close flushes and closes the file.
@@ -154,7 +191,7 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 // commit like PutWebhook, and otherwise compares the stored digest.
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
 	return s.insertIfAbsent(ctx, OpBindTransmission, store.TransmissionItem(b), func(stored []byte) (bool, error) {
-		item, err := store.UnmarshalItem(stored)
+		item, err := decodeItem(stored)
 		if err != nil {
 			return false, err
 		}

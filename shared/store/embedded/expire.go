@@ -66,7 +66,7 @@ func reindex(tx *bolt.Tx, key []byte, old, updated store.Item) error {
 // the index existed is opened.
 func buildExpiryIndex(tx *bolt.Tx) error {
 	return tx.Bucket(itemsBucket).ForEach(func(k, v []byte) error {
-		item, err := store.UnmarshalItem(v)
+		item, err := decodeItem(v)
 		if err != nil {
 			return fmt.Errorf("indexing expiry: item %q: %w", k, err)
 		}
@@ -127,7 +127,7 @@ func expireDue(tx *bolt.Tx, now int64) (read, deleted int, err error) {
 			continue
 		}
 		old := bytes.Clone(raw)
-		item, err := store.UnmarshalItem(old)
+		item, err := decodeItem(old)
 		if err != nil {
 			return 0, 0, fmt.Errorf("item %q: %w", key, err)
 		}

@@ -124,7 +124,7 @@ type batch struct {
 
 func (s *Store) readBatch(consumer string, opts ConsumeOptions) (batch, error) {
 	var b batch
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		after := checkpointOf(tx, consumer)
 		c := tx.Bucket(changesBucket).Cursor()
 		var start [8]byte
@@ -133,7 +133,7 @@ func (s *Store) readBatch(consumer string, opts ConsumeOptions) (batch, error) {
 			seq := binary.BigEndian.Uint64(k)
 			record, wanted, err := readChange(seq, v, opts.Filter)
 			if err != nil {
-				return fmt.Errorf("change %x: %w", k, err)
+				return damagedValue(changesBucket, fmt.Errorf("change %d: %w", seq, err))
 			}
 			b.last = seq
 			if wanted {
@@ -150,6 +150,28 @@ func checkpointOf(tx *bolt.Tx, consumer string) uint64 {
 		return binary.BigEndian.Uint64(v)
 	}
 	return 0
+}
+
+// FeedCheckpoint is the sequence of the last change record consumer has
+// checkpointed past: 0 before its first checkpoint.
+func (s *Store) FeedCheckpoint(consumer string) (uint64, error) {
+	var seq uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		seq = checkpointOf(tx, consumer)
+		return nil
+	})
+	return seq, err
+}
+
+// FeedSequence is the sequence of the last change record written: the
+// feed numbers records from 1 and never reuses a number.
+func (s *Store) FeedSequence() (uint64, error) {
+	var seq uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(changesBucket).Sequence()
+		return nil
+	})
+	return seq, err
 }
 
 func (s *Store) checkpoint(consumer string, seq uint64) error {
@@ -197,7 +219,7 @@ func seqOf(r events.DynamoDBEventRecord) uint64 {
 // it is caught up). Records its filter skips count too, until it reads past
 // them.
 func (s *Store) FeedLag(consumer string, now time.Time) (records int, oldest time.Duration, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		changes := tx.Bucket(changesBucket)
 		after := checkpointOf(tx, consumer)
 		newest := changes.Sequence()
@@ -213,7 +235,7 @@ func (s *Store) FeedLag(consumer string, now time.Time) (records int, oldest tim
 		}
 		created, err := createdAt(v)
 		if err != nil {
-			return fmt.Errorf("change %x: %w", k, err)
+			return damagedValue(changesBucket, fmt.Errorf("change %x: %w", k, err))
 		}
 		oldest = max(now.Sub(created), 0)
 		return nil

@@ -69,7 +69,7 @@ func dropForwardRecords(tx *bolt.Tx, pk string) error {
 
 func (s *Store) ForwardRecords(_ context.Context, provider, eventID string) ([]store.ForwardRecord, error) {
 	var records []store.ForwardRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		prefix := forwardLogPrefix(provider, eventID)
 		c := tx.Bucket(forwardLogBucket).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {

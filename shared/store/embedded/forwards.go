@@ -78,9 +78,9 @@ func (s *Store) ForwardsQueued() <-chan struct{} { return s.forwards.wait() }
 
 func (s *Store) PendingForwards(_ context.Context, destination string, after uint64, limit int) ([]store.Forward, error) {
 	var fs []store.Forward
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		if fs, err = scanForwards(tx.Bucket(forwardsBucket), destination, after, limit); err != nil {
+		if fs, err = scanForwards(tx, forwardsBucket, destination, after, limit); err != nil {
 			return err
 		}
 		holds := tx.Bucket(forwardHoldsBucket)
@@ -92,10 +92,11 @@ func (s *Store) PendingForwards(_ context.Context, destination string, after uin
 	return fs, err
 }
 
-// scanForwards reads up to limit of destination's forwards in b in order,
+// scanForwards reads up to limit of destination's forwards in bucket in order,
 // after sequence after; all destinations' when destination is empty, and
 // all when limit is 0.
-func scanForwards(b *bolt.Bucket, destination string, after uint64, limit int) ([]store.Forward, error) {
+func scanForwards(tx *bolt.Tx, bucket []byte, destination string, after uint64, limit int) ([]store.Forward, error) {
+	b := tx.Bucket(bucket)
 	var fs []store.Forward
 	c := b.Cursor()
 	prefix := destinationPrefix(destination)
@@ -108,7 +109,7 @@ func scanForwards(b *bolt.Bucket, destination string, after uint64, limit int) (
 	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix) && (limit == 0 || len(fs) < limit); k, v = c.Next() {
 		var f store.Forward
 		if err := json.Unmarshal(v, &f); err != nil {
-			return nil, err
+			return nil, damagedValue(bucket, err)
 		}
 		fs = append(fs, f)
 	}
@@ -129,7 +130,7 @@ func record(tx *bolt.Tx, destination string, update func(*forwardRecord)) error 
 	var r forwardRecord
 	if raw := b.Get([]byte(destination)); raw != nil {
 		if err := json.Unmarshal(raw, &r); err != nil {
-			return err
+			return damagedValue(forwardStatusBucket, err)
 		}
 	}
 	update(&r)
@@ -225,7 +226,7 @@ func (s *Store) DeadLetterForward(ctx context.Context, f store.Forward, at time.
 
 func (s *Store) ForwardStatuses(_ context.Context) ([]store.ForwardStatus, error) {
 	var statuses []store.ForwardStatus
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		byName := map[string]*store.ForwardStatus{}
 		var order []string
 		status := func(destination string) *store.ForwardStatus {
@@ -239,7 +240,7 @@ func (s *Store) ForwardStatuses(_ context.Context) ([]store.ForwardStatus, error
 		err := tx.Bucket(forwardStatusBucket).ForEach(func(k, v []byte) error {
 			var r forwardRecord
 			if err := json.Unmarshal(v, &r); err != nil {
-				return err
+				return damagedValue(forwardStatusBucket, err)
 			}
 			st := status(string(k))
 			st.Delivered, st.LastSuccess, st.LastError, st.LastErrorAt = r.Delivered, r.LastSuccess, r.LastError, r.LastErrorAt
@@ -271,9 +272,9 @@ func (s *Store) ForwardStatuses(_ context.Context) ([]store.ForwardStatus, error
 
 func (s *Store) DeadForwards(_ context.Context, destination string, limit int) ([]store.Forward, error) {
 	var fs []store.Forward
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		fs, err = scanForwards(tx.Bucket(deadForwardsBucket), destination, 0, limit)
+		fs, err = scanForwards(tx, deadForwardsBucket, destination, 0, limit)
 		return err
 	})
 	return fs, err
@@ -292,7 +293,7 @@ func (s *Store) RedriveForwards(ctx context.Context, destination string) (int, e
 		moved := 0
 		err := s.update(OpForwardRedrive, func(tx *bolt.Tx) error {
 			dead := tx.Bucket(deadForwardsBucket)
-			fs, err := scanForwards(dead, destination, 0, redriveChunk)
+			fs, err := scanForwards(tx, deadForwardsBucket, destination, 0, redriveChunk)
 			if err != nil {
 				return err
 			}

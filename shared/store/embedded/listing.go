@@ -19,9 +19,9 @@ func (s *Store) ListPayments(context.Context) ([]payment.State, error) {
 
 // scan visits every item of the file.
 func (s *Store) scan(visit func(store.Item) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(itemsBucket).ForEach(func(_, v []byte) error {
-			item, err := store.UnmarshalItem(v)
+			item, err := decodeItem(v)
 			if err != nil {
 				return err
 			}

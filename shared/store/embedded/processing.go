@@ -75,7 +75,7 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 			c.name, c.old = events.DynamoDBOperationTypeModify, all[j].new
 		} else if raw := items.Get(key); raw != nil {
 			var err error
-			if current, err = store.UnmarshalItem(raw); err != nil {
+			if current, err = decodeItem(raw); err != nil {
 				return err
 			}
 			// The change record keeps the stored bytes as the old image.
@@ -134,7 +134,7 @@ func (s *Store) GetPayment(_ context.Context, provider, paymentID string) (payme
 
 func (s *Store) get(pk, sk string) (store.Item, error) {
 	var item store.Item
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		item, err = getItem(tx, pk, sk)
 		return err
@@ -147,7 +147,7 @@ func getItem(tx *bolt.Tx, pk, sk string) (store.Item, error) {
 	if raw == nil {
 		return nil, store.ErrNotFound
 	}
-	return store.UnmarshalItem(raw)
+	return decodeItem(raw)
 }
 
 func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {

@@ -122,7 +122,7 @@ func (s *Store) QueryWebhooks(ctx context.Context, q store.WebhookQuery) (store.
 		}
 	}
 	var page store.WebhookPage
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		c, items := tx.Bucket(bucket).Cursor(), tx.Bucket(itemsBucket)
 		k, _ := c.Seek(end)
 		if k == nil {

@@ -1,0 +1,74 @@
+package local
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/payhook/payhook/shared/operate"
+)
+
+// Admin routes that need the data directory, beside operate's; like the
+// rest of the admin API, each needs serve.json's token.
+const (
+	trailPath  = "/admin/trail"
+	checkPath  = "/admin/check"
+	backupPath = "/admin/backup"
+)
+
+// dataDirRoutes serves the audit trail's position, a check and a backup
+// of the running serve's data directory.
+func (s *Server) dataDirRoutes(mux *http.ServeMux, token string) {
+	mux.Handle("GET "+trailPath, withToken(token, func(w http.ResponseWriter, _ *http.Request) {
+		position, err := s.trailPosition()
+		operate.Reply(w, position, err)
+	}))
+	mux.Handle("GET "+checkPath, withToken(token, func(w http.ResponseWriter, r *http.Request) {
+		// A large store takes longer to read than the write timeout.
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
+			operate.Reply(w, nil, err)
+			return
+		}
+		report, err := s.check(r)
+		operate.Reply(w, report, err)
+	}))
+	mux.Handle("GET "+backupPath, withToken(token, s.serveBackup))
+	mux.Handle(smokeRemovePattern, withToken(token, smokeRemover(s.Store)))
+}
+
+// trailPosition is where the running trail stands against the store.
+func (s *Server) trailPosition() (TrailPosition, error) {
+	position, err := positionAgainst(s.Store)
+	position.Trail = s.audit.Last()
+	return position, err
+}
+
+// check reads the whole store in a read transaction, beside the pipeline:
+// bbolt's check of every page cannot run beside writers, and is left out.
+func (s *Server) check(r *http.Request) (CheckReport, error) {
+	position, err := s.trailPosition()
+	if err != nil {
+		return CheckReport{}, err
+	}
+	report, err := s.Store.Check(r.Context(), false)
+	if err != nil {
+		return CheckReport{}, err
+	}
+	trail := TrailReport{Path: s.auditPath, Position: position}
+	if info, err := os.Stat(s.auditPath); err == nil {
+		trail.Bytes = info.Size()
+	}
+	return newCheckReport(report, trail), nil
+}
+
+// withToken serves h to requests that carry the admin token.
+func withToken(token string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+token)) != 1 {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		h(w, r)
+	})
+}
