@@ -114,7 +114,8 @@ func TestInspectAndReplayWhileServing(t *testing.T) {
 	stdout, _, code = payhook(t, "payments", "show", "stripe/pi_on_call", "--data", dir)
 	is.Equal(code, 0)
 	is.True(strings.Contains(stdout, "status    refunded"))
-	is.True(strings.Index(stdout, "evt_paid") < strings.Index(stdout, "evt_refund")) // in order
+	timeline := stdout[strings.Index(stdout, "timeline"):]
+	is.True(strings.Index(timeline, "evt_paid") < strings.Index(timeline, "evt_refund")) // in order
 	is.True(strings.Contains(stdout, "status succeeded -> refunded"))
 	is.True(strings.Contains(stdout, "version 1 -> 2"))
 

@@ -359,6 +359,11 @@ func verificationFailure(err error) result {
 	return refused(http.StatusUnauthorized, OutcomeInvalidSignature)
 }
 
+// WriteUnavailable answers 503 with Retry-After and the receiver's body:
+// payhook's one way of saying "not now, try again" over HTTP, wherever a
+// server of it cannot serve (the README's table of answers).
+func WriteUnavailable(w http.ResponseWriter) { writeHTTP(w, unavailable()) }
+
 func unavailable() Response {
 	resp := errorResponse(http.StatusServiceUnavailable, OutcomeUnavailable)
 	resp.Header.Set("Retry-After", strconv.Itoa(RetryAfterSeconds))

@@ -1,13 +1,17 @@
 package local
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"os"
 	"time"
 
 	"github.com/payhook/payhook/shared/operate"
 )
+
+// MetricsPath is where the admin listener serves Prometheus metrics, to
+// anyone on this machine: they hold names and counts, never a secret, an
+// event or a payload.
+const MetricsPath = "/metrics"
 
 // Admin routes that need the data directory, beside operate's; like the
 // rest of the admin API, each needs serve.json's token.
@@ -17,14 +21,30 @@ const (
 	backupPath = "/admin/backup"
 )
 
+// adminHandler is the admin listener's: the admin API (the operator's
+// routes and the data directory's) behind operate's one token check, the
+// health check, and Prometheus metrics.
+func (s *Server) adminHandler(operator operate.Operator, token string, limits Limits) http.Handler {
+	api := http.NewServeMux()
+	operate.Routes(api, operator)
+	s.dataDirRoutes(api)
+	admin := http.NewServeMux()
+	admin.Handle("/admin/", operate.RequireToken(token, api))
+	admin.HandleFunc("GET /healthz", s.health)
+	// Unlike /admin/, no token: a scraper on this machine needs none, and
+	// what it reads names no event, payment or secret.
+	admin.Handle("GET "+MetricsPath, s.Metrics.Handler())
+	return http.MaxBytesHandler(admin, limits.MaxAdminBodyBytes)
+}
+
 // dataDirRoutes serves the audit trail's position, a check and a backup
-// of the running serve's data directory.
-func (s *Server) dataDirRoutes(mux *http.ServeMux, token string) {
-	mux.Handle("GET "+trailPath, withToken(token, func(w http.ResponseWriter, _ *http.Request) {
+// of the running serve's data directory, and smoke's removals.
+func (s *Server) dataDirRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+trailPath, func(w http.ResponseWriter, _ *http.Request) {
 		position, err := s.trailPosition()
 		operate.Reply(w, position, err)
-	}))
-	mux.Handle("GET "+checkPath, withToken(token, func(w http.ResponseWriter, r *http.Request) {
+	})
+	mux.HandleFunc("GET "+checkPath, func(w http.ResponseWriter, r *http.Request) {
 		// A large store takes longer to read than the write timeout.
 		if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
 			operate.Reply(w, nil, err)
@@ -32,9 +52,9 @@ func (s *Server) dataDirRoutes(mux *http.ServeMux, token string) {
 		}
 		report, err := s.check(r)
 		operate.Reply(w, report, err)
-	}))
-	mux.Handle("GET "+backupPath, withToken(token, s.serveBackup))
-	mux.Handle(smokeRemovePattern, withToken(token, smokeRemover(s.Store)))
+	})
+	mux.HandleFunc("GET "+backupPath, s.serveBackup)
+	mux.HandleFunc(smokeRemovePattern, smokeRemover(s.Store))
 }
 
 // trailPosition is where the running trail stands against the store.
@@ -60,15 +80,4 @@ func (s *Server) check(r *http.Request) (CheckReport, error) {
 		trail.Bytes = info.Size()
 	}
 	return newCheckReport(report, trail), nil
-}
-
-// withToken serves h to requests that carry the admin token.
-func withToken(token string, h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+token)) != 1 {
-			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
-			return
-		}
-		h(w, r)
-	})
 }

@@ -2,7 +2,9 @@ package local
 
 import (
 	"fmt"
+	"os"
 
+	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
 
@@ -48,4 +50,34 @@ func (p TrailPosition) Gap(trail string) string {
 	}
 	return fmt.Sprintf("%s ends at change %d but the auditor had recorded up to change %d: the records in between are missing from it; "+
 		"payhook audit verify shows where the chains break", trail, p.Trail, p.Checkpoint)
+}
+
+// openAuditTrail opens the trail, cutting off a line a crash tore, and
+// checks that it belongs with the store.
+func (s *Server) openAuditTrail(opts Options) error {
+	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	s.onCleanup(f.Close)
+	trail, state, err := audit.OpenFileTrail(f)
+	if err != nil {
+		return err
+	}
+	if state.Torn > 0 {
+		opts.Log.Warn().Int64("bytes", state.Torn).Str("file", f.Name()).Msg("cut off the audit trail's torn last line, left by a crash mid-append; its record is written again")
+	}
+	position, err := positionAgainst(s.Store)
+	if err != nil {
+		return err
+	}
+	position.Trail = state.Last
+	if err := position.Mismatch(f.Name()); err != nil {
+		return err
+	}
+	if gap := position.Gap(f.Name()); gap != "" {
+		opts.Log.Error().Str("file", f.Name()).Msg(gap)
+	}
+	s.audit, s.auditPath = trail, f.Name()
+	return nil
 }

@@ -392,3 +392,20 @@ func (d Table) Payment(ctx context.Context, key string) (PaymentDetail, error) {
 	})
 	return detail, nil
 }
+
+func (d Table) Webhooks(ctx context.Context, filter store.WebhookFilter) ([]WebhookView, error) {
+	filter.WithoutBodies = true // a view shows neither
+	webhooks, err := d.Store.ListWebhooks(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]WebhookView, len(webhooks))
+	for i, w := range webhooks {
+		views[i] = viewOf(w)
+	}
+	return views, nil
+}
+
+func (d Table) Payments(ctx context.Context) ([]payment.State, error) {
+	return d.Store.ListPayments(ctx)
+}

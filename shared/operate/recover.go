@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 )
@@ -276,4 +277,19 @@ func Drive(ctx context.Context, step func(Page) (BulkPage, error), opts DriveOpt
 			}
 		}
 	}
+}
+
+func (d Table) Redrive(ctx context.Context, provider, eventID string) error {
+	return process.Redrive(ctx, d.Store, provider, eventID)
+}
+
+func (d Table) RedriveStuck(ctx context.Context, cutoff time.Time) (process.StuckReport, error) {
+	return process.RedriveStuck(ctx, d.Store, cutoff)
+}
+
+func (d Table) RedriveAll(ctx context.Context) (process.RedriveReport, error) {
+	if d.DLQ == nil {
+		return process.RedriveReport{}, errors.New("redrive --all needs the dead-letter queue (--dlq-url)")
+	}
+	return process.RedriveQueue(ctx, d.Store, d.DLQ)
 }

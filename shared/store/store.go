@@ -119,6 +119,13 @@ type Listing interface {
 	ListPayments(ctx context.Context) ([]payment.State, error)
 }
 
+// WebhookDeleter deletes a webhook, as a REMOVE the auditor records; one
+// that is not there is not an error. Only payhook smoke removes webhooks:
+// its own.
+type WebhookDeleter interface {
+	DeleteWebhook(ctx context.Context, provider, eventID string) error
+}
+
 // Table is everything the adapters implement.
 type Table interface {
 	Webhooks
@@ -126,6 +133,7 @@ type Table interface {
 	Listing
 	Query
 	Checkpoints
+	WebhookDeleter
 }
 
 // Commit is one processed webhook and the payment state it produced.

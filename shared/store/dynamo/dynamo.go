@@ -151,3 +151,19 @@ func webhookIndex(name, hash, other string) types.GlobalSecondaryIndex {
 		Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: append(slices.Clone(IndexedAttributes), other)},
 	}
 }
+
+// DeleteWebhook is one DeleteItem: the stream's REMOVE record tells the
+// auditor. A webhook that is not there is not an error. payhook smoke
+// removes what it wrote with it, under a role that may delete smoke's
+// webhooks alone.
+func (s *Store) DeleteWebhook(ctx context.Context, provider, eventID string) error {
+	pk, sk := store.WebhookKey(provider, eventID)
+	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.table),
+		Key:       map[string]types.AttributeValue{store.AttrPK: &types.AttributeValueMemberS{Value: pk}, store.AttrSK: &types.AttributeValueMemberS{Value: sk}},
+	})
+	if err != nil {
+		return classify(err)
+	}
+	return nil
+}
