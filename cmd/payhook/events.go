@@ -118,36 +118,43 @@ func shellQuote(s string) string {
 }
 
 func newEventsShowCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	return newShowCommand(&cobra.Command{
 		Use:   "show <provider> <event id> [--json] [--data DIR | --table NAME --region R]",
 		Short: "everything held about one webhook: body, arrival, canonical event, processing, audit, forwards",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return usageError("want: events show <provider> <event id>")
 			}
+			if err := operate.CheckProvider(args[0]); err != nil {
+				return usageError("%v", err)
+			}
 			return nil
 		},
-	}
+	}, func(ctx context.Context, op operate.Operator, args []string) (operate.EventDetail, error) {
+		return op.Event(ctx, args[0], args[1])
+	}, printEventDetail)
+}
+
+// newShowCommand completes cmd as a command that shows one thing: fetched
+// with the target's operator, printed as JSON with --json, else by render.
+func newShowCommand[T any](cmd *cobra.Command, fetch func(context.Context, operate.Operator, []string) (T, error), render func(io.Writer, T)) *cobra.Command {
 	fs := cmd.Flags()
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if err := operate.CheckProvider(args[0]); err != nil {
-			return usageError("%v", err)
-		}
 		ctx := context.Background()
-		var detail operate.EventDetail
+		var shown T
 		err := where.with(ctx, func(op operate.Operator) (err error) {
-			detail, err = op.Event(ctx, args[0], args[1])
+			shown, err = fetch(ctx, op, args)
 			return err
 		})
 		if err != nil {
 			return err
 		}
 		if *asJSON {
-			return printJSON(cmd.OutOrStdout(), detail)
+			return printJSON(cmd.OutOrStdout(), shown)
 		}
-		printEventDetail(cmd.OutOrStdout(), detail)
+		render(cmd.OutOrStdout(), shown)
 		return nil
 	}
 	return cmd
@@ -207,13 +214,7 @@ func printEventDetail(out io.Writer, d operate.EventDetail) {
 		fmt.Fprintf(out, "  %s\n", printable(l))
 	}
 
-	fmt.Fprintf(out, "\naudit:\n")
-	if d.AuditNote != "" {
-		fmt.Fprintf(out, "  %s\n", printable(d.AuditNote))
-	}
-	if len(d.Audit) == 0 && d.AuditNote == "" {
-		fmt.Fprintf(out, "  no records yet\n")
-	}
+	section(out, "audit", d.AuditNote, len(d.Audit), "no records yet")
 	for _, r := range d.Audit {
 		change := strings.TrimSpace(cmp.Or(r.OldStatus, "-") + " -> " + cmp.Or(r.NewStatus, "-"))
 		if r.Kind == string(store.KindPayment) {
@@ -222,13 +223,7 @@ func printEventDetail(out io.Writer, d operate.EventDetail) {
 		fmt.Fprintf(out, "  %s  %-6s  %s  by %s%s\n", stamp(r.Time), r.EventName, change, r.Actor, optional(" ", printable(r.Reason)))
 	}
 
-	fmt.Fprintf(out, "\nforwards:\n")
-	if d.ForwardsNote != "" {
-		fmt.Fprintf(out, "  %s\n", printable(d.ForwardsNote))
-	}
-	if len(d.Forwards) == 0 && d.ForwardsNote == "" {
-		fmt.Fprintf(out, "  none: this event was forwarded nowhere\n")
-	}
+	section(out, "forwards", d.ForwardsNote, len(d.Forwards), "none: this event was forwarded nowhere")
 	for _, f := range d.Forwards {
 		state := f.State
 		switch f.State {
@@ -245,6 +240,18 @@ func printEventDetail(out io.Writer, d operate.EventDetail) {
 			}
 			fmt.Fprintf(out, "    %s  %s%s\n", stamp(try.At), answer, optional(": ", printable(try.Error)))
 		}
+	}
+}
+
+// section starts a part of events show: its title, and the note saying
+// where its records are when they are not here, or that there are none.
+func section(out io.Writer, title, note string, records int, none string) {
+	fmt.Fprintf(out, "\n%s:\n", title)
+	switch {
+	case note != "":
+		fmt.Fprintf(out, "  %s\n", printable(note))
+	case records == 0:
+		fmt.Fprintf(out, "  %s\n", none)
 	}
 }
 

@@ -51,7 +51,7 @@ func newPaymentsCommand() *cobra.Command {
 }
 
 func newPaymentsShowCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	return newShowCommand(&cobra.Command{
 		Use:   "show <provider>/<payment id> [--json] [--data DIR | --table NAME --region R]",
 		Short: "a payment's state and every event that touched it, in order: what each changed, or why it changed nothing",
 		Args: func(_ *cobra.Command, args []string) error {
@@ -63,27 +63,9 @@ func newPaymentsShowCommand() *cobra.Command {
 			}
 			return nil
 		},
-	}
-	fs := cmd.Flags()
-	asJSON := fs.Bool("json", false, "print JSON")
-	where := targetFlags(fs)
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		ctx := context.Background()
-		var detail operate.PaymentDetail
-		err := where.with(ctx, func(op operate.Operator) (err error) {
-			detail, err = op.Payment(ctx, args[0])
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return printJSON(cmd.OutOrStdout(), detail)
-		}
-		printPaymentDetail(cmd.OutOrStdout(), detail)
-		return nil
-	}
-	return cmd
+	}, func(ctx context.Context, op operate.Operator, args []string) (operate.PaymentDetail, error) {
+		return op.Payment(ctx, args[0])
+	}, printPaymentDetail)
 }
 
 func printPaymentDetail(out io.Writer, d operate.PaymentDetail) {

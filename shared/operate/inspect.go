@@ -117,6 +117,15 @@ func (f Filter) query(p Page) (store.WebhookQuery, error) {
 	return q, nil
 }
 
+// page reads one page of the webhooks f selects.
+func (d Table) page(ctx context.Context, f Filter, p Page) (store.WebhookPage, error) {
+	q, err := f.query(p)
+	if err != nil {
+		return store.WebhookPage{}, err
+	}
+	return d.Store.QueryWebhooks(ctx, q)
+}
+
 // WebhookView is a stored webhook as an operator sees it: everything but
 // the body and signatures. Every string but the status, outcome and
 // source came from whoever sent the webhook: render it inert.
@@ -249,11 +258,7 @@ type PaymentDetail struct {
 const maxAuditRecords = 100
 
 func (d Table) Events(ctx context.Context, f Filter, p Page) (EventPage, error) {
-	q, err := f.query(p)
-	if err != nil {
-		return EventPage{}, err
-	}
-	page, err := d.Store.QueryWebhooks(ctx, q)
+	page, err := d.page(ctx, f, p)
 	if err != nil {
 		return EventPage{}, err
 	}

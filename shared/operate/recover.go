@@ -67,11 +67,7 @@ func (d Table) RedriveMatching(ctx context.Context, req BulkRequest) (BulkPage, 
 	if err != nil {
 		return BulkPage{}, err
 	}
-	q, err := f.query(req.Page)
-	if err != nil {
-		return BulkPage{}, err
-	}
-	page, err := d.Store.QueryWebhooks(ctx, q)
+	page, err := d.page(ctx, f, req.Page)
 	if err != nil {
 		return BulkPage{}, err
 	}
@@ -152,11 +148,7 @@ func (d Table) Resend(ctx context.Context, req ResendRequest) (BulkPage, error) 
 	} else {
 		f := req.Filter
 		f.Status = store.StatusProcessed
-		q, err := f.query(req.Page)
-		if err != nil {
-			return BulkPage{}, err
-		}
-		page, err := d.Store.QueryWebhooks(ctx, q)
+		page, err := d.page(ctx, f, req.Page)
 		if err != nil {
 			return BulkPage{}, err
 		}

@@ -22,15 +22,9 @@ import (
 // retry finds the webhook PROCESSED and the forward is never queued.
 func TestAPaymentIsNeverCommittedWithoutItsForwards(t *testing.T) {
 	is := is.New(t)
-	st, err := embedded.Open(filepath.Join(t.TempDir(), "payhook.db"), embedded.Options{NoSync: true})
-	is.NoErr(err)
-	defer st.Close()
-	ctx := context.Background()
-	at := time.Now().UTC()
-	w := store.Webhook{Provider: "stripe", EventID: "evt_1", EventType: "payment_intent.succeeded", ReceivedAt: at, Body: []byte("{}"), Status: store.StatusReceived, ExpiresAt: at.Add(time.Hour)}
-	_, err = st.PutWebhook(ctx, w)
-	is.NoErr(err)
-	state := payment.State{Provider: "stripe", PaymentID: "pi_1", Status: payment.StatusSucceeded, Version: 1}
+	st, w, state := receivedPayment(t)
+	ctx, at := context.Background(), w.ReceivedAt
+	var err error
 	// A key bbolt refuses: the queueing fails after the table's writes.
 	unqueueable := store.Forward{Destination: strings.Repeat("d", 40<<10), MessageID: "msg_1", Body: []byte("{}"), QueuedAt: at}
 	err = st.InTransaction(ctx, "processor", func(p store.Processing, _ deadletter.Queue) error {
@@ -51,15 +45,9 @@ func TestAPaymentIsNeverCommittedWithoutItsForwards(t *testing.T) {
 // webhook.
 func TestForwardRecordsFollowEachMessage(t *testing.T) {
 	is := is.New(t)
-	st, err := embedded.Open(filepath.Join(t.TempDir(), "payhook.db"), embedded.Options{NoSync: true})
-	is.NoErr(err)
-	defer st.Close()
-	ctx := context.Background()
-	at := time.Now().UTC()
-	w := store.Webhook{Provider: "stripe", EventID: "evt_1", EventType: "payment_intent.succeeded", ReceivedAt: at, Body: []byte("{}"), Status: store.StatusReceived, ExpiresAt: at.Add(time.Hour)}
-	_, err = st.PutWebhook(ctx, w)
-	is.NoErr(err)
-	state := payment.State{Provider: "stripe", PaymentID: "pi_1", Status: payment.StatusSucceeded, Version: 1}
+	st, w, state := receivedPayment(t)
+	ctx, at := context.Background(), w.ReceivedAt
+	var err error
 	queued := func(destination string) store.Forward {
 		return store.Forward{Destination: destination, MessageID: "msg_1", EventType: "payment.succeeded", PaymentKey: "stripe/pi_1", Body: []byte("{}"), QueuedAt: at, Provider: "stripe", EventID: "evt_1"}
 	}
@@ -106,4 +94,21 @@ func TestForwardRecordsFollowEachMessage(t *testing.T) {
 	records, err = st.ForwardRecords(ctx, "stripe", "evt_1")
 	is.NoErr(err)
 	is.Equal(len(records), 0)
+}
+
+// receivedPayment is a store holding one webhook RECEIVED, and the state
+// of the payment it makes.
+func receivedPayment(t *testing.T) (*embedded.Store, store.Webhook, payment.State) {
+	t.Helper()
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "payhook.db"), embedded.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	at := time.Now().UTC()
+	w := store.Webhook{Provider: "stripe", EventID: "evt_1", EventType: "payment_intent.succeeded", ReceivedAt: at, Body: []byte("{}"), Status: store.StatusReceived, ExpiresAt: at.Add(time.Hour)}
+	if _, err := st.PutWebhook(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	return st, w, payment.State{Provider: "stripe", PaymentID: "pi_1", Status: payment.StatusSucceeded, Version: 1}
 }
