@@ -20,7 +20,7 @@ func newBackupCommand() *cobra.Command {
 			return nil
 		},
 	}
-	dataDir := cmd.Flags().String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory to back up (env PAYHOOK_DATA_DIR)")
+	dataDir := dataDirFlag(cmd.Flags(), "data directory to back up")
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		manifest, err := local.BackupToFile(context.Background(), *dataDir, positional[0])
 		if err != nil {

@@ -18,7 +18,7 @@ func newCheckCommand() *cobra.Command {
 		Args:  noArgs,
 	}
 	fs := cmd.Flags()
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory to check (env PAYHOOK_DATA_DIR)")
+	dataDir := dataDirFlag(fs, "data directory to check")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
@@ -39,7 +39,7 @@ func newCheckCommand() *cobra.Command {
 			p := report.Trail.Position
 			fmt.Fprintf(stdout, "%s: %d bytes, through change %d; the auditor's checkpoint %d, the store's last change %d\n", report.Trail.Path, report.Trail.Bytes, p.Trail, p.Checkpoint, p.Feed)
 			if report.Trail.Torn > 0 {
-				fmt.Fprintf(stdout, "%s ends in a torn line of %d bytes (a crash mid-append): serve cuts it off when it starts\n", report.Trail.Path, report.Trail.Torn)
+				fmt.Fprintf(stdout, "%s ends in a torn line of %d bytes (a crash mid-append): serve moves it aside when it starts\n", report.Trail.Path, report.Trail.Torn)
 			}
 		}
 		if len(report.Problems) > 0 {

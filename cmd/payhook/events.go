@@ -37,8 +37,9 @@ func newEventsCommand() *cobra.Command {
 	where := targetFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
+		stuckGiven := cmd.Flags().Changed("stuck")
 		if *forwardsFailed {
-			if filters.given() || *stuck != 0 {
+			if filters.given() || stuckGiven {
 				return usageError("--forwards-failed lists forwards, not webhooks: drop the webhook filters and --stuck")
 			}
 			return deadForwards(context.Background(), where, *destination, *asJSON, stdout)
@@ -53,9 +54,14 @@ func newEventsCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if *stuck != 0 {
-			if *stuck < 0 || (f.Status != "" && f.Status != store.StatusReceived) || !f.Until.IsZero() {
-				return usageError("--stuck takes a positive age, and means status RECEIVED until that long ago")
+		if stuckGiven {
+			switch {
+			case *stuck <= 0:
+				return usageError("--stuck: a positive duration such as 15m")
+			case f.Status != "" && f.Status != store.StatusReceived:
+				return usageError("--stuck lists webhooks still RECEIVED: drop --status %s", f.Status)
+			case !f.Until.IsZero():
+				return usageError("--stuck lists webhooks received until that long ago: drop --until")
 			}
 			f.Status, f.Until = store.StatusReceived, time.Now().Add(-*stuck)
 		}

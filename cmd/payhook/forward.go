@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -73,10 +74,36 @@ func when(t time.Time) string {
 	return t.Local().Format(time.DateTime)
 }
 
+// knownDestination refuses a --destination that nothing was ever
+// forwarded to, which would otherwise match nothing, silently.
+func knownDestination(ctx context.Context, op operate.Operator, destination string) error {
+	if destination == "" {
+		return nil
+	}
+	statuses, err := op.ForwardStatus(ctx)
+	if err != nil {
+		return err
+	}
+	var known []string
+	for _, s := range statuses {
+		if s.Destination == destination {
+			return nil
+		}
+		known = append(known, printable(s.Destination))
+	}
+	if len(known) == 0 {
+		return fmt.Errorf("nothing was ever forwarded to %s, nor anywhere else (payhook serve --forward-to URL)", printable(destination))
+	}
+	return fmt.Errorf("nothing was ever forwarded to %s; the destinations are: %s", printable(destination), strings.Join(known, ", "))
+}
+
 // deadForwards lists the forwards given up on: payhook events --forwards.
 func deadForwards(ctx context.Context, where target, destination string, asJSON bool, stdout io.Writer) error {
 	var dead []operate.DeadForward
 	err := where.with(ctx, func(op operate.Operator) (err error) {
+		if err := knownDestination(ctx, op, destination); err != nil {
+			return err
+		}
 		dead, err = op.DeadForwards(ctx, destination)
 		return err
 	})
@@ -102,6 +129,9 @@ func deadForwards(ctx context.Context, where target, destination string, asJSON 
 func redriveForwards(ctx context.Context, where target, destination string, stdout io.Writer) error {
 	var n int
 	err := where.with(ctx, func(op operate.Operator) (err error) {
+		if err := knownDestination(ctx, op, destination); err != nil {
+			return err
+		}
 		n, err = op.RedriveForwards(ctx, destination)
 		return err
 	})

@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/payhook/payhook/shared/config"
 )
 
 func newRootCommand() *cobra.Command {
@@ -30,6 +32,7 @@ func newRootCommand() *cobra.Command {
 			_ = cmd.Usage() // to stdout, which cannot be reported elsewhere
 			return errBareUsage
 		},
+		PersistentPreRunE: applySettings,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
@@ -171,10 +174,37 @@ func noArgs(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// envOr is the value of an environment variable, or fallback.
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// dataDirFlag is --data. Its default is PAYHOOK_DATA_DIR's, which
+// applySettings reads.
+func dataDirFlag(fs *pflag.FlagSet, usage string) *string {
+	return fs.String("data", config.Default("PAYHOOK_DATA_DIR"), usage+" (env PAYHOOK_DATA_DIR)")
+}
+
+// applySettings gives --data and --addr, where a command has them and
+// they were not given, the values PAYHOOK_DATA_DIR and PAYHOOK_ADDR set,
+// read and checked in config like every setting. Either way the flag
+// counts as given: the user chose.
+func applySettings(cmd *cobra.Command, _ []string) error {
+	flags := map[string]string{"data": "PAYHOOK_DATA_DIR", "addr": "PAYHOOK_ADDR"}
+	var settings config.Local
+	values := map[string]*string{"data": &settings.DataDir, "addr": &settings.Addr}
+	loaded := false
+	for name, setting := range flags {
+		f := cmd.Flags().Lookup(name)
+		if f == nil || f.Changed {
+			continue
+		}
+		if !loaded {
+			if err := config.Load(os.LookupEnv, &settings); err != nil {
+				return err
+			}
+			loaded = true
+		}
+		if value := *values[name]; value != config.Default(setting) {
+			if err := cmd.Flags().Set(name, value); err != nil {
+				return err
+			}
+		}
 	}
-	return fallback
+	return nil
 }

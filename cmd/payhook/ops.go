@@ -8,9 +8,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -31,14 +31,14 @@ type target struct {
 
 // dataDirTarget is the target of a command with nothing to do on AWS.
 func dataDirTarget(fs *pflag.FlagSet) target {
-	return target{dataDir: fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR); works whether or not serve is running")}
+	return target{dataDir: dataDirFlag(fs, "data directory; works whether or not serve is running")}
 }
 
 func targetFlags(fs *pflag.FlagSet) target {
 	return target{
-		dataDir: fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR); works whether or not serve is running"),
+		dataDir: dataDirFlag(fs, "data directory; works whether or not serve is running"),
 		table:   fs.String("table", "", "operate on this DynamoDB table on AWS instead of a data directory"),
-		region:  fs.String("region", envOr("AWS_REGION", "ap-southeast-1"), "AWS region, with --table"),
+		region:  regionFlag(fs),
 	}
 }
 
@@ -57,7 +57,7 @@ func (t target) open(ctx context.Context) (operate.Operator, func() error, error
 	if t.table == nil || *t.table == "" {
 		return local.OpenOperator(*t.dataDir)
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(*t.region))
+	cfg, err := loadAWSConfig(ctx, *t.region)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -84,13 +84,14 @@ func newRedriveCommand() *cobra.Command {
 	where.dlqURL = fs.String("dlq-url", "", "the SQS dead-letter queue, with --table (for redrive --all)")
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		stdout := cmd.OutOrStdout()
+		stuckGiven := cmd.Flags().Changed("stuck")
 		modes := 0
-		for _, chosen := range []bool{*all, *stuck != 0, *forwards, len(positional) > 0, filters.given()} {
+		for _, chosen := range []bool{*all, stuckGiven, *forwards, len(positional) > 0, filters.given()} {
 			if chosen {
 				modes++
 			}
 		}
-		if modes != 1 || (len(positional) != 0 && len(positional) != 2) || *stuck < 0 {
+		if modes != 1 || (len(positional) != 0 && len(positional) != 2) {
 			return usageError("give one of --all, --stuck AGE, --forwards, <provider> <event id>, or a filter (--since, --until, --provider, --type, --status)")
 		}
 		if filters.given() {
@@ -99,6 +100,9 @@ func newRedriveCommand() *cobra.Command {
 		if bulk.given() {
 			return usageError("--dry-run and --rate go with a filter")
 		}
+		if stuckGiven && *stuck <= 0 {
+			return usageError("--stuck: a positive duration such as 15m")
+		}
 		if *destination != "" && !*forwards {
 			return usageError("--destination goes with --forwards")
 		}
@@ -106,14 +110,14 @@ func newRedriveCommand() *cobra.Command {
 		if *forwards {
 			return redriveForwards(ctx, where, *destination, stdout)
 		}
-		if *stuck != 0 {
+		if stuckGiven {
 			return redriveStuck(ctx, where, *stuck, stdout)
 		}
 		if !*all {
 			if err := where.with(ctx, func(op operate.Operator) error { return op.Redrive(ctx, positional[0], positional[1]) }); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY; the processor takes it from here)\n", printable(positional[0]), printable(positional[1]))
+			fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY: %s)\n", printable(positional[0]), printable(positional[1]), where.whoProcesses())
 			return nil
 		}
 		var report process.RedriveReport
@@ -125,21 +129,57 @@ func newRedriveCommand() *cobra.Command {
 			return err
 		}
 		for _, line := range report.Redriven {
-			fmt.Fprintf(stdout, "redriven: %s\n", printable(line))
+			fmt.Fprintf(stdout, "redriven: %s (status RETRY: %s)\n", printable(line), where.whoProcesses())
 		}
 		for _, line := range report.Dropped {
-			fmt.Fprintf(stdout, "no longer failed, message removed: %s\n", printable(line))
+			fmt.Fprintf(stdout, "message removed, its webhook no longer FAILED: %s\n", printable(line))
 		}
 		for _, line := range report.Kept {
-			fmt.Fprintf(stdout, "kept on the queue: %s\n", printable(line))
+			fmt.Fprintf(stdout, "message kept on the queue: %s\n", printable(line))
 		}
-		fmt.Fprintf(stdout, "%d redriven, %d removed, %d kept\n", len(report.Redriven), len(report.Dropped), len(report.Kept))
+		fmt.Fprintf(stdout, "%d redriven; %d dead-letter messages removed, their webhooks no longer FAILED; %d kept on the queue, not redriven\n",
+			len(report.Redriven), len(report.Dropped), len(report.Kept))
 		if len(report.Kept) > 0 {
-			return fmt.Errorf("%d messages could not be redriven", len(report.Kept))
+			return fmt.Errorf("%d dead-letter messages could not be redriven: each says why above; once fixed, payhook redrive --all again", len(report.Kept))
 		}
 		return nil
 	}
 	return cmd
+}
+
+// whoProcesses says who takes a redriven webhook from here.
+func (t target) whoProcesses() string {
+	switch {
+	case t.table != nil && *t.table != "":
+		return "the processor Lambda takes it from the table's stream"
+	case running(*t.dataDir):
+		return "the running payhook serve processes it now"
+	}
+	return fmt.Sprintf("payhook serve processes it when it next runs on %s", *t.dataDir)
+}
+
+func running(dataDir string) bool {
+	_, ok := local.RunningServe(dataDir)
+	return ok
+}
+
+// regionFlag is --region: given, it wins; else the AWS SDK finds the
+// region as it always does (AWS_REGION, the profile's config).
+func regionFlag(fs *pflag.FlagSet) *string {
+	return fs.String("region", "", "AWS region, with --table (default: the AWS configuration's: AWS_REGION, or the profile's region)")
+}
+
+// loadAWSConfig is the SDK's own configuration, with region when given.
+func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
+	var options []func(*awsconfig.LoadOptions) error
+	if region != "" {
+		options = append(options, awsconfig.WithRegion(region))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, options...)
+	if err == nil && cfg.Region == "" {
+		err = errors.New("no AWS region: give --region, or set AWS_REGION or a region in your AWS profile")
+	}
+	return cfg, err
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -158,7 +198,7 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 		return err
 	}
 	for _, line := range report.Redriven {
-		fmt.Fprintf(stdout, "redriven: %s (RECEIVED for over %s; status RETRY)\n", printable(line), age)
+		fmt.Fprintf(stdout, "redriven: %s (RECEIVED for over %s; status RETRY: %s)\n", printable(line), age, where.whoProcesses())
 	}
 	for _, line := range report.Skipped {
 		fmt.Fprintf(stdout, "moved on meanwhile, left alone: %s\n", printable(line))
@@ -167,19 +207,11 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 	return nil
 }
 
-// amount shows an amount, or "unknown" where the provider did not state
-// it (GoCardless without its API), or nothing stated even a currency.
+// amount formats minor units in the currency's decimals, or says the
+// provider stated none (GoCardless's events carry no amount).
 func amount(minor int64, currency string, unknown bool) string {
-	if unknown || minor == 0 && currency == "" {
+	if unknown {
 		return "unknown"
 	}
 	return payment.FormatMinor(minor, currency)
-}
-
-// refunded shows what went back: refunds without an amount are "unknown".
-func refunded(p payment.State) string {
-	if p.RefundedAmountUnknown && p.RefundedMinor > 0 {
-		return amount(p.RefundedMinor, p.Currency, false) + " + unknown"
-	}
-	return amount(p.RefundedMinor, p.Currency, p.RefundedAmountUnknown)
 }

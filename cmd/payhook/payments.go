@@ -40,11 +40,23 @@ func newPaymentsCommand() *cobra.Command {
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "PAYMENT\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
+		unknown := false
 		for _, p := range states {
-			fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", printable(paymentRef(p.Provider, p.PaymentID)), p.Status,
-				amount(p.AmountMinor, p.Currency, p.AmountUnknown), printable(p.Currency), refunded(p), p.Dispute, len(p.History), printable(p.LastEventID))
+			dispute := string(p.Dispute)
+			if p.DisputeAmountMinor != 0 {
+				dispute += " " + payment.FormatMinor(p.DisputeAmountMinor, p.Currency)
+			}
+			unknown = unknown || p.AmountUnknown || p.RefundedAmountUnknown
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", printable(paymentRef(p.Provider, p.PaymentID)), p.Status,
+				paidText(p, "*"), refundedText(p, "*"), dispute, len(p.History), printable(p.LastEventID))
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if unknown {
+			fmt.Fprintln(stdout, "* unknown: no event of the payment stated its amount (GoCardless's events carry none; a dispute states only what is disputed)")
+		}
+		return nil
 	}
 	cmd.AddCommand(newPaymentsShowCommand())
 	return cmd
@@ -72,7 +84,7 @@ func printPaymentDetail(out io.Writer, d operate.PaymentDetail) {
 	fmt.Fprintf(out, "payment   %s\n", printable(d.Payment))
 	if s := d.State; s != nil {
 		fmt.Fprintf(out, "status    %s\n", s.Status)
-		fmt.Fprintf(out, "amount    %s %s, refunded %s\n", amount(s.AmountMinor, s.Currency, s.AmountUnknown), printable(s.Currency), refunded(*s))
+		fmt.Fprintf(out, "amount    %s, refunded %s\n", paidText(*s, ""), refundedText(*s, ""))
 		if s.Dispute != "" {
 			fmt.Fprintf(out, "dispute   %s (%s)\n", s.Dispute, printable(s.DisputeStatus))
 		}
@@ -120,4 +132,27 @@ func changeText(c *payment.Change) string {
 	}
 	parts = append(parts, fmt.Sprintf("version %d -> %d", c.VersionFrom, c.VersionTo))
 	return ": " + strings.Join(parts, ", ")
+}
+
+// paidText shows a payment's amount with its currency, or "unknown" and
+// mark where no event of it stated one.
+func paidText(p payment.State, mark string) string {
+	if p.AmountUnknown {
+		return "unknown" + mark
+	}
+	return payment.FormatMinor(p.AmountMinor, p.Currency) + " " + printable(p.Currency)
+}
+
+// refundedText shows what went back: refunds without an amount are
+// "unknown" and mark; "-" when nothing was refunded.
+func refundedText(p payment.State, mark string) string {
+	switch {
+	case p.RefundedAmountUnknown && p.RefundedMinor != 0:
+		return payment.FormatMinor(p.RefundedMinor, p.Currency) + " + unknown" + mark
+	case p.RefundedAmountUnknown:
+		return "unknown" + mark
+	case p.RefundedMinor != 0:
+		return payment.FormatMinor(p.RefundedMinor, p.Currency)
+	}
+	return "-"
 }

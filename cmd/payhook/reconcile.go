@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rs/zerolog"
-
 	"github.com/spf13/cobra"
 
 	"github.com/payhook/payhook/shared/config"
@@ -28,7 +29,7 @@ func newReconcileCommand() *cobra.Command {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return reconcilable(), cobra.ShellCompDirectiveNoFileComp
+			return reconcile.Reconcilable(), cobra.ShellCompDirectiveNoFileComp
 		},
 	}
 	fs := cmd.Flags()
@@ -39,7 +40,7 @@ func newReconcileCommand() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		stdout := cmd.OutOrStdout()
 		if len(positional) != 1 {
-			return usageError("name one provider: %s", registry.Names())
+			return usageError("name one provider to reconcile: %s", strings.Join(reconcile.Reconcilable(), ", "))
 		}
 		now := time.Now()
 		from, err := pointInTime(*since, now)
@@ -53,7 +54,7 @@ func newReconcileCommand() *cobra.Command {
 			}
 		}
 		if !from.Before(to) {
-			return usageError("--since must be before --until")
+			return usageError("--since: a time before --until")
 		}
 		ctx := context.Background()
 		var report reconcile.Report
@@ -93,17 +94,6 @@ func newReconcileCommand() *cobra.Command {
 	return cmd
 }
 
-// reconcilable names the providers with an event API to reconcile against.
-func reconcilable() []string {
-	var names []string
-	for _, p := range registry.All {
-		if p.Events != nil {
-			names = append(names, p.Name)
-		}
-	}
-	return names
-}
-
 // reconcilingTable lets a direct operator (no serve running, or a table on
 // AWS) reconcile with the event API credentials of this shell's
 // environment: the only keys it needs.
@@ -122,7 +112,13 @@ func reconcilingTable(t operate.Table) (operate.Table, error) {
 		Retention: func(p string) time.Duration { return registry.Retention(cfg.Retention, p) },
 		Log:       zerolog.New(os.Stderr).With().Timestamp().Logger(),
 	}
-	t.Sources = func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, keys, api) }
+	t.Sources = func(name string) (reconcile.Source, error) {
+		source, err := reconcile.SourceFor(name, keys, api)
+		if errors.As(err, new(reconcile.MissingCredentials)) {
+			err = fmt.Errorf("%w in this shell's environment, whose keys reconcile uses with --table or when no payhook serve runs on the data directory", err)
+		}
+		return source, err
+	}
 	return t, nil
 }
 

@@ -23,7 +23,7 @@ func newRestoreCommand() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory to restore into, created if needed (env PAYHOOK_DATA_DIR)")
+	dataDir := dataDirFlag(fs, "data directory to restore into, created if needed")
 	replace := fs.Bool("replace", false, "move the data directory's store, trail and development secrets aside (NAME.replaced-TIME) and restore in their place")
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		stdout := cmd.OutOrStdout()

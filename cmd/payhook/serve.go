@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -32,8 +32,8 @@ func newServeCommand() *cobra.Command {
 		Args:  noArgs,
 	}
 	fs := cmd.Flags()
-	addr := fs.String("addr", envOr("PAYHOOK_ADDR", "127.0.0.1:8080"), "listen address (env PAYHOOK_ADDR)")
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR)")
+	addr := fs.String("addr", config.Default("PAYHOOK_ADDR"), "listen address (env PAYHOOK_ADDR)")
+	dataDir := dataDirFlag(fs, "data directory")
 	var forwarding local.Forwarding
 	fs.Func("forward-to", "deliver every applied payment event to this URL, signed as Standard Webhooks (repeatable; secrets from env "+
 		forward.SecretsSetting+", else generated into the data directory)", func(u string) error {
@@ -46,7 +46,7 @@ func newServeCommand() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		stderr := cmd.ErrOrStderr()
-		types, err := forward.ParseTypes(*forwardEvents)
+		types, err := payment.ParseTypes(*forwardEvents)
 		if err != nil {
 			return usageError("--forward-events: %v", err)
 		}
@@ -64,32 +64,43 @@ func newServeCommand() *cobra.Command {
 				return usageError("--%s goes with --forward-to: give a URL to forward to", given)
 			}
 		}
-		if forwarding.RetryWindow <= 0 || forwarding.Timeout <= 0 {
-			return usageError("--forward-retry-for and --forward-timeout must be positive")
+		if forwarding.RetryWindow <= 0 {
+			return usageError("--forward-retry-for: a positive duration such as 24h")
+		}
+		if forwarding.Timeout <= 0 {
+			return usageError("--forward-timeout: a positive duration such as 15s")
 		}
 		forwarding.Types = types
 		var (
 			cfg       config.Receiver
 			reconcile config.Reconcile
+			settings  config.Serve
 		)
-		for _, settings := range []any{&cfg, &reconcile} {
-			if err := config.Load(os.LookupEnv, settings); err != nil {
-				return err
-			}
+		if err := config.Load(os.LookupEnv, &cfg, &reconcile, &settings); err != nil {
+			return err
 		}
+		forwarding.Secrets = settings.ForwardSecrets
 		log := newLogger(stderr, cfg.LogLevel)
-		opts := local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log, Forward: forwarding}
+		warnOfNearMisses(log)
+		// Caught from before the start: a stop that comes as serve.json
+		// appears is a clean one too.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		opts := local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Critical: settings.CriticalTypes,
+			Lookup: os.LookupEnv, Log: log, Forward: forwarding}
 		if isTerminal(stdout) {
 			opts.OnDelivery, opts.OnForward = trafficLines(stdout)
 		}
 		server, err := local.Start(opts)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w: another process listens there; give serve another address with --addr (or PAYHOOK_ADDR), such as --addr 127.0.0.1:8081", err)
+		}
 		if err != nil {
 			return err
 		}
 		printBanner(stdout, server)
+		warnIfExposed(stdout, log, server, *addr)
 
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-		defer stop()
 		select {
 		case <-ctx.Done():
 			log.Info().Msg("stopping: finishing in-flight requests and batches")
@@ -107,6 +118,18 @@ func newServeCommand() *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// warnOfNearMisses names each PAYHOOK_ variable that is spelled almost
+// as a setting: left as it is, that setting keeps its default.
+func warnOfNearMisses(log zerolog.Logger) {
+	var providerKeys []string
+	for _, s := range registry.Settings() {
+		providerKeys = append(providerKeys, s.Name)
+	}
+	for _, miss := range config.NearMisses(os.Environ(), providerKeys) {
+		log.Warn().Msgf("%s is not a payhook setting and is ignored: did you mean %s?", miss.Given, miss.Meant)
+	}
 }
 
 // newLogger writes readable lines to a terminal and JSON anywhere else.
@@ -150,7 +173,28 @@ func printBanner(w io.Writer, s *local.Server) {
 		fmt.Fprintf(w, "  (paypal deliveries are signed by a development CA that only this development server trusts)\n")
 	}
 	printForwarding(w, s)
+	if s.Dev == nil {
+		fmt.Fprintf(w, "\ntry, in a shell with the same PAYHOOK_* provider keys (send signs with them): payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
+		return
+	}
 	fmt.Fprintf(w, "\ntry: payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
+}
+
+// warnIfExposed says when development secrets guard a listener that other
+// machines can reach: they are printed above and kept in the data
+// directory, so anyone who reaches the port could sign webhooks serve
+// accepts as genuine.
+func warnIfExposed(w io.Writer, log zerolog.Logger, s *local.Server, addr string) {
+	host, _, err := net.SplitHostPort(addr)
+	if s.Dev == nil || err != nil || host == "localhost" {
+		return
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return
+	}
+	const warning = "serve listens beyond this machine with development secrets, which anyone who reads them can sign with"
+	log.Warn().Str("addr", addr).Msg(warning)
+	fmt.Fprintf(w, "\nWARNING: %s (--addr %s). Listen on 127.0.0.1, or set the PAYHOOK_* provider keys to receive real deliveries.\n", warning, addr)
 }
 
 // printForwarding says where events go and, for a development secret

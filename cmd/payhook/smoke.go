@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/spf13/cobra"
 
 	"github.com/payhook/payhook/shared/local"
@@ -30,14 +28,14 @@ func newSmokeCommand() *cobra.Command {
 	fs := cmd.Flags()
 	target := fs.String("url", "", "the webhook base URL, ending /webhook (on AWS: tofu output -json stack | jq -r .smoke.url; default: the running serve of --data)")
 	table := fs.String("table", "", "test a deployment on AWS: its DynamoDB table")
-	region := fs.String("region", envOr("AWS_REGION", "ap-southeast-1"), "AWS region, with --table")
+	region := regionFlag(fs)
 	secret := fs.String("secret", "", "the Secrets Manager secret with the deployed provider keys, with --table (default: <table>/providers)")
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "test the payhook serve running on this data directory (env PAYHOOK_DATA_DIR)")
+	dataDir := dataDirFlag(fs, "test the payhook serve running on this data directory")
 	wait := fs.Duration("wait", 2*time.Minute, "how long each delivery may take to be PROCESSED")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		if *wait <= 0 {
-			return usageError("--wait must be positive")
+			return usageError("--wait: a positive duration such as 2m")
 		}
 		ctx := context.Background()
 		var t smoke.Target
@@ -90,7 +88,7 @@ func newSmokeCommand() *cobra.Command {
 // awsTarget signs with the deployed keys, read from the secret, and
 // follows the deliveries in the table.
 func awsTarget(ctx context.Context, table, region, secret string) (smoke.Target, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	cfg, err := loadAWSConfig(ctx, region)
 	if err != nil {
 		return smoke.Target{}, err
 	}

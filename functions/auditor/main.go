@@ -21,10 +21,11 @@ import (
 
 func main() {
 	var cfg config.Auditor
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "auditor")
+	log := observe.NewLogger(os.Stdout, "info", "auditor") // until the settings say otherwise
 	if err := config.Load(os.LookupEnv, &cfg); err != nil {
 		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "auditor")
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")

@@ -26,12 +26,11 @@ func main() {
 		cfg        config.Forwarder
 		metricsCfg config.Metrics
 	)
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "forwarder")
-	for _, settings := range []any{&cfg, &metricsCfg} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
-			log.Fatal().Msg(err.Error())
-		}
+	log := observe.NewLogger(os.Stdout, "info", "forwarder") // until the settings say otherwise
+	if err := config.Load(os.LookupEnv, &cfg, &metricsCfg); err != nil {
+		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "forwarder")
 	destinations, err := forward.ParseAWSDestinations(cfg.Destinations)
 	if err != nil {
 		log.Fatal().Msg(err.Error())

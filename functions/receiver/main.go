@@ -28,12 +28,11 @@ func main() {
 	var cfg config.Receiver
 	var env config.ReceiverAWS
 	var metricsCfg config.Metrics
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "receiver")
-	for _, settings := range []any{&cfg, &env, &metricsCfg} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
-			log.Fatal().Msg(err.Error())
-		}
+	log := observe.NewLogger(os.Stdout, "info", "receiver") // until the settings say otherwise
+	if err := config.Load(os.LookupEnv, &cfg, &env, &metricsCfg); err != nil {
+		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "receiver")
 	ctx := context.Background()
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {

@@ -20,6 +20,9 @@ type Options struct {
 	Receiver config.Receiver
 	// Reconcile configures reconcile runs and delivery confirmation.
 	Reconcile config.Reconcile
+	// Critical are the canonical types that raise an alert; none means
+	// process.DefaultCritical.
+	Critical []payment.Type
 	// Lookup reads provider keys (os.LookupEnv); when it has none, the data
 	// directory's development secrets are used, and created if needed.
 	Lookup func(string) (string, bool)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -67,6 +68,8 @@ type Server struct {
 
 	mu          sync.Mutex
 	pipelineErr error // set when the pipeline has stopped
+	// backingUp is held while a backup is taken: one at a time.
+	backingUp sync.Mutex
 }
 
 // Start runs the receiver, the pipeline and the admin API until Shutdown.
@@ -107,10 +110,14 @@ func (s *Server) serve(opts Options) error {
 	if normalize == nil {
 		normalize = registry.Normalize
 	}
+	critical := opts.Critical
+	if critical == nil {
+		critical = process.DefaultCritical
+	}
 	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
 	processor := &process.Processor{
 		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
-		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
+		Alerter: alerter, Critical: critical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
 	}
 	if s.forwarding != nil {
 		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)
@@ -145,7 +152,13 @@ func (s *Server) serve(opts Options) error {
 		Store:     s.Store,
 		Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
 		Alerter:   alerter, Log: opts.Log,
-	}, func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) }
+	}, func(name string) (reconcile.Source, error) {
+		source, err := reconcile.SourceFor(name, s.Keys, apiConfig)
+		if errors.As(err, new(reconcile.MissingCredentials)) {
+			err = fmt.Errorf("%w in payhook serve's environment, which reconciles while it runs: restart serve with them set", err)
+		}
+		return source, err
+	}
 	s.Metrics.FeedLag(s.feedLag)
 	s.webhooks.Handler = webhooks
 	s.admin.Handler = s.adminHandler(operator, token, limits)

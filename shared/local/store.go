@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -25,11 +26,19 @@ const (
 // OpenStore opens the data directory's store, saying plainly when a serve
 // holds it.
 func OpenStore(dir string) (*embedded.Store, error) {
-	return openStore(dir, nil)
+	return openStore(dir, nil, commandLog())
 }
 
-// openStore opens the store, telling onCommit of every commit.
-func openStore(dir string, onCommit func(string, time.Duration)) (*embedded.Store, error) {
+// commandLog is where a store opened by a command other than serve logs
+// the stack of a panic it recovered: standard error, errors only, which a
+// bug's panic is; a damaged file's own stay out of its one-line report.
+func commandLog() zerolog.Logger {
+	return zerolog.New(os.Stderr).Level(zerolog.ErrorLevel).With().Timestamp().Logger()
+}
+
+// openStore opens the store, telling onCommit of every commit and log of
+// every panic recovered.
+func openStore(dir string, onCommit func(string, time.Duration), log zerolog.Logger) (*embedded.Store, error) {
 	real, err := CheckDataDir(dir)
 	if err != nil {
 		return nil, err
@@ -38,7 +47,7 @@ func openStore(dir string, onCommit func(string, time.Duration)) (*embedded.Stor
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
-	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit, DamageAdvice: damageAdvice(dir)})
+	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit, DamageAdvice: damageAdvice(dir), Log: log})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another payhook process", dir)
 	}
@@ -59,7 +68,7 @@ func (s *Server) openDataDir(opts Options) error {
 		return err
 	}
 	s.DataDir = real
-	st, err := openStore(real, s.Metrics.StoreCommit)
+	st, err := openStore(real, s.Metrics.StoreCommit, opts.Log)
 	if err != nil {
 		return err
 	}
