@@ -185,7 +185,7 @@ func eventsJSON(t *testing.T, args ...string) []operate.WebhookView {
 func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
-	for _, command := range []string{"demo", "serve", "send", "events", "events show", "payments", "payments show", "redrive", "resend", "reconcile", "forward status", "audit verify", "check", "backup", "restore", "bench", "smoke", "version", "completion"} {
+	for _, command := range []string{"demo", "serve", "send", "events", "events show", "payments", "payments show", "redrive", "resend", "console", "reconcile", "forward status", "audit verify", "check", "backup", "restore", "bench", "smoke", "version", "completion"} {
 		t.Run(command, func(t *testing.T) {
 			is := is.New(t)
 			words := strings.Fields(command)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,30 +30,12 @@ func (v timeValue) String() string {
 func (v timeValue) Type() string { return "time" }
 
 func (v timeValue) Set(s string) error {
-	t, err := parseTime(s, v.now())
+	t, err := operate.ParseTime(s, v.now())
 	if err != nil {
-		return err
+		return errors.New(wants["time"])
 	}
 	*v.t = t
 	return nil
-}
-
-// parseTime reads a time as the --since and --until flags take it.
-func parseTime(s string, now time.Time) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", time.DateOnly} {
-		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
-			return t, nil
-		}
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
-			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
-		}
-	}
-	if age, err := time.ParseDuration(s); err == nil && age >= 0 {
-		return now.Add(-age), nil
-	}
-	return time.Time{}, errors.New(wants["time"])
 }
 
 func init() {

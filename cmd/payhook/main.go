@@ -45,6 +45,7 @@ func newRootCommand() *cobra.Command {
 		newPaymentsCommand(),
 		newRedriveCommand(),
 		newResendCommand(),
+		newConsoleCommand(),
 		newReconcileCommand(),
 		newForwardCommand(),
 		newAuditCommand(),

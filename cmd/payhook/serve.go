@@ -144,6 +144,7 @@ func newLogger(w io.Writer, level string) zerolog.Logger {
 
 func printBanner(w io.Writer, s *local.Server) {
 	fmt.Fprintf(w, "payhook serving on %s (data in %s; admin API on %s)\n", s.URL, s.DataDir, s.AdminURL)
+	fmt.Fprintf(w, "console: %s (web console; this link logs in once, payhook console --data %s prints another)\n", s.ConsoleURL, s.DataDir)
 	fmt.Fprintf(w, "metrics: %s (Prometheus; no token)\n\n", s.MetricsURL)
 	if s.Dev == nil {
 		fmt.Fprintf(w, "provider keys from the environment\n\n")

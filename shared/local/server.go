@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payhook/payhook/shared/audit"
+	"github.com/payhook/payhook/shared/console"
 	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/metrics"
@@ -54,6 +55,8 @@ type Server struct {
 	// to it, and register what is asked at scrape time (ForwardBacklog).
 	Metrics    *prom.Registry
 	MetricsURL string
+	// ConsoleURL is the web console's one-time login link.
+	ConsoleURL string
 
 	webhooks, admin *http.Server
 	startServing    func(zerolog.Logger)
@@ -64,6 +67,7 @@ type Server struct {
 	forwardingDone  chan struct{}
 	audit           *audit.FileTrail
 	auditPath       string
+	console         *console.Console
 	cleanups        []func() error
 
 	mu          sync.Mutex
@@ -161,7 +165,8 @@ func (s *Server) serve(opts Options) error {
 	}
 	s.Metrics.FeedLag(s.feedLag)
 	s.webhooks.Handler = webhooks
-	s.admin.Handler = s.adminHandler(operator, token, limits)
+	s.admin.Handler = s.adminHandler(operator, token, limits, opts.Log)
+	s.ConsoleURL = s.AdminURL + s.console.NewLogin()
 
 	info, err := json.Marshal(ServeInfo{URL: s.URL, AdminURL: s.AdminURL, Token: token, PID: os.Getpid()})
 	if err != nil {

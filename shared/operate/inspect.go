@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,26 @@ type Filter struct {
 	// Since and Until bound when webhooks were received: [Since, Until).
 	Since time.Time `json:"since,omitzero"`
 	Until time.Time `json:"until,omitzero"`
+}
+
+// ParseTime reads a time as a filter's since and until take it from a
+// person: RFC 3339, a local date and time, a date, or an age before now
+// (90m, 36h, 7d).
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
+		}
+	}
+	if age, err := time.ParseDuration(s); err == nil && age >= 0 {
+		return now.Add(-age), nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want a time such as 2026-05-01T10:00:00Z or 2026-05-01, or an age such as 90m or 7d", s)
 }
 
 // Page asks for one page of a listing: from Cursor (a page's Next; empty
