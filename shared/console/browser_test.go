@@ -258,10 +258,10 @@ func TestConsoleListsFiltersAndPages(t *testing.T) {
 
 // hostile are strings a stranger can put in a payment's metadata.
 var hostile = map[string]any{
-	"customer_name": `<script>window.__xss = "script"</script>`,
-	"note":          `"><img src=x onerror="window.__xss='img'">`,
+	"customer_name": `<script>window.__xss='script'</script>`,
+	"note":          `"><img src=x onerror=window.__xss='img'>`,
 	"website":       `javascript:window.__xss='link'`,
-	"logo":          `<svg onload="window.__xss='svg'"></svg>`,
+	"logo":          `<svg onload=window.__xss='svg'></svg>`,
 }
 
 func TestConsoleShowsAHostileBodyInert(t *testing.T) {
@@ -269,7 +269,7 @@ func TestConsoleShowsAHostileBodyInert(t *testing.T) {
 	f := newFixture(t)
 	id := f.post(t, "stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: "evt_hostile"}, func(doc map[string]any) {
 		doc["data"].(map[string]any)["object"].(map[string]any)["metadata"] = hostile
-		doc["data"].(map[string]any)["object"].(map[string]any)["description"] = `</pre><script>window.__xss="description"</script>`
+		doc["data"].(map[string]any)["object"].(map[string]any)["description"] = `</pre><script>window.__xss='description'</script>`
 	})
 	f.waitFor(t, "stripe", id, store.StatusProcessed)
 	var got struct {
@@ -285,7 +285,7 @@ func TestConsoleShowsAHostileBodyInert(t *testing.T) {
 	is.Equal(got.Images, 0)
 	is.Equal(got.ScriptsInMain, 0)
 	is.Equal(got.JavascriptLinks, 0)
-	for _, s := range []string{`<script>window.__xss = \"script\"</script>`, `onerror=\"window.__xss='img'\"`, `javascript:window.__xss='link'`} {
+	for _, s := range []string{`<script>window.__xss='script'</script>`, `<img src=x onerror=window.__xss='img'>`, `javascript:window.__xss='link'`} {
 		is.True(strings.Contains(got.Body, s)) // shown, as text
 	}
 	t.Logf("browser console: %q", got.Messages)
@@ -331,7 +331,7 @@ func TestConsoleRefusesACrossOriginPost(t *testing.T) {
 	// SameSite=Strict cookie goes with its POST.
 	run(t, "crossOriginPost", map[string]any{"link": f.login(t), "base": f.base(), "attacker": f.s.URL, "provider": "stripe", "id": id}, &got)
 	is.Equal(got.Cookies, 1)
-	is.True(strings.Contains(got.Text, "refused"))
+	is.True(strings.Contains(strings.ToLower(got.Text), "refused"))
 	w, err := f.s.Store.GetWebhook(context.Background(), "stripe", id)
 	is.NoErr(err)
 	is.Equal(w.Status, store.StatusFailed) // not redriven
