@@ -1,3 +1,8 @@
+//go:build !sandbox
+
+// The browser tests install playwright-core from npm and drive chromium:
+// outside Nix's sandbox only.
+
 package console_test
 
 import (
