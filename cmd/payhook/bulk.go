@@ -21,17 +21,13 @@ type bulkFlags struct {
 	fs       *pflag.FlagSet
 }
 
-// defaultRate holds a bulk action to what the processor (and the user's
-// endpoints, for a resend) take without a backlog building: 500 a second.
-const defaultRate = 500
-
 func addBulkFlags(fs *pflag.FlagSet, verb string) bulkFlags {
 	b := bulkFlags{
 		dryRun: fs.Bool("dry-run", false, "count what would be "+verb+"n, and "+verb+" nothing"),
-		rate:   fs.Float64("rate", defaultRate, "the most webhooks to "+verb+" a second (0: no limit)"),
+		rate:   fs.Float64("rate", operate.DefaultRate, "the most webhooks to "+verb+" a second (0: no limit)"),
 		fs:     fs,
 	}
-	b.pageSize = fs.Int("page-size", 500, "webhooks per page: each page is one call and, locally, one commit")
+	b.pageSize = fs.Int("page-size", operate.DefaultPageSize, "webhooks per page: each page is one call and, locally, one commit")
 	_ = fs.MarkHidden("page-size")
 	return b
 }

@@ -320,9 +320,6 @@ func (c *Console) redrive(w http.ResponseWriter, r *http.Request, s session) {
 		Back: Prefix + "event?" + url.Values{"provider": {provider}, "id": {id}}.Encode()}, err)
 }
 
-// bulkPageSize is a console bulk action's page: as the CLI's.
-const bulkPageSize = 500
-
 func (c *Console) redriveMatching(w http.ResponseWriter, r *http.Request, s session) {
 	_, f, _, err := filterOf(r.PostForm, time.Now())
 	if err != nil {
@@ -334,9 +331,15 @@ func (c *Console) redriveMatching(w http.ResponseWriter, r *http.Request, s sess
 		return
 	}
 	dryRun := r.PostFormValue("dry_run") != ""
+	// Paced as the CLI paces it, a large backlog takes longer than the
+	// listener's write timeout: the answer waits for the last page.
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
+		c.failed(w, err)
+		return
+	}
 	totals, err := operate.Drive(r.Context(), func(p operate.Page) (operate.BulkPage, error) {
 		return c.cfg.Operator.RedriveMatching(r.Context(), operate.BulkRequest{Filter: f, Page: p, DryRun: dryRun})
-	}, operate.DriveOptions{PageSize: bulkPageSize})
+	}, operate.DriveOptions{PageSize: operate.DefaultPageSize, Rate: operate.DefaultRate})
 	c.cfg.Log.Info().Bool("dry_run", dryRun).Int("matched", totals.Matched).Int("redriven", totals.Done).Err(err).Msg("console: redrive by filter")
 	what := fmt.Sprintf("%d webhooks match; nothing was done (a count).", totals.Matched)
 	if !dryRun {

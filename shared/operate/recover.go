@@ -214,6 +214,16 @@ func (d Table) announcement(ctx context.Context, listed store.Webhook) (payment.
 	return payment.Announcement{Event: event, PaymentStatus: listed.Change.StatusTo, PaymentVersion: listed.Change.VersionTo}, nil
 }
 
+// Bulk actions' defaults, for the CLI and the console alike.
+const (
+	// DefaultRate holds a bulk action to what the processor (and the
+	// user's endpoints, for a resend) take without a backlog building.
+	DefaultRate = 500
+	// DefaultPageSize is a page's webhooks: one call and, locally, one
+	// commit.
+	DefaultPageSize = 500
+)
+
 // DriveOptions pace a bulk action run page after page.
 type DriveOptions struct {
 	// PageSize is each page's limit; Rate, when positive, the most
