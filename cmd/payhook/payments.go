@@ -112,26 +112,12 @@ func printPaymentDetail(out io.Writer, d operate.PaymentDetail) {
 	_ = tw.Flush()
 }
 
-// changeText says what an applied event did to its payment.
+// changeText says what an applied event did to its payment, after ": ".
 func changeText(c *payment.Change) string {
 	if c == nil {
 		return ""
 	}
-	var parts []string
-	if c.StatusFrom != c.StatusTo {
-		parts = append(parts, fmt.Sprintf("status %s -> %s", cmp.Or(string(c.StatusFrom), "new"), c.StatusTo))
-	}
-	if c.AmountFrom != c.AmountTo {
-		parts = append(parts, fmt.Sprintf("amount %s -> %s %s", amount(c.AmountFrom, c.Currency, false), amount(c.AmountTo, c.Currency, false), printable(c.Currency)))
-	}
-	if c.RefundedFrom != c.RefundedTo {
-		parts = append(parts, fmt.Sprintf("refunded %s -> %s", amount(c.RefundedFrom, c.Currency, false), amount(c.RefundedTo, c.Currency, false)))
-	}
-	if c.DisputeFrom != c.DisputeTo {
-		parts = append(parts, fmt.Sprintf("dispute %s -> %s", cmp.Or(printable(c.DisputeFrom), "none"), printable(c.DisputeTo)))
-	}
-	parts = append(parts, fmt.Sprintf("version %d -> %d", c.VersionFrom, c.VersionTo))
-	return ": " + strings.Join(parts, ", ")
+	return ": " + printable(c.Summary())
 }
 
 // paidText shows a payment's amount with its currency, or "unknown" and

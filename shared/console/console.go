@@ -118,7 +118,10 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	c.sessions[sha256.Sum256([]byte(id))] = session{csrf: csrf, expires: now.Add(sessionLife)}
 	c.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: int(sessionLife.Seconds())})
+	// Not Secure: the console is plain HTTP on loopback, where not every
+	// browser keeps a Secure cookie.
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode, //nolint:gosec // G124: see above
+		MaxAge: int(sessionLife.Seconds())})
 	c.cfg.Log.Info().Msg("console: logged in")
 	http.Redirect(w, r, Prefix+"events", http.StatusSeeOther)
 }

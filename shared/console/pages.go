@@ -41,7 +41,6 @@ func parsePages() *pages {
 		},
 		"paymentURL": func(key string) string { return Prefix + "payment?" + url.Values{"key": {key}}.Encode() },
 		"paid":       paid,
-		"change":     change,
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html"))
 	p := &pages{byName: map[string]*template.Template{}}
@@ -389,25 +388,4 @@ func paid(p any) string {
 		return "unknown"
 	}
 	return payment.FormatMinor(state.AmountMinor, state.Currency) + " " + state.Currency
-}
-
-// change says what an applied event did to its payment.
-func change(ch *payment.Change) string {
-	if ch == nil {
-		return ""
-	}
-	var parts []string
-	if ch.StatusFrom != ch.StatusTo {
-		parts = append(parts, fmt.Sprintf("status %s → %s", cmp.Or(string(ch.StatusFrom), "new"), ch.StatusTo))
-	}
-	if ch.AmountFrom != ch.AmountTo {
-		parts = append(parts, fmt.Sprintf("amount %s → %s", payment.FormatMinor(ch.AmountFrom, ch.Currency), payment.FormatMinor(ch.AmountTo, ch.Currency)))
-	}
-	if ch.RefundedFrom != ch.RefundedTo {
-		parts = append(parts, fmt.Sprintf("refunded %s → %s", payment.FormatMinor(ch.RefundedFrom, ch.Currency), payment.FormatMinor(ch.RefundedTo, ch.Currency)))
-	}
-	if ch.DisputeFrom != ch.DisputeTo {
-		parts = append(parts, fmt.Sprintf("dispute %s → %s", cmp.Or(ch.DisputeFrom, "none"), ch.DisputeTo))
-	}
-	return strings.Join(append(parts, fmt.Sprintf("version %d → %d", ch.VersionFrom, ch.VersionTo)), ", ")
 }
