@@ -40,7 +40,8 @@ import (
 // PAYHOOK_CONSOLE_SCREENSHOTS=DIR they also save the main pages there
 // (docs/ holds the README's).
 
-// poison is the event whose mapping fails until the test mends it.
+// poison begins the ids of events whose mapping fails until the test
+// mends it.
 const poison = "evt_console_poison"
 
 // fixture is a serve with a console, an app it forwards to, and a bug
@@ -65,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 		Log:     observe.NewLogger(&bytes.Buffer{}, "error", "serve"),
 		Forward: local.Forwarding{URLs: []string{f.app.url}},
 		Normalize: func(d payment.Delivery) (payment.Event, error) {
-			if d.EventID == poison && f.bug.Load() {
+			if strings.HasPrefix(d.EventID, poison) && f.bug.Load() {
 				return payment.Event{}, fmt.Errorf("%w: a mapping bug the test mends", payment.ErrUnprocessable)
 			}
 			return registry.Normalize(d)
@@ -383,4 +384,21 @@ func TestConsoleShowsTheAuditTrailVerified(t *testing.T) {
 	var got struct{ Verdict string }
 	run(t, "audit", map[string]any{"link": f.login(t), "base": f.base()}, &got)
 	is.True(strings.HasPrefix(got.Verdict, "Verified: "))
+}
+
+func TestConsoleRedrivesSelectedDeadLetters(t *testing.T) {
+	is := is.New(t)
+	f := newFixture(t)
+	ids := []string{poison + "_1", poison + "_2"}
+	for _, id := range ids {
+		f.post(t, "stripe", "payment_intent.succeeded", provider.SampleOptions{EventID: id}, nil)
+		f.waitFor(t, "stripe", id, store.StatusFailed)
+	}
+	f.bug.Store(false)
+	var got struct{ Done string }
+	run(t, "redriveSelected", map[string]any{"link": f.login(t), "base": f.base(), "ids": ids}, &got)
+	is.Equal(got.Done, "2 of 2 redriven (status RETRY: the processor takes them from here).")
+	for _, id := range ids {
+		f.waitFor(t, "stripe", id, store.StatusProcessed)
+	}
 }

@@ -95,6 +95,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	get("audit", c.audit)
 	post("redrive", c.redrive)
 	post("redrive-matching", c.redriveMatching)
+	post("redrive-selected", c.redriveSelected)
 	post("resend", c.resend)
 	post("forwards/redrive", c.redriveForwards)
 }
@@ -173,7 +174,11 @@ type listing struct {
 	Sources   []string
 	Page      operate.EventPage
 	// NextURL is the next page's address; empty on the last.
-	NextURL       string
+	NextURL string
+	// Select puts a checkbox on each row, for Redrive selected; CSRF is
+	// the session's token its form carries.
+	Select        bool
+	CSRF          string
 	Forwards      []operate.DeadForward
 	ForwardsError string
 }
@@ -262,6 +267,7 @@ func (c *Console) dead(w http.ResponseWriter, r *http.Request, s session) {
 		c.failed(w, err)
 		return
 	}
+	data.Select, data.CSRF = true, s.csrf
 	data.Forwards, err = c.cfg.Operator.DeadForwards(r.Context(), "")
 	if err != nil {
 		data.ForwardsError = err.Error()
@@ -345,6 +351,33 @@ func (c *Console) redriveMatching(w http.ResponseWriter, r *http.Request, s sess
 		what = fmt.Sprintf("%d redriven (status RETRY: the processor takes them from here), %d moved on meanwhile, of %d that matched.", totals.Done, totals.Skipped, totals.Matched)
 	}
 	c.page(w, s, "done", "Redrive by filter", done{What: what, Lines: totals.Skips, Back: Prefix + "dead"}, err)
+}
+
+// redriveSelected redrives the webhooks ticked on the dead-letter page,
+// each "<provider>/<event id>".
+func (c *Console) redriveSelected(w http.ResponseWriter, r *http.Request, s session) {
+	selected := r.PostForm["event"]
+	if len(selected) == 0 || len(selected) > store.MaxQueryLimit {
+		c.failed(w, badRequest{fmt.Errorf("select from 1 to %d webhooks", store.MaxQueryLimit)})
+		return
+	}
+	var lines []string
+	redriven := 0
+	for _, name := range selected {
+		provider, id, _ := strings.Cut(name, "/")
+		err := operate.CheckProvider(provider)
+		if err == nil {
+			err = c.cfg.Operator.Redrive(r.Context(), provider, id)
+		}
+		if err != nil {
+			lines = append(lines, name+": "+err.Error())
+			continue
+		}
+		redriven++
+	}
+	c.cfg.Log.Info().Int("selected", len(selected)).Int("redriven", redriven).Msg("console: redrive selected")
+	what := fmt.Sprintf("%d of %d redriven (status RETRY: the processor takes them from here).", redriven, len(selected))
+	c.page(w, s, "done", "Redrive selected", done{What: what, Lines: lines, Back: Prefix + "dead"}, nil)
 }
 
 func (c *Console) resend(w http.ResponseWriter, r *http.Request, s session) {

@@ -21,8 +21,9 @@ async function login(browser, link) {
 
 // rows reads the webhooks table: provider, event id, status per row.
 async function rows(page) {
-  return page.$$eval("#webhooks tbody tr", (trs) => trs.filter((tr) => tr.children.length > 2).map((tr) => ({
-    provider: tr.children[1].textContent, id: tr.children[2].textContent, status: tr.children[4].textContent,
+  return page.$$eval("#webhooks tbody tr", (trs) => trs.filter((tr) => tr.querySelector("td.event")).map((tr) => ({
+    provider: tr.querySelector("td.provider").textContent, id: tr.querySelector("td.event").textContent,
+    status: tr.querySelector("td.status").textContent,
   })));
 }
 
@@ -150,6 +151,16 @@ const scenarios = {
       status = await page.textContent("dd.status");
     }
     return { dead, before, done, status };
+  },
+
+  async redriveSelected(browser) {
+    const { page } = await login(browser, input.link);
+    await page.goto(input.base + "/console/dead");
+    for (const id of input.ids) {
+      await page.check(`input[name=event][value="stripe/${id}"]`);
+    }
+    await page.click("#redrive-selected");
+    return { done: await page.textContent("#done") };
   },
 
   async resend(browser) {
