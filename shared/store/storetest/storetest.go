@@ -23,6 +23,21 @@ func Run(t *testing.T, open func(t *testing.T) store.Table) {
 	RunWebhooks(t, func(t *testing.T) store.Webhooks { return open(t) })
 	t.Run("processing", func(t *testing.T) { runProcessing(t, open) })
 	t.Run("listing", func(t *testing.T) { runListing(t, open) })
+	t.Run("query", func(t *testing.T) { runQuery(t, open) })
+	t.Run("a deleted webhook is gone from reads and listings; deleting one not there is no error", func(t *testing.T) {
+		is := is.New(t)
+		ctx := context.Background()
+		s := open(t)
+		_, err := s.PutWebhook(ctx, sample("stripe", "payhook-smoke-1", []byte(`{}`)))
+		is.NoErr(err)
+		is.NoErr(s.DeleteWebhook(ctx, "stripe", "payhook-smoke-1"))
+		_, err = s.GetWebhook(ctx, "stripe", "payhook-smoke-1")
+		is.True(errors.Is(err, store.ErrNotFound))
+		page, err := s.QueryWebhooks(ctx, store.WebhookQuery{})
+		is.NoErr(err)
+		is.Equal(len(page.Webhooks), 0)
+		is.NoErr(s.DeleteWebhook(ctx, "stripe", "payhook-smoke-1"))
+	})
 	t.Run("checkpoints", func(t *testing.T) { runCheckpoints(t, open(t)) })
 }
 
