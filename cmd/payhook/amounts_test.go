@@ -87,6 +87,7 @@ func TestGoCardlessAmountsInPaymentsAndForwardedEvents(t *testing.T) {
 				}
 			}
 			is.Equal(strings.Fields(line)[3], tc.shown) // the AMOUNT column, never 0.00
+			is.True(strings.Contains(line, " 0.00 "))   // REFUNDED: nothing was, unknown amount or not
 			stdout, _, code = payhook(t, "payments", "--json", "--data", dir)
 			is.Equal(code, 0)
 			var states []map[string]any

@@ -232,21 +232,23 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 	return nil
 }
 
-// amount formats minor units in the currency's decimals; a provider that
-// states no amount and no currency (GoCardless's events) leaves it unknown.
-// amount shows an amount, or "unknown" where the provider did not state
-// it (GoCardless without its API), or nothing stated even a currency.
+// amount shows minor units in the currency's decimals, or "unknown" where
+// the state or event says the provider did not state the amount.
 func amount(minor int64, currency string, unknown bool) string {
-	if unknown || minor == 0 && currency == "" {
+	if unknown {
 		return "unknown"
 	}
 	return payment.FormatMinor(minor, currency)
 }
 
-// refunded shows what went back: refunds without an amount are "unknown".
+// refunded shows what went back; a refund whose amount was not stated is
+// "unknown", beside the amounts of those that were.
 func refunded(p payment.State) string {
-	if p.RefundedAmountUnknown && p.RefundedMinor > 0 {
+	switch {
+	case !p.RefundedAmountUnknown:
+		return amount(p.RefundedMinor, p.Currency, false)
+	case p.RefundedMinor > 0:
 		return amount(p.RefundedMinor, p.Currency, false) + " + unknown"
 	}
-	return amount(p.RefundedMinor, p.Currency, p.RefundedAmountUnknown)
+	return "unknown"
 }
