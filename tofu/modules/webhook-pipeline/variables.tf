@@ -296,6 +296,12 @@ variable "rejected_signatures_threshold" {
   default     = 20
 }
 
+variable "stale_signatures_threshold" {
+  description = "Genuine but stale (or early) signatures in 15 minutes that raise their own alarm, apart from forgeries: a provider retrying after an outage with its first signature (Paddle), a replay, or a clock off."
+  type        = number
+  default     = 100
+}
+
 variable "api_5xx_threshold" {
   description = "API 5XX responses in 5 minutes that raise the alarm."
   type        = number

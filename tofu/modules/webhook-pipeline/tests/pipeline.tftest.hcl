@@ -449,9 +449,24 @@ run "a_verified_delivery_that_cannot_be_stored_raises_an_alarm" {
     condition     = aws_cloudwatch_log_metric_filter.unstorable.pattern == "{ $.outcome = \"unstorable\" }" && aws_cloudwatch_metric_alarm.unstorable.threshold == 0 && aws_cloudwatch_metric_alarm.unstorable.alarm_actions == toset([aws_sns_topic.alerts.arn])
     error_message = "Any unstorable delivery must raise an alarm to the alert topic."
   }
+}
+
+# Forgeries raise their alarm; genuine but stale signatures (Paddle's
+# retries after an outage) are counted apart, with their own alarm.
+run "stale_signatures_are_not_counted_as_forgeries" {
+  command = plan
+
   assert {
-    condition     = strcontains(aws_cloudwatch_log_metric_filter.rejected_signatures.pattern, "timestamp_out_of_tolerance")
-    error_message = "Replayed and clock-skewed deliveries must count as rejected."
+    condition     = aws_cloudwatch_log_metric_filter.rejected_signatures.pattern == "{ $.outcome = \"invalid_signature\" }"
+    error_message = "The forgery alarm must count signatures that do not verify, and nothing else."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.stale_signatures.pattern == "{ $.outcome = \"timestamp_out_of_tolerance\" }" && aws_cloudwatch_metric_alarm.stale_signatures.metric_name == "StaleSignatures"
+    error_message = "Stale signatures must be counted by their own filter and alarm."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.stale_signatures.threshold == 100 && aws_cloudwatch_metric_alarm.stale_signatures.period == 900 && aws_cloudwatch_metric_alarm.rejected_signatures.threshold == 20 && aws_cloudwatch_metric_alarm.rejected_signatures.period == 300
+    error_message = "The stale-signatures alarm must be less sensitive than the forgery alarm."
   }
 }
 
