@@ -28,11 +28,13 @@ const (
 	StandinStripeKey          = "rk_test_standin"
 	StandinPaddleKey          = "pdl_sdbx_apikey_01hv97725sakkxq0yqdqef4m6p_standinStandinStandin_AAA"
 	StandinGoCardlessToken    = "sandbox_standin-gocardless-token"
+	StandinCheckoutKeyID      = "ack_standinstandinstandinstan"
+	StandinCheckoutKeySecret  = "standin-checkout-secret"
 )
 
 // ProviderStandins is one payhook-standins process (tools/standins): the
-// PayPal, Square, Stripe, Paddle and GoCardless event APIs that
-// reconciliation reads, on one port, checked against the providers' OpenAPI
+// PayPal, Square, Stripe, Paddle, GoCardless and Checkout.com event APIs
+// that reconciliation and confirmation read, on one port, checked against the providers' OpenAPI
 // documents, and a control API to seed events, inject faults and read back
 // what a test's code sent.
 type ProviderStandins struct {
@@ -47,12 +49,14 @@ type ProviderStandins struct {
 	SquareAccessToken string
 	// The keys Stripe's, Paddle's and GoCardless's stand-ins accept.
 	StripeKey, PaddleKey, GoCardlessToken string
+	// The access key Checkout.com's token endpoint accepts.
+	CheckoutKeyID, CheckoutKeySecret string
 }
 
 // StandinRequest is one provider request the stand-ins served.
 type StandinRequest struct {
 	Time     time.Time `json:"time"`
-	Provider string    `json:"provider"` // paypal, square, stripe, paddle or gocardless
+	Provider string    `json:"provider"` // paypal, square, stripe, paddle, gocardless or checkout
 	Method   string    `json:"method"`
 	Path     string    `json:"path"`
 	Query    string    `json:"query"` // raw, as sent
@@ -97,10 +101,13 @@ func Standins(t testing.TB) *ProviderStandins {
 		StripeKey:          StandinStripeKey,
 		PaddleKey:          StandinPaddleKey,
 		GoCardlessToken:    StandinGoCardlessToken,
+		CheckoutKeyID:      StandinCheckoutKeyID,
+		CheckoutKeySecret:  StandinCheckoutKeySecret,
 	}
 	cmd := exec.Command(standinsBinary.path, "-addr", "127.0.0.1:"+port,
 		"-paypal-client-id", s.PayPalClientID, "-paypal-client-secret", s.PayPalClientSecret,
-		"-square-token", s.SquareAccessToken, "-stripe-key", s.StripeKey, "-paddle-key", s.PaddleKey, "-gocardless-token", s.GoCardlessToken)
+		"-square-token", s.SquareAccessToken, "-stripe-key", s.StripeKey, "-paddle-key", s.PaddleKey, "-gocardless-token", s.GoCardlessToken,
+		"-checkout-client-id", s.CheckoutKeyID, "-checkout-client-secret", s.CheckoutKeySecret)
 	output, err := startTiedToProcess(cmd)
 	if err != nil {
 		t.Fatalf("start payhook-standins: %v", err)
@@ -129,6 +136,10 @@ func (s *ProviderStandins) URL() string { return s.url }
 func (s *ProviderStandins) StripeURL() string     { return s.url + "/stripe" }
 func (s *ProviderStandins) PaddleURL() string     { return s.url + "/paddle" }
 func (s *ProviderStandins) GoCardlessURL() string { return s.url + "/gocardless" }
+
+// CheckoutURL is Checkout.com's API base URL, which serves its token
+// endpoint too.
+func (s *ProviderStandins) CheckoutURL() string { return s.url + "/checkout" }
 
 // SeedPayPal adds webhook events exactly as PayPal's API returns them
 // (id, create_time, event_type, resource, ...). The stand-in refuses, and

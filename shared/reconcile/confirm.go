@@ -18,10 +18,11 @@ import (
 
 // Confirmation fetches each delivered webhook's event from the provider
 // before the processor acts on it, for providers whose event API can
-// (EventAPI.Confirms: PayPal) and whose credentials are set, and hands the
-// processor the provider's copy. It closes what a signature over a CRC32
-// leaves open: whatever a forger puts in a delivery, only what the
-// provider holds for that event id is ever processed. It also reads the
+// (EventAPI.Confirms: PayPal, Checkout.com) and whose credentials are
+// set, and hands the processor the provider's copy. It closes what a
+// signature over a CRC32 (PayPal's) leaves open, and what a leaked
+// signing key would open: whatever a forger puts in a delivery, only what
+// the provider holds for that event id is ever processed. It also reads the
 // amounts a provider's events leave out (Amounts: GoCardless).
 type Confirmation struct {
 	// Keys are the current provider keys (secrets.Cache's, on AWS).
@@ -30,6 +31,10 @@ type Confirmation struct {
 	// Timeout bounds one confirmation, retries included; 20 s when zero,
 	// and never more than half the time the caller has left.
 	Timeout time.Duration
+	// Confirming, when set, names the providers whose deliveries Confirm
+	// fetches (config.Reconcile.Confirmed: PAYHOOK_PAYPAL_CONFIRM,
+	// PAYHOOK_CHECKOUT_CONFIRM); unset, every provider whose API confirms.
+	Confirming map[string]bool
 
 	mu sync.Mutex
 	// sources keeps one source per provider and credentials, so that an
@@ -45,7 +50,7 @@ type Confirmation struct {
 // not know the event; any other error means it could not be asked.
 func (c *Confirmation) Confirm(ctx context.Context, w store.Webhook) (store.Webhook, bool, error) {
 	p, ok := registry.Lookup(w.Provider)
-	if w.Source == store.SourceReconcile || !ok || p.Events == nil || !p.Events.Confirms {
+	if w.Source == store.SourceReconcile || !ok || p.Events == nil || !p.Events.Confirms || (c.Confirming != nil && !c.Confirming[p.Name]) {
 		return w, false, nil
 	}
 	keys, err := c.Keys(ctx)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,13 @@ func storedRecord(t *testing.T, s store.Table, name, eventType string, o provide
 	if err != nil {
 		t.Fatal(err)
 	}
+	return storedBody(t, s, name, body)
+}
+
+// storedBody stores a delivery of body as the receiver would and returns
+// its INSERT stream record.
+func storedBody(t *testing.T, s store.Table, name string, body []byte) (events.DynamoDBEventRecord, string) {
+	t.Helper()
 	p, _ := registry.Lookup(name)
 	envelopes, err := p.NewVerifier(provider.Config{}).Parse(provider.Delivery{Body: body})
 	if err != nil || len(envelopes) != 1 {
@@ -66,8 +74,34 @@ func storedRecord(t *testing.T, s store.Table, name, eventType string, o provide
 	return events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{NewImage: item, SequenceNumber: name + e.EventID}}, e.EventID
 }
 
-// TestAnAPIOutageDoesNotHoldBackTheStream: GoCardless's and PayPal's APIs
-// are down. A batch of the processor's records, many of theirs with
+// askingProcessor is the processor as it runs on AWS with provider API
+// credentials: it confirms deliveries and reads missing amounts (a
+// one-second budget per call), over an embedded store.
+type askingProcessor struct {
+	table     *embedded.Store
+	dlq       *embedded.DeadLetterQueue
+	alerts    *alertList
+	processor *process.Processor
+}
+
+func newAskingProcessor(t *testing.T, keys provider.Keys) *askingProcessor {
+	t.Helper()
+	table, err := embedded.Open(filepath.Join(t.TempDir(), "p.db"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { table.Close() })
+	p := &askingProcessor{table: table, dlq: table.DeadLetterQueue("processor"), alerts: &alertList{}}
+	confirmation := &reconcile.Confirmation{Keys: func(context.Context) (provider.Keys, error) { return keys, nil }, API: api, Timeout: time.Second}
+	p.processor = &process.Processor{
+		Store: table, DLQ: p.dlq, Alerter: p.alerts, Critical: process.DefaultCritical, Normalize: registry.Normalize,
+		Confirm: confirmation.Confirm, Amounts: confirmation.Amounts, Log: observe.NewLogger(io.Discard, "info", "processor"),
+	}
+	return p
+}
+
+// TestAnAPIOutageDoesNotHoldBackTheStream: GoCardless's, PayPal's and
+// Checkout.com's APIs are down. A batch of the processor's records, many of theirs with
 // Stripe's among them, is processed with one event of each asking the API
 // (its retries) and the rest of theirs failed at once onto the dead-letter
 // queue for redrive, not each waiting out its own retries: the records
@@ -81,19 +115,13 @@ func TestAnAPIOutageDoesNotHoldBackTheStream(t *testing.T) {
 		gocardless.AccessToken: {standins.GoCardlessToken}, gocardless.APIURL: {standins.GoCardlessURL()},
 		paypal.ClientID: {standins.PayPalClientID}, paypal.ClientSecret: {standins.PayPalClientSecret}, paypal.APIURL: {standins.URL()},
 	}
+	maps.Copy(keys, checkoutKeys(standins))
 	standins.Fault(t, "/gocardless/payments/", http.StatusServiceUnavailable, "", 1000)
 	standins.Fault(t, "/v1/notifications/webhooks-events/", http.StatusServiceUnavailable, "", 1000)
+	standins.Fault(t, "/checkout/workflows/events/", http.StatusServiceUnavailable, "", 1000)
 
-	table, err := embedded.Open(filepath.Join(t.TempDir(), "p.db"), embedded.Options{})
-	is.NoErr(err)
-	t.Cleanup(func() { table.Close() })
-	dlq := table.DeadLetterQueue("processor")
-	alerts := &alertList{}
-	confirmation := &reconcile.Confirmation{Keys: func(context.Context) (provider.Keys, error) { return keys, nil }, API: api, Timeout: time.Second}
-	processor := &process.Processor{
-		Store: table, DLQ: dlq, Alerter: alerts, Critical: process.DefaultCritical, Normalize: registry.Normalize,
-		Confirm: confirmation.Confirm, Amounts: confirmation.Amounts, Log: observe.NewLogger(io.Discard, "info", "processor"),
-	}
+	p := newAskingProcessor(t, keys)
+	table, dlq, alerts, processor := p.table, p.dlq, p.alerts, p.processor
 
 	const each = 12
 	var batch events.DynamoDBEvent
@@ -106,6 +134,9 @@ func TestAnAPIOutageDoesNotHoldBackTheStream(t *testing.T) {
 		record, id = storedRecord(t, table, "paypal", "PAYMENT.CAPTURE.COMPLETED", provider.SampleOptions{PaymentID: fmt.Sprintf("CAP%04d", i)})
 		batch.Records = append(batch.Records, record)
 		held = append(held, "paypal/"+id)
+		record, id = storedRecord(t, table, "checkout", "payment_captured", provider.SampleOptions{})
+		batch.Records = append(batch.Records, record)
+		held = append(held, "checkout/"+id)
 		if i%4 == 3 {
 			paymentID := fmt.Sprintf("pi_behind%d", i)
 			record, _ = storedRecord(t, table, "stripe", "payment_intent.succeeded", provider.SampleOptions{PaymentID: paymentID, Amount: 2000})
@@ -141,9 +172,12 @@ func TestAnAPIOutageDoesNotHoldBackTheStream(t *testing.T) {
 			calls["gocardless"]++
 		case strings.HasPrefix(r.Path, "/v1/notifications/webhooks-events/"):
 			calls["paypal"]++
+		case strings.HasPrefix(r.Path, "/checkout/workflows/events/"):
+			calls["checkout"]++
 		}
 	}
 	t.Logf("API calls for %d events of each provider: %v", each, calls)
 	is.True(calls["gocardless"] >= 1 && calls["gocardless"] <= 5) // one event's attempts, not one per event
 	is.True(calls["paypal"] >= 1 && calls["paypal"] <= 5)
+	is.True(calls["checkout"] >= 1 && calls["checkout"] <= 5)
 }

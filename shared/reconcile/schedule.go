@@ -34,12 +34,12 @@ type Source struct {
 	Events   provider.EventSource
 }
 
-// Sources are the registered providers whose API credentials keys hold
-// in full; the others are not reconciled.
+// Sources are the registered providers whose APIs list events and whose
+// API credentials keys hold in full; the others are not reconciled.
 func Sources(keys provider.Keys, c provider.APIConfig) []Source {
 	var out []Source
 	for _, p := range registry.All {
-		if p.Reconcilable(keys) {
+		if p.Lists() && p.Reconcilable(keys) {
 			out = append(out, Source{Provider: p, Events: p.Events.New(keys, c)})
 		}
 	}
@@ -124,6 +124,8 @@ func SourceFor(name string, keys provider.Keys, c provider.APIConfig) (Source, e
 		return Source{}, fmt.Errorf("no provider %q (one of %s)", name, strings.Join(registry.Names(), ", "))
 	case p.Events == nil:
 		return Source{}, fmt.Errorf("%s has no event API to reconcile against", p.Title)
+	case !p.Lists():
+		return Source{}, fmt.Errorf("%s keeps no list of events to reconcile against: its API only confirms each delivery (the README's Missed webhooks says what to do instead)", p.Title)
 	case !p.Reconcilable(keys):
 		return Source{}, fmt.Errorf("reconciling %s needs %s", p.Title, strings.Join(p.Events.Credentials, " and "))
 	}
