@@ -41,7 +41,7 @@ func TestGoCardlessAmountsInPaymentsAndForwardedEvents(t *testing.T) {
 		currency string
 	}{
 		{"with a token", []string{"PAYHOOK_GOCARDLESS_ACCESS_TOKEN=" + standins.GoCardlessToken, "PAYHOOK_GOCARDLESS_API_URL=" + standins.GoCardlessURL()}, "42.00", 4200, false, "GBP"},
-		{"without one", nil, "unknown", 0, true, ""},
+		{"without one", nil, "unknown*", 0, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
@@ -87,7 +87,7 @@ func TestGoCardlessAmountsInPaymentsAndForwardedEvents(t *testing.T) {
 				}
 			}
 			is.Equal(strings.Fields(line)[3], tc.shown) // the AMOUNT column, never 0.00
-			is.True(strings.Contains(line, " 0.00 "))   // REFUNDED: nothing was, unknown amount or not
+			is.True(strings.Contains(line, " - "))      // REFUNDED: nothing was, unknown amount or not
 			stdout, _, code = payhook(t, "payments", "--json", "--data", dir)
 			is.Equal(code, 0)
 			var states []map[string]any

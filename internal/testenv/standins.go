@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -73,6 +74,10 @@ type StandinRequest struct {
 	Validation string `json:"validation"`
 }
 
+// standinsListening is the line in which payhook-standins says where it
+// listens.
+var standinsListening = regexp.MustCompile(`payhook-standins listening on http://(\S+)`)
+
 var standinsBinary struct {
 	once sync.Once
 	path string
@@ -88,12 +93,7 @@ func Standins(t testing.TB) *ProviderStandins {
 	if standinsBinary.err != nil {
 		t.Fatalf("payhook-standins: %v", standinsBinary.err)
 	}
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &ProviderStandins{
-		url:                "http://127.0.0.1:" + port,
 		client:             &http.Client{Timeout: 10 * time.Second},
 		PayPalClientID:     StandinPayPalClientID,
 		PayPalClientSecret: StandinPayPalClientSecret,
@@ -104,25 +104,30 @@ func Standins(t testing.TB) *ProviderStandins {
 		CheckoutKeyID:      StandinCheckoutKeyID,
 		CheckoutKeySecret:  StandinCheckoutKeySecret,
 	}
-	cmd := exec.Command(standinsBinary.path, "-addr", "127.0.0.1:"+port,
+	// Port 0: it listens on a port of the system's choosing and prints it.
+	c, err := startChild("payhook-standins", exec.Command(standinsBinary.path, "-addr", "127.0.0.1:0",
 		"-paypal-client-id", s.PayPalClientID, "-paypal-client-secret", s.PayPalClientSecret,
 		"-square-token", s.SquareAccessToken, "-stripe-key", s.StripeKey, "-paddle-key", s.PaddleKey, "-gocardless-token", s.GoCardlessToken,
-		"-checkout-client-id", s.CheckoutKeyID, "-checkout-client-secret", s.CheckoutKeySecret)
-	output, err := startTiedToProcess(cmd)
+		"-checkout-client-id", s.CheckoutKeyID, "-checkout-client-secret", s.CheckoutKeySecret))
 	if err != nil {
-		t.Fatalf("start payhook-standins: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // it may have exited already
+		c.stop()
 		if t.Failed() {
-			t.Logf("payhook-standins output:\n%s", output.String())
+			t.Logf("payhook-standins output:\n%s", c.output.String())
 		}
 	})
-	err = waitReady(s.url, 10*time.Second, output, func(ctx context.Context) error {
+	addr, err := c.waitAddress(standinsListening)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.url = "http://" + addr
+	err = c.waitReady(s.url, nil, func(ctx context.Context) error {
 		return s.do(ctx, http.MethodGet, "/_standin/health", nil, http.StatusOK, nil)
 	})
 	if err != nil {
-		t.Fatalf("payhook-standins: %v", err)
+		t.Fatal(err)
 	}
 	return s
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/observe"
@@ -102,6 +103,7 @@ func newHarness(t *testing.T, backing store.Webhooks) *harness {
 	if err := config.Load(func(string) (string, bool) { return "", false }, &cfg); err != nil {
 		t.Fatal(err)
 	}
+	cfg.StoreTimeout = testenv.StoreTimeout // the tests of the timeout set their own
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	h := &harness{store: &countingStore{Webhooks: backing}, logs: &bytes.Buffer{}, now: now, keys: testKeys(t)}
 	h.receiver = ingest.New(cfg, secrets.Static(h.keys), h.store, devCerts(t), observe.NewLogger(h.logs, "debug", "receiver"))

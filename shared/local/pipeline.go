@@ -60,17 +60,35 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	// Each batch is one transaction holding bbolt's single writer: 25 keeps
 	// the receiver's waits short while sharing each fsync (docs/benchmarks.md).
 	processorOptions.BatchSize = 25
-	errs := make(chan error, 2)
+	errs, stopped := make(chan error, 2), make(chan error, 1)
+	audited := func(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		resp, err := p.auditBatch(ctx, event)
+		if errors.Is(err, audit.ErrTrailStopped) {
+			select { // a failed batch is retried; a stopped trail stops all
+			case stopped <- err:
+			default:
+			}
+			cancel()
+		}
+		return resp, err
+	}
 	go func() { errs <- p.Store.Consume(ctx, ProcessorConsumer, p.processBatch, processorOptions) }()
-	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, p.auditBatch, options) }()
+	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, audited, options) }()
 	first := <-errs
 	cancel()
-	return errors.Join(first, <-errs)
+	err := errors.Join(first, <-errs)
+	select {
+	case trailErr := <-stopped:
+		return errors.Join(trailErr, err)
+	default:
+		return err
+	}
 }
 
 // auditBatch audits one feed batch, then syncs the trail: the feed
 // checkpoints only what this returns as done. A failed sync fails the
-// whole batch, which comes again; the trail kept none of it.
+// whole batch, which comes again; the trail kept none of it. A stopped
+// trail (audit.ErrTrailStopped) stops the pipeline.
 func (p *Pipeline) auditBatch(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	resp, err := p.Auditor.Handle(ctx, event)
 	if p.AuditTrail != nil {

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,6 +176,11 @@ var validate = func() *validator.Validate {
 	if err != nil {
 		panic(err) // a programming error: the tag name is fixed
 	}
+	// Errors name the field as the event's JSON does (amount_minor).
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
 	return v
 }()
 
@@ -196,8 +203,7 @@ func (e Event) Validate() error {
 	if err := validate.Struct(e); err != nil {
 		var invalid validator.ValidationErrors
 		if errors.As(err, &invalid) {
-			// Field and rule only: values may be payload data.
-			return fmt.Errorf("%w: %s fails %s", ErrUnprocessable, invalid[0].Field(), invalid[0].Tag())
+			return fmt.Errorf("%w: %s", ErrUnprocessable, sentence(invalid[0]))
 		}
 		return fmt.Errorf("%w: %w", ErrUnprocessable, err)
 	}
@@ -206,3 +212,50 @@ func (e Event) Validate() error {
 
 // Types lists every canonical type.
 var Types = []Type{Succeeded, Failed, Pending, Canceled, Refunded, PartiallyRefunded, RefundUpdated, DisputeOpened, DisputeUpdated, DisputeClosed, Other}
+
+// ParseTypes reads a comma-separated list of canonical types, for the
+// settings and flags that name some (alerts, forwarding).
+func ParseTypes(list string) ([]Type, error) {
+	var types []Type
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(Types, Type(name)) {
+			return nil, fmt.Errorf("%q is not a canonical event type (%s)", name, typeNames())
+		}
+		types = append(types, Type(name))
+	}
+	return types, nil
+}
+
+func typeNames() string {
+	names := make([]string, len(Types))
+	for i, t := range Types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// sentence says what is wrong with a field, and what it must be, in words
+// an operator can act on: the field and the rule only, never the value,
+// which is payload data.
+func sentence(fe validator.FieldError) string {
+	field := fe.Field()
+	switch fe.Tag() {
+	case "required", "required_unless":
+		return fmt.Sprintf("the event states no %s, which it needs", field)
+	case "max":
+		return fmt.Sprintf("%s is longer than %s characters", field, fe.Param())
+	case "min":
+		return fmt.Sprintf("%s is negative", field)
+	case "oneof":
+		return fmt.Sprintf("%s is not one of %s", field, strings.ReplaceAll(fe.Param(), " ", ", "))
+	case "len", "alpha", "uppercase":
+		return fmt.Sprintf("%s is not a three-letter ISO 4217 code in capitals, such as EUR", field)
+	case "provider":
+		return fmt.Sprintf("%s is not a provider's name", field)
+	}
+	return fmt.Sprintf("%s breaks the rule %s", field, fe.Tag())
+}

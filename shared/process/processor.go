@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -336,21 +334,4 @@ func (p *Processor) now() time.Time {
 		return p.Clock().UTC()
 	}
 	return time.Now().UTC()
-}
-
-// ParseCritical reads a comma-separated list of canonical types.
-func ParseCritical(list string) ([]payment.Type, error) {
-	var types []payment.Type
-	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		t := payment.Type(name)
-		if !slices.Contains(payment.Types, t) {
-			return nil, fmt.Errorf("PAYHOOK_CRITICAL_EVENT_TYPES: %q is not a canonical event type", name)
-		}
-		types = append(types, t)
-	}
-	return types, nil
 }

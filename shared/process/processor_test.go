@@ -111,11 +111,11 @@ func TestPermanentFailureIsFailedWithOneDeadLetter(t *testing.T) {
 	w, err := f.store.GetWebhook(ctx, "stripe", "evt_bad")
 	is.NoErr(err)
 	is.Equal(w.Status, store.StatusFailed)
-	is.Equal(w.LastError, "unprocessable payload: AmountMinor fails min")
+	is.Equal(w.LastError, "unprocessable payload: amount_minor is negative")
 	letters, err := f.dlq.Receive(ctx, 10)
 	is.NoErr(err)
 	is.Equal(len(letters), 1)
-	is.Equal(string(letters[0].Body), `{"provider":"stripe","event_id":"evt_bad","reason":"unprocessable payload: AmountMinor fails min"}`)
+	is.Equal(string(letters[0].Body), `{"provider":"stripe","event_id":"evt_bad","reason":"unprocessable payload: amount_minor is negative"}`)
 }
 
 // flakyPayments fails the first n payment reads, as a throttled table would.
@@ -195,15 +195,6 @@ func TestRedriveRefusesWhatIsNotFailed(t *testing.T) {
 	err = process.Redrive(ctx, f.store, "stripe", "evt_ok")
 	is.Equal(err.Error(), "stripe evt_ok is PROCESSED, not FAILED: not redriven")
 	is.True(errors.Is(process.Redrive(ctx, f.store, "stripe", "evt_missing"), store.ErrNotFound))
-}
-
-func TestParseCritical(t *testing.T) {
-	is := is.New(t)
-	types, err := process.ParseCritical(" dispute.opened, payment.failed ,")
-	is.NoErr(err)
-	is.Equal(types, []payment.Type{payment.DisputeOpened, payment.Failed})
-	_, err = process.ParseCritical("dispute.opened,chargeback")
-	is.True(err != nil)
 }
 
 // published records what the processor publishes.
