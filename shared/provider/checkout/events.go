@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/payhook/payhook/shared/provider"
@@ -36,8 +34,6 @@ const (
 	tokenPath = "/connect/token"
 	// eventScope is the least an access key needs: "Retrieve events".
 	eventScope = "flow:events"
-	// tokenMargin renews a token this long before it expires.
-	tokenMargin = time.Minute
 )
 
 // eventIDPattern is the shape the API takes an event id in.
@@ -55,7 +51,10 @@ var eventAPI = &provider.EventAPI{
 			base = sandboxAPIURL
 		}
 		base = provider.APIURL(keys, APIURL, base)
-		return &events{client: c.Client(), base: base, tokenURL: accessURL(base) + tokenPath, id: keys.Value(AccessKeyID), secret: keys.Value(AccessKeySecret)}
+		return &events{base: base, api: &api.ClientCredentials{
+			Client: c.Client(), TokenURL: accessURL(base) + tokenPath, ID: keys.Value(AccessKeyID), Secret: keys.Value(AccessKeySecret),
+			Scope: eventScope, Name: "checkout",
+		}}
 	},
 }
 
@@ -104,12 +103,8 @@ func accessURL(base string) string {
 // for the flow:events scope and kept until shortly before it expires.
 // Checkout.com lists no events by time: Events refuses.
 type events struct {
-	client         api.Client
-	base, tokenURL string
-	id, secret     string
-	mu             sync.Mutex
-	token          string
-	expires        time.Time
+	base string
+	api  *api.ClientCredentials
 }
 
 // ErrNoListing: Checkout.com's API looks events up by id only.
@@ -129,7 +124,7 @@ func (e *events) Confirm(ctx context.Context, body []byte) (provider.Confirmed, 
 	if err := decodeEvent(body, &delivered); err != nil || !eventIDPattern.MatchString(delivered.ID) {
 		return provider.Confirmed{}, fmt.Errorf("%w: the delivery has no event id Checkout.com could know", provider.ErrNotConfirmed)
 	}
-	fetched, err := e.get(ctx, e.base+"/workflows/events/"+url.PathEscape(delivered.ID))
+	fetched, err := e.api.Get(ctx, e.base+"/workflows/events/"+url.PathEscape(delivered.ID))
 	if errors.Is(err, api.ErrNotFound) {
 		return provider.Confirmed{}, fmt.Errorf("%w: Checkout.com does not know event %s (is %s the webhook's account's?)", provider.ErrNotConfirmed, delivered.ID, AccessKeyID)
 	}
@@ -171,64 +166,4 @@ func decodeEvent(b []byte, e *event) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	return d.Decode(e)
-}
-
-// get sends an authorised GET, renewing the token once if Checkout.com no
-// longer accepts it.
-func (e *events) get(ctx context.Context, target string) ([]byte, error) {
-	for renewed := false; ; renewed = true {
-		token, err := e.accessToken(ctx, renewed)
-		if err != nil {
-			return nil, err
-		}
-		body, err := e.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-			if err != nil {
-				return nil, err
-			}
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Accept", "application/json")
-			return req, nil
-		})
-		var status *api.StatusError
-		if !renewed && errors.As(err, &status) && status.Status == http.StatusUnauthorized {
-			continue
-		}
-		return body, err
-	}
-}
-
-// accessToken returns the cached token, or a new one for the flow:events
-// scope when it is about to expire or renew is set. The access key goes
-// as HTTP Basic authentication, as Checkout.com's OAuth scheme says.
-func (e *events) accessToken(ctx context.Context, renew bool) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !renew && e.token != "" && time.Now().Before(e.expires) {
-		return e.token, nil
-	}
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {eventScope}}.Encode()
-	body, err := e.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.tokenURL, strings.NewReader(form))
-		if err != nil {
-			return nil, err
-		}
-		req.SetBasicAuth(e.id, e.secret)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept", "application/json")
-		return req, nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("checkout: access token: %w", err)
-	}
-	var token struct {
-		AccessToken string  `json:"access_token"`
-		ExpiresIn   float64 `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &token); err != nil || token.AccessToken == "" {
-		return "", errors.New("checkout: access token: an answer without a token")
-	}
-	e.token = token.AccessToken
-	e.expires = time.Now().Add(time.Duration(token.ExpiresIn)*time.Second - tokenMargin)
-	return e.token, nil
 }
