@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,7 +96,9 @@ func Standins(t testing.TB) *ProviderStandins {
 		t.Fatalf("payhook-standins: %v", standinsBinary.err)
 	}
 	s := &ProviderStandins{
-		client:             &http.Client{Timeout: 10 * time.Second},
+		// Seeding thousands of events, each checked against the
+		// provider's schema, is slow on a loaded machine.
+		client:             &http.Client{Timeout: time.Minute},
 		PayPalClientID:     StandinPayPalClientID,
 		PayPalClientSecret: StandinPayPalClientSecret,
 		SquareAccessToken:  StandinSquareAccessToken,
@@ -291,7 +295,8 @@ func (s *ProviderStandins) do(ctx context.Context, method, path string, in any, 
 }
 
 // buildStandins builds tools/standins, a module of its own so that its
-// OpenAPI validator stays out of payhook's go.mod, into the cache. Test
+// OpenAPI validator stays out of payhook's go.mod, into the cache, apart
+// for each checkout. Test
 // binaries run in parallel, so the build holds a file lock; a running
 // stand-in keeps the binary it started from when a later build replaces
 // it.
@@ -304,7 +309,10 @@ func buildStandins() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "payhook-standins")
+	// One binary per checkout: another checkout's build (a worktree on
+	// another branch, whose stand-ins take other flags) never replaces it.
+	tree := sha256.Sum256([]byte(root))
+	dir := filepath.Join(cache, "payhook-standins", hex.EncodeToString(tree[:6]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
