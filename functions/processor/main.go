@@ -58,12 +58,12 @@ func main() {
 		Log:       log,
 		Metrics:   emf.New(os.Stdout, metricsCfg.Namespace, "processor"),
 	}
-	if cfg.SecretsARN != "" && (reconcileCfg.PayPalConfirm || reconcileCfg.GoCardlessAmounts) {
+	if cfg.SecretsARN != "" && (reconcileCfg.Confirms() || reconcileCfg.GoCardlessAmounts) {
 		keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, cfg.SecretsRefresh,
 			func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
 		api := provider.APIConfig{HTTP: &http.Client{Timeout: 10 * time.Second}, Sandbox: cfg.PayPalSandbox}
-		confirmation := &reconcile.Confirmation{Keys: keys.Keys, API: api}
-		if reconcileCfg.PayPalConfirm {
+		confirmation := &reconcile.Confirmation{Keys: keys.Keys, API: api, Confirming: reconcileCfg.Confirmed()}
+		if reconcileCfg.Confirms() {
 			processor.Confirm = confirmation.Confirm
 		}
 		if reconcileCfg.GoCardlessAmounts {
