@@ -42,6 +42,7 @@ var invalid = map[string]string{
 	"PAYHOOK_EVENT_BUS_NAME":             strings.Repeat("b", 257),
 	"PAYHOOK_RECONCILE_WINDOW":           "1m",
 	"PAYHOOK_PAYPAL_CONFIRM":             "maybe",
+	"PAYHOOK_CHECKOUT_CONFIRM":           "maybe",
 	"PAYHOOK_GOCARDLESS_AMOUNTS":         "maybe",
 	"PAYHOOK_FORWARD_SECRETS":            "",
 	"PAYHOOK_FORWARD_DESTINATIONS":       "[",

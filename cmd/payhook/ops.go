@@ -207,8 +207,8 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 	return nil
 }
 
-// amount formats minor units in the currency's decimals, or says the
-// provider stated none (GoCardless's events carry no amount).
+// amount shows minor units in the currency's decimals, or "unknown" where
+// the state or event says the provider did not state the amount.
 func amount(minor int64, currency string, unknown bool) string {
 	if unknown {
 		return "unknown"

@@ -226,6 +226,7 @@ func TestServeTakesEachSettingTheREADMESays(t *testing.T) {
 		"PAYHOOK_STORE_TIMEOUT":      "1m",
 		"PAYHOOK_PAYPAL_SANDBOX":     "maybe",
 		"PAYHOOK_PAYPAL_CONFIRM":     "maybe",
+		"PAYHOOK_CHECKOUT_CONFIRM":   "maybe",
 		"PAYHOOK_GOCARDLESS_AMOUNTS": "maybe",
 	}
 	rows, err := readme.Table("## Configuration", "variable")

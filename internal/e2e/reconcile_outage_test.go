@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/checkout"
 	"github.com/payhook/payhook/shared/provider/gocardless"
 	"github.com/payhook/payhook/shared/provider/paddle"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -49,6 +51,14 @@ func TestReconcileGoCardlessOutageOnDynamoDBLocal(t *testing.T) {
 	runGoCardlessOutage(t, dynamoBackend(t))
 }
 
+func TestReconcileCheckoutConfirmationOnEmbeddedStore(t *testing.T) {
+	runCheckoutConfirmation(t, embeddedBackend(t))
+}
+
+func TestReconcileCheckoutConfirmationOnDynamoDBLocal(t *testing.T) {
+	runCheckoutConfirmation(t, dynamoBackend(t))
+}
+
 // outagePipeline is a receiver over a table that an outage can take
 // down, its clock the test's, and the processor and auditor running on
 // the backend.
@@ -65,8 +75,9 @@ type outagePipeline struct {
 
 // startOutagePipeline starts the stand-ins and the pipeline, with the
 // provider's API settings apiKeys gives pointed at the stand-ins; with
-// amounts, the processor reads what the provider's events leave out.
-func startOutagePipeline(t *testing.T, b backend, apiKeys func(*testenv.ProviderStandins) provider.Keys, amounts bool) *outagePipeline {
+// asks, the processor confirms deliveries and reads what the provider's
+// events leave out, as it does on AWS with the provider's credentials.
+func startOutagePipeline(t *testing.T, b backend, apiKeys func(*testenv.ProviderStandins) provider.Keys, asks bool) *outagePipeline {
 	t.Helper()
 	devKeys, certs := keysAndCerts(t)
 	p := &outagePipeline{table: &outage{Table: b.table}, alerts: &recordingAlerter{}, standins: testenv.Standins(t)}
@@ -85,9 +96,10 @@ func startOutagePipeline(t *testing.T, b backend, apiKeys func(*testenv.Provider
 	processor := &process.Processor{
 		Store: b.table, DLQ: b.dlq, Alerter: p.alerts, Critical: process.DefaultCritical, Normalize: registry.Normalize, Log: discard,
 	}
-	if amounts {
+	if asks {
 		// Short, so that the API's outage below fails a read in seconds.
-		processor.Amounts = (&reconcile.Confirmation{Keys: secrets.Static(keys).Keys, API: e2eAPI, Timeout: 2 * time.Second}).Amounts
+		confirmation := &reconcile.Confirmation{Keys: secrets.Static(keys).Keys, API: e2eAPI, Timeout: 2 * time.Second}
+		processor.Confirm, processor.Amounts = confirmation.Confirm, confirmation.Amounts
 	}
 	b.start(t, processor, &audit.Auditor{Sink: audit.LogSink{Log: discard}, Alerter: p.alerts, Log: discard})
 	return p
@@ -352,4 +364,129 @@ func runGoCardlessOutage(t *testing.T, b backend) {
 	is.NoErr(err)
 	is.Equal(state.AmountMinor, int64(777))
 	is.Equal(state.Currency, "EUR")
+}
+
+// runCheckoutConfirmation: Checkout.com lists no events, so nothing is
+// reconciled; each delivery is confirmed instead, by fetching its event
+// by id from Checkout.com's (stand-in) API. Through a 429, every delivery
+// is applied once as Checkout.com holds it, with one token; redeliveries
+// are left alone, asking nothing; during Checkout.com's outage the
+// deliveries fail onto the dead-letter queue, and their redrive, once it
+// answers, applies each once.
+func runCheckoutConfirmation(t *testing.T, b backend) {
+	is := is.New(t)
+	ctx := context.Background()
+	p := startOutagePipeline(t, b, func(s *testenv.ProviderStandins) provider.Keys {
+		return provider.Keys{checkout.AccessKeyID: {s.CheckoutKeyID}, checkout.AccessKeySecret: {s.CheckoutKeySecret}, checkout.APIURL: {s.CheckoutURL()}}
+	}, true)
+	standins, keys := p.standins, p.keys
+	p.now = time.Now()
+	_, err := reconcile.SourceFor("checkout", keys, e2eAPI)
+	is.True(err != nil) // nothing to list
+
+	const confirmed, during = 40, 5
+	amountOf := func(i int) int64 { return int64(5000 + i) }
+	paymentOf := func(i int) string { return fmt.Sprintf("pay_e2e%023d", i) }
+	var ids []string
+	var deliveries []provider.Delivery
+	var held []json.RawMessage
+	for i := range confirmed + during {
+		body, id, err := samples.Build("checkout", "payment_captured", provider.SampleOptions{PaymentID: paymentOf(i), Amount: amountOf(i), Currency: "EUR", At: p.now})
+		is.NoErr(err)
+		signed, err := samples.Sign("checkout", body, keys, id, p.now)
+		is.NoErr(err)
+		ids, deliveries, held = append(ids, id), append(deliveries, signed), append(held, asCheckoutHolds(t, body))
+	}
+	standins.Seed(t, "checkout", held...) // Checkout.com holds each event before it sends it
+	lookups := func() (n int) {
+		for _, r := range standins.Requests(t) {
+			if strings.HasPrefix(r.Path, "/checkout/workflows/events/") {
+				n++
+				if !r.Fault && r.Validation != "passed" {
+					t.Errorf("%s %s: %s", r.Method, r.Path, r.Validation)
+				}
+			}
+		}
+		return n
+	}
+	applied := func(from, to int) {
+		t.Helper()
+		waitProcessed(t, b.table, "checkout", ids[from:to])
+		for i := from; i < to; i++ {
+			state, err := b.table.GetPayment(ctx, "checkout", paymentOf(i))
+			is.NoErr(err)
+			is.Equal(state.Status, payment.StatusSucceeded)
+			is.Equal(state.AmountMinor, amountOf(i))
+			is.Equal(state.Currency, "EUR")
+			is.Equal(state.Version, int64(1)) // applied once
+			w, err := b.table.GetWebhook(ctx, "checkout", ids[i])
+			is.NoErr(err)
+			is.Equal(string(w.Body), string(held[i])) // Checkout.com's copy is what is kept
+		}
+	}
+
+	standins.Fault(t, "/checkout/workflows/events/", http.StatusTooManyRequests, "1", 1)
+	for _, d := range deliveries[:confirmed] {
+		is.Equal(p.deliver(t, "checkout", d), http.StatusOK)
+	}
+	applied(0, confirmed)
+	is.Equal(lookups(), confirmed+1)                   // the 429, then one per event
+	is.Equal(p.lists(t, "/checkout/connect/token"), 1) // one token for them all
+
+	// Checkout.com redelivers: each is a duplicate, left as it was.
+	untouched, err := b.table.GetWebhook(ctx, "checkout", ids[0])
+	is.NoErr(err)
+	for _, d := range deliveries[:3] {
+		is.Equal(p.deliver(t, "checkout", d), http.StatusOK)
+	}
+	after, err := b.table.GetWebhook(ctx, "checkout", ids[0])
+	is.NoErr(err)
+	is.Equal(after, untouched)
+	applied(0, confirmed)
+	is.Equal(lookups(), confirmed+1) // nothing asked again
+
+	// Checkout.com's API down: the deliveries fail, named for redrive,
+	// rather than be applied unconfirmed; their redrive applies them.
+	standins.Fault(t, "/checkout/workflows/events/", http.StatusServiceUnavailable, "", 1000)
+	for _, d := range deliveries[confirmed:] {
+		is.Equal(p.deliver(t, "checkout", d), http.StatusOK)
+	}
+	wait.Until(t, 60*time.Second, "the deliveries failed while Checkout.com's API is down", func() bool {
+		for _, id := range ids[confirmed:] {
+			if w, err := b.table.GetWebhook(ctx, "checkout", id); err != nil || w.Status != store.StatusFailed {
+				return false
+			}
+		}
+		return true
+	})
+	for i := confirmed; i < confirmed+during; i++ {
+		_, err := b.table.GetPayment(ctx, "checkout", paymentOf(i))
+		is.True(errors.Is(err, store.ErrNotFound)) // not applied unconfirmed
+	}
+	standins.ClearFaults(t) // Checkout.com is back
+	redriven, err := process.RedriveQueue(ctx, b.table, b.dlq)
+	is.NoErr(err)
+	is.Equal(len(redriven.Redriven), during)
+	applied(0, confirmed+during)
+	again, err := process.RedriveQueue(ctx, b.table, b.dlq)
+	is.NoErr(err)
+	is.Equal(len(again.Redriven), 0)
+}
+
+// asCheckoutHolds is a Checkout.com delivery's event as its API returns
+// it by id: the same id, type and data, its time as timestamp, and its
+// source.
+func asCheckoutHolds(t *testing.T, delivery []byte) json.RawMessage {
+	t.Helper()
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(delivery, &fields); err != nil {
+		t.Fatal(err)
+	}
+	fields["timestamp"], fields["source"] = fields["created_on"], json.RawMessage(`"gateway"`)
+	delete(fields, "created_on")
+	held, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return held
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,11 +31,13 @@ const (
 	StandinStripeKey          = "rk_test_standin"
 	StandinPaddleKey          = "pdl_sdbx_apikey_01hv97725sakkxq0yqdqef4m6p_standinStandinStandin_AAA"
 	StandinGoCardlessToken    = "sandbox_standin-gocardless-token"
+	StandinCheckoutKeyID      = "ack_standinstandinstandinstan"
+	StandinCheckoutKeySecret  = "standin-checkout-secret"
 )
 
 // ProviderStandins is one payhook-standins process (tools/standins): the
-// PayPal, Square, Stripe, Paddle and GoCardless event APIs that
-// reconciliation reads, on one port, checked against the providers' OpenAPI
+// PayPal, Square, Stripe, Paddle, GoCardless and Checkout.com event APIs
+// that reconciliation and confirmation read, on one port, checked against the providers' OpenAPI
 // documents, and a control API to seed events, inject faults and read back
 // what a test's code sent.
 type ProviderStandins struct {
@@ -48,12 +52,14 @@ type ProviderStandins struct {
 	SquareAccessToken string
 	// The keys Stripe's, Paddle's and GoCardless's stand-ins accept.
 	StripeKey, PaddleKey, GoCardlessToken string
+	// The access key Checkout.com's token endpoint accepts.
+	CheckoutKeyID, CheckoutKeySecret string
 }
 
 // StandinRequest is one provider request the stand-ins served.
 type StandinRequest struct {
 	Time     time.Time `json:"time"`
-	Provider string    `json:"provider"` // paypal, square, stripe, paddle or gocardless
+	Provider string    `json:"provider"` // paypal, square, stripe, paddle, gocardless or checkout
 	Method   string    `json:"method"`
 	Path     string    `json:"path"`
 	Query    string    `json:"query"` // raw, as sent
@@ -90,18 +96,23 @@ func Standins(t testing.TB) *ProviderStandins {
 		t.Fatalf("payhook-standins: %v", standinsBinary.err)
 	}
 	s := &ProviderStandins{
-		client:             &http.Client{Timeout: 10 * time.Second},
+		// Seeding thousands of events, each checked against the
+		// provider's schema, is slow on a loaded machine.
+		client:             &http.Client{Timeout: time.Minute},
 		PayPalClientID:     StandinPayPalClientID,
 		PayPalClientSecret: StandinPayPalClientSecret,
 		SquareAccessToken:  StandinSquareAccessToken,
 		StripeKey:          StandinStripeKey,
 		PaddleKey:          StandinPaddleKey,
 		GoCardlessToken:    StandinGoCardlessToken,
+		CheckoutKeyID:      StandinCheckoutKeyID,
+		CheckoutKeySecret:  StandinCheckoutKeySecret,
 	}
 	// Port 0: it listens on a port of the system's choosing and prints it.
 	c, err := startChild("payhook-standins", exec.Command(standinsBinary.path, "-addr", "127.0.0.1:0",
 		"-paypal-client-id", s.PayPalClientID, "-paypal-client-secret", s.PayPalClientSecret,
-		"-square-token", s.SquareAccessToken, "-stripe-key", s.StripeKey, "-paddle-key", s.PaddleKey, "-gocardless-token", s.GoCardlessToken))
+		"-square-token", s.SquareAccessToken, "-stripe-key", s.StripeKey, "-paddle-key", s.PaddleKey, "-gocardless-token", s.GoCardlessToken,
+		"-checkout-client-id", s.CheckoutKeyID, "-checkout-client-secret", s.CheckoutKeySecret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,6 +145,10 @@ func (s *ProviderStandins) URL() string { return s.url }
 func (s *ProviderStandins) StripeURL() string     { return s.url + "/stripe" }
 func (s *ProviderStandins) PaddleURL() string     { return s.url + "/paddle" }
 func (s *ProviderStandins) GoCardlessURL() string { return s.url + "/gocardless" }
+
+// CheckoutURL is Checkout.com's API base URL, which serves its token
+// endpoint too.
+func (s *ProviderStandins) CheckoutURL() string { return s.url + "/checkout" }
 
 // SeedPayPal adds webhook events exactly as PayPal's API returns them
 // (id, create_time, event_type, resource, ...). The stand-in refuses, and
@@ -280,7 +295,8 @@ func (s *ProviderStandins) do(ctx context.Context, method, path string, in any, 
 }
 
 // buildStandins builds tools/standins, a module of its own so that its
-// OpenAPI validator stays out of payhook's go.mod, into the cache. Test
+// OpenAPI validator stays out of payhook's go.mod, into the cache, apart
+// for each checkout. Test
 // binaries run in parallel, so the build holds a file lock; a running
 // stand-in keeps the binary it started from when a later build replaces
 // it.
@@ -293,7 +309,10 @@ func buildStandins() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "payhook-standins")
+	// One binary per checkout: another checkout's build (a worktree on
+	// another branch, whose stand-ins take other flags) never replaces it.
+	tree := sha256.Sum256([]byte(root))
+	dir := filepath.Join(cache, "payhook-standins", hex.EncodeToString(tree[:6]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}

@@ -50,6 +50,7 @@ var settings = map[string]setting{
 	"PAYHOOK_EVENT_BUS_NAME":             {"", "max=256"},
 	"PAYHOOK_RECONCILE_WINDOW":           {"72h", "min=15m,max=720h"},
 	"PAYHOOK_PAYPAL_CONFIRM":             {"true", ""},
+	"PAYHOOK_CHECKOUT_CONFIRM":           {"true", ""},
 	"PAYHOOK_GOCARDLESS_AMOUNTS":         {"true", ""},
 	"PAYHOOK_FORWARD_SECRETS":            {"", ""},
 	"PAYHOOK_FORWARD_DESTINATIONS":       {"", ""},
@@ -163,11 +164,23 @@ type Reconcile struct {
 	// PayPalConfirm confirms each delivered PayPal event with PayPal's API
 	// before acting on it, when PayPal's API credentials are set.
 	PayPalConfirm bool `env:"PAYHOOK_PAYPAL_CONFIRM"`
+	// CheckoutConfirm confirms each delivered Checkout.com event with
+	// Checkout.com's API before acting on it, when its access key is set.
+	CheckoutConfirm bool `env:"PAYHOOK_CHECKOUT_CONFIRM"`
 	// GoCardlessAmounts reads each GoCardless payment's (or refund's)
 	// amount from GoCardless's API, which its webhooks leave out, when
 	// GoCardless's API credentials are set.
 	GoCardlessAmounts bool `env:"PAYHOOK_GOCARDLESS_AMOUNTS"`
 }
+
+// Confirmed names the providers whose deliveries are confirmed with their
+// APIs (reconcile.Confirmation.Confirming), by provider name.
+func (r Reconcile) Confirmed() map[string]bool {
+	return map[string]bool{"paypal": r.PayPalConfirm, "checkout": r.CheckoutConfirm}
+}
+
+// Confirms reports whether any provider's deliveries are confirmed.
+func (r Reconcile) Confirms() bool { return r.PayPalConfirm || r.CheckoutConfirm }
 
 // Reconciler configures the reconciler Lambda.
 type Reconciler struct {

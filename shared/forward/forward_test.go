@@ -246,3 +246,25 @@ func TestADestinationsNameHidesItsQueryValues(t *testing.T) {
 	is.Equal(forward.Name("https://app.example.com/hook?token=s3cr3t&v=2"), "https://app.example.com/hook?token=redacted&v=redacted")
 	is.Equal(forward.Name("http://localhost:3000/events"), "http://localhost:3000/events")
 }
+
+// TestAForwardedEventWithoutAnAmountCarriesNone: the app is never told 0
+// for an amount the provider did not state (GoCardless without its API):
+// data has no amount_minor and says amount_unknown, with the rest of the
+// event, where it left its payment and the payment's key.
+func TestAForwardedEventWithoutAnAmountCarriesNone(t *testing.T) {
+	is := is.New(t)
+	e := succeeded("gocardless", "EV1", "PM1")
+	e.AmountMinor, e.Currency, e.AmountUnknown = 0, "", true
+	m, err := forward.NewMessage(payment.Announcement{Event: e, PaymentStatus: payment.StatusSucceeded, PaymentVersion: 1})
+	is.NoErr(err)
+	var body struct {
+		Data map[string]any `json:"data"`
+	}
+	is.NoErr(json.Unmarshal(m.Body, &body))
+	_, said := body.Data["amount_minor"]
+	is.True(!said)
+	is.Equal(body.Data["amount_unknown"], true)
+	is.Equal(body.Data["payment_key"], "gocardless/PM1")
+	is.Equal(body.Data["payment_status"], "succeeded")
+	is.Equal(body.Data["event_id"], "EV1")
+}

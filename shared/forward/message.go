@@ -46,6 +46,16 @@ type Data struct {
 	PaymentKey string `json:"payment_key,omitempty"`
 }
 
+// MarshalJSON writes the announcement (an unknown amount left out) with
+// the payment key; without it the embedded Announcement's would drop the
+// key.
+func (d Data) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		payment.WireAnnouncement
+		PaymentKey string `json:"payment_key,omitempty"`
+	}{d.Wire(), d.PaymentKey})
+}
+
 // NewMessage builds the message for a validated canonical event.
 func NewMessage(a payment.Announcement) (Message, error) {
 	e := a.Event

@@ -37,3 +37,35 @@ func TestAlarmsCountOutcomesTheReceiverLogs(t *testing.T) {
 		}
 	}
 }
+
+// metricFilters reads alarms.tf's log metric filters: the outcomes each
+// one counts, by resource name.
+func metricFilters(t *testing.T) map[string][]string {
+	t.Helper()
+	alarms, err := os.ReadFile("../../tofu/modules/webhook-pipeline/alarms.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filters := map[string][]string{}
+	blocks := regexp.MustCompile(`(?s)resource "aws_cloudwatch_log_metric_filter" "([a-z_]+)" \{.*?\n  pattern\s+= "([^\n]*)"\n`)
+	outcome := regexp.MustCompile(`\$\.outcome = \\"([a-z_]+)\\"`)
+	for _, b := range blocks.FindAllStringSubmatch(string(alarms), -1) {
+		for _, o := range outcome.FindAllStringSubmatch(b[2], -1) {
+			filters[b[1]] = append(filters[b[1]], o[1])
+		}
+	}
+	return filters
+}
+
+// The forgery alarm ("forgeries, or a secret rotated") counts signatures
+// that do not verify, and nothing else. A genuine signature that is only
+// stale (Paddle's retries after an outage keep their first signature; a
+// replay; a clock off) is counted apart, by its own filter: the verifier
+// checks the signature before the time, so a stale delivery was signed by
+// the provider.
+func TestTheForgeryAlarmCountsForgeriesAlone(t *testing.T) {
+	is := is.New(t)
+	filters := metricFilters(t)
+	is.Equal(filters["rejected_signatures"], []string{ingest.OutcomeInvalidSignature})
+	is.Equal(filters["stale_signatures"], []string{ingest.OutcomeTimestampStale})
+}

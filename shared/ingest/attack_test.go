@@ -270,3 +270,27 @@ func TestAGenuineButMalformedPayPalBodyStillBindsItsHeaders(t *testing.T) {
 	_, err = h.store.GetWebhook(ctx, "paypal", "WH-FORGED-2")
 	is.True(errors.Is(err, store.ErrNotFound))
 }
+
+// TestAForgedSignatureWithAStaleTimestampIsAForgery: a stale genuine
+// signature is counted apart from forgeries (its own outcome, left out of
+// the forgery alarm), so an attacker must not be able to hide a forgery
+// there by dating it: every provider that signs a time checks the
+// signature first, and a forgery dated an hour ago, or a day ahead, is
+// invalid_signature, never timestamp_out_of_tolerance.
+func TestAForgedSignatureWithAStaleTimestampIsAForgery(t *testing.T) {
+	for _, name := range append([]string{"paypal"}, timestamped...) {
+		for _, skew := range []time.Duration{-time.Hour, 24 * time.Hour} {
+			t.Run(fmt.Sprintf("%s, signed %s from now", name, skew), func(t *testing.T) {
+				is := is.New(t)
+				h := newHarness(t, nil)
+				forged := h.signed(t, name, bodies[name], h.now.Add(skew))
+				forged.Body = []byte(strings.Replace(string(forged.Body), "2000", "9000", 1) + " ")
+				resp := h.receiver.Handle(context.Background(), forged)
+				is.Equal(resp.Status, 401)
+				is.Equal(string(resp.Body), `{"error":"invalid_signature"}`)
+				is.True(strings.Contains(h.logs.String(), `"outcome":"`+ingest.OutcomeInvalidSignature+`"`)) // what the forgery alarm counts
+				is.Equal(h.store.puts.Load(), int32(0))
+			})
+		}
+	}
+}

@@ -99,7 +99,9 @@ func Routes(c provider.Config) map[string]Route {
 const RetryAfterSeconds = 5
 
 // Outcomes, as logged in the "outcome" field; a log metric filter can count
-// any of them (invalid_signature is the one the alarms watch).
+// any of them. The forgery alarm counts invalid_signature alone;
+// timestamp_out_of_tolerance, a genuine signature that is stale (the
+// signature is checked first), has its own, less sensitive alarm.
 const (
 	OutcomeAccepted          = "accepted"
 	OutcomeDuplicate         = "duplicate"

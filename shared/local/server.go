@@ -126,8 +126,8 @@ func (s *Server) serve(opts Options) error {
 	if s.forwarding != nil {
 		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)
 	}
-	confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
-	if opts.Reconcile.PayPalConfirm {
+	confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig, Confirming: opts.Reconcile.Confirmed()}
+	if opts.Reconcile.Confirms() {
 		processor.Confirm = confirmation.Confirm
 	}
 	if opts.Reconcile.GoCardlessAmounts {

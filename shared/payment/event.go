@@ -4,6 +4,7 @@
 package payment
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -67,11 +68,12 @@ type Event struct {
 	// AmountMinor is in the currency's minor unit (cents; yen for JPY): the
 	// payment's amount; for a refund the refund's (RefundedTotal says the
 	// provider gave the running total of refunds instead); for a dispute
-	// the disputed amount.
+	// the disputed amount. Its JSON leaves it out when AmountUnknown
+	// (MarshalJSON).
 	AmountMinor int64 `json:"amount_minor" validate:"min=0"`
 	// AmountUnknown says the provider did not state the amount (GoCardless's
-	// webhooks carry none): AmountMinor is then 0 and means nothing, and
-	// whoever shows the event shows "unknown".
+	// webhooks carry none): AmountMinor is then 0 and means nothing, is not
+	// in the event's JSON, and whoever shows the event shows "unknown".
 	AmountUnknown bool `json:"amount_unknown,omitempty"`
 	RefundedTotal bool `json:"refunded_total,omitempty"`
 	// RefundID names the refund a refund event is about, where the provider
@@ -103,6 +105,44 @@ type Announcement struct {
 	PaymentStatus  Status `json:"payment_status,omitempty"`
 	PaymentVersion int64  `json:"payment_version,omitempty"`
 }
+
+// eventFields is Event without its methods, for MarshalJSON.
+type eventFields Event
+
+// wireEvent is an Event as its JSON carries it: amount_minor only when the
+// amount is known, so that no consumer reads a 0 that was never said.
+type wireEvent struct {
+	eventFields
+	AmountMinor *int64 `json:"amount_minor,omitempty"`
+}
+
+func (e Event) wire() wireEvent {
+	w := wireEvent{eventFields: eventFields(e)}
+	if !e.AmountUnknown {
+		w.AmountMinor = &e.AmountMinor
+	}
+	return w
+}
+
+// MarshalJSON leaves amount_minor out when the amount is unknown.
+func (e Event) MarshalJSON() ([]byte, error) { return json.Marshal(e.wire()) }
+
+// WireAnnouncement is an Announcement as its JSON carries it (the
+// forwarded message's data adds its payment key to it).
+type WireAnnouncement struct {
+	wireEvent
+	PaymentStatus  Status `json:"payment_status,omitempty"`
+	PaymentVersion int64  `json:"payment_version,omitempty"`
+}
+
+// Wire is the announcement as its JSON carries it.
+func (a Announcement) Wire() WireAnnouncement {
+	return WireAnnouncement{wireEvent: a.wire(), PaymentStatus: a.PaymentStatus, PaymentVersion: a.PaymentVersion}
+}
+
+// MarshalJSON is the event's (an unknown amount left out) and where it
+// left its payment; without it the embedded Event's would drop the latter.
+func (a Announcement) MarshalJSON() ([]byte, error) { return json.Marshal(a.Wire()) }
 
 // IsRefund tells the events about a refund.
 func (e Event) IsRefund() bool {

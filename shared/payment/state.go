@@ -67,9 +67,10 @@ type State struct {
 	// Lifecycle is the payment's own status, which refunds never change.
 	Lifecycle   Status `json:"lifecycle,omitempty"`
 	AmountMinor int64  `json:"amount_minor"`
-	// AmountUnknown says no event applied yet has stated the payment's
-	// amount and one said it did not know it (GoCardless without its
-	// API): AmountMinor is then 0 and means nothing.
+	// AmountUnknown says no event about the payment itself (a refund's or
+	// a dispute's amount is not the payment's) has stated its amount:
+	// GoCardless without its API, or a payment first heard of through a
+	// refund or a chargeback. AmountMinor is then 0 and means nothing.
 	AmountUnknown bool  `json:"amount_unknown,omitempty"`
 	RefundedMinor int64 `json:"refunded_minor"`
 	// RefundedAmountUnknown says a refund that went back has an amount
@@ -160,8 +161,7 @@ func (s State) Apply(e Event) (State, Verdict) {
 	if newer {
 		next.LastEventID, next.LastOccurredAt = e.EventID, e.OccurredAt
 	}
-	// Unknown until an event states it; an amount once known stays.
-	next.AmountUnknown = next.AmountMinor == 0 && (s.AmountUnknown || e.AmountUnknown)
+	next.AmountUnknown = next.amountUnknownAfter(s, e)
 	next.derive()
 	next.Version++
 	next.History = append(next.History, e.EventID)
@@ -172,6 +172,24 @@ func (s State) Apply(e Event) (State, Verdict) {
 }
 
 var applied = Verdict{Outcome: Applied}
+
+// amountUnknownAfter says whether the payment's own amount is still
+// unknown after e was applied to s: it is known once an event about the
+// payment itself stated it. A refund's amount or a disputed amount is not
+// the payment's, so a payment first heard of through one (GoCardless's
+// refund or chargeback, its amount read from the API) has an unknown
+// amount, never 0. An amount once known stays known.
+func (s State) amountUnknownAfter(before State, e Event) bool {
+	switch {
+	case s.AmountMinor > 0:
+		return false
+	case !e.IsRefund() && !e.IsDispute() && !e.AmountUnknown:
+		return false
+	case before.Version == 0:
+		return true
+	}
+	return before.AmountUnknown
+}
 
 func (s *State) applyLifecycle(e Event, newer bool) Verdict {
 	target := lifecycleOf[e.Type]

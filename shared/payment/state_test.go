@@ -348,3 +348,33 @@ func TestAnEventCannotStateAnAmountAndSayItIsUnknown(t *testing.T) {
 	e.AmountUnknown = true
 	is.New(t).True(errors.Is(e.Validate(), payment.ErrUnprocessable))
 }
+
+// TestAPaymentsAmountIsKnownOnlyWhenAnEventAboutItStatedIt: a refund's
+// amount or a disputed amount is not the payment's. When the first event
+// about a payment is a refund or a chargeback (GoCardless's, its amount
+// read from the API, or any provider's), the payment's own amount is
+// unknown, never 0.00, until an event about the payment itself states it.
+func TestAPaymentsAmountIsKnownOnlyWhenAnEventAboutItStatedIt(t *testing.T) {
+	disputed := ev("charged_back", payment.DisputeOpened, 2500, 0)
+	for _, tc := range []struct {
+		name  string
+		first payment.Event
+	}{
+		{"a refund first, its amount stated", refund("refund-paid", "RF1", payment.RefundSucceeded, 500, 0)},
+		{"a refund first, its amount unknown", unknown(refund("refund-paid", "RF1", payment.RefundSucceeded, 0, 0))},
+		{"a chargeback first, the disputed amount stated", disputed},
+		{"a chargeback first, its amount unknown", unknown(disputed)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			s, outcomes := applyAll(tc.first)
+			is.Equal(outcomes, []payment.Outcome{payment.Applied})
+			is.True(s.AmountUnknown) // not 0.00: nothing said what the payment was for
+			is.Equal(s.AmountMinor, int64(0))
+
+			paid, _ := s.Apply(ev("paid", payment.Succeeded, 2500, -time.Hour))
+			is.True(!paid.AmountUnknown)
+			is.Equal(paid.AmountMinor, int64(2500))
+		})
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/api"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/stream"
 )
@@ -92,7 +93,14 @@ func Wants(r events.DynamoDBEventRecord) bool {
 // Handle processes records in order. At the first transient failure it stops
 // and reports that record and every later one, so Lambda (or the feed)
 // retries from there and a payment's events keep their order.
+//
+// A provider's API that fails during the batch (Confirm, Amounts) is not
+// asked again in it: the rest of that provider's records that need it fail
+// at once for redrive (api.Breaker), so that an outage costs one event's
+// retries per batch, not every record's, and the records behind them are
+// not held back.
 func (p *Processor) Handle(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	ctx = api.WithBreaker(ctx)
 	for i, record := range event.Records {
 		if !Wants(record) {
 			continue

@@ -37,6 +37,10 @@ type EventAPI struct {
 	// reads the provider's keys for each of its events whose amount is
 	// unknown.
 	Amounts bool
+	// ConfirmOnly is set when the API keeps no list of events by time
+	// (Checkout.com's looks one up by id): its source only confirms
+	// deliveries, and reconciliation never lists it.
+	ConfirmOnly bool
 	// CheckKeys, when set, refuses API settings that do not go together
 	// (a sandbox key for the live API); errors name settings, never values.
 	CheckKeys func(Keys) error
@@ -114,6 +118,12 @@ func (p Provider) Reconcilable(k Keys) bool {
 		}
 	}
 	return true
+}
+
+// Lists reports whether p's API lists its events, so that reconciliation
+// can read them.
+func (p Provider) Lists() bool {
+	return p.Events != nil && !p.Events.ConfirmOnly
 }
 
 // APISettings names the settings of p's event API: its credentials, its

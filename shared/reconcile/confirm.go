@@ -3,6 +3,7 @@ package reconcile
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,23 +11,30 @@ import (
 
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/api"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 )
 
 // Confirmation fetches each delivered webhook's event from the provider
 // before the processor acts on it, for providers whose event API can
-// (EventAPI.Confirms: PayPal) and whose credentials are set, and hands the
-// processor the provider's copy. It closes what a signature over a CRC32
-// leaves open: whatever a forger puts in a delivery, only what the
-// provider holds for that event id is ever processed. It also reads the
+// (EventAPI.Confirms: PayPal, Checkout.com) and whose credentials are
+// set, and hands the processor the provider's copy. It closes what a
+// signature over a CRC32 (PayPal's) leaves open, and what a leaked
+// signing key would open: whatever a forger puts in a delivery, only what
+// the provider holds for that event id is ever processed. It also reads the
 // amounts a provider's events leave out (Amounts: GoCardless).
 type Confirmation struct {
 	// Keys are the current provider keys (secrets.Cache's, on AWS).
 	Keys func(ctx context.Context) (provider.Keys, error)
 	API  provider.APIConfig
-	// Timeout bounds one confirmation, retries included; 20 s when zero.
+	// Timeout bounds one confirmation, retries included; 20 s when zero,
+	// and never more than half the time the caller has left.
 	Timeout time.Duration
+	// Confirming, when set, names the providers whose deliveries Confirm
+	// fetches (config.Reconcile.Confirmed: PAYHOOK_PAYPAL_CONFIRM,
+	// PAYHOOK_CHECKOUT_CONFIRM); unset, every provider whose API confirms.
+	Confirming map[string]bool
 
 	mu sync.Mutex
 	// sources keeps one source per provider and credentials, so that an
@@ -42,7 +50,7 @@ type Confirmation struct {
 // not know the event; any other error means it could not be asked.
 func (c *Confirmation) Confirm(ctx context.Context, w store.Webhook) (store.Webhook, bool, error) {
 	p, ok := registry.Lookup(w.Provider)
-	if w.Source == store.SourceReconcile || !ok || p.Events == nil || !p.Events.Confirms {
+	if w.Source == store.SourceReconcile || !ok || p.Events == nil || !p.Events.Confirms || (c.Confirming != nil && !c.Confirming[p.Name]) {
 		return w, false, nil
 	}
 	keys, err := c.Keys(ctx)
@@ -56,9 +64,11 @@ func (c *Confirmation) Confirm(ctx context.Context, w store.Webhook) (store.Webh
 	if !ok {
 		return w, false, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, 20*time.Second))
-	defer cancel()
-	confirmed, err := confirmer.Confirm(ctx, w.Body)
+	var confirmed provider.Confirmed
+	err = c.ask(ctx, p.Name, func(ctx context.Context) (err error) {
+		confirmed, err = confirmer.Confirm(ctx, w.Body)
+		return err
+	})
 	if err != nil {
 		return w, false, err
 	}
@@ -93,9 +103,46 @@ func (c *Confirmation) Amounts(ctx context.Context, e payment.Event) (payment.Ev
 	if !ok {
 		return e, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, 20*time.Second))
+	completed := e
+	err = c.ask(ctx, p.Name, func(ctx context.Context) (err error) {
+		completed, err = amounter.Amounts(ctx, e)
+		return err
+	})
+	if err != nil {
+		return e, err
+	}
+	return completed, nil
+}
+
+// ask calls the provider's API, within the time one call may take, unless
+// it already failed in this batch (the context's api.Breaker): then the
+// event fails at once, for redrive, rather than wait out its own retries
+// and hold back the rest of the stream. A failure other than the
+// provider's refusal (ErrNotConfirmed, an answer) opens the breaker.
+func (c *Confirmation) ask(ctx context.Context, name string, call func(context.Context) error) error {
+	breaker := api.BreakerOf(ctx)
+	if err := breaker.Check(name); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.budget(ctx))
 	defer cancel()
-	return amounter.Amounts(ctx, e)
+	err := call(ctx)
+	if err != nil && !errors.Is(err, provider.ErrNotConfirmed) {
+		breaker.Trip(name, err)
+	}
+	return err
+}
+
+// budget is how long one call may take, retries included: Timeout (20 s
+// by default), and never more than half the time the caller has left (a
+// Lambda's remaining time), so that the event can still be failed for
+// redrive and the records behind it processed.
+func (c *Confirmation) budget(ctx context.Context) time.Duration {
+	budget := cmp.Or(c.Timeout, 20*time.Second)
+	if deadline, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(deadline)/2)
+	}
+	return budget
 }
 
 func (c *Confirmation) source(p provider.Provider, keys provider.Keys) provider.EventSource {

@@ -34,12 +34,12 @@ type Source struct {
 	Events   provider.EventSource
 }
 
-// Sources are the registered providers whose API credentials keys hold
-// in full; the others are not reconciled.
+// Sources are the registered providers whose APIs list events and whose
+// API credentials keys hold in full; the others are not reconciled.
 func Sources(keys provider.Keys, c provider.APIConfig) []Source {
 	var out []Source
 	for _, p := range registry.All {
-		if p.Reconcilable(keys) {
+		if p.Lists() && p.Reconcilable(keys) {
 			out = append(out, Source{Provider: p, Events: p.Events.New(keys, c)})
 		}
 	}
@@ -125,17 +125,20 @@ func SourceFor(name string, keys provider.Keys, c provider.APIConfig) (Source, e
 		return Source{}, fmt.Errorf("no provider %q (these can be reconciled: %s)", name, strings.Join(Reconcilable(), ", "))
 	case p.Events == nil:
 		return Source{}, fmt.Errorf("%s has no event API to reconcile against (these have: %s)", p.Title, strings.Join(Reconcilable(), ", "))
+	case !p.Lists():
+		return Source{}, fmt.Errorf("%s keeps no list of events to reconcile against: its API only confirms each delivery (the README's Missed webhooks says what to do instead; these can be reconciled: %s)", p.Title, strings.Join(Reconcilable(), ", "))
 	case !p.Reconcilable(keys):
 		return Source{}, MissingCredentials{Provider: p.Title, Settings: p.Events.Credentials}
 	}
 	return Source{Provider: p, Events: p.Events.New(keys, c)}, nil
 }
 
-// Reconcilable names the providers with an event API to reconcile against.
+// Reconcilable names the providers whose event APIs list events to
+// reconcile against.
 func Reconcilable() []string {
 	var names []string
 	for _, p := range registry.All {
-		if p.Events != nil {
+		if p.Lists() {
 			names = append(names, p.Name)
 		}
 	}

@@ -94,7 +94,7 @@ func renderTofu() ([]byte, error) {
 	// The providers whose event APIs the reconciler lists.
 	reconciled := []string{}
 	for _, p := range registry.All {
-		if p.Events != nil {
+		if p.Lists() {
 			reconciled = append(reconciled, p.Name)
 		}
 	}

@@ -1,8 +1,9 @@
 // Command payhook-standins serves local stand-ins for the providers' event
 // APIs that payhook's reconciliation reads, on one port: PayPal's webhook
 // events (/v1/...), Square's events search (/v2/...), Stripe's events
-// (/stripe/v1/events), Paddle's event stream (/paddle/events) and
-// GoCardless's events, payments and refunds (/gocardless/...), plus a
+// (/stripe/v1/events), Paddle's event stream (/paddle/events),
+// GoCardless's events, payments and refunds (/gocardless/...) and
+// Checkout.com's access token and event by id (/checkout/...), plus a
 // control API under /_standin/ through which a test seeds events, injects
 // faults and reads back the requests it made.
 //
@@ -51,6 +52,8 @@ func main() {
 	flag.StringVar(&cfg.StripeKey, "stripe-key", cfg.StripeKey, "the Stripe API key /stripe/v1/events accepts")
 	flag.StringVar(&cfg.PaddleKey, "paddle-key", cfg.PaddleKey, "the Paddle API key /paddle/events accepts")
 	flag.StringVar(&cfg.GoCardlessToken, "gocardless-token", cfg.GoCardlessToken, "the GoCardless access token /gocardless/ accepts")
+	flag.StringVar(&cfg.CheckoutClientID, "checkout-client-id", cfg.CheckoutClientID, "the Checkout.com access key id /checkout/connect/token accepts")
+	flag.StringVar(&cfg.CheckoutClientSecret, "checkout-client-secret", cfg.CheckoutClientSecret, "the Checkout.com access key secret /checkout/connect/token accepts")
 	flag.Parse()
 
 	cfg.Log = log.New(os.Stderr, "payhook-standins: ", log.LstdFlags|log.Lmicroseconds)

@@ -230,7 +230,10 @@ func (s *Standins) paddleTemplate(_, eventType string, created time.Time) (json.
 }
 
 // paddleEventID is an id of Paddle's shape, a lower-case ULID: 48 bits of
-// milliseconds, then 80 random bits, in Crockford's base 32.
+// milliseconds, then 80 random bits, in Crockford's base 32. payhook's
+// Paddle samples make theirs the same way (shared/provider/paddle,
+// eventID): this module imports nothing of payhook's, whose clients it
+// stands in for, so the few lines are written twice rather than shared.
 func paddleEventID(at time.Time) string {
 	const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
 	var b [16]byte

@@ -85,6 +85,7 @@ func (s *Standins) providers() map[string]*provider {
 		"stripe":     s.stripeProvider(),
 		"paddle":     s.paddleProvider(),
 		"gocardless": s.gocardlessProvider(),
+		"checkout":   s.checkoutProvider(),
 	}
 	return ps
 }

@@ -40,22 +40,27 @@ type Config struct {
 	PaddleKey string
 	// GoCardlessToken is the access token /gocardless/ accepts (Bearer).
 	GoCardlessToken string
-	Log             *log.Logger
+	// CheckoutClientID and CheckoutClientSecret are the access key
+	// /checkout/connect/token accepts.
+	CheckoutClientID, CheckoutClientSecret string
+	Log                                    *log.Logger
 }
 
 // DefaultConfig is what the binary runs with when no flag says otherwise.
 // The credentials are dummies: they only have to match what a test sends.
 func DefaultConfig() Config {
 	return Config{
-		PayPalClientID:     "standin-paypal-client",
-		PayPalClientSecret: "standin-paypal-secret",
-		PayPalTokenTTL:     32400 * time.Second,
-		SquareToken:        "standin-square-token",
-		SquareRetention:    28 * 24 * time.Hour,
-		StripeKey:          "rk_test_standin",
-		PaddleKey:          "pdl_sdbx_apikey_01hv97725sakkxq0yqdqef4m6p_standinStandinStandin_AAA",
-		GoCardlessToken:    "sandbox_standin-gocardless-token",
-		Log:                log.New(io.Discard, "", 0),
+		PayPalClientID:       "standin-paypal-client",
+		PayPalClientSecret:   "standin-paypal-secret",
+		PayPalTokenTTL:       32400 * time.Second,
+		SquareToken:          "standin-square-token",
+		SquareRetention:      28 * 24 * time.Hour,
+		StripeKey:            "rk_test_standin",
+		PaddleKey:            "pdl_sdbx_apikey_01hv97725sakkxq0yqdqef4m6p_standinStandinStandin_AAA",
+		GoCardlessToken:      "sandbox_standin-gocardless-token",
+		CheckoutClientID:     "ack_standinstandinstandinstan",
+		CheckoutClientSecret: "standin-checkout-secret",
+		Log:                  log.New(io.Discard, "", 0),
 	}
 }
 
@@ -64,8 +69,8 @@ const maxBody = 4 << 20
 
 // Standins serves every provider and the control API.
 type Standins struct {
-	paypal, square, stripe, paddle, gocardless *api
-	byName                                     map[string]*provider
+	paypal, square, stripe, paddle, gocardless, checkout *api
+	byName                                               map[string]*provider
 
 	mu     sync.Mutex
 	cfg    Config
@@ -73,8 +78,10 @@ type Standins struct {
 	// resources are other seeded entities, by "provider/kind" and id.
 	resources map[string]map[string]json.RawMessage
 	tokens    map[string]time.Time
-	faults    []*Fault
-	requests  []ServedRequest
+	// checkoutTokens are Checkout.com's, with their scopes.
+	checkoutTokens map[string]checkoutToken
+	faults         []*Fault
+	requests       []ServedRequest
 }
 
 // api is one provider's trimmed OpenAPI document and its router.
@@ -93,11 +100,13 @@ func New(cfg Config) (*Standins, error) {
 		events:    map[string][]event{},
 		resources: map[string]map[string]json.RawMessage{},
 		tokens:    map[string]time.Time{},
+
+		checkoutTokens: map[string]checkoutToken{},
 	}
 	for _, spec := range []struct {
 		name string
 		into **api
-	}{{specs.PayPal, &s.paypal}, {specs.Square, &s.square}, {specs.Stripe, &s.stripe}, {specs.Paddle, &s.paddle}, {specs.GoCardless, &s.gocardless}} {
+	}{{specs.PayPal, &s.paypal}, {specs.Square, &s.square}, {specs.Stripe, &s.stripe}, {specs.Paddle, &s.paddle}, {specs.GoCardless, &s.gocardless}, {specs.Checkout, &s.checkout}} {
 		loaded, err := loadAPI(spec.name)
 		if err != nil {
 			return nil, err
@@ -113,8 +122,15 @@ func loadAPI(name string) (*api, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	// The documents name the providers' hosts; here every host matches.
+	// The documents name the providers' hosts; here every host matches
+	// (Checkout.com's names them per path and operation too).
 	doc.Servers = openapi3.Servers{{URL: "/"}}
+	for _, item := range doc.Paths.Map() {
+		item.Servers = nil
+		for _, op := range item.Operations() {
+			op.Servers = nil
+		}
+	}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -33,16 +33,17 @@ var Provider = provider.Provider{
 	Name:    Name,
 	Title:   "Checkout.com",
 	Summary: "`Cko-Signature`: HMAC-SHA256 of the body, and the static `Authorization` value when one is configured; no timestamp, so a replay stops at deduplication",
-	Settings: []provider.Setting{
+	Settings: append([]provider.Setting{
 		{Name: SignatureKeys, List: true, Check: checkValue,
 			Help: "the webhook's signature keys, exactly as entered in Checkout.com, several during a rotation"},
 		{Name: AuthorizationKeys, List: true, Optional: true, Check: checkValue,
 			Help: "the webhook's Authorization header value, if it was given one, several during a rotation: then every delivery must carry one of them"},
-	},
+	}, apiSettings...),
 	Redelivery:  30 * time.Hour,
 	NewVerifier: func(provider.Config) provider.Verifier { return Verifier{} },
 	Normalize:   normalize,
 	Development: development{},
+	Events:      eventAPI,
 }
 
 // checkValue refuses what could never match: lists are comma-separated,

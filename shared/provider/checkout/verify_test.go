@@ -117,7 +117,7 @@ func TestSignatureHeadersKeepNoSecret(t *testing.T) {
 }
 
 func TestSettingsRefuseWhatCouldNeverMatch(t *testing.T) {
-	for _, s := range checkout.Provider.Settings {
+	for _, s := range checkout.Provider.Settings[:2] { // the webhook's; the API's have their own test
 		for _, value := range []string{"", "key-one,key-two", "secret-with\nnewline", "secret-with\ttab"} {
 			t.Run(s.Name, func(t *testing.T) {
 				is := is.New(t)

@@ -153,33 +153,53 @@ func (e events) Events(ctx context.Context, since, until time.Time, page func([]
 
 // Amounts reads the payment an event is about (GET /payments/{id}), or
 // for a refund event the refund (GET /refunds/{id}), for the amount and
-// currency GoCardless's events leave out.
+// currency GoCardless's events leave out. An answer about anything else
+// (another id, a refund of another payment, a currency the event's own
+// details contradict) or without an amount is refused like a payment
+// GoCardless does not know: whatever gave it is not GoCardless's API for
+// the webhooks' account, and none of it is applied.
 func (e events) Amounts(ctx context.Context, ev payment.Event) (payment.Event, error) {
 	if !ev.AmountUnknown || ev.PaymentID == "" {
 		return ev, nil
 	}
-	kind, id := "payments", ev.PaymentID
+	kind, id := "payment", ev.PaymentID
 	if ev.IsRefund() && ev.RefundID != "" {
-		kind, id = "refunds", ev.RefundID
+		kind, id = "refund", ev.RefundID
 	}
-	body, err := e.get(ctx, e.base+"/"+kind+"/"+url.PathEscape(id))
+	body, err := e.get(ctx, e.base+"/"+kind+"s/"+url.PathEscape(id))
 	if errors.Is(err, api.ErrNotFound) {
-		return ev, fmt.Errorf("%w: GoCardless does not know %s %s (is %s the webhooks' account's?)", provider.ErrNotConfirmed, strings.TrimSuffix(kind, "s"), id, AccessToken)
+		return ev, fmt.Errorf("%w: GoCardless does not know %s %s (is %s the webhooks' account's?)", provider.ErrNotConfirmed, kind, id, AccessToken)
 	}
 	if err != nil {
-		return ev, fmt.Errorf("gocardless: get %s: %w", strings.TrimSuffix(kind, "s"), err)
+		return ev, fmt.Errorf("gocardless: get %s: %w", kind, err)
 	}
 	var resource map[string]struct {
 		ID       string `json:"id"`
 		Amount   int64  `json:"amount"`
 		Currency string `json:"currency"`
+		Links    struct {
+			Payment string `json:"payment"`
+		} `json:"links"`
 	}
 	if err := json.Unmarshal(body, &resource); err != nil {
-		return ev, fmt.Errorf("gocardless: get %s: %w", strings.TrimSuffix(kind, "s"), err)
+		return ev, fmt.Errorf("gocardless: get %s: %w", kind, err)
 	}
-	got := resource[kind]
-	if got.ID != id || got.Amount <= 0 || !isCurrencyCode(got.Currency) {
-		return ev, fmt.Errorf("gocardless: get %s: an answer that is not %s's amount", strings.TrimSuffix(kind, "s"), id)
+	got := resource[kind+"s"]
+	var wrong string
+	switch {
+	case got.ID != id:
+		wrong = "is about another " + kind
+	case kind == "refund" && got.Links.Payment != ev.PaymentID:
+		wrong = "is a refund of another payment than " + ev.PaymentID
+	case got.Amount <= 0:
+		wrong = "states no amount"
+	case !isCurrencyCode(got.Currency):
+		wrong = "states no currency"
+	case ev.Currency != "" && !strings.EqualFold(got.Currency, ev.Currency):
+		wrong = "is in another currency than the event's"
+	}
+	if wrong != "" {
+		return ev, fmt.Errorf("%w: GoCardless's answer for %s %s %s", provider.ErrNotConfirmed, kind, id, wrong)
 	}
 	ev.AmountMinor, ev.Currency, ev.AmountUnknown = got.Amount, strings.ToUpper(got.Currency), false
 	return ev, nil

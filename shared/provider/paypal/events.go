@@ -6,12 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"reflect"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/payhook/payhook/shared/provider"
@@ -32,8 +29,6 @@ const (
 	sandboxAPIURL = "https://api-m.sandbox.paypal.com"
 	// pageSize is how many events one page asks for.
 	pageSize = 50
-	// tokenMargin renews a token this long before PayPal says it expires.
-	tokenMargin = time.Minute
 )
 
 var eventAPI = &provider.EventAPI{
@@ -48,12 +43,10 @@ var eventAPI = &provider.EventAPI{
 		if c.Sandbox {
 			base = sandboxAPIURL
 		}
-		return &events{
-			client: c.Client(),
-			base:   provider.APIURL(keys, APIURL, base),
-			id:     keys.Value(ClientID),
-			secret: keys.Value(ClientSecret),
-		}
+		base = provider.APIURL(keys, APIURL, base)
+		return &events{client: c.Client(), base: base, api: &api.ClientCredentials{
+			Client: c.Client(), TokenURL: base + "/v1/oauth2/token", ID: keys.Value(ClientID), Secret: keys.Value(ClientSecret), Name: "paypal",
+		}}
 	},
 }
 
@@ -67,13 +60,9 @@ var apiSettings = []provider.Setting{
 // events reads PayPal's webhook events with an OAuth token obtained from
 // the client credentials and kept until shortly before it expires.
 type events struct {
-	client     api.Client
-	base       string
-	id, secret string
-
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	client api.Client
+	base   string
+	api    *api.ClientCredentials
 }
 
 func (e *events) Events(ctx context.Context, since, until time.Time, page func([]json.RawMessage) error) error {
@@ -85,7 +74,7 @@ func (e *events) Events(ctx context.Context, since, until time.Time, page func([
 	next := e.base + "/v1/notifications/webhooks-events?" + query.Encode()
 	pages := e.client.Pages()
 	for next != "" {
-		body, err := e.get(ctx, next)
+		body, err := e.api.Get(ctx, next)
 		if err != nil {
 			return fmt.Errorf("paypal: list events: %w", err)
 		}
@@ -139,7 +128,7 @@ func (e *events) Confirm(ctx context.Context, body []byte) (provider.Confirmed, 
 	if err := decodeEvent(body, &delivered); err != nil || delivered.ID == "" {
 		return provider.Confirmed{}, fmt.Errorf("%w: the delivery has no readable event id", provider.ErrNotConfirmed)
 	}
-	fetched, err := e.get(ctx, e.base+"/v1/notifications/webhooks-events/"+url.PathEscape(delivered.ID))
+	fetched, err := e.api.Get(ctx, e.base+"/v1/notifications/webhooks-events/"+url.PathEscape(delivered.ID))
 	if errors.Is(err, api.ErrNotFound) {
 		return provider.Confirmed{}, fmt.Errorf("%w: PayPal does not know event %s", provider.ErrNotConfirmed, delivered.ID)
 	}
@@ -166,62 +155,4 @@ func decodeEvent(b []byte, e *event) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	return d.Decode(e)
-}
-
-// get sends an authorised GET, renewing the token once if PayPal no
-// longer accepts it.
-func (e *events) get(ctx context.Context, target string) ([]byte, error) {
-	for renewed := false; ; renewed = true {
-		token, err := e.accessToken(ctx, renewed)
-		if err != nil {
-			return nil, err
-		}
-		body, err := e.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-			if err != nil {
-				return nil, err
-			}
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Accept", "application/json")
-			return req, nil
-		})
-		var status *api.StatusError
-		if !renewed && errors.As(err, &status) && status.Status == http.StatusUnauthorized {
-			continue
-		}
-		return body, err
-	}
-}
-
-// accessToken returns the cached token, or a new one when it is about to
-// expire or renew is set.
-func (e *events) accessToken(ctx context.Context, renew bool) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !renew && e.token != "" && time.Now().Before(e.expires) {
-		return e.token, nil
-	}
-	body, err := e.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.base+"/v1/oauth2/token", strings.NewReader("grant_type=client_credentials"))
-		if err != nil {
-			return nil, err
-		}
-		req.SetBasicAuth(e.id, e.secret)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept", "application/json")
-		return req, nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("paypal: access token: %w", err)
-	}
-	var token struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &token); err != nil || token.AccessToken == "" {
-		return "", errors.New("paypal: access token: an answer without a token")
-	}
-	e.token = token.AccessToken
-	e.expires = time.Now().Add(time.Duration(token.ExpiresIn)*time.Second - tokenMargin)
-	return e.token, nil
 }

@@ -69,6 +69,12 @@ variable "paypal_confirm" {
   default     = true
 }
 
+variable "checkout_confirm" {
+  description = "The processor confirms each Checkout.com delivery with Checkout.com's API before acting on it (PAYHOOK_CHECKOUT_CONFIRM), when a Checkout.com access key is in the API credentials' secret."
+  type        = bool
+  default     = true
+}
+
 variable "gocardless_amounts" {
   description = "The processor reads each GoCardless payment's amount from GoCardless's API (PAYHOOK_GOCARDLESS_AMOUNTS), when GoCardless's access token is in the API credentials' secret; otherwise the amount is unknown."
   type        = bool

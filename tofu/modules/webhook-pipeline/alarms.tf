@@ -167,13 +167,12 @@ resource "aws_cloudwatch_metric_alarm" "waf_blocked" {
 }
 
 # The receiver logs one line per delivery with its outcome (the Outcome
-# constants in shared/ingest, which a Go test holds these patterns to). A
-# replayed or clock-skewed delivery is refused as out of tolerance: counted
-# with forgeries.
+# constants in shared/ingest, which a Go test holds these patterns to).
+# Signatures that do not verify are forgeries, or a secret rotated.
 resource "aws_cloudwatch_log_metric_filter" "rejected_signatures" {
   name           = "${local.name}-rejected-signatures"
   log_group_name = module.receiver.log_group_name
-  pattern        = "{ $.outcome = \"invalid_signature\" || $.outcome = \"timestamp_out_of_tolerance\" }"
+  pattern        = "{ $.outcome = \"invalid_signature\" }"
   metric_transformation {
     name          = "RejectedSignatures"
     namespace     = local.metric_namespace
@@ -192,6 +191,40 @@ resource "aws_cloudwatch_metric_alarm" "rejected_signatures" {
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.rejected_signatures_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  tags                = local.tags
+}
+
+# A genuine signature whose time is out of tolerance: the verifier checks
+# the signature before the time, so the provider signed it (a forgery
+# with any time is invalid_signature). Paddle's retries after an outage
+# keep their first attempt's signature and land here by the hundred; the
+# reconciler recovers their events. Counted apart from forgeries, with a
+# higher threshold over a longer period: worth a look (a replay of
+# captured deliveries, a clock off), not a page about forgeries.
+resource "aws_cloudwatch_log_metric_filter" "stale_signatures" {
+  name           = "${local.name}-stale-signatures"
+  log_group_name = module.receiver.log_group_name
+  pattern        = "{ $.outcome = \"timestamp_out_of_tolerance\" }"
+  metric_transformation {
+    name          = "StaleSignatures"
+    namespace     = local.metric_namespace
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "stale_signatures" {
+  alarm_name          = "${local.name}-stale-signatures"
+  alarm_description   = "Genuine deliveries signed too long ago (or ahead) are refused: a provider retrying after an outage with its first signature (Paddle; the reconciler recovers those events, check its runs), a replay of captured deliveries, or a clock off. Not forgeries: those raise rejected-signatures."
+  namespace           = local.metric_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.stale_signatures.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 900
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.stale_signatures_threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
   tags                = local.tags

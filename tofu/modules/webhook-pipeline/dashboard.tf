@@ -11,6 +11,7 @@ resource "aws_cloudwatch_dashboard" "this" {
             [".", "4XXError", ".", ".", ".", "."],
             [".", "5XXError", ".", ".", ".", "."],
             [local.metric_namespace, "RejectedSignatures"],
+            [local.metric_namespace, "StaleSignatures"],
           ]
         }
       },

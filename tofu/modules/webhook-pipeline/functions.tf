@@ -1,7 +1,8 @@
 locals {
-  # The processor asks providers' APIs about their events: PayPal's to
-  # confirm them, GoCardless's for the amounts its webhooks leave out.
-  processor_asks_apis = var.paypal_confirm || var.gocardless_amounts
+  # The processor asks providers' APIs about their events: PayPal's and
+  # Checkout.com's to confirm them, GoCardless's for the amounts its
+  # webhooks leave out.
+  processor_asks_apis = var.paypal_confirm || var.checkout_confirm || var.gocardless_amounts
 }
 
 module "receiver" {
@@ -57,14 +58,15 @@ module "processor" {
     PAYHOOK_ALERT_TOPIC_ARN    = aws_sns_topic.alerts.arn
     PAYHOOK_PAYPAL_SANDBOX     = tostring(var.paypal_sandbox)
     PAYHOOK_PAYPAL_CONFIRM     = tostring(var.paypal_confirm)
+    PAYHOOK_CHECKOUT_CONFIRM   = tostring(var.checkout_confirm)
     PAYHOOK_GOCARDLESS_AMOUNTS = tostring(var.gocardless_amounts)
     # As the receiver's: metrics in its log.
     PAYHOOK_METRICS_NAMESPACE = local.metric_namespace
     },
-    # The providers' API credentials, to confirm PayPal's deliveries and
-    # read GoCardless's amounts with, are in the API credentials' secret:
-    # the processor reads it only when it does either, and never the
-    # webhook keys.
+    # The providers' API credentials, to confirm PayPal's and
+    # Checkout.com's deliveries and read GoCardless's amounts with, are in
+    # the API credentials' secret: the processor reads it only when it does
+    # any, and never the webhook keys.
     local.processor_asks_apis ? { PAYHOOK_API_SECRETS_ARN = aws_secretsmanager_secret.provider_apis.arn } : {},
     var.critical_event_types == null ? {} : { PAYHOOK_CRITICAL_EVENT_TYPES = join(",", var.critical_event_types) },
   var.event_bus_enabled ? { PAYHOOK_EVENT_BUS_NAME = aws_cloudwatch_event_bus.events[0].name } : {})

@@ -296,13 +296,19 @@ variable "paypal_sandbox" {
 }
 
 variable "paypal_confirm" {
-  description = "PAYHOOK_PAYPAL_CONFIRM: the processor confirms each PayPal delivery with PayPal's API before acting on it, when PayPal's API credentials are in the API credentials' secret. true lets the processor read that secret; with gocardless_amounts also false, it is neither set nor the read granted."
+  description = "PAYHOOK_PAYPAL_CONFIRM: the processor confirms each PayPal delivery with PayPal's API before acting on it, when PayPal's API credentials are in the API credentials' secret. true lets the processor read that secret; with checkout_confirm and gocardless_amounts also false, it is neither set nor the read granted."
+  type        = bool
+  default     = true
+}
+
+variable "checkout_confirm" {
+  description = "PAYHOOK_CHECKOUT_CONFIRM: the processor confirms each Checkout.com delivery with Checkout.com's API (the event by id) before acting on it, when a Checkout.com access key is in the API credentials' secret. true lets the processor read that secret; with paypal_confirm and gocardless_amounts also false, it is neither set nor the read granted."
   type        = bool
   default     = true
 }
 
 variable "gocardless_amounts" {
-  description = "PAYHOOK_GOCARDLESS_AMOUNTS: the processor reads each GoCardless payment's (or refund's) amount from GoCardless's API, which its webhooks leave out, when GoCardless's access token is in the API credentials' secret; otherwise the amount is unknown. true lets the processor read that secret; with paypal_confirm also false, it is neither set nor the read granted."
+  description = "PAYHOOK_GOCARDLESS_AMOUNTS: the processor reads each GoCardless payment's (or refund's) amount from GoCardless's API, which its webhooks leave out, when GoCardless's access token is in the API credentials' secret; otherwise the amount is unknown. true lets the processor read that secret; with paypal_confirm and checkout_confirm also false, it is neither set nor the read granted."
   type        = bool
   default     = true
 }
@@ -311,6 +317,12 @@ variable "rejected_signatures_threshold" {
   description = "Rejected signatures in 5 minutes that raise the alarm: a forgery attempt, or a secret rotated at the provider but not here."
   type        = number
   default     = 20
+}
+
+variable "stale_signatures_threshold" {
+  description = "Genuine but stale (or early) signatures in 15 minutes that raise their own alarm, apart from forgeries: a provider retrying after an outage with its first signature (Paddle), a replay, or a clock off."
+  type        = number
+  default     = 100
 }
 
 variable "api_5xx_threshold" {

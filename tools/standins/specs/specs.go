@@ -18,6 +18,7 @@ const (
 	Stripe     = "stripe_events.json"
 	Paddle     = "paddle_events.json"
 	GoCardless = "gocardless_events.json"
+	Checkout   = "checkout_events.json"
 )
 
 //go:embed *.json

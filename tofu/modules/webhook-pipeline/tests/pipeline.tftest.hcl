@@ -490,9 +490,24 @@ run "a_verified_delivery_that_cannot_be_stored_raises_an_alarm" {
     condition     = aws_cloudwatch_log_metric_filter.unstorable.pattern == "{ $.outcome = \"unstorable\" }" && aws_cloudwatch_metric_alarm.unstorable.threshold == 0 && aws_cloudwatch_metric_alarm.unstorable.alarm_actions == toset([aws_sns_topic.alerts.arn])
     error_message = "Any unstorable delivery must raise an alarm to the alert topic."
   }
+}
+
+# Forgeries raise their alarm; genuine but stale signatures (Paddle's
+# retries after an outage) are counted apart, with their own alarm.
+run "stale_signatures_are_not_counted_as_forgeries" {
+  command = plan
+
   assert {
-    condition     = strcontains(aws_cloudwatch_log_metric_filter.rejected_signatures.pattern, "timestamp_out_of_tolerance")
-    error_message = "Replayed and clock-skewed deliveries must count as rejected."
+    condition     = aws_cloudwatch_log_metric_filter.rejected_signatures.pattern == "{ $.outcome = \"invalid_signature\" }"
+    error_message = "The forgery alarm must count signatures that do not verify, and nothing else."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.stale_signatures.pattern == "{ $.outcome = \"timestamp_out_of_tolerance\" }" && aws_cloudwatch_metric_alarm.stale_signatures.metric_name == "StaleSignatures"
+    error_message = "Stale signatures must be counted by their own filter and alarm."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.stale_signatures.threshold == 100 && aws_cloudwatch_metric_alarm.stale_signatures.period == 900 && aws_cloudwatch_metric_alarm.rejected_signatures.threshold == 20 && aws_cloudwatch_metric_alarm.rejected_signatures.period == 300
+    error_message = "The stale-signatures alarm must be less sensitive than the forgery alarm."
   }
 }
 
@@ -804,15 +819,46 @@ run "the_processor_reads_the_api_credentials_to_confirm_paypal" {
       !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_SECRETS_ARN") &&
       output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_SANDBOX == "false" &&
       output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "true" &&
+      output.functions.processor.configuration.environment.PAYHOOK_CHECKOUT_CONFIRM == "true" &&
     output.functions.processor.configuration.environment.PAYHOOK_GOCARDLESS_AMOUNTS == "true")
-    error_message = "The processor gets the API credentials' secret, PayPal's sandbox setting, and confirmation and GoCardless's amounts on."
+    error_message = "The processor gets the API credentials' secret, PayPal's sandbox setting, and PayPal's and Checkout.com's confirmation and GoCardless's amounts on."
+  }
+}
+
+run "checkout_confirm_alone_still_reads_the_keys" {
+  command = plan
+  variables {
+    paypal_confirm     = false
+    gocardless_amounts = false
+  }
+
+  assert {
+    condition = (output.functions.processor.configuration.environment.PAYHOOK_CHECKOUT_CONFIRM == "true" &&
+    output.functions.processor.configuration.environment.PAYHOOK_API_SECRETS_ARN == aws_secretsmanager_secret.provider_apis.arn)
+    error_message = "With Checkout.com's confirmation on, the processor gets the API credentials' secret to confirm its deliveries."
+  }
+  assert {
+    condition     = anytrue([for s in output.functions.processor.statements : contains(s.actions, "secretsmanager:GetSecretValue")])
+    error_message = "With checkout_confirm on, the processor may read the secret."
+  }
+  assert {
+    condition = alltrue([for s in ["PAYHOOK_CHECKOUT_ACCESS_KEY_ID", "PAYHOOK_CHECKOUT_ACCESS_KEY_SECRET", "PAYHOOK_CHECKOUT_API_URL", "PAYHOOK_CHECKOUT_SANDBOX"] :
+    strcontains(aws_secretsmanager_secret.provider_apis.description, s)])
+    error_message = "Checkout.com's access key and API settings are fields of the API credentials' secret the processor reads."
+  }
+  assert {
+    # Checkout.com's API looks an event up by id and lists none: it is
+    # confirmed, never reconciled.
+    condition     = !contains(output.reconciliation.providers, "checkout") && !strcontains(aws_scheduler_schedule.reconcile[0].description, "checkout")
+    error_message = "The reconciler's schedule leaves out Checkout.com, whose API lists no events."
   }
 }
 
 run "gocardless_amounts_alone_still_read_the_keys" {
   command = plan
   variables {
-    paypal_confirm = false
+    paypal_confirm   = false
+    checkout_confirm = false
   }
 
   assert {
@@ -832,17 +878,19 @@ run "without_confirmation_or_amounts_the_processor_does_not_read_the_keys" {
   command = plan
   variables {
     paypal_confirm     = false
+    checkout_confirm   = false
     gocardless_amounts = false
   }
 
   assert {
     condition = (output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "false" &&
+      output.functions.processor.configuration.environment.PAYHOOK_CHECKOUT_CONFIRM == "false" &&
       output.functions.processor.configuration.environment.PAYHOOK_GOCARDLESS_AMOUNTS == "false" &&
     !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_API_SECRETS_ARN"))
-    error_message = "With paypal_confirm and gocardless_amounts false the processor asks no API and is not given the secret."
+    error_message = "With paypal_confirm, checkout_confirm and gocardless_amounts false the processor asks no API and is not given the secret."
   }
   assert {
     condition     = !anytrue([for s in output.functions.processor.statements : contains(s.actions, "secretsmanager:GetSecretValue")])
-    error_message = "With paypal_confirm and gocardless_amounts false the processor may not read the secret."
+    error_message = "With paypal_confirm, checkout_confirm and gocardless_amounts false the processor may not read the secret."
   }
 }
