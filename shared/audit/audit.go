@@ -23,6 +23,7 @@ import (
 
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 	"github.com/payhook/payhook/shared/stream"
 )
 
@@ -220,12 +221,12 @@ func attr(image store.Item, name string) string {
 
 // digest is the SHA-256 of the image's JSON, attributes in name order, so
 // equal images give equal digests whichever adapter wrote them.
-// store.MarshalItem writes encoding/json's bytes, which digested the
+// itemjson.Marshal writes encoding/json's bytes, which digested the
 // records before it: chains run across the change.
 func digest(image store.Item) string {
 	if len(image) == 0 {
 		return ""
 	}
-	sum := sha256.Sum256(store.MarshalItem(image))
+	sum := sha256.Sum256(itemjson.Marshal(image))
 	return hex.EncodeToString(sum[:])
 }

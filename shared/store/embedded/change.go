@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 )
 
 // change is one change record: the images are the items' stored bytes,
@@ -120,7 +121,7 @@ func image(b []byte) []byte {
 // image is decoded (its keys, name and new image) and may skip it: most
 // records a filtered consumer reads it then skips, and the old image is
 // the costlier half. It reports whether the record was wanted.
-func readChange(seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) bool) (events.DynamoDBEventRecord, bool, error) {
+func readChange(dec *itemjson.Decoder, seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) bool) (events.DynamoDBEventRecord, bool, error) {
 	if isJSONRecord(raw) {
 		var r events.DynamoDBEventRecord
 		err := json.Unmarshal(raw, &r)
@@ -144,7 +145,7 @@ func readChange(seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) 
 		},
 	}
 	if c.new != nil {
-		if r.Change.NewImage, err = store.UnmarshalItem(c.new); err != nil {
+		if r.Change.NewImage, err = dec.Unmarshal(c.new); err != nil {
 			return r, false, err
 		}
 	}
@@ -152,7 +153,7 @@ func readChange(seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) 
 		return r, false, nil
 	}
 	if c.old != nil {
-		if r.Change.OldImage, err = store.UnmarshalItem(c.old); err != nil {
+		if r.Change.OldImage, err = dec.Unmarshal(c.old); err != nil {
 			return r, false, err
 		}
 	}

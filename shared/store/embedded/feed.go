@@ -131,7 +131,7 @@ func (s *Store) readBatch(consumer string, opts ConsumeOptions) (batch, error) {
 		binary.BigEndian.PutUint64(start[:], after+1)
 		for k, v := c.Seek(start[:]); k != nil && len(b.records) < opts.BatchSize; k, v = c.Next() {
 			seq := binary.BigEndian.Uint64(k)
-			record, wanted, err := readChange(seq, v, opts.Filter)
+			record, wanted, err := readChange(&s.items, seq, v, opts.Filter)
 			if err != nil {
 				return damagedValue(changesBucket, fmt.Errorf("change %d: %w", seq, err))
 			}

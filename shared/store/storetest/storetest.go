@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Table) {
 	t.Run("processing", func(t *testing.T) { runProcessing(t, open) })
 	t.Run("listing", func(t *testing.T) { runListing(t, open) })
 	t.Run("checkpoints", func(t *testing.T) { runCheckpoints(t, open(t)) })
+	t.Run("a webhook without a body is stored, read, listed and processed", func(t *testing.T) { bodiless(t, open(t)) })
 }
 
 // RunWebhooks runs the part of the contract every webhook store passes.

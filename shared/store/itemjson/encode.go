@@ -1,4 +1,8 @@
-package store
+// Package itemjson reads and writes store items (DynamoDB stream images)
+// as DynamoDB JSON ({"S":"..."}, {"N":"1"}, ...), without reflection and
+// byte for byte as encoding/json writes them. It holds no state of its
+// own: a Decoder's is its owner's.
+package itemjson
 
 import (
 	"encoding/base64"
@@ -8,19 +12,22 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// MarshalItem encodes item as DynamoDB JSON ({"S":"..."}, {"N":"1"}, ...),
-// byte for byte as encoding/json encodes an Item: attributes in name
-// order, strings escaped as encoding/json escapes them. Two things depend
-// on that sameness: the embedded store's files, written before this
-// existed, and the audit trail's image digests, whose chain runs across
-// records digested before it. It exists for speed: encoding/json reaches
-// every attribute through reflection and a MarshalJSON whose output it
-// then compacts, which profiles of serve put at a tenth of its CPU
-// (docs/benchmarks.md). A fuzz test holds it to encoding/json.
-func MarshalItem(item Item) []byte {
+// Marshal encodes item byte for byte as encoding/json encodes it:
+// attributes in name order, strings escaped as encoding/json escapes
+// them, nil values as null. Two things depend on that sameness: the
+// embedded store's files, written before this existed, and the audit
+// trail's image digests, whose chain runs across records digested before
+// it. It exists for speed: encoding/json reaches every attribute through
+// reflection and a MarshalJSON whose output it then compacts, which
+// profiles of serve put at a tenth of its CPU (docs/benchmarks.md). A
+// fuzz test holds it to encoding/json, and another holds Decoder to
+// reading back everything it writes.
+func Marshal(item map[string]events.DynamoDBAttributeValue) []byte {
 	size := 64 * len(item)
-	if body, ok := item[AttrBody]; ok && body.DataType() == events.DataTypeBinary {
-		size += base64.StdEncoding.EncodedLen(len(body.Binary()))
+	for _, v := range item {
+		if v.DataType() == events.DataTypeBinary {
+			size += base64.StdEncoding.EncodedLen(len(v.Binary()))
+		}
 	}
 	return appendItem(make([]byte, 0, size), item)
 }
