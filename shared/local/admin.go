@@ -3,6 +3,7 @@ package local
 import (
 	"crypto/subtle"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -15,10 +16,15 @@ const (
 	trailPath  = "/admin/trail"
 	checkPath  = "/admin/check"
 	backupPath = "/admin/backup"
+	// ProfilePath is a CPU profile of serve, ?seconds=N (under the admin
+	// listener's 30 s write timeout): what cmd/payhook/default.pgo is made
+	// of (docs/benchmarks.md). It holds function names and counts, never
+	// an event or a secret, and like the rest needs the token.
+	ProfilePath = "/admin/debug/pprof/profile"
 )
 
 // dataDirRoutes serves the audit trail's position, a check and a backup
-// of the running serve's data directory.
+// of the running serve's data directory, and a CPU profile of serve.
 func (s *Server) dataDirRoutes(mux *http.ServeMux, token string) {
 	mux.Handle("GET "+trailPath, withToken(token, func(w http.ResponseWriter, _ *http.Request) {
 		position, err := s.trailPosition()
@@ -35,6 +41,7 @@ func (s *Server) dataDirRoutes(mux *http.ServeMux, token string) {
 	}))
 	mux.Handle("GET "+backupPath, withToken(token, s.serveBackup))
 	mux.Handle(smokeRemovePattern, withToken(token, smokeRemover(s.Store)))
+	mux.Handle("GET "+ProfilePath, withToken(token, pprof.Profile))
 }
 
 // trailPosition is where the running trail stands against the store.
