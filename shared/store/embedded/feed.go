@@ -198,13 +198,19 @@ func (s *Store) forget(tx *bolt.Tx) error {
 	for _, c := range s.consumers[1:] {
 		lowest = min(lowest, checkpointOf(tx, c))
 	}
-	c := tx.Bucket(changesBucket).Cursor()
-	deleted := 0
-	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= lowest && deleted < maxForgetPerCommit; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
+	// The keys first, then the deletes: a cursor's First after each
+	// Delete walks every leaf the deletes emptied so far, which made the
+	// deletes quadratic in the records forgotten (docs/benchmarks.md).
+	changes := tx.Bucket(changesBucket)
+	var read [][]byte
+	c := changes.Cursor()
+	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= lowest && len(read) < maxForgetPerCommit; k, _ = c.Next() {
+		read = append(read, k) // valid for the whole transaction
+	}
+	for _, k := range read {
+		if err := changes.Delete(k); err != nil {
 			return err
 		}
-		deleted++
 	}
 	return nil
 }
