@@ -5,7 +5,6 @@ package local
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -47,10 +46,10 @@ type Pipeline struct {
 // on stays RECEIVED; payhook redrive --stuck takes it back.
 var FeedRetry = stream.Retry{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: time.Minute}
 
-// Run consumes until ctx ends or a consumer fails, which stops both.
+// Run consumes until ctx ends or a consumer fails. Both consumers share
+// one pass over the feed: each record is read and decoded once, and both
+// checkpoints move in one commit (docs/benchmarks.md).
 func (p *Pipeline) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	options := p.Options
 	if options.Retry == (stream.Retry{}) {
 		options.Retry = FeedRetry
@@ -60,12 +59,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	// Each batch is one transaction holding bbolt's single writer: 25 keeps
 	// the receiver's waits short while sharing each fsync (docs/benchmarks.md).
 	processorOptions.BatchSize = 25
-	errs := make(chan error, 2)
-	go func() { errs <- p.Store.Consume(ctx, ProcessorConsumer, p.processBatch, processorOptions) }()
-	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, p.auditBatch, options) }()
-	first := <-errs
-	cancel()
-	return errors.Join(first, <-errs)
+	return p.Store.Consume(ctx, options.BatchSize,
+		embedded.Subscriber{Name: ProcessorConsumer, Handler: p.processBatch, Options: processorOptions},
+		embedded.Subscriber{Name: AuditorConsumer, Handler: p.auditBatch, Options: options})
 }
 
 // auditBatch audits one feed batch, then syncs the trail: the feed

@@ -42,11 +42,11 @@ func BenchmarkCheckpointForgets(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		read := write(100) - 5000
-		if err := s.checkpoint("processor", read); err != nil {
+		if err := s.checkpoints([]Subscriber{{Name: "processor"}}, []uint64{0}, []uint64{read}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if err := s.checkpoint("auditor", read); err != nil {
+		if err := s.checkpoints([]Subscriber{{Name: "auditor"}}, []uint64{0}, []uint64{read}); err != nil {
 			b.Fatal(err)
 		}
 	}
