@@ -58,7 +58,7 @@ var parts = []struct {
 }{
 	{itemsBucket, "webhooks and payments", func(dec *itemjson.Decoder, _, v []byte) error { _, err := dec.Unmarshal(v); return err }},
 	{changesBucket, "the change feed", func(dec *itemjson.Decoder, k, v []byte) error {
-		_, _, err := readChange(dec, binary.BigEndian.Uint64(k), v, nil)
+		_, _, _, err := readChange(dec, binary.BigEndian.Uint64(k), v, nil)
 		return err
 	}},
 	{checkpointsBucket, "the feed's checkpoints", func(_ *itemjson.Decoder, _, v []byte) error { return wantLength(v, 8) }},

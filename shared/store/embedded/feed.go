@@ -75,7 +75,8 @@ type Subscriber struct {
 // subscriber has finished the pass, their checkpoints move in one commit,
 // past the records their filters skipped too. A subscriber still retrying
 // holds the next pass back for all. When ctx ends, batches already handed
-// to handlers are finished and checkpointed first.
+// to handlers are finished and checkpointed first. A stored image's bytes
+// reach the handlers beside the records (stream.StoredImagesFrom).
 func (s *Store) Consume(ctx context.Context, perPass int, subscribers ...Subscriber) error {
 	if perPass <= 0 {
 		perPass = 100
@@ -96,9 +97,10 @@ func (s *Store) Consume(ctx context.Context, perPass int, subscribers ...Subscri
 		}
 		through := make([]uint64, len(subscribers))
 		errs := make([]error, len(subscribers))
+		passCtx := stream.WithStoredImages(ctx, p.images)
 		var wg sync.WaitGroup
 		for i, sub := range subscribers {
-			wg.Go(func() { through[i], errs[i] = s.deliverPass(ctx, sub, p.records[i], p.last) })
+			wg.Go(func() { through[i], errs[i] = s.deliverPass(passCtx, sub, p.records[i], p.last) })
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
@@ -181,13 +183,15 @@ type pass struct {
 	// last is the sequence of the last record read, wanted or not: zero
 	// when there was none.
 	last uint64
+	// images are the stored images' bytes, by sequence number.
+	images stream.StoredImages
 }
 
 // readPass reads up to perPass records after the lowest of the
 // subscribers' checkpoints, each decoded once: its old image only when a
 // subscriber wants the record.
 func (s *Store) readPass(subscribers []Subscriber, perPass int) (pass, error) {
-	p := pass{from: make([]uint64, len(subscribers)), records: make([][]events.DynamoDBEventRecord, len(subscribers))}
+	p := pass{from: make([]uint64, len(subscribers)), records: make([][]events.DynamoDBEventRecord, len(subscribers)), images: stream.StoredImages{}}
 	err := s.view(func(tx *bolt.Tx) error {
 		lowest := uint64(math.MaxUint64)
 		for i, sub := range subscribers {
@@ -209,13 +213,16 @@ func (s *Store) readPass(subscribers []Subscriber, perPass int) (pass, error) {
 		read := 0
 		for k, v := c.Seek(start[:]); k != nil && read < perPass; k, v = c.Next() {
 			seq := binary.BigEndian.Uint64(k)
-			record, want, err := readChange(&s.items, seq, v, wanted)
+			record, images, want, err := readChange(&s.items, seq, v, wanted)
 			if err != nil {
 				return damagedValue(changesBucket, fmt.Errorf("change %d: %w", seq, err))
 			}
 			p.last, read = seq, read+1
 			if !want {
 				continue
+			}
+			if images.Old != nil || images.New != nil {
+				p.images[record.Change.SequenceNumber] = images
 			}
 			for i, sub := range subscribers {
 				if seq > p.from[i] && (sub.Options.Filter == nil || sub.Options.Filter(record)) {

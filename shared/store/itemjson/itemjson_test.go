@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -106,7 +107,35 @@ func FuzzMarshal(f *testing.F) {
 			t.Fatalf("Marshal:\n%s\nencoding/json:\n%s", got, want)
 		}
 		readsBack(t, &d, got)
+		canonicalStandsForItsItem(t, &d, got)
 	})
+}
+
+// canonicalStandsForItsItem fails t when Canonical calls written the
+// bytes Marshal writes for what they read as, and they are not.
+func canonicalStandsForItsItem(t *testing.T, d *itemjson.Decoder, written []byte) {
+	t.Helper()
+	if !itemjson.Canonical(written) {
+		return
+	}
+	read, err := d.Unmarshal(written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := itemjson.Marshal(read); !bytes.Equal(again, written) {
+		t.Fatalf("Canonical, but read back and written again:\n%s\nwas:\n%s", again, written)
+	}
+}
+
+func TestCanonicalIsFalseOnlyWhereReadingChangesTheBytes(t *testing.T) {
+	is := is.New(t)
+	var d itemjson.Decoder
+	for _, s := range escaped {
+		written := itemjson.Marshal(every(s, []byte(s)))
+		canonicalStandsForItsItem(t, &d, written)
+		is.Equal(itemjson.Canonical(written), !strings.Contains(string(written), `\ufffd`))
+	}
+	is.True(!itemjson.Canonical(itemjson.Marshal(store.Item{"h": events.NewStringAttribute("a\xffb")})))
 }
 
 // FuzzUnmarshal holds Decoder to encoding/json on any input: where both
