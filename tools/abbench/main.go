@@ -180,6 +180,11 @@ type measurement struct {
 	// cpuPerWebhook is the server's CPU from the start of the load to the
 	// feed consumed (or to sending stopped, without a feed), per acked.
 	cpuPerWebhook time.Duration
+	// memory is the server's anonymous memory (its heap and stacks, not
+	// the store's mapped file) before the load, when sending stopped and
+	// at the end; disk the data directory's size at the end.
+	memory [3]string
+	disk   int64
 }
 
 func (m measurement) String() string {
@@ -187,8 +192,8 @@ func (m measurement) String() string {
 	if m.consumed >= 0 {
 		consumed = m.consumed.Round(100 * time.Millisecond).String()
 	}
-	return fmt.Sprintf("%6.0f acked/s  p50 %5.1fms  p95 %5.1fms  p99 %5.1fms  lost %d  errors %d  unprocessed at stop %d  consumed after %s  CPU %.3f ms/webhook",
-		m.perSecond, ms(m.p50), ms(m.p95), ms(m.p99), m.lost, m.errors, m.unprocessedAtStop, consumed, ms(m.cpuPerWebhook))
+	return fmt.Sprintf("%6.0f acked/s  p50 %5.1fms  p95 %5.1fms  p99 %5.1fms  lost %d  errors %d  unprocessed at stop %d  consumed after %s  CPU %.3f ms/webhook  memory %s  data %.1f MB",
+		m.perSecond, ms(m.p50), ms(m.p95), ms(m.p99), m.lost, m.errors, m.unprocessedAtStop, consumed, ms(m.cpuPerWebhook), strings.Join(m.memory[:], " → "), float64(m.disk)/1e6)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -305,8 +310,10 @@ func measure(o options, v variant, dir string) (measurement, error) {
 		switch {
 		case strings.HasPrefix(line, "payhook bench:"): // signed, about to send
 			cpuStart = cpuOf(s.cmd.Process.Pid)
+			m.memory[0] = anonymousMemory(s.cmd.Process.Pid)
 		case throughputLine.MatchString(line):
 			stopped = time.Now()
+			m.memory[1] = anonymousMemory(s.cmd.Process.Pid)
 			if !s.hasFeed {
 				m.cpuPerWebhook = cpuOf(s.cmd.Process.Pid) - cpuStart
 			}
@@ -330,6 +337,7 @@ func measure(o options, v variant, dir string) (measurement, error) {
 		}
 		m.cpuPerWebhook = cpuOf(s.cmd.Process.Pid) - cpuStart
 	}
+	m.memory[2], m.disk = anonymousMemory(s.cmd.Process.Pid), dirSize(dir)
 	if m.acked > 0 {
 		m.cpuPerWebhook /= time.Duration(m.acked)
 	}
@@ -403,6 +411,33 @@ func cpuOf(pid int) time.Duration {
 	user, _ := strconv.Atoi(fields[11])
 	system, _ := strconv.Atoi(fields[12])
 	return time.Duration(user+system) * 10 * time.Millisecond
+}
+
+// anonymousMemory is a process's RssAnon from /proc.
+func anonymousMemory(pid int) string {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "?"
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if value, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+			return strings.Join(strings.Fields(value), " ")
+		}
+	}
+	return "?"
+}
+
+func dirSize(dir string) int64 {
+	var size int64
+	_ = filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				size += info.Size()
+			}
+		}
+		return nil
+	})
+	return size
 }
 
 func freeAddr() (string, error) {
