@@ -11,7 +11,7 @@
       version = "0.1.0";
       # The NAR hash of `go mod vendor`: go run ./tools/flakecheck -update
       # recomputes it, and .ci/run fails when it no longer matches go.sum.
-      vendorHash = "sha256-BFnaw90GJB4POmdv2MMghc+5Ahh5wDi9qCHSMVPfe0M=";
+      vendorHash = "sha256-tKv+MXz9j6DRteEX3lRUMRKECYwOjQ6OqO19MXEO6wg=";
       src = nixpkgs.lib.fileset.toSource {
         root = ./.;
         fileset = nixpkgs.lib.fileset.unions [

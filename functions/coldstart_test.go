@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -16,15 +15,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/matryer/is"
 
-	"github.com/payhook/payhook/internal/lambdabuild"
 	"github.com/payhook/payhook/internal/testenv"
 )
 
 // TestColdStart measures each function's init under the Runtime Interface
-// Emulator against a hello-world aws-lambda-go function built with the same
-// flags, in the same run on the same machine: every round starts each
-// binary cold once, in an order that rotates from round to round, and the
-// table gives the median init of each and its ratio to hello-world's. The
+// Emulator against a hello-world aws-lambda-go function built the same way
+// (lambdabuild.BuildForTests), in the same run on the same machine: every
+// round starts each binary cold once, in an order that rotates from round
+// to round, and the table gives the median init of each and its ratio to hello-world's. The
 // init is the emulator's INIT REPORT: from starting the bootstrap to its
 // first request for an event. It asserts nothing about time; it prints
 // what docs/benchmarks.md records:
@@ -40,17 +38,7 @@ func TestColdStart(t *testing.T) {
 		is.NoErr(err)
 		rounds = n
 	}
-	bin := t.TempDir()
-	baselines := map[string]string{"hello": lambdabuild.Hello, "hello+sdk": lambdabuild.HelloSDK}
 	names := append([]string{"hello", "hello+sdk"}, functionNames(t)...)
-	for _, name := range names {
-		pkg, ok := baselines[name]
-		if !ok {
-			pkg = "./functions/" + name
-		}
-		// The emulator names the function after the bootstrap's directory.
-		is.NoErr(lambdabuild.BuildPackage("..", pkg, filepath.Join(bin, name+"-fn", "bootstrap"), runtime.GOARCH))
-	}
 
 	// Everything init reads is here, so no init waits on a network: the
 	// provider secret (the receiver and the reconciler read it at init),
@@ -85,7 +73,7 @@ func TestColdStart(t *testing.T) {
 	for round := range rounds {
 		for i := range names {
 			name := names[(round+i)%len(names)]
-			emulator := testenv.RuntimeEmulator(t, filepath.Join(bin, name+"-fn", "bootstrap"), env)
+			emulator := testenv.RuntimeEmulator(t, bootstrap(t, name), env)
 			event, ok := events[name]
 			if !ok {
 				event = map[string]any{}
@@ -113,7 +101,7 @@ func TestColdStart(t *testing.T) {
 	fmt.Fprintf(&table, "cold init under the emulator, %d rounds, %s/%s\n", rounds, runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(&table, "| binary | size | init, median | min – max | vs hello | vs hello+sdk |\n|---|---|---|---|---|---|\n")
 	for _, name := range names {
-		info, err := os.Stat(filepath.Join(bin, name+"-fn", "bootstrap"))
+		info, err := os.Stat(bootstrap(t, name))
 		is.NoErr(err)
 		xs := inits[name]
 		fmt.Fprintf(&table, "| %s | %.1f MB | %.1f ms | %.1f – %.1f ms | %.2f× | %.2f× |\n",

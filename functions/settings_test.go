@@ -5,15 +5,14 @@ package functions_test
 
 import (
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/matryer/is"
 )
 
-// TestBadSettingStopsWithOneLine builds each function and starts it with a
-// bad setting: it must exit non-zero with one log line naming the variable,
+// TestBadSettingStopsWithOneLine starts each built function with a bad
+// setting: it must exit non-zero with one log line naming the variable,
 // and never echo the value.
 func TestBadSettingStopsWithOneLine(t *testing.T) {
 	const arn = "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev"
@@ -47,12 +46,8 @@ func TestBadSettingStopsWithOneLine(t *testing.T) {
 	for function, settings := range cases {
 		t.Run(function, func(t *testing.T) {
 			is := is.New(t)
-			binary := filepath.Join(t.TempDir(), "bootstrap")
-			out, err := exec.Command("go", "build", "-o", binary, "./"+function).CombinedOutput()
-			is.NoErr(err)
-			is.Equal(string(out), "")
 			for want, env := range settings {
-				cmd := exec.Command(binary)
+				cmd := exec.Command(bootstrap(t, function))
 				cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=/nonexistent"}, env...)
 				out, err := cmd.CombinedOutput()
 				is.True(err != nil) // exits non-zero

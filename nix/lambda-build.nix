@@ -2,6 +2,6 @@
 # builds with the same flags, and `go run ./tools/flakecheck` fails when
 # the two differ.
 {
-  tags = [ "lambda.norpc" ];
+  tags = [ "lambda.norpc" "grpcnotrace" ];
   ldflags = [ "-s" "-w" "-buildid=" ];
 }

@@ -13,7 +13,9 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/forge"
 	"github.com/payhook/payhook/internal/wait"
+	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/operate"
 )
 
@@ -111,4 +113,85 @@ func TestARestoreNeedsAWholeBackup(t *testing.T) {
 	_, stderr, code = payhook(t, "backup", "--data", t.TempDir(), "one", "two")
 	is.Equal(code, 2)
 	is.Equal(strings.Count(stderr, "\n"), 1)
+}
+
+// TestRestoreRefusesAStoppedServe: a serve stopped with SIGSTOP answers
+// nothing, yet holds its store. restore --replace is refused in one line,
+// and every webhook the serve acknowledges once it goes on is in the data
+// directory's store, none in a file moved aside.
+func TestRestoreRefusesAStoppedServe(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	serveCmd, load := serveUnderLoad(t, dir, 2, 20)
+	backup := filepath.Join(t.TempDir(), "payhook.backup")
+	_, stderr, code := payhook(t, "backup", "--data", dir, backup)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGSTOP))
+	_, stderr, code = payhook(t, "restore", "--data", dir, "--replace", backup)
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGCONT))
+	is.Equal(code, 1)
+	is.Equal(strings.Count(stderr, "\n"), 1)
+	is.True(strings.Contains(stderr, filepath.Join(dir, "payhook.db")+" is in use by another process"))
+
+	acked := len(load.acked())
+	wait.Until(t, 30*time.Second, "deliveries acknowledged after the refused restore", func() bool { return len(load.acked()) >= acked+20 })
+	all := load.stop()
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
+	is.NoErr(serveCmd.Wait())
+	stored := storedIDs(t, dir)
+	for _, id := range all {
+		if !stored[id] {
+			t.Fatalf("%s was acknowledged and is not in %s's store", id, dir)
+		}
+	}
+}
+
+// TestABackupAnchorsTheTrail: someone who can write the data directory
+// can rewrite a record and compute its digest anew; every chain still
+// holds. A backup kept elsewhere recorded the trail's digest, and audit
+// verify --anchor shows the rewrite.
+func TestABackupAnchorsTheTrail(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	backup := servedAndBackedUp(t, dir, 2, 20)
+	stdout, stderr, code := payhook(t, "audit", "verify", "--data", dir, "--anchor", backup)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+	is.True(strings.Contains(stdout, "every chain holds"))
+
+	rewritten := filepath.Join(t.TempDir(), "rewritten")
+	copyDataDir(t, dir, rewritten)
+	path := filepath.Join(rewritten, local.AuditFile)
+	raw, err := os.ReadFile(path)
+	is.NoErr(err)
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	lines[0], err = forge.RewriteRecord(lines[0], `"actor":"receiver"`, `"actor":"reconcile"`)
+	is.NoErr(err)
+	is.NoErr(os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600))
+	_, _, code = payhook(t, "audit", "verify", "--data", rewritten)
+	is.Equal(code, 0) // what the chain alone cannot show
+	stdout, stderr, code = payhook(t, "audit", "verify", "--data", rewritten, "--anchor", backup)
+	is.Equal(code, 1)
+	is.True(strings.Contains(stdout, "are not those the backup of "))
+	is.True(strings.Contains(stdout, "records before it were rewritten"))
+	is.Equal(strings.Count(stderr, "\n"), 1)
+}
+
+// servedAndBackedUp runs serve on dir under load from senders until acked
+// deliveries are acknowledged, stops it, and backs dir up: the backup's
+// path.
+func servedAndBackedUp(t *testing.T, dir string, senders, acked int) string {
+	t.Helper()
+	is := is.New(t)
+	serveCmd, load := serveUnderLoad(t, dir, senders, acked)
+	load.stop()
+	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
+	is.NoErr(serveCmd.Wait())
+	backup := filepath.Join(t.TempDir(), "payhook.backup")
+	_, stderr, code := payhook(t, "backup", "--data", dir, backup)
+	is.Equal(stderr, "")
+	is.Equal(code, 0)
+	return backup
 }

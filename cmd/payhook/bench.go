@@ -11,14 +11,19 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -39,88 +44,104 @@ type benchResult struct {
 	latency  time.Duration
 }
 
-func bench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "bench [--url URL] (--rate R | --concurrency C) [--duration D] [--requests N] [--data DIR]", stdout)
-	target := fs.String("url", "", "payhook's base URL (default: the running serve of --data)")
+func newBenchCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench (--rate R | --concurrency C) [--duration D] [--requests N] [--data DIR | --url URL]",
+		Short: "load payhook with signed webhooks, then check none was lost (a serve of its own on a temporary directory, or yours)",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
+	target := fs.String("url", "", "payhook's base URL (default: the running serve of --data, else a serve of bench's own)")
 	rate := fs.Int("rate", 0, "deliveries per second, open loop")
 	concurrency := fs.Int("concurrency", 0, "senders, each sending as fast as answers come (closed loop)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	requests := fs.Int("requests", 50000, "deliveries to prepare for --concurrency (each is signed before the clock starts)")
 	providers := fs.String("providers", strings.Join(registry.Names(), ","), "providers to send as, in turn")
 	allowRemote := fs.Bool("allow-remote", false, "allow a URL that is not on this machine (bench writes real webhooks)")
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory: its secrets sign, its events are checked afterwards")
+	dataDir := fs.String("data", "", "the data directory of the running serve to load: its secrets sign, its events are checked afterwards "+
+		"(env PAYHOOK_DATA_DIR; default: bench starts a serve of its own on a temporary directory, and removes both afterwards)")
 	drain := fs.Duration("drain", 30*time.Second, "after sending, how long to wait for processing to finish")
 	checkProcessed := fs.Bool("check-processed", false, "fail when any acknowledged webhook is still unprocessed after --drain")
-	positional, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(positional) > 0:
-		return usageError("unexpected argument %q", positional[0])
-	case (*rate > 0) == (*concurrency > 0):
-		return usageError("give either --rate or --concurrency")
-	case *duration <= 0 || *duration > time.Hour:
-		return usageError("--duration must be between 0 and 1h")
-	case *drain < 0:
-		return usageError("--drain must not be negative")
-	}
-	names := strings.Split(*providers, ",")
-	for _, name := range names {
-		if _, ok := registry.Lookup(name); !ok {
-			return usageError("unknown provider %q in --providers (%s)", name, strings.Join(registry.Names(), ", "))
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		stderr := cmd.ErrOrStderr()
+		switch {
+		case (*rate > 0) == (*concurrency > 0):
+			return usageError("give either --rate or --concurrency")
+		case *duration <= 0 || *duration > time.Hour:
+			return usageError("--duration: a positive duration up to 1h, such as 10s")
+		case *drain < 0:
+			return usageError("--drain: a duration of 0 or more, such as 30s")
 		}
-	}
-	base := strings.TrimSuffix(*target, "/")
-	servePID, metricsURL := 0, ""
-	info, running := local.RunningServe(*dataDir)
-	if base == "" {
-		if !running {
-			return fmt.Errorf("no payhook serve is running on %s: start one, or give --url", *dataDir)
+		names := strings.Split(*providers, ",")
+		for _, name := range names {
+			if _, ok := registry.Lookup(name); !ok {
+				return usageError("--providers: %q is no provider (%s)", name, strings.Join(registry.Names(), ", "))
+			}
 		}
-		base, servePID = info.URL, info.PID
-	}
-	if running && base == info.URL {
-		metricsURL = info.AdminURL + local.MetricsPath
-	}
-	if err := checkLocal(base, *allowRemote); err != nil {
-		return err
-	}
+		base := strings.TrimSuffix(*target, "/")
+		switch {
+		case *dataDir == "" && base != "":
+			*dataDir = config.Default("PAYHOOK_DATA_DIR") // whose secrets sign, as send's
+		case *dataDir == "":
+			dir, stop, err := ownServe(stdout)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			*dataDir = dir
+		}
+		servePID, metricsURL := 0, ""
+		info, running := local.RunningServe(*dataDir)
+		if base == "" {
+			if !running {
+				return fmt.Errorf("no payhook serve is running on %s: start one, or give --url", *dataDir)
+			}
+			base, servePID = info.URL, info.PID
+		}
+		if running && base == info.URL {
+			metricsURL = info.AdminURL + local.MetricsPath
+		}
+		if err := checkLocal(base, *allowRemote); err != nil {
+			return err
+		}
 
-	count := *requests
-	if *rate > 0 {
-		count = int(float64(*rate) * duration.Seconds())
-	}
-	deliveries, err := prepare(names, count, *dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "payhook bench: %s, %d prepared deliveries (%s), %s\n", base, len(deliveries), strings.Join(names, ", "), mode(*rate, *concurrency, *duration))
-	if metricsURL != "" {
-		fmt.Fprintf(stdout, "metrics: %s (curl it while this runs)\n", metricsURL)
-	}
-	before := footprint(*dataDir, servePID)
-	results, elapsed := load(base, deliveries, *rate, *concurrency, *duration, stderr)
-	summary := summarize(results, elapsed)
-	fmt.Fprint(stdout, summary.String())
+		count := *requests
+		if *rate > 0 {
+			count = int(float64(*rate) * duration.Seconds())
+		}
+		deliveries, err := prepare(names, count, *dataDir, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "payhook bench: %s, %d prepared deliveries (%s), %s\n", base, len(deliveries), strings.Join(names, ", "), mode(*rate, *concurrency, *duration))
+		if metricsURL != "" {
+			fmt.Fprintf(stdout, "metrics: %s (curl it while this runs)\n", metricsURL)
+		}
+		before := footprint(*dataDir, servePID)
+		results, elapsed := load(base, deliveries, *rate, *concurrency, *duration, stderr)
+		summary := summarize(results, elapsed)
+		fmt.Fprint(stdout, summary.String())
 
-	stopped := footprint(*dataDir, servePID) // before the drain's listings, which load serve
-	acked := acknowledged(results)
-	drained, err := waitProcessed(*dataDir, acked, *drain)
-	if err != nil {
-		return fmt.Errorf("checking what was stored: %w", err)
+		stopped := footprint(*dataDir, servePID) // before the drain's listings, which load serve
+		acked := acknowledged(results)
+		drained, err := waitProcessed(*dataDir, acked, *drain)
+		if err != nil {
+			return fmt.Errorf("checking what was stored: %w", err)
+		}
+		fmt.Fprint(stdout, drained.String(elapsed))
+		after := footprint(*dataDir, servePID)
+		fmt.Fprintf(stdout, "  data directory %s before, %s when sending stopped, %s after the drain\n", before.disk, stopped.disk, after.disk)
+		fmt.Fprintf(stdout, "  serve's RSS %s before, %s when sending stopped, %s after the drain\n", before.rss, stopped.rss, after.rss)
+		switch {
+		case len(drained.lost) > 0:
+			return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(drained.lost), drained.lost[0])
+		case *checkProcessed && drained.unprocessed > 0:
+			return fmt.Errorf("%d acknowledged webhooks still unprocessed %s after sending stopped", drained.unprocessed, drained.waited.Round(time.Millisecond))
+		}
+		return nil
 	}
-	fmt.Fprint(stdout, drained.String(elapsed))
-	after := footprint(*dataDir, servePID)
-	fmt.Fprintf(stdout, "  data directory %s before, %s when sending stopped, %s after the drain\n", before.disk, stopped.disk, after.disk)
-	fmt.Fprintf(stdout, "  serve's RSS %s before, %s when sending stopped, %s after the drain\n", before.rss, stopped.rss, after.rss)
-	switch {
-	case len(drained.lost) > 0:
-		return fmt.Errorf("%d acknowledged webhooks are not stored, e.g. %s", len(drained.lost), drained.lost[0])
-	case *checkProcessed && drained.unprocessed > 0:
-		return fmt.Errorf("%d acknowledged webhooks still unprocessed %s after sending stopped", drained.unprocessed, drained.waited.Round(time.Millisecond))
-	}
-	return nil
+	return cmd
 }
 
 func mode(rate, concurrency int, duration time.Duration) string {
@@ -134,13 +155,13 @@ func mode(rate, concurrency int, duration time.Duration) string {
 func checkLocal(base string, allowRemote bool) error {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		return usageError("--url must be a URL such as http://127.0.0.1:8080")
+		return usageError("--url: a URL such as http://127.0.0.1:8080")
 	}
 	ip := net.ParseIP(u.Hostname())
 	if u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) || allowRemote {
 		return nil
 	}
-	return usageError("%s is not on this machine; bench writes real webhooks there (--allow-remote if you mean it)", u.Host)
+	return usageError("--url: %s is not on this machine; bench writes real webhooks there (--allow-remote if you mean it)", u.Host)
 }
 
 // prepare signs count unique deliveries, in turn across providers, on every
@@ -419,4 +440,59 @@ func footprint(dataDir string, pid int) resources {
 		}
 	}
 	return r
+}
+
+// ownServe starts a payhook serve for bench alone, on a temporary data
+// directory that stop removes with it: thousands of bench webhooks never
+// land in the developer's own. It is a separate process, as a user's serve
+// is, so that its memory is measured apart from the load's.
+func ownServe(stdout io.Writer) (dataDir string, stop func(), err error) {
+	parent, err := os.MkdirTemp("", "payhook-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	dataDir = filepath.Join(parent, "data")
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, errors.Join(err, os.RemoveAll(parent))
+	}
+	logs, err := os.Create(filepath.Join(parent, "serve.log")) //nolint:gosec // G304: in the directory just made
+	if err != nil {
+		return "", nil, errors.Join(err, os.RemoveAll(parent))
+	}
+	serve := exec.CommandContext(context.Background(), self, "serve", "--addr", "127.0.0.1:0", "--data", dataDir) //nolint:gosec // G204: this very program
+	serve.Stdout, serve.Stderr = logs, logs
+	if err := serve.Start(); err != nil {
+		return "", nil, errors.Join(err, logs.Close(), os.RemoveAll(parent))
+	}
+	var exitErr error
+	exited := make(chan struct{})
+	go func() { exitErr = serve.Wait(); close(exited) }()
+	stop = func() {
+		if serve.Process.Signal(syscall.SIGTERM) != nil {
+			_ = serve.Process.Kill() // Windows has no SIGTERM to send
+		}
+		<-exited
+		_ = logs.Close()         // written by serve alone
+		_ = os.RemoveAll(parent) // a temporary directory: the system cleans up what this misses
+	}
+	// serve.json appears once serve listens; a start takes seconds on a
+	// busy machine, and ends early when serve exits.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if info, ok := local.RunningServe(dataDir); ok && info.PID == serve.Process.Pid {
+			fmt.Fprintf(stdout, "payhook bench: a payhook serve of its own on %s, removed afterwards (--data DIR loads yours)\n", dataDir)
+			return dataDir, stop, nil
+		}
+		select {
+		case <-exited:
+			said, _ := os.ReadFile(filepath.Join(parent, "serve.log")) //nolint:gosec // G304: bench's own file
+			stop()
+			return "", nil, fmt.Errorf("bench's own payhook serve stopped at start (%w): %s", exitErr, strings.TrimSpace(string(said)))
+		default:
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", nil, errors.New("bench's own payhook serve did not come up within 2 minutes")
+		}
+	}
 }

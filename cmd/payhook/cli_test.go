@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -169,14 +170,15 @@ func TestServeSendEventsPaymentsWhileServing(t *testing.T) {
 func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
-	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "bench", "check", "backup", "restore"} {
+	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "forward status", "audit verify", "check", "backup", "restore", "bench", "smoke", "version", "completion"} {
 		t.Run(command, func(t *testing.T) {
 			is := is.New(t)
-			stdout, _, code := payhook(t, command, "--help")
+			words := strings.Fields(command)
+			stdout, _, code := payhook(t, append(words, "--help")...)
 			is.Equal(code, 0)
 			is.True(strings.HasPrefix(stdout, "Usage: payhook "+command))
 
-			_, stderr, code := payhook(t, command, "--no-such-flag")
+			_, stderr, code := payhook(t, append(words, "--no-such-flag")...)
 			is.Equal(code, 2)
 			is.Equal(strings.Count(stderr, "\n"), 1)
 			is.True(strings.HasPrefix(stderr, "payhook "+command+": "))
@@ -197,6 +199,37 @@ func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	_, stderr, code := payhook(t, "frobnicate")
 	is.New(t).Equal(code, 2)
 	is.New(t).True(strings.Contains(stderr, "unknown command"))
+	stdout, _, code := payhook(t) // no command: the list, and a usage exit
+	is.New(t).Equal(code, 2)
+	is.New(t).True(strings.Contains(stdout, "Run \"payhook <command> --help\""))
+	stdout, _, code = payhook(t, "--help")
+	is.New(t).Equal(code, 0)
+	is.New(t).True(strings.Contains(stdout, "  version "))
+}
+
+// TestFlagErrorsNameTheFlagAndWhatItWants: one style for every mistake,
+// and each command accepts its own flags only.
+func TestFlagErrorsNameTheFlagAndWhatItWants(t *testing.T) {
+	for args, want := range map[string]string{
+		"events --stuck soon":          "payhook events: --stuck: a duration such as 15m\n",
+		"events --stuck":               "payhook events: --stuck: needs a duration such as 15m\n",
+		"send stripe x --amount lots":  "payhook send: --amount: a whole number\n",
+		"events -data x":               "payhook events: -data: flags are spelled with two dashes: --data\n",
+		"payments --dlq-url https://q": "payhook payments: --dlq-url: no such flag (payhook payments --help lists them)\n",
+		"forward status --table t":     "payhook forward status: --table: no such flag (payhook forward status --help lists them)\n",
+		"serve --forward-to ftp://x":   "payhook serve: --forward-to: ",
+		"forward":                      "payhook forward: forward takes one subcommand: status\n",
+		"audit verify a b":             "payhook audit verify: want: audit verify [FILE]\n",
+		"events stray":                 "payhook events: unexpected argument \"stray\"\n",
+	} {
+		t.Run(args, func(t *testing.T) {
+			is := is.New(t)
+			_, stderr, code := payhook(t, strings.Fields(args)...)
+			is.Equal(code, 2)
+			is.True(strings.HasPrefix(stderr, want))
+			is.Equal(strings.Count(stderr, "\n"), 1)
+		})
+	}
 }
 
 // TestBenchLosesNothing runs a short bench against a separate serve.
@@ -282,22 +315,25 @@ func TestStuckWebhooksAreFoundAndRedriven(t *testing.T) {
 }
 
 // TestAuditVerifyFindsAMissingRecord verifies serve's own trail, then the
-// same trail with one record taken out.
+// same trail with one record taken out: a webhook's creation, and the
+// only record of a payment, in a data directory.
 func TestAuditVerifyFindsAMissingRecord(t *testing.T) {
 	is := is.New(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	serveCmd, _ := startServe(t, dir)
-	_, _, code := payhook(t, "send", "stripe", "payment_intent.succeeded", "--payment-id", "pi_audit", "--data", dir)
-	is.Equal(code, 0)
-	wait.Until(t, 15*time.Second, "the payment", func() bool {
-		stdout, _, _ := payhook(t, "payments", "--json", "--data", dir)
-		return strings.Contains(stdout, "pi_audit")
-	})
-	// The auditor follows the feed on its own: wait for it to record the
+	for _, id := range []string{"pi_audit", "pi_audit_2"} {
+		_, _, code := payhook(t, "send", "stripe", "payment_intent.succeeded", "--payment-id", id, "--data", dir)
+		is.Equal(code, 0)
+		wait.Until(t, 15*time.Second, "the payment", func() bool {
+			stdout, _, _ := payhook(t, "payments", "--json", "--data", dir)
+			return strings.Contains(stdout, id)
+		})
+	}
+	// The auditor follows the feed on its own: wait for it to record each
 	// webhook's creation, its processing and the payment.
-	wait.Until(t, 15*time.Second, "three audit records", func() bool {
+	wait.Until(t, 15*time.Second, "six audit records", func() bool {
 		raw, err := os.ReadFile(filepath.Join(dir, local.AuditFile))
-		return err == nil && strings.Count(string(raw), "\n") >= 3
+		return err == nil && strings.Count(string(raw), "\n") >= 6
 	})
 	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
 	is.NoErr(serveCmd.Wait())
@@ -309,12 +345,25 @@ func TestAuditVerifyFindsAMissingRecord(t *testing.T) {
 
 	raw, err := os.ReadFile(filepath.Join(dir, local.AuditFile))
 	is.NoErr(err)
-	var kept []string
-	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		if !strings.Contains(line, `"event_name":"INSERT"`) || !strings.Contains(line, `"kind":"webhook"`) {
-			kept = append(kept, line) // the webhook's creation record goes
-		}
-	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	creation := slices.IndexFunc(lines, func(line string) bool {
+		return strings.Contains(line, `"event_name":"INSERT"`) && strings.Contains(line, `"kind":"webhook"`)
+	})
+	kept := slices.Delete(slices.Clone(lines), creation, creation+1) // the first webhook's creation record goes
+
+	// The first payment's only record, from the middle of the trail: no
+	// chain shows it gone, the sequence does.
+	lone := slices.IndexFunc(lines, func(line string) bool {
+		return strings.Contains(line, `"kind":"payment"`) && strings.Contains(line, `#pi_audit"`)
+	})
+	is.True(lone >= 0 && lone < len(lines)-1)
+	removed := filepath.Join(t.TempDir(), "removed")
+	copyDataDir(t, dir, removed)
+	is.NoErr(os.WriteFile(filepath.Join(removed, local.AuditFile), []byte(strings.Join(slices.Delete(slices.Clone(lines), lone, lone+1), "\n")+"\n"), 0o600))
+	stdout, _, code = payhook(t, "audit", "verify", "--data", removed)
+	is.Equal(code, 1)
+	is.True(strings.Contains(stdout, fmt.Sprintf("line %d, ", lone+1)))
+	is.True(strings.Contains(stdout, fmt.Sprintf("the record of change %d is missing", lone+1)))
 	tampered := filepath.Join(t.TempDir(), "tampered.jsonl")
 	is.NoErr(os.WriteFile(tampered, []byte(strings.Join(kept, "\n")+"\n"), 0o600))
 	stdout, stderr, code = payhook(t, "audit", "verify", "--complete", tampered)

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/matryer/is"
@@ -29,14 +28,7 @@ import (
 func TestEveryCommandNamesADamagedStoreInOneLine(t *testing.T) {
 	is := is.New(t)
 	dir := filepath.Join(t.TempDir(), "data")
-	serveCmd, load := serveUnderLoad(t, dir, 8, 300)
-	load.stop()
-	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
-	is.NoErr(serveCmd.Wait())
-	backup := filepath.Join(t.TempDir(), "good.backup")
-	_, stderr, code := payhook(t, "backup", "--data", dir, backup)
-	is.Equal(stderr, "")
-	is.Equal(code, 0)
+	backup := servedAndBackedUp(t, dir, 8, 300)
 
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {

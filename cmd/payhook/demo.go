@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/notify"
@@ -84,70 +86,76 @@ func (r *recordedAlerts) list() []notify.Alert {
 	return append([]notify.Alert(nil), r.alerts...)
 }
 
-func demo(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("demo", "demo [--keep]", stdout)
+func newDemoCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "demo [--keep]",
+		Short: "run a scripted story through the whole pipeline, then report",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
 	keep := fs.Bool("keep", false, "keep the demo's data directory and print where it is")
-	if err := parseFlagsOnly(fs, args); err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "payhook-demo-")
-	if err != nil {
-		return err
-	}
-	if !*keep {
-		defer func() { _ = os.RemoveAll(dir) }() // a temporary directory: the system cleans up what this misses
-	}
-	var cfg config.Receiver
-	if err := config.Load(func(string) (string, bool) { return "", false }, &cfg); err != nil {
-		return err
-	}
-	alerts := &recordedAlerts{}
-	var bugOnce sync.Once
-	app, err := startDemoApp()
-	if err != nil {
-		return err
-	}
-	defer func() { _ = app.Close() }() // the demo's own listener
-	server, err := local.Start(local.Options{
-		Forward: local.Forwarding{URLs: []string{app.URL}},
-		Addr:    "127.0.0.1:0", DataDir: dir, Receiver: cfg, Lookup: func(string) (string, bool) { return "", false },
-		Log: observe.NewLogger(io.Discard, "error", "demo"), Alerter: alerts,
-		Normalize: func(d payment.Delivery) (payment.Event, error) {
-			failed := false
-			if d.EventID == demoPoison {
-				bugOnce.Do(func() { failed = true })
-			}
-			if failed {
-				return payment.Event{}, fmt.Errorf("%w: injected mapping bug", payment.ErrUnprocessable)
-			}
-			return registry.Normalize(d)
-		},
-	})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := server.Shutdown(context.Background()); err != nil {
-			fmt.Fprintf(stdout, "payhook demo: stopping: %v\n", err)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		dir, err := os.MkdirTemp("", "payhook-demo-")
+		if err != nil {
+			return err
 		}
-	}()
-	app.trust(server.ForwardSecret)
-	op := operate.Table{Store: server.Store, DLQ: server.Store.DeadLetterQueue(local.ProcessorConsumer)}
-	fmt.Fprintf(stdout, "payhook demo: the whole pipeline on %s, data in a temporary directory\n\n", server.URL)
+		if !*keep {
+			defer func() { _ = os.RemoveAll(dir) }() // a temporary directory: the system cleans up what this misses
+		}
+		var cfg config.Receiver
+		if err := config.Load(func(string) (string, bool) { return "", false }, &cfg); err != nil {
+			return err
+		}
+		alerts := &recordedAlerts{}
+		var bugOnce sync.Once
+		app, err := startDemoApp()
+		if err != nil {
+			return err
+		}
+		defer func() { _ = app.Close() }() // the demo's own listener
+		server, err := local.Start(local.Options{
+			Forward: local.Forwarding{URLs: []string{app.URL}},
+			Addr:    "127.0.0.1:0", DataDir: dir, Receiver: cfg, Lookup: func(string) (string, bool) { return "", false },
+			Log: observe.NewLogger(io.Discard, "error", "demo"), Alerter: alerts,
+			Normalize: func(d payment.Delivery) (payment.Event, error) {
+				failed := false
+				if d.EventID == demoPoison {
+					bugOnce.Do(func() { failed = true })
+				}
+				if failed {
+					return payment.Event{}, fmt.Errorf("%w: injected mapping bug", payment.ErrUnprocessable)
+				}
+				return registry.Normalize(d)
+			},
+		})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := server.Shutdown(context.Background()); err != nil {
+				fmt.Fprintf(stdout, "payhook demo: stopping: %v\n", err)
+			}
+		}()
+		app.trust(server.ForwardSecret)
+		op := operate.Table{Store: server.Store, DLQ: server.Store.DeadLetterQueue(local.ProcessorConsumer)}
+		fmt.Fprintf(stdout, "payhook demo: the whole pipeline on %s, data in a temporary directory\n\n", server.URL)
 
-	problems := runStory(stdout, server, op)
-	problems = append(problems, redriveStory(stdout, op)...)
-	problems = append(problems, report(stdout, server, op, alerts)...)
-	problems = append(problems, app.story(stdout, op)...)
-	if *keep {
-		fmt.Fprintf(stdout, "\ndata kept in %s (payhook events --data %s)\n", dir, dir)
+		problems := runStory(stdout, server, op)
+		problems = append(problems, redriveStory(stdout, op)...)
+		problems = append(problems, report(stdout, server, op, alerts)...)
+		problems = append(problems, app.story(stdout, op)...)
+		if *keep {
+			fmt.Fprintf(stdout, "\ndata kept in %s (payhook events --data %s)\n", dir, dir)
+		}
+		if len(problems) > 0 {
+			fmt.Fprintf(stdout, "\n%d unexpected outcomes:\n  %s\n", len(problems), strings.Join(problems, "\n  "))
+			return fmt.Errorf("%d outcomes were not the expected ones", len(problems))
+		}
+		fmt.Fprintf(stdout, "\nevery outcome was the expected one\n")
+		return nil
 	}
-	if len(problems) > 0 {
-		fmt.Fprintf(stdout, "\n%d unexpected outcomes:\n  %s\n", len(problems), strings.Join(problems, "\n  "))
-		return fmt.Errorf("%d outcomes were not the expected ones", len(problems))
-	}
-	fmt.Fprintf(stdout, "\nevery outcome was the expected one\n")
-	return nil
+	return cmd
 }
 
 func runStory(out io.Writer, server *local.Server, op operate.Operator) []string {
@@ -226,7 +234,7 @@ func report(out io.Writer, server *local.Server, op operate.Operator, alerts *re
 		if p.Dispute != "" {
 			dispute = "dispute " + p.Dispute
 		}
-		fmt.Fprintf(out, "  %s %-10s %-18s %-10s %10s %s %s\n", mark, p.Provider, p.PaymentID, p.Status, amount(p.AmountMinor, p.Currency), p.Currency, dispute)
+		fmt.Fprintf(out, "  %s %-10s %-18s %-10s %10s %s %s\n", mark, p.Provider, p.PaymentID, p.Status, amount(p.AmountMinor, p.Currency, p.AmountUnknown), p.Currency, dispute)
 	}
 	for key := range wantPayments {
 		if !seen[key] {

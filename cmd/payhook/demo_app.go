@@ -112,7 +112,7 @@ func (a *demoApp) story(out io.Writer, op operate.Operator) []string {
 	for _, id := range ids {
 		m := a.events[id]
 		fmt.Fprintf(out, "  ✓ %-26s %-32s %10s %-3s  webhook-id %s, signature verified\n",
-			m.Type, m.Data.PaymentKey, amount(m.Data.AmountMinor, m.Data.Currency), m.Data.Currency, id)
+			m.Type, m.Data.PaymentKey, amount(m.Data.AmountMinor, m.Data.Currency, m.Data.AmountUnknown), m.Data.Currency, id)
 	}
 	fmt.Fprintf(out, "  %d events received, as they arrived: one per applied event, each payment's in the order payhook applied them\n", len(ids))
 	if len(ids) != len(want) {

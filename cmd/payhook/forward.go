@@ -4,50 +4,66 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/store"
 )
 
-func forwardCommand(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("forward", "forward status [--json] [--data DIR]", stdout)
+func newForwardCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "forward status [--json] [--data DIR]",
+		Short: "show where forwarding payment events to your app stands",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return usageError("forward takes one subcommand: status") },
+	}
+	cmd.AddCommand(newForwardStatusCommand())
+	return cmd
+}
+
+func newForwardStatusCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status [--json] [--data DIR]",
+		Short: "per destination: backlog, dead letters, delivered, last success, last error (on AWS: each destination's SQS queues)",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
 	asJSON := fs.Bool("json", false, "print JSON")
-	where := targetFlags(fs)
-	positional, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(positional) != 1 || positional[0] != "status" {
-		return usageError("forward takes one subcommand: status")
-	}
-	ctx := context.Background()
-	var statuses []store.ForwardStatus
-	err = where.with(ctx, func(op operate.Operator) (err error) {
-		statuses, err = op.ForwardStatus(ctx)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return printJSON(stdout, statuses)
-	}
-	if len(statuses) == 0 {
-		fmt.Fprintln(stdout, "nothing forwarded yet (payhook serve --forward-to URL)")
-		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DESTINATION\tBACKLOG\tDEAD\tDELIVERED\tLAST SUCCESS\tLAST ERROR")
-	for _, s := range statuses {
-		lastError := "-"
-		if s.LastError != "" {
-			lastError = fmt.Sprintf("%s (%s)", printable(s.LastError), when(s.LastErrorAt))
+	where := dataDirTarget(fs)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		ctx := context.Background()
+		var statuses []store.ForwardStatus
+		err := where.with(ctx, func(op operate.Operator) (err error) {
+			statuses, err = op.ForwardStatus(ctx)
+			return err
+		})
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", printable(s.Destination), s.Backlog, s.Dead, s.Delivered, when(s.LastSuccess), lastError)
+		if *asJSON {
+			return printJSON(stdout, statuses)
+		}
+		if len(statuses) == 0 {
+			fmt.Fprintln(stdout, "nothing forwarded yet (payhook serve --forward-to URL)")
+			return nil
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "DESTINATION\tBACKLOG\tDEAD\tDELIVERED\tLAST SUCCESS\tLAST ERROR")
+		for _, s := range statuses {
+			lastError := "-"
+			if s.LastError != "" {
+				lastError = fmt.Sprintf("%s (%s)", printable(s.LastError), when(s.LastErrorAt))
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", printable(s.Destination), s.Backlog, s.Dead, s.Delivered, when(s.LastSuccess), lastError)
+		}
+		return tw.Flush()
 	}
-	return tw.Flush()
+	return cmd
 }
 
 // when is a local time, or "-" for never.
@@ -58,10 +74,36 @@ func when(t time.Time) string {
 	return t.Local().Format(time.DateTime)
 }
 
+// knownDestination refuses a --destination that nothing was ever
+// forwarded to, which would otherwise match nothing, silently.
+func knownDestination(ctx context.Context, op operate.Operator, destination string) error {
+	if destination == "" {
+		return nil
+	}
+	statuses, err := op.ForwardStatus(ctx)
+	if err != nil {
+		return err
+	}
+	var known []string
+	for _, s := range statuses {
+		if s.Destination == destination {
+			return nil
+		}
+		known = append(known, printable(s.Destination))
+	}
+	if len(known) == 0 {
+		return fmt.Errorf("nothing was ever forwarded to %s, nor anywhere else (payhook serve --forward-to URL)", printable(destination))
+	}
+	return fmt.Errorf("nothing was ever forwarded to %s; the destinations are: %s", printable(destination), strings.Join(known, ", "))
+}
+
 // deadForwards lists the forwards given up on: payhook events --forwards.
 func deadForwards(ctx context.Context, where target, destination string, asJSON bool, stdout io.Writer) error {
 	var dead []operate.DeadForward
 	err := where.with(ctx, func(op operate.Operator) (err error) {
+		if err := knownDestination(ctx, op, destination); err != nil {
+			return err
+		}
 		dead, err = op.DeadForwards(ctx, destination)
 		return err
 	})
@@ -87,6 +129,9 @@ func deadForwards(ctx context.Context, where target, destination string, asJSON 
 func redriveForwards(ctx context.Context, where target, destination string, stdout io.Writer) error {
 	var n int
 	err := where.with(ctx, func(op operate.Operator) (err error) {
+		if err := knownDestination(ctx, op, destination); err != nil {
+			return err
+		}
 		n, err = op.RedriveForwards(ctx, destination)
 		return err
 	})

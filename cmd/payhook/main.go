@@ -1,152 +1,209 @@
-// Command payhook runs payhook on one machine and operates it anywhere;
-// usage below lists the commands, commands maps each to its function.
+// Command payhook runs payhook on one machine and operates it anywhere.
+// Each command is built in its own file (newXCommand); newRootCommand
+// lists them.
 package main
 
 import (
+	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/payhook/payhook/shared/config"
 )
 
-const usage = `payhook: payment webhooks, verified, stored exactly once, processed.
-
-Usage: payhook <command> [arguments]
-
-Commands:
-  demo       run a scripted story through the whole pipeline, then report
-  serve      run the receiver, processor and auditor on this machine
-  send       sign and send a realistic webhook, as a provider would
-  events     list stored webhooks
-  payments   list payment states
-  redrive    send failed (or stuck) webhooks through the processor again
-  reconcile  store the events a provider's API lists that never arrived as webhooks
-  forward    show where forwarding payment events to your app stands
-  audit      verify an audit trail: nothing missing, reordered or edited
-  check      read the whole store and where the audit trail stands against it
-  backup     copy the store and its audit trail, consistent, while serve runs
-  restore    put a backup in place
-  bench      load a running payhook with signed webhooks, then check none was lost
-  smoke      prove a deployment (or serve) works: one signed delivery per provider, processed, removed
-
-Run "payhook <command> --help" for a command's flags.
-`
-
-// commands maps each name to its function, which gets the arguments after
-// the name and the writers to print to.
-var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
-	"demo":      demo,
-	"serve":     serve,
-	"send":      send,
-	"events":    events,
-	"payments":  payments,
-	"redrive":   redrive,
-	"reconcile": reconcileCommand,
-	"forward":   forwardCommand,
-	"audit":     auditCommand,
-	"check":     checkCommand,
-	"backup":    backupCommand,
-	"restore":   restoreCommand,
-	"bench":     bench,
-	"smoke":     smokeTest,
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "payhook",
+		Short: "payment webhooks, verified, stored exactly once, processed",
+		// With no command: the list of commands, and a usage exit.
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("unknown command %q (payhook --help lists them)", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_ = cmd.Usage() // to stdout, which cannot be reported elsewhere
+			return errBareUsage
+		},
+		PersistentPreRunE: applySettings,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.AddCommand(
+		newDemoCommand(),
+		newServeCommand(),
+		newSendCommand(),
+		newEventsCommand(),
+		newPaymentsCommand(),
+		newRedriveCommand(),
+		newReconcileCommand(),
+		newForwardCommand(),
+		newAuditCommand(),
+		newCheckCommand(),
+		newBackupCommand(),
+		newRestoreCommand(),
+		newBenchCommand(),
+		newSmokeCommand(),
+		newVersionCommand(),
+		newCompletionCommand(),
+	)
+	root.SetFlagErrorFunc(flagError)
+	root.SetUsageTemplate(usageTemplate)
+	root.SetHelpTemplate("{{.UsageString}}")
+	return root
 }
 
+// usageTemplate is every command's --help: the synopsis first, then what
+// it does, its commands or its flags.
+const usageTemplate = `{{if .HasParent}}Usage: {{.Parent.CommandPath}} {{.Use}}
+
+{{.Short}}
+{{- with .Long}}
+
+{{.}}
+{{- end}}
+{{- else}}payhook: {{.Short}}.
+
+Usage: payhook <command> [arguments]
+{{- end}}
+{{- if .HasAvailableSubCommands}}
+
+Commands:{{range .Commands}}{{if .IsAvailableCommand}}
+  {{rpad .Name .NamePadding}} {{.Short}}{{end}}{{end}}
+{{- end}}
+{{- if and .HasParent .HasAvailableLocalFlags}}
+
+Flags:
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}
+{{- end}}
+{{- if and (not .HasParent) .HasAvailableSubCommands}}
+
+Run "payhook <command> --help" for a command's flags.
+{{- end}}
+`
+
 // errUsage marks a mistake in how payhook was called (exit 2); anything
-// else is a failure while running (exit 1).
-var errUsage = errors.New("usage")
+// else is a failure while running (exit 1). errBareUsage is payhook with
+// no command: the usage is printed already.
+var (
+	errUsage     = errors.New("usage")
+	errBareUsage = fmt.Errorf("%w: no command", errUsage)
+)
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	command, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "payhook: unknown command %q (payhook --help lists them)\n", args[0])
-		return 2
-	}
-	err := command(args[1:], stdout, stderr)
+	cobra.EnableCommandSorting = false // the order of newRootCommand: the story's
+	root := newRootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteC()
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
+	case errors.Is(err, errBareUsage):
+		return 2
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "payhook %s: %s\n", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		fmt.Fprintf(stderr, "%s: %s\n", cmd.CommandPath(), strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
 		return 2
 	}
-	fmt.Fprintf(stderr, "payhook %s: %v\n", args[0], err)
+	fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
 	return 1
-}
-
-// flags is a command's flag set. Errors are returned as one line, never
-// with the usage; --help prints the usage.
-type flags struct {
-	*flag.FlagSet
-	synopsis string
-	stdout   io.Writer
-}
-
-func newFlags(name, synopsis string, stdout io.Writer) flags {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return flags{FlagSet: fs, synopsis: synopsis, stdout: stdout}
-}
-
-func (fs flags) printUsage() {
-	fmt.Fprintf(fs.stdout, "Usage: payhook %s\n\nFlags:\n", fs.synopsis)
-	fs.SetOutput(fs.stdout)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
-}
-
-// parse reads flags wherever they stand among the arguments, and returns
-// the positional ones.
-func parse(fs flags, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.printUsage()
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %w", errUsage, err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		positional, args = append(positional, args[0]), args[1:]
-	}
-}
-
-// parseFlagsOnly parses a command that takes no positional arguments.
-func parseFlagsOnly(fs flags, args []string) error {
-	positional, err := parse(fs, args)
-	if err == nil && len(positional) > 0 {
-		err = usageError("unexpected argument %q", positional[0])
-	}
-	return err
 }
 
 func usageError(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
 }
 
-// envOr is the value of an environment variable, or fallback.
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// wants says, for a flag's type, what a value must look like.
+var wants = map[string]string{
+	"duration": "a duration such as 15m",
+	"int":      "a whole number",
+	"int64":    "a whole number",
+	"bool":     "true or false",
+}
+
+// flagError puts the flag parser's errors in payhook's one style: the
+// flag, then what it wants (--stuck: a duration such as 15m).
+func flagError(cmd *cobra.Command, err error) error {
+	var (
+		invalid *pflag.InvalidValueError
+		missing *pflag.ValueRequiredError
+		unknown *pflag.NotExistError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		f := invalid.GetFlag()
+		if want, ok := wants[f.Value.Type()]; ok {
+			return usageError("--%s: %s", f.Name, want)
+		}
+		return usageError("--%s: %v", f.Name, errors.Unwrap(err)) // a flag that checks its own values says what it wants
+	case errors.As(err, &missing):
+		f := missing.GetFlag()
+		return usageError("--%s: needs %s", f.Name, cmp.Or(wants[f.Value.Type()], "a value"))
+	case errors.As(err, &unknown):
+		short := unknown.GetSpecifiedShortnames() // -data is read as -d -a -t -a
+		switch {
+		case len(short) > 1 && cmd.Flags().Lookup(short) != nil:
+			return usageError("-%s: flags are spelled with two dashes: --%s", short, short)
+		case short != "":
+			return usageError("-%s: no such flag (%s --help lists them)", short, cmd.CommandPath())
+		}
+		return usageError("--%s: no such flag (%s --help lists them)", unknown.GetSpecifiedName(), cmd.CommandPath())
 	}
-	return fallback
+	return usageError("%v", err)
+}
+
+// noArgs refuses positional arguments, for commands that take flags only.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError("unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// dataDirFlag is --data. Its default is PAYHOOK_DATA_DIR's, which
+// applySettings reads.
+func dataDirFlag(fs *pflag.FlagSet, usage string) *string {
+	return fs.String("data", config.Default("PAYHOOK_DATA_DIR"), usage+" (env PAYHOOK_DATA_DIR)")
+}
+
+// applySettings gives --data and --addr, where a command has them and
+// they were not given, the values PAYHOOK_DATA_DIR and PAYHOOK_ADDR set,
+// read and checked in config like every setting. Either way the flag
+// counts as given: the user chose.
+func applySettings(cmd *cobra.Command, _ []string) error {
+	flags := map[string]string{"data": "PAYHOOK_DATA_DIR", "addr": "PAYHOOK_ADDR"}
+	var settings config.Local
+	values := map[string]*string{"data": &settings.DataDir, "addr": &settings.Addr}
+	loaded := false
+	for name, setting := range flags {
+		f := cmd.Flags().Lookup(name)
+		if f == nil || f.Changed {
+			continue
+		}
+		if !loaded {
+			if err := config.Load(os.LookupEnv, &settings); err != nil {
+				return err
+			}
+			loaded = true
+		}
+		if value := *values[name]; value != config.Default(setting) {
+			if err := cmd.Flags().Set(name, value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

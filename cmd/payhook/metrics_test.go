@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -101,11 +102,18 @@ func TestMetricsMoveDuringBench(t *testing.T) {
 	is.NoErr(bench.Wait())
 	is.True(strings.Contains(report, "lost 0"))
 
-	// Afterwards: all 600 accepted, timed and processed, the feed caught up.
+	// Afterwards: every delivery bench had answered 2xx (600 on an idle
+	// machine; a busy one sends fewer in the 3 s) accepted, timed and
+	// processed, the feed caught up.
+	m := regexp.MustCompile(`2xx (\d+),`).FindStringSubmatch(report)
+	is.True(m != nil)
+	acked, err := strconv.ParseFloat(m[1], 64)
+	is.NoErr(err)
+	is.True(acked > 0)
 	after := curl(t, metricsURL)
-	is.Equal(total(t, after, accepted), 600.0)
-	is.Equal(total(t, after, "payhook_receiver_duration_seconds_count{"), 600.0)
-	is.Equal(total(t, after, "payhook_processed_total{"), 600.0)
+	is.Equal(total(t, after, accepted), acked)
+	is.Equal(total(t, after, "payhook_receiver_duration_seconds_count{"), acked)
+	is.Equal(total(t, after, "payhook_processed_total{"), acked)
 	is.Equal(total(t, after, `payhook_feed_lag_records{consumer="processor"}`), 0.0)
 	is.True(total(t, after, `payhook_store_commit_duration_seconds_count{operation="put_webhook"}`) > 0)
 	is.True(!strings.Contains(after, "evt_")) // names and counts, never an event

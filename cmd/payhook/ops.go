@@ -7,18 +7,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
 )
@@ -26,15 +31,21 @@ import (
 // target is where the operator commands act: a data directory, or a
 // table (and dead-letter queue) on AWS.
 type target struct {
-	dataDir, table, region, dlqURL *string
+	dataDir       *string
+	table, region *string // nil for a command that works locally only
+	dlqURL        *string // redrive's alone: nil for the others
 }
 
-func targetFlags(fs flags) target {
+// dataDirTarget is the target of a command with nothing to do on AWS.
+func dataDirTarget(fs *pflag.FlagSet) target {
+	return target{dataDir: dataDirFlag(fs, "data directory; works whether or not serve is running")}
+}
+
+func targetFlags(fs *pflag.FlagSet) target {
 	return target{
-		dataDir: fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR); works whether or not serve is running"),
+		dataDir: dataDirFlag(fs, "data directory; works whether or not serve is running"),
 		table:   fs.String("table", "", "operate on this DynamoDB table on AWS instead of a data directory"),
-		region:  fs.String("region", envOr("AWS_REGION", "ap-southeast-1"), "AWS region, with --table"),
-		dlqURL:  fs.String("dlq-url", "", "the SQS dead-letter queue, with --table (for redrive --all)"),
+		region:  regionFlag(fs),
 	}
 }
 
@@ -50,22 +61,27 @@ func (t target) with(ctx context.Context, fn func(operate.Operator) error) (err 
 }
 
 func (t target) open(ctx context.Context) (operate.Operator, func() error, error) {
-	if *t.table == "" {
+	if t.table == nil || *t.table == "" {
 		return local.OpenOperator(*t.dataDir)
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(*t.region))
+	cfg, err := loadAWSConfig(ctx, *t.region)
 	if err != nil {
 		return nil, nil, err
 	}
 	op := operate.Table{Store: dynamo.New(dynamodb.NewFromConfig(cfg), *t.table)}
-	if *t.dlqURL != "" {
+	if t.dlqURL != nil && *t.dlqURL != "" {
 		op.DLQ = deadletter.SQS{Client: sqs.NewFromConfig(cfg), QueueURL: *t.dlqURL, Source: "operator"}
 	}
 	return op, func() error { return nil }, nil
 }
 
-func events(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("events", "events [--provider P] [--status S | --stuck AGE | --forwards-failed [--destination URL]] [--json] [--data DIR | --table NAME --region R]", stdout)
+func newEventsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "events [--provider P] [--status S | --stuck AGE | --forwards-failed [--destination URL]] [--json] [--data DIR | --table NAME --region R]",
+		Short: "list stored webhooks",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
 	providerName := fs.String("provider", "", "only this provider's webhooks")
 	forwardsFailed := fs.Bool("forwards-failed", false, "list the forwarded events given up on (the forwarding dead-letter queue) instead")
 	destination := fs.String("destination", "", "with --forwards-failed: only this destination's")
@@ -73,138 +89,219 @@ func events(args []string, stdout, _ io.Writer) error {
 	stuck := fs.Duration("stuck", 0, "only webhooks still RECEIVED this long after they arrived (e.g. 15m): ones processing gave up on")
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
-	if err := parseFlagsOnly(fs, args); err != nil {
-		return err
-	}
-	if *forwardsFailed {
-		if *providerName != "" || *status != "" || *stuck != 0 {
-			return usageError("--forwards-failed lists forwards, not webhooks: drop --provider, --status and --stuck")
+	_ = cmd.RegisterFlagCompletionFunc("provider", completeValues(registry.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("status", completeValues(string(store.StatusReceived), string(store.StatusProcessed), string(store.StatusFailed), string(store.StatusRetry)))
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		stuckGiven := cmd.Flags().Changed("stuck")
+		if *forwardsFailed {
+			if *providerName != "" || *status != "" || stuckGiven {
+				return usageError("--forwards-failed lists forwards, not webhooks: drop --provider, --status and --stuck")
+			}
+			return deadForwards(context.Background(), where, *destination, *asJSON, stdout)
 		}
-		return deadForwards(context.Background(), where, *destination, *asJSON, stdout)
-	}
-	if *destination != "" {
-		return usageError("--destination goes with --forwards-failed")
-	}
-	switch store.Status(*status) {
-	case "", store.StatusReceived, store.StatusProcessed, store.StatusFailed, store.StatusRetry:
-	default:
-		return usageError("--status must be RECEIVED, PROCESSED, FAILED or RETRY")
-	}
-	filter := store.WebhookFilter{Provider: *providerName, Status: store.Status(*status)}
-	if *stuck != 0 {
-		if *stuck < 0 || (*status != "" && filter.Status != store.StatusReceived) {
-			return usageError("--stuck takes a positive age, and means status RECEIVED")
+		if *destination != "" {
+			return usageError("--destination goes with --forwards-failed")
 		}
-		filter.Status, filter.ReceivedBefore = store.StatusReceived, time.Now().Add(-*stuck)
+		filter := store.WebhookFilter{Provider: *providerName, Status: store.Status(strings.ToUpper(*status))}
+		switch filter.Status {
+		case "", store.StatusReceived, store.StatusProcessed, store.StatusFailed, store.StatusRetry:
+		default:
+			return usageError("--status: one of RECEIVED, PROCESSED, FAILED or RETRY")
+		}
+		if stuckGiven {
+			switch {
+			case *stuck <= 0:
+				return usageError("--stuck: a positive duration such as 15m")
+			case filter.Status != "" && filter.Status != store.StatusReceived:
+				return usageError("--stuck lists webhooks still RECEIVED: drop --status %s", filter.Status)
+			}
+			filter.Status, filter.ReceivedBefore = store.StatusReceived, time.Now().Add(-*stuck)
+		}
+		ctx := context.Background()
+		var views []operate.WebhookView
+		err := where.with(ctx, func(op operate.Operator) (err error) {
+			views, err = op.Webhooks(ctx, filter)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, views)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PROVIDER\tEVENT ID\tTYPE\tSTATUS\tRECEIVED\tATTEMPTS\tPAYMENT\tOUTCOME\tWHY")
+		for _, v := range views {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", printable(v.Provider), printable(v.EventID), printable(v.EventType), v.Status,
+				v.ReceivedAt.Local().Format(time.DateTime), v.Attempts, printable(v.PaymentKey), v.Outcome, printable(cmp.Or(v.LastError, v.OutcomeReason)))
+		}
+		return tw.Flush()
 	}
-	ctx := context.Background()
-	var views []operate.WebhookView
-	err := where.with(ctx, func(op operate.Operator) (err error) {
-		views, err = op.Webhooks(ctx, filter)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return printJSON(stdout, views)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROVIDER\tEVENT ID\tTYPE\tSTATUS\tRECEIVED\tATTEMPTS\tPAYMENT\tOUTCOME\tWHY")
-	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", printable(v.Provider), printable(v.EventID), printable(v.EventType), v.Status,
-			v.ReceivedAt.Local().Format(time.DateTime), v.Attempts, printable(v.PaymentKey), v.Outcome, printable(cmp.Or(v.LastError, v.OutcomeReason)))
-	}
-	return tw.Flush()
+	return cmd
 }
 
-func payments(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("payments", "payments [--json] [--data DIR | --table NAME --region R]", stdout)
+func newPaymentsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "payments [--json] [--data DIR | --table NAME --region R]",
+		Short: "list payment states",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
-	if err := parseFlagsOnly(fs, args); err != nil {
-		return err
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		ctx := context.Background()
+		var states []payment.State
+		err := where.with(ctx, func(op operate.Operator) (err error) {
+			states, err = op.Payments(ctx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, states)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PROVIDER\tPAYMENT ID\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
+		unknown := false
+		for _, p := range states {
+			paid, refunded, dispute := "unknown*", "-", string(p.Dispute)
+			if !p.AmountUnknown {
+				paid = payment.FormatMinor(p.AmountMinor, p.Currency) + " " + printable(p.Currency)
+			}
+			switch {
+			case p.RefundedAmountUnknown && p.RefundedMinor != 0:
+				refunded = payment.FormatMinor(p.RefundedMinor, p.Currency) + " + unknown*"
+			case p.RefundedAmountUnknown:
+				refunded = "unknown*"
+			case p.RefundedMinor != 0:
+				refunded = payment.FormatMinor(p.RefundedMinor, p.Currency)
+			}
+			unknown = unknown || p.AmountUnknown || p.RefundedAmountUnknown
+			if p.DisputeAmountMinor != 0 {
+				dispute += " " + payment.FormatMinor(p.DisputeAmountMinor, p.Currency)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", printable(p.Provider), printable(p.PaymentID), p.Status,
+				paid, refunded, dispute, len(p.History), printable(p.LastEventID))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if unknown {
+			fmt.Fprintln(stdout, "* unknown: no event of the payment stated its amount (GoCardless's events carry none; a dispute states only what is disputed)")
+		}
+		return nil
 	}
-	ctx := context.Background()
-	var states []payment.State
-	err := where.with(ctx, func(op operate.Operator) (err error) {
-		states, err = op.Payments(ctx)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return printJSON(stdout, states)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROVIDER\tPAYMENT ID\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
-	for _, p := range states {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%d\t%s\n", printable(p.Provider), printable(p.PaymentID), p.Status,
-			amount(p.AmountMinor, p.Currency), printable(p.Currency), amount(p.RefundedMinor, p.Currency), p.Dispute, len(p.History), printable(p.LastEventID))
-	}
-	return tw.Flush()
+	return cmd
 }
 
-func redrive(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("redrive", "redrive (--all | --stuck AGE | --forwards [--destination URL] | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]", stdout)
+func newRedriveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "redrive (--all | --stuck AGE | --forwards [--destination URL] | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]",
+		Short: "send failed (or stuck) webhooks through the processor again",
+	}
+	fs := cmd.Flags()
 	all := fs.Bool("all", false, "redrive every webhook named on the dead-letter queue")
 	stuck := fs.Duration("stuck", 0, "redrive every webhook still RECEIVED this long after it arrived (e.g. 15m)")
 	forwards := fs.Bool("forwards", false, "queue the forwarded events given up on again (payhook events --forwards-failed)")
 	destination := fs.String("destination", "", "with --forwards: only this destination's")
 	where := targetFlags(fs)
-	positional, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	modes := 0
-	for _, chosen := range []bool{*all, *stuck != 0, *forwards, len(positional) > 0} {
-		if chosen {
-			modes++
+	where.dlqURL = fs.String("dlq-url", "", "the SQS dead-letter queue, with --table (for redrive --all)")
+	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
+		stdout := cmd.OutOrStdout()
+		stuckGiven := cmd.Flags().Changed("stuck")
+		modes := 0
+		for _, chosen := range []bool{*all, stuckGiven, *forwards, len(positional) > 0} {
+			if chosen {
+				modes++
+			}
 		}
-	}
-	if modes != 1 || (len(positional) != 0 && len(positional) != 2) || *stuck < 0 {
-		return usageError("give one of --all, --stuck AGE, --forwards or <provider> <event id>")
-	}
-	if *destination != "" && !*forwards {
-		return usageError("--destination goes with --forwards")
-	}
-	ctx := context.Background()
-	if *forwards {
-		return redriveForwards(ctx, where, *destination, stdout)
-	}
-	if *stuck != 0 {
-		return redriveStuck(ctx, where, *stuck, stdout)
-	}
-	if !*all {
-		if err := where.with(ctx, func(op operate.Operator) error { return op.Redrive(ctx, positional[0], positional[1]) }); err != nil {
+		if modes != 1 || (len(positional) != 0 && len(positional) != 2) {
+			return usageError("give one of --all, --stuck AGE, --forwards or <provider> <event id>")
+		}
+		if stuckGiven && *stuck <= 0 {
+			return usageError("--stuck: a positive duration such as 15m")
+		}
+		if *destination != "" && !*forwards {
+			return usageError("--destination goes with --forwards")
+		}
+		ctx := context.Background()
+		if *forwards {
+			return redriveForwards(ctx, where, *destination, stdout)
+		}
+		if stuckGiven {
+			return redriveStuck(ctx, where, *stuck, stdout)
+		}
+		if !*all {
+			if err := where.with(ctx, func(op operate.Operator) error { return op.Redrive(ctx, positional[0], positional[1]) }); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY: %s)\n", printable(positional[0]), printable(positional[1]), where.whoProcesses())
+			return nil
+		}
+		var report process.RedriveReport
+		err := where.with(ctx, func(op operate.Operator) (err error) {
+			report, err = op.RedriveAll(ctx)
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY; the processor takes it from here)\n", printable(positional[0]), printable(positional[1]))
+		for _, line := range report.Redriven {
+			fmt.Fprintf(stdout, "redriven: %s (status RETRY: %s)\n", printable(line), where.whoProcesses())
+		}
+		for _, line := range report.Dropped {
+			fmt.Fprintf(stdout, "message removed, its webhook no longer FAILED: %s\n", printable(line))
+		}
+		for _, line := range report.Kept {
+			fmt.Fprintf(stdout, "message kept on the queue: %s\n", printable(line))
+		}
+		fmt.Fprintf(stdout, "%d redriven; %d dead-letter messages removed, their webhooks no longer FAILED; %d kept on the queue, not redriven\n",
+			len(report.Redriven), len(report.Dropped), len(report.Kept))
+		if len(report.Kept) > 0 {
+			return fmt.Errorf("%d dead-letter messages could not be redriven: each says why above; once fixed, payhook redrive --all again", len(report.Kept))
+		}
 		return nil
 	}
-	var report process.RedriveReport
-	err = where.with(ctx, func(op operate.Operator) (err error) {
-		report, err = op.RedriveAll(ctx)
-		return err
-	})
-	if err != nil {
-		return err
+	return cmd
+}
+
+// whoProcesses says who takes a redriven webhook from here.
+func (t target) whoProcesses() string {
+	switch {
+	case t.table != nil && *t.table != "":
+		return "the processor Lambda takes it from the table's stream"
+	case running(*t.dataDir):
+		return "the running payhook serve processes it now"
 	}
-	for _, line := range report.Redriven {
-		fmt.Fprintf(stdout, "redriven: %s\n", printable(line))
+	return fmt.Sprintf("payhook serve processes it when it next runs on %s", *t.dataDir)
+}
+
+func running(dataDir string) bool {
+	_, ok := local.RunningServe(dataDir)
+	return ok
+}
+
+// regionFlag is --region: given, it wins; else the AWS SDK finds the
+// region as it always does (AWS_REGION, the profile's config).
+func regionFlag(fs *pflag.FlagSet) *string {
+	return fs.String("region", "", "AWS region, with --table (default: the AWS configuration's: AWS_REGION, or the profile's region)")
+}
+
+// loadAWSConfig is the SDK's own configuration, with region when given.
+func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
+	var options []func(*awsconfig.LoadOptions) error
+	if region != "" {
+		options = append(options, awsconfig.WithRegion(region))
 	}
-	for _, line := range report.Dropped {
-		fmt.Fprintf(stdout, "no longer failed, message removed: %s\n", printable(line))
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, options...)
+	if err == nil && cfg.Region == "" {
+		err = errors.New("no AWS region: give --region, or set AWS_REGION or a region in your AWS profile")
 	}
-	for _, line := range report.Kept {
-		fmt.Fprintf(stdout, "kept on the queue: %s\n", printable(line))
-	}
-	fmt.Fprintf(stdout, "%d redriven, %d removed, %d kept\n", len(report.Redriven), len(report.Dropped), len(report.Kept))
-	if len(report.Kept) > 0 {
-		return fmt.Errorf("%d messages could not be redriven", len(report.Kept))
-	}
-	return nil
+	return cfg, err
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -223,7 +320,7 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 		return err
 	}
 	for _, line := range report.Redriven {
-		fmt.Fprintf(stdout, "redriven: %s (RECEIVED for over %s; status RETRY)\n", printable(line), age)
+		fmt.Fprintf(stdout, "redriven: %s (RECEIVED for over %s; status RETRY: %s)\n", printable(line), age, where.whoProcesses())
 	}
 	for _, line := range report.Skipped {
 		fmt.Fprintf(stdout, "moved on meanwhile, left alone: %s\n", printable(line))
@@ -232,10 +329,10 @@ func redriveStuck(ctx context.Context, where target, age time.Duration, stdout i
 	return nil
 }
 
-// amount formats minor units in the currency's decimals; a provider that
-// states no amount and no currency (GoCardless's events) leaves it unknown.
-func amount(minor int64, currency string) string {
-	if minor == 0 && currency == "" {
+// amount formats minor units in the currency's decimals, or says the
+// provider stated none (GoCardless's events carry no amount).
+func amount(minor int64, currency string, unknown bool) string {
+	if unknown {
 		return "unknown"
 	}
 	return payment.FormatMinor(minor, currency)

@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/forward"
@@ -22,10 +25,15 @@ import (
 	"github.com/payhook/payhook/shared/provider/registry"
 )
 
-func serve(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--addr ADDR] [--data DIR] [--forward-to URL ...] [--forward-events TYPE,...]", stdout)
-	addr := fs.String("addr", envOr("PAYHOOK_ADDR", "127.0.0.1:8080"), "listen address (env PAYHOOK_ADDR)")
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "data directory (env PAYHOOK_DATA_DIR)")
+func newServeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve [--addr ADDR] [--data DIR] [--forward-to URL ...] [--forward-events TYPE,...]",
+		Short: "run the receiver, processor and auditor on this machine",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
+	addr := fs.String("addr", config.Default("PAYHOOK_ADDR"), "listen address (env PAYHOOK_ADDR)")
+	dataDir := dataDirFlag(fs, "data directory")
 	var forwarding local.Forwarding
 	fs.Func("forward-to", "deliver every applied payment event to this URL, signed as Standard Webhooks (repeatable; secrets from env "+
 		forward.SecretsSetting+", else generated into the data directory)", func(u string) error {
@@ -35,64 +43,89 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	forwardEvents := fs.String("forward-events", "", "forward only these canonical event types (comma-separated, e.g. payment.succeeded,dispute.opened)")
 	fs.DurationVar(&forwarding.RetryWindow, "forward-retry-for", forward.DefaultRetryWindow, "retry a message this long before it is dead-lettered")
 	fs.DurationVar(&forwarding.Timeout, "forward-timeout", forward.DefaultTimeout, "give each forwarding attempt this long to be answered")
-	if err := parseFlagsOnly(fs, args); err != nil {
-		return err
-	}
-	types, err := forward.ParseTypes(*forwardEvents)
-	if err != nil {
-		return usageError("--forward-events: %v", err)
-	}
-	if slices.Contains(types, payment.Other) {
-		return usageError("--forward-events: %s events change no payment, so none is ever forwarded", payment.Other)
-	}
-	if len(forwarding.URLs) == 0 {
-		given := ""
-		fs.Visit(func(f *flag.Flag) {
-			if strings.HasPrefix(f.Name, "forward-") {
-				given = f.Name
-			}
-		})
-		if given != "" {
-			return usageError("--%s goes with --forward-to: give a URL to forward to", given)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		stderr := cmd.ErrOrStderr()
+		types, err := payment.ParseTypes(*forwardEvents)
+		if err != nil {
+			return usageError("--forward-events: %v", err)
 		}
-	}
-	if forwarding.RetryWindow <= 0 || forwarding.Timeout <= 0 {
-		return usageError("--forward-retry-for and --forward-timeout must be positive")
-	}
-	forwarding.Types = types
-	var (
-		cfg       config.Receiver
-		reconcile config.Reconcile
-	)
-	for _, settings := range []any{&cfg, &reconcile} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
+		if slices.Contains(types, payment.Other) {
+			return usageError("--forward-events: %s events change no payment, so none is ever forwarded", payment.Other)
+		}
+		if len(forwarding.URLs) == 0 {
+			given := ""
+			fs.Visit(func(f *pflag.Flag) {
+				if strings.HasPrefix(f.Name, "forward-") {
+					given = f.Name
+				}
+			})
+			if given != "" {
+				return usageError("--%s goes with --forward-to: give a URL to forward to", given)
+			}
+		}
+		if forwarding.RetryWindow <= 0 {
+			return usageError("--forward-retry-for: a positive duration such as 24h")
+		}
+		if forwarding.Timeout <= 0 {
+			return usageError("--forward-timeout: a positive duration such as 15s")
+		}
+		forwarding.Types = types
+		var (
+			cfg       config.Receiver
+			reconcile config.Reconcile
+			settings  config.Serve
+		)
+		if err := config.Load(os.LookupEnv, &cfg, &reconcile, &settings); err != nil {
 			return err
 		}
-	}
-	log := newLogger(stderr, cfg.LogLevel)
-	server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Lookup: os.LookupEnv, Log: log, Forward: forwarding})
-	if err != nil {
-		return err
-	}
-	printBanner(stdout, server)
+		forwarding.Secrets = settings.ForwardSecrets
+		log := newLogger(stderr, cfg.LogLevel)
+		warnOfNearMisses(log)
+		// Caught from before the start: a stop that comes as serve.json
+		// appears is a clean one too.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Critical: settings.CriticalTypes,
+			Lookup: os.LookupEnv, Log: log, Forward: forwarding})
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w: another process listens there; give serve another address with --addr (or PAYHOOK_ADDR), such as --addr 127.0.0.1:8081", err)
+		}
+		if err != nil {
+			return err
+		}
+		printBanner(stdout, server)
+		warnIfExposed(stdout, log, server, *addr)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	select {
-	case <-ctx.Done():
-		log.Info().Msg("stopping: finishing in-flight requests and batches")
-	case <-server.Failed():
-		// Exit non-zero so that a supervisor restarts serve, which resumes
-		// from the checkpoints, rather than leave it acknowledging nothing.
-		log.Error().Msg("stopping: the pipeline stopped")
+		select {
+		case <-ctx.Done():
+			log.Info().Msg("stopping: finishing in-flight requests and batches")
+		case <-server.Failed():
+			// Exit non-zero so that a supervisor restarts serve, which resumes
+			// from the checkpoints, rather than leave it acknowledging nothing.
+			log.Error().Msg("stopping: the pipeline stopped")
+		}
+		shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := server.Shutdown(shutdown); err != nil {
+			return err
+		}
+		log.Info().Msg("stopped")
+		return nil
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := server.Shutdown(shutdown); err != nil {
-		return err
+	return cmd
+}
+
+// warnOfNearMisses names each PAYHOOK_ variable that is spelled almost
+// as a setting: left as it is, that setting keeps its default.
+func warnOfNearMisses(log zerolog.Logger) {
+	var providerKeys []string
+	for _, s := range registry.Settings() {
+		providerKeys = append(providerKeys, s.Name)
 	}
-	log.Info().Msg("stopped")
-	return nil
+	for _, miss := range config.NearMisses(os.Environ(), providerKeys) {
+		log.Warn().Msgf("%s is not a payhook setting and is ignored: did you mean %s?", miss.Given, miss.Meant)
+	}
 }
 
 // newLogger writes readable lines to a terminal and JSON anywhere else.
@@ -136,7 +169,28 @@ func printBanner(w io.Writer, s *local.Server) {
 		fmt.Fprintf(w, "  (paypal deliveries are signed by a development CA that only this development server trusts)\n")
 	}
 	printForwarding(w, s)
+	if s.Dev == nil {
+		fmt.Fprintf(w, "\ntry, in a shell with the same PAYHOOK_* provider keys (send signs with them): payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
+		return
+	}
 	fmt.Fprintf(w, "\ntry: payhook send stripe payment_intent.succeeded --data %s\n", s.DataDir)
+}
+
+// warnIfExposed says when development secrets guard a listener that other
+// machines can reach: they are printed above and kept in the data
+// directory, so anyone who reaches the port could sign webhooks serve
+// accepts as genuine.
+func warnIfExposed(w io.Writer, log zerolog.Logger, s *local.Server, addr string) {
+	host, _, err := net.SplitHostPort(addr)
+	if s.Dev == nil || err != nil || host == "localhost" {
+		return
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return
+	}
+	const warning = "serve listens beyond this machine with development secrets, which anyone who reads them can sign with"
+	log.Warn().Str("addr", addr).Msg(warning)
+	fmt.Fprintf(w, "\nWARNING: %s (--addr %s). Listen on 127.0.0.1, or set the PAYHOOK_* provider keys to receive real deliveries.\n", warning, addr)
 }
 
 // printForwarding says where events go and, for a development secret

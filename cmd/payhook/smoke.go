@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/spf13/cobra"
 
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/operate"
@@ -20,70 +19,76 @@ import (
 	"github.com/payhook/payhook/shared/smoke"
 )
 
-func smokeTest(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("smoke", "smoke (--url URL --table NAME --region R [--secret ID] | [--data DIR] [--url URL]) [--wait D]", stdout)
+func newSmokeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "smoke (--url URL --table NAME --region R [--secret ID] | [--data DIR] [--url URL]) [--wait D]",
+		Short: "prove a deployment (or serve) works: one signed delivery per provider, processed, removed",
+		Args:  noArgs,
+	}
+	fs := cmd.Flags()
 	target := fs.String("url", "", "the webhook base URL, ending /webhook (on AWS: tofu output -json stack | jq -r .smoke.url; default: the running serve of --data)")
 	table := fs.String("table", "", "test a deployment on AWS: its DynamoDB table")
-	region := fs.String("region", envOr("AWS_REGION", "ap-southeast-1"), "AWS region, with --table")
+	region := regionFlag(fs)
 	secret := fs.String("secret", "", "the Secrets Manager secret with the deployed provider keys, with --table (default: <table>/providers)")
-	dataDir := fs.String("data", envOr("PAYHOOK_DATA_DIR", ".payhook"), "test the payhook serve running on this data directory (env PAYHOOK_DATA_DIR)")
+	dataDir := dataDirFlag(fs, "test the payhook serve running on this data directory")
 	wait := fs.Duration("wait", 2*time.Minute, "how long each delivery may take to be PROCESSED")
-	if err := parseFlagsOnly(fs, args); err != nil {
-		return err
-	}
-	if *wait <= 0 {
-		return usageError("--wait must be positive")
-	}
-	ctx := context.Background()
-	var t smoke.Target
-	var err error
-	if *table != "" {
-		if *target == "" {
-			return usageError("--table needs --url, the deployment's webhook base URL")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		stdout := cmd.OutOrStdout()
+		if *wait <= 0 {
+			return usageError("--wait: a positive duration such as 2m")
 		}
-		t, err = awsTarget(ctx, *table, *region, *secret)
-	} else {
-		t, err = serveTarget(*dataDir)
-	}
-	if err != nil {
-		return err
-	}
-	if *target != "" {
-		t.URL = *target
-	}
-	t.Client = &http.Client{Timeout: 30 * time.Second}
-	t.Wait = *wait
+		ctx := context.Background()
+		var t smoke.Target
+		var err error
+		if *table != "" {
+			if *target == "" {
+				return usageError("--table needs --url, the deployment's webhook base URL")
+			}
+			t, err = awsTarget(ctx, *table, *region, *secret)
+		} else {
+			t, err = serveTarget(*dataDir)
+		}
+		if err != nil {
+			return err
+		}
+		if *target != "" {
+			t.URL = *target
+		}
+		t.Client = &http.Client{Timeout: 30 * time.Second}
+		t.Wait = *wait
 
-	fmt.Fprintf(stdout, "smoke test of %s\n", t.URL)
-	results := smoke.Run(ctx, t)
-	counts := map[smoke.Outcome]int{}
-	var failed []string
-	for _, r := range results {
-		counts[r.Outcome]++
-		switch r.Outcome {
-		case smoke.Passed:
-			fmt.Fprintf(stdout, "  %-10s passed   %s PROCESSED in %s, then removed\n", r.Provider, r.EventID, r.Took.Round(time.Millisecond))
-		case smoke.Skipped:
-			fmt.Fprintf(stdout, "  %-10s skipped  %s\n", r.Provider, r.Detail)
-		case smoke.Failed:
-			fmt.Fprintf(stdout, "  %-10s FAILED   %s at %s: %s\n", r.Provider, r.EventID, r.Step, r.Detail)
-			failed = append(failed, fmt.Sprintf("%s at %s", r.Provider, r.Step))
+		fmt.Fprintf(stdout, "smoke test of %s\n", t.URL)
+		results := smoke.Run(ctx, t)
+		counts := map[smoke.Outcome]int{}
+		var failed []string
+		for _, r := range results {
+			counts[r.Outcome]++
+			switch r.Outcome {
+			case smoke.Passed:
+				fmt.Fprintf(stdout, "  %-10s passed   %s PROCESSED in %s, then removed\n", r.Provider, r.EventID, r.Took.Round(time.Millisecond))
+			case smoke.Skipped:
+				fmt.Fprintf(stdout, "  %-10s skipped  %s\n", r.Provider, r.Detail)
+			case smoke.Failed:
+				fmt.Fprintf(stdout, "  %-10s FAILED   %s at %s: %s\n", r.Provider, r.EventID, r.Step, r.Detail)
+				failed = append(failed, fmt.Sprintf("%s at %s", r.Provider, r.Step))
+			}
 		}
+		fmt.Fprintf(stdout, "%d passed, %d skipped, %d failed\n", counts[smoke.Passed], counts[smoke.Skipped], counts[smoke.Failed])
+		switch {
+		case len(failed) > 0:
+			return fmt.Errorf("failed: %s", strings.Join(failed, ", "))
+		case counts[smoke.Passed] == 0:
+			return errors.New("no provider could be smoke-tested: configure one payhook can sign for")
+		}
+		return nil
 	}
-	fmt.Fprintf(stdout, "%d passed, %d skipped, %d failed\n", counts[smoke.Passed], counts[smoke.Skipped], counts[smoke.Failed])
-	switch {
-	case len(failed) > 0:
-		return fmt.Errorf("failed: %s", strings.Join(failed, ", "))
-	case counts[smoke.Passed] == 0:
-		return errors.New("no provider could be smoke-tested: configure one payhook can sign for")
-	}
-	return nil
+	return cmd
 }
 
 // awsTarget signs with the deployed keys, read from the secret, and
 // follows the deliveries in the table.
 func awsTarget(ctx context.Context, table, region, secret string) (smoke.Target, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	cfg, err := loadAWSConfig(ctx, region)
 	if err != nil {
 		return smoke.Target{}, err
 	}

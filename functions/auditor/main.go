@@ -16,19 +16,21 @@ import (
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 )
 
 func main() {
 	var cfg config.Auditor
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "auditor")
+	log := observe.NewLogger(os.Stdout, "info", "auditor") // until the settings say otherwise
 	if err := config.Load(os.LookupEnv, &cfg); err != nil {
 		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "auditor")
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	auditor := &audit.Auditor{
 		// Audit records go to stdout, the function's KMS-encrypted log group.

@@ -18,6 +18,7 @@ import (
 	"github.com/payhook/payhook/shared/forward"
 	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 )
 
 func main() {
@@ -25,12 +26,11 @@ func main() {
 		cfg        config.Forwarder
 		metricsCfg config.Metrics
 	)
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "forwarder")
-	for _, settings := range []any{&cfg, &metricsCfg} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
-			log.Fatal().Msg(err.Error())
-		}
+	log := observe.NewLogger(os.Stdout, "info", "forwarder") // until the settings say otherwise
+	if err := config.Load(os.LookupEnv, &cfg, &metricsCfg); err != nil {
+		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "forwarder")
 	destinations, err := forward.ParseAWSDestinations(cfg.Destinations)
 	if err != nil {
 		log.Fatal().Msg(err.Error())
@@ -39,7 +39,7 @@ func main() {
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	queues, secrets := sqs.NewFromConfig(awsCfg), secretsmanager.NewFromConfig(awsCfg)
 	forwarder := &forward.Forwarder{

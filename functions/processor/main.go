@@ -23,6 +23,7 @@ import (
 	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -37,36 +38,37 @@ func main() {
 		reconcileCfg config.Reconcile
 		metricsCfg   config.Metrics
 	)
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "processor")
-	for _, settings := range []any{&cfg, &reconcileCfg, &metricsCfg} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
-			log.Fatal().Msg(err.Error())
-		}
-	}
-	critical, err := process.ParseCritical(cfg.CriticalTypes)
-	if err != nil {
+	log := observe.NewLogger(os.Stdout, "info", "processor") // until the settings say otherwise
+	if err := config.Load(os.LookupEnv, &cfg, &reconcileCfg, &metricsCfg); err != nil {
 		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "processor")
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	processor := &process.Processor{
 		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
 		DLQ:       deadletter.SQS{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.DLQURL, Source: "processor"},
 		Alerter:   notify.SNSAlerter{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.AlertTopicARN},
-		Critical:  critical,
+		Critical:  cfg.CriticalTypes,
 		Normalize: registry.Normalize,
 		Log:       log,
 		Metrics:   emf.New(os.Stdout, metricsCfg.Namespace, "processor"),
 	}
-	if cfg.SecretsARN != "" && reconcileCfg.PayPalConfirm {
+	if cfg.SecretsARN != "" && (reconcileCfg.PayPalConfirm || reconcileCfg.GoCardlessAmounts) {
 		keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, cfg.SecretsRefresh,
 			func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
 		api := provider.APIConfig{HTTP: &http.Client{Timeout: 10 * time.Second}, Sandbox: cfg.PayPalSandbox}
-		processor.Confirm = (&reconcile.Confirmation{Keys: keys.Keys, API: api}).Confirm
+		confirmation := &reconcile.Confirmation{Keys: keys.Keys, API: api}
+		if reconcileCfg.PayPalConfirm {
+			processor.Confirm = confirmation.Confirm
+		}
+		if reconcileCfg.GoCardlessAmounts {
+			processor.Amounts = confirmation.Amounts
+		}
 	}
 	if cfg.EventBusName != "" {
 		processor.Publisher = notify.EventBridgePublisher{Client: eventbridge.NewFromConfig(awsCfg), BusName: cfg.EventBusName}

@@ -18,6 +18,7 @@ import (
 	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/metrics/emf"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/secrets"
 	"github.com/payhook/payhook/shared/store/dynamo"
@@ -27,18 +28,17 @@ func main() {
 	var cfg config.Receiver
 	var env config.ReceiverAWS
 	var metricsCfg config.Metrics
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "receiver")
-	for _, settings := range []any{&cfg, &env, &metricsCfg} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
-			log.Fatal().Msg(err.Error())
-		}
+	log := observe.NewLogger(os.Stdout, "info", "receiver") // until the settings say otherwise
+	if err := config.Load(os.LookupEnv, &cfg, &env, &metricsCfg); err != nil {
+		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "receiver")
 	ctx := context.Background()
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), env.SecretsARN, env.SecretsRefresh,
 		func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })

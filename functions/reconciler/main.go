@@ -19,6 +19,7 @@ import (
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
+	"github.com/payhook/payhook/shared/observe/tracing"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/reconcile"
@@ -27,22 +28,18 @@ import (
 )
 
 func main() {
-	var (
-		cfg      config.Reconciler
-		schedule config.Reconcile
-	)
-	log := observe.NewLogger(os.Stdout, os.Getenv("PAYHOOK_LOG_LEVEL"), "reconciler")
-	for _, settings := range []any{&cfg, &schedule} {
-		if err := config.Load(os.LookupEnv, settings); err != nil {
-			log.Fatal().Msg(err.Error())
-		}
+	var cfg config.Reconciler
+	log := observe.NewLogger(os.Stdout, "info", "reconciler") // until the settings say otherwise
+	if err := config.Load(os.LookupEnv, &cfg); err != nil {
+		log.Fatal().Msg(err.Error())
 	}
+	log = observe.NewLogger(os.Stdout, cfg.LogLevel, "reconciler")
 	ctx := context.Background()
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		log.Fatal().Err(err).Msg("AWS configuration")
 	}
-	observe.TraceAWS(&awsCfg)
+	tracing.AWS(&awsCfg)
 
 	// Each run reads the secret afresh: runs are minutes apart.
 	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, time.Minute,
@@ -57,5 +54,5 @@ func main() {
 		Log:       log,
 	}
 	api := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: cfg.PayPalSandbox}
-	lambda.Start(reconciler.Scheduler(keys.Keys, api, schedule.Window))
+	lambda.Start(reconciler.Scheduler(keys.Keys, api, cfg.Window))
 }

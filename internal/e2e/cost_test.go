@@ -80,6 +80,7 @@ func TestCostPerWebhook(t *testing.T) {
 	logs := map[string]*countingWriter{"receiver": {}, "processor": {}, "auditor": {}}
 	var cfg config.Receiver
 	is.NoErr(config.Load(func(string) (string, bool) { return "", false }, &cfg))
+	cfg.StoreTimeout = testenv.StoreTimeout
 	secret := "whsec_cost"
 	keys := provider.Keys{stripe.SigningSecrets: {secret}}
 	certs := paypal.NewCerts(nil, false) // never asked: Stripe only

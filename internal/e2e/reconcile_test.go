@@ -81,6 +81,7 @@ func runReconcileScenario(t *testing.T, b backend) {
 
 	var cfg config.Receiver
 	is.NoErr(config.Load(func(string) (string, bool) { return "", false }, &cfg))
+	cfg.StoreTimeout = testenv.StoreTimeout
 	discard := observe.NewLogger(io.Discard, "info", "e2e")
 	table := &outage{Table: b.table}
 	receiver := ingest.New(cfg, secrets.Static(keys), table, certs, discard)

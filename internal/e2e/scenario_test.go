@@ -22,6 +22,7 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/config"
@@ -210,6 +211,7 @@ func runScenario(t *testing.T, b backend) {
 	keys, certs := keysAndCerts(t)
 	var cfg config.Receiver
 	is.NoErr(config.Load(func(string) (string, bool) { return "", false }, &cfg))
+	cfg.StoreTimeout = testenv.StoreTimeout
 	discard := observe.NewLogger(io.Discard, "info", "e2e")
 	receiver := ingest.New(cfg, secrets.Static(keys), b.table, certs, discard)
 

@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// clockTicks is Linux's USER_HZ, the unit of /proc's CPU times: 100 on
-// every architecture Go supports there.
-const clockTicks = 100
-
 // FunctionCPU is the CPU time the function has used so far, user and
 // system, every thread: the bootstrap the emulator started (and anything
 // it started), not the emulator itself, whose work Lambda does not bill.

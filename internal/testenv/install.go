@@ -5,11 +5,9 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 )
@@ -127,16 +125,6 @@ func untar(tarball, dest string) error {
 			}
 		}
 	}
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	return port, l.Close()
 }
 
 const maxUnpackedFileBytes = 1 << 30

@@ -1,12 +1,12 @@
 package testenv
 
 import (
+	"context"
 	"net"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -66,37 +66,31 @@ func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 	if err != nil {
 		t.Fatalf("runtime interface emulator: %v", err)
 	}
-	port, err := freePort()
+	function := filepath.Base(filepath.Dir(bootstrap))
+	c, ports, err := startOnFreePorts("the runtime interface emulator of "+function, 2, func(ports []string) *exec.Cmd {
+		cmd := exec.Command(rie, "--log-level", "info",
+			"--runtime-interface-emulator-address", "127.0.0.1:"+ports[0], "--runtime-api-address", "127.0.0.1:"+ports[1], bootstrap)
+		cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME=" + function}, env...)
+		return cmd
+	}, func(c *child, ports []string) error {
+		// It binds both ports as it starts, and starts bootstrap only on
+		// the first invocation.
+		return c.waitReady("127.0.0.1:"+ports[0], ports, func(ctx context.Context) error {
+			conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", "127.0.0.1:"+ports[0])
+			if err == nil {
+				_ = conn.Close() // only a probe
+			}
+			return err
+		})
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	apiPort, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(rie, "--log-level", "info",
-		"--runtime-interface-emulator-address", "127.0.0.1:"+port, "--runtime-api-address", "127.0.0.1:"+apiPort, bootstrap)
-	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME=" + filepath.Base(filepath.Dir(bootstrap))}, env...)
-	output, err := startTiedToProcess(cmd)
-	if err != nil {
-		t.Fatalf("start the runtime interface emulator: %v", err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // it may have exited already
+		c.stop()
 		if t.Failed() {
-			t.Logf("runtime interface emulator output:\n%s", output.String())
+			t.Logf("runtime interface emulator output:\n%s", c.output.String())
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 100*time.Millisecond)
-		if err == nil {
-			_ = conn.Close() // only a probe
-			return &Emulator{URL: "http://127.0.0.1:" + port + "/2015-03-31/functions/function/invocations", output: output, cmd: cmd}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("runtime interface emulator not listening: %s", strings.TrimSpace(output.String()))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return &Emulator{URL: "http://127.0.0.1:" + ports[0] + "/2015-03-31/functions/function/invocations", output: c.output, cmd: c.cmd}
 }

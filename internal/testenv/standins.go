@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,12 +26,16 @@ const (
 	StandinPayPalClientID     = "standin-paypal-client"
 	StandinPayPalClientSecret = "standin-paypal-secret"
 	StandinSquareAccessToken  = "standin-square-token"
+	StandinStripeKey          = "rk_test_standin"
+	StandinPaddleKey          = "pdl_sdbx_apikey_01hv97725sakkxq0yqdqef4m6p_standinStandinStandin_AAA"
+	StandinGoCardlessToken    = "sandbox_standin-gocardless-token"
 )
 
 // ProviderStandins is one payhook-standins process (tools/standins): the
-// PayPal and Square event APIs that reconciliation reads, on one port,
-// checked against the providers' own OpenAPI documents, and a control API
-// to seed events, inject faults and read back what a test's code sent.
+// PayPal, Square, Stripe, Paddle and GoCardless event APIs that
+// reconciliation reads, on one port, checked against the providers' OpenAPI
+// documents, and a control API to seed events, inject faults and read back
+// what a test's code sent.
 type ProviderStandins struct {
 	url    string
 	client *http.Client
@@ -41,12 +46,14 @@ type ProviderStandins struct {
 	PayPalClientSecret string
 	// Square's /v2/events accepts "Authorization: Bearer " this.
 	SquareAccessToken string
+	// The keys Stripe's, Paddle's and GoCardless's stand-ins accept.
+	StripeKey, PaddleKey, GoCardlessToken string
 }
 
 // StandinRequest is one provider request the stand-ins served.
 type StandinRequest struct {
 	Time     time.Time `json:"time"`
-	Provider string    `json:"provider"` // "paypal" or "square"
+	Provider string    `json:"provider"` // paypal, square, stripe, paddle or gocardless
 	Method   string    `json:"method"`
 	Path     string    `json:"path"`
 	Query    string    `json:"query"` // raw, as sent
@@ -63,6 +70,10 @@ type StandinRequest struct {
 	Validation string `json:"validation"`
 }
 
+// standinsListening is the line in which payhook-standins says where it
+// listens.
+var standinsListening = regexp.MustCompile(`payhook-standins listening on http://(\S+)`)
+
 var standinsBinary struct {
 	once sync.Once
 	path string
@@ -78,42 +89,51 @@ func Standins(t testing.TB) *ProviderStandins {
 	if standinsBinary.err != nil {
 		t.Fatalf("payhook-standins: %v", standinsBinary.err)
 	}
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &ProviderStandins{
-		url:                "http://127.0.0.1:" + port,
 		client:             &http.Client{Timeout: 10 * time.Second},
 		PayPalClientID:     StandinPayPalClientID,
 		PayPalClientSecret: StandinPayPalClientSecret,
 		SquareAccessToken:  StandinSquareAccessToken,
+		StripeKey:          StandinStripeKey,
+		PaddleKey:          StandinPaddleKey,
+		GoCardlessToken:    StandinGoCardlessToken,
 	}
-	cmd := exec.Command(standinsBinary.path, "-addr", "127.0.0.1:"+port,
+	// Port 0: it listens on a port of the system's choosing and prints it.
+	c, err := startChild("payhook-standins", exec.Command(standinsBinary.path, "-addr", "127.0.0.1:0",
 		"-paypal-client-id", s.PayPalClientID, "-paypal-client-secret", s.PayPalClientSecret,
-		"-square-token", s.SquareAccessToken)
-	output, err := startTiedToProcess(cmd)
+		"-square-token", s.SquareAccessToken, "-stripe-key", s.StripeKey, "-paddle-key", s.PaddleKey, "-gocardless-token", s.GoCardlessToken))
 	if err != nil {
-		t.Fatalf("start payhook-standins: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // it may have exited already
+		c.stop()
 		if t.Failed() {
-			t.Logf("payhook-standins output:\n%s", output.String())
+			t.Logf("payhook-standins output:\n%s", c.output.String())
 		}
 	})
-	err = waitReady(s.url, 10*time.Second, output, func(ctx context.Context) error {
+	addr, err := c.waitAddress(standinsListening)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.url = "http://" + addr
+	err = c.waitReady(s.url, nil, func(ctx context.Context) error {
 		return s.do(ctx, http.MethodGet, "/_standin/health", nil, http.StatusOK, nil)
 	})
 	if err != nil {
-		t.Fatalf("payhook-standins: %v", err)
+		t.Fatal(err)
 	}
 	return s
 }
 
-// URL is the stand-ins' base URL, for both providers: PayPal's paths
-// start /v1/, Square's /v2/.
+// URL is the stand-ins' base URL for PayPal (its paths start /v1/) and
+// Square (/v2/).
 func (s *ProviderStandins) URL() string { return s.url }
+
+// StripeURL, PaddleURL and GoCardlessURL are those providers' API base
+// URLs, each under its own path on the one port.
+func (s *ProviderStandins) StripeURL() string     { return s.url + "/stripe" }
+func (s *ProviderStandins) PaddleURL() string     { return s.url + "/paddle" }
+func (s *ProviderStandins) GoCardlessURL() string { return s.url + "/gocardless" }
 
 // SeedPayPal adds webhook events exactly as PayPal's API returns them
 // (id, create_time, event_type, resource, ...). The stand-in refuses, and
@@ -129,6 +149,23 @@ func (s *ProviderStandins) SeedPayPal(t testing.TB, events ...json.RawMessage) {
 func (s *ProviderStandins) SeedSquare(t testing.TB, events ...json.RawMessage) {
 	t.Helper()
 	s.seed(t, "square", events)
+}
+
+// Seed adds events of provider (stripe, paddle, gocardless, ...) exactly
+// as its API returns them; the stand-in refuses, and the test fails on,
+// an event that does not match the provider's event schema.
+func (s *ProviderStandins) Seed(t testing.TB, provider string, events ...json.RawMessage) {
+	t.Helper()
+	s.seed(t, provider, events)
+}
+
+// SeedGoCardless adds GoCardless payments or refunds (kind "payments" or
+// "refunds"), served by id as GoCardless's API returns them.
+func (s *ProviderStandins) SeedGoCardless(t testing.TB, kind string, resources ...json.RawMessage) {
+	t.Helper()
+	if err := s.do(context.Background(), http.MethodPost, "/_standin/gocardless/"+kind, resources, http.StatusCreated, nil); err != nil {
+		t.Fatalf("seed GoCardless %s: %v", kind, err)
+	}
 }
 
 func (s *ProviderStandins) seed(t testing.TB, provider string, events []json.RawMessage) {
@@ -154,6 +191,13 @@ func (s *ProviderStandins) GenerateSquare(t testing.TB, n int) []json.RawMessage
 	return s.generate(t, "square", n)
 }
 
+// Generate adds n events of provider made from its template, created a
+// second apart and ending now, and returns them as the API will.
+func (s *ProviderStandins) Generate(t testing.TB, provider string, n int) []json.RawMessage {
+	t.Helper()
+	return s.generate(t, provider, n)
+}
+
 func (s *ProviderStandins) generate(t testing.TB, provider string, n int) []json.RawMessage {
 	t.Helper()
 	var events []json.RawMessage
@@ -171,6 +215,14 @@ func (s *ProviderStandins) Fault(t testing.TB, pathPrefix string, status int, re
 	fault := map[string]any{"path_prefix": pathPrefix, "status": status, "retry_after": retryAfter, "times": times}
 	if err := s.do(context.Background(), http.MethodPost, "/_standin/faults", fault, http.StatusCreated, nil); err != nil {
 		t.Fatalf("inject a fault: %v", err)
+	}
+}
+
+// ClearFaults drops the faults not yet used up.
+func (s *ProviderStandins) ClearFaults(t testing.TB) {
+	t.Helper()
+	if err := s.do(context.Background(), http.MethodDelete, "/_standin/faults", nil, http.StatusNoContent, nil); err != nil {
+		t.Fatalf("clear faults: %v", err)
 	}
 }
 

@@ -3,8 +3,10 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -46,33 +48,39 @@ func StripeMock(t testing.TB) string {
 	t.Helper()
 	stripeMock.once.Do(func() { stripeMock.url, stripeMock.err = startStripeMock() })
 	if stripeMock.err != nil {
-		t.Fatalf("stripe-mock: %v", stripeMock.err)
+		t.Fatal(stripeMock.err)
 	}
 	return stripeMock.url
 }
 
+// listeningHTTP is the line in which stripe-mock says where it listens.
+var listeningHTTP = regexp.MustCompile(`Listening for HTTP at address: (\S+)`)
+
 func startStripeMock() (string, error) {
 	binary, err := goInstall(stripeMockPackage)
 	if err != nil {
-		return "", err
-	}
-	port, err := freePort()
-	if err != nil {
-		return "", err
+		return "", fmt.Errorf("stripe-mock: %w", err)
 	}
 	// -http-addr rather than -http-port: the port flag listens on every
-	// interface, and a test's stand-in belongs on loopback only. HTTPS,
-	// which stripe-mock otherwise opens on the fixed port 12112 (and so
-	// fails when test packages run it side by side), gets a port of the
-	// system's choosing.
-	cmd := exec.Command(binary, "-http-addr", "127.0.0.1:"+port, "-https-addr", "127.0.0.1:")
-	output, err := startTiedToProcess(cmd)
+	// interface, and a test's stand-in belongs on loopback only. Both ports
+	// are of the system's choosing (HTTPS would otherwise be on the fixed
+	// port 12112, and fail when test packages run stripe-mock side by
+	// side); stripe-mock prints the one it got.
+	c, err := startChild("stripe-mock", exec.Command(binary, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:"))
 	if err != nil {
-		return "", fmt.Errorf("start: %w", err)
+		return "", err
 	}
-	url := "http://127.0.0.1:" + port
+	addr, err := c.waitAddress(listeningHTTP)
+	if err != nil {
+		return "", err
+	}
+	url := "http://" + addr
 	client := &http.Client{Timeout: time.Second}
-	return url, waitReady(url, 20*time.Second, output, func(ctx context.Context) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("stripe-mock listens on %q: %w", addr, err)
+	}
+	return url, c.waitReady(url, []string{port}, func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/balance", nil)
 		if err != nil {
 			return err

@@ -3,8 +3,6 @@ package audit_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/forge"
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/observe"
@@ -64,7 +63,7 @@ func TestAuditTrailCarriesNoPersonalData(t *testing.T) {
 	var out bytes.Buffer
 	a := &audit.Auditor{Sink: audit.LogSink{Log: observe.NewLogger(&out, "info", "audit")}, Alerter: &alerts{}, Log: observe.NewLogger(&bytes.Buffer{}, "info", "auditor")}
 	received := webhookItem(t, store.StatusReceived, store.ByReceiver, "")
-	failed := webhookItem(t, store.StatusFailed, store.ByProcessor, "unprocessable payload: AmountMinor fails min")
+	failed := webhookItem(t, store.StatusFailed, store.ByProcessor, "unprocessable payload: amount_minor is negative")
 	resp, err := a.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
 		record("INSERT", nil, received, "1"), record("MODIFY", received, failed, "2"),
 	}})
@@ -299,24 +298,11 @@ func breaksOf(report audit.Report) []string {
 // as only someone who knows how the digest is made would.
 func forgeRecord(t *testing.T, line, from, to string) string {
 	t.Helper()
-	var wrapped struct {
-		Audit audit.Record `json:"audit"`
-	}
-	if err := json.Unmarshal([]byte(strings.Replace(line, from, to, 1)), &wrapped); err != nil {
-		t.Fatal(err)
-	}
-	wrapped.Audit.RecordSHA256 = ""
-	encoded, err := json.Marshal(wrapped.Audit)
+	forged, err := forge.RewriteRecord(line, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(encoded)
-	wrapped.Audit.RecordSHA256 = hex.EncodeToString(sum[:])
-	forged, err := json.Marshal(wrapped)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(forged)
+	return forged
 }
 
 func TestAVerifiedCompleteTrailMustStartEachItemAtItsCreation(t *testing.T) {
@@ -340,4 +326,47 @@ func exported(lines []string) []string {
 		out = append(out, "2026-11-28T05:00:00.000Z "+string(message))
 	}
 	return out
+}
+
+// TestATrailWrittenOnceMustHoldEveryChange: a data directory's trail
+// holds one record of every change, numbered by one; removing any record
+// breaks it, even the only record of its item, which no chain shows.
+func TestATrailWrittenOnceMustHoldEveryChange(t *testing.T) {
+	lines := trail(t) // 0 webhook INSERT 100, 1 payment INSERT 101 (its only record), 2 webhook 102, 3 webhook 103, 4 webhook 104
+	cases := []struct {
+		name   string
+		lines  []string
+		breaks []string
+	}{
+		{"the whole trail", lines, nil},
+		{"the lone record of an item removed", []string{lines[0], lines[2], lines[3], lines[4]}, []string{
+			"line 2: sequence 102 follows 100: the record of change 101 is missing",
+		}},
+		{"the last record removed and another line put in its place", []string{lines[0], lines[2], "", lines[3], lines[4]}, []string{
+			"line 2: sequence 102 follows 100: the record of change 101 is missing",
+			"line 3: the line holds no record: this trail holds records only",
+		}},
+		{"two records of different items swapped", []string{lines[0], lines[2], lines[1], lines[3], lines[4]}, []string{
+			"line 2: sequence 102 follows 100: the record of change 101 is missing",
+			"line 3: sequence 101 follows 102: out of order",
+			"line 4: sequence 103 follows 101: the record of change 102 is missing",
+		}},
+		{"records removed at once", []string{lines[0], lines[4]}, []string{
+			"line 2: sequence 104 follows 100: the records of changes 101 to 103 are missing",
+			"line 2: its old image is not the previous record's new image: a record is missing before it",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			report, err := audit.Verify(strings.NewReader(strings.Join(tc.lines, "\n")), audit.VerifyOptions{Contiguous: true})
+			is.NoErr(err)
+			is.Equal(breaksOf(report), tc.breaks)
+		})
+	}
+	// Complete, it must start at the feed's first change.
+	is := is.New(t)
+	report, err := audit.Verify(strings.NewReader(strings.Join(lines, "\n")), audit.VerifyOptions{Complete: true, Contiguous: true})
+	is.NoErr(err)
+	is.Equal(breaksOf(report), []string{"line 1: the trail starts at sequence 100: the records of changes 1 to 99 are missing"})
 }

@@ -16,22 +16,29 @@ import (
 // (`{"audit":{...}}`, as LogSink writes them), so that each change is
 // recorded exactly once across crashes. The consumer's checkpoint lives
 // elsewhere (the store), so the two cannot commit together; instead the
-// trail is written ahead of the checkpoint and knows where it stands:
+// trail is written ahead of the checkpoint:
 //
 //   - Write only buffers; Sync appends the buffer and fsyncs, and the
 //     pipeline calls it before the checkpoint commits. A checkpointed
 //     record is therefore on disk.
-//   - A record at or before the trail's last sequence is already in it
-//     (appended before a crash stopped its checkpoint) and is skipped, so
-//     a record delivered again is not written again.
-//   - On open, a torn last line (a crash or power loss mid-append) is cut
-//     off; its record comes again from the feed, which only moves past
-//     what is synced.
+//   - A crash can leave records past the checkpoint, and a torn last
+//     line. The trail's owner cuts the file back to the checkpoint before
+//     handing it over (TrailThrough says where), and the feed delivers
+//     those changes again.
+//   - A record at or before the last one this FileTrail took is a
+//     delivery again of one it wrote itself (the auditor retries a record
+//     whose alert failed after its record was written), and is skipped.
+//     Nothing read from the file decides what is skipped: the file is cut
+//     at the checkpoint, and the feed delivers only what follows it.
+//   - When the file's length is no longer known (an append that failed
+//     and could not be cut off), the trail stops (ErrTrailStopped).
 //
 // It needs sequence numbers that only grow, as the embedded store's do.
 type FileTrail struct {
 	mu   sync.Mutex
-	file *os.File
+	file TrailFile
+	// stopped is set, for good, once the file's length is not known.
+	stopped error
 	// size is the length of the file as synced; last is the sequence of
 	// its last record, and buffered that of the last record in pending.
 	size           int64
@@ -48,26 +55,22 @@ type TrailState struct {
 	Size, Torn int64
 }
 
-// OpenFileTrail takes over file, opened for reading and appending, and
-// cuts off a torn last line. It returns where the trail stands, Torn
-// saying what was cut.
-func OpenFileTrail(file *os.File) (*FileTrail, TrailState, error) {
-	state, err := ReadTrailState(file)
-	if err != nil {
-		return nil, state, err
-	}
-	if state.Torn > 0 {
-		if err := file.Truncate(state.Size); err != nil {
-			return nil, state, fmt.Errorf("cut the torn last line of %s: %w", file.Name(), err)
-		}
-		if err := file.Sync(); err != nil {
-			return nil, state, err
-		}
-	}
-	return &FileTrail{file: file, size: state.Size, last: state.Last, buffered: state.Last}, state, nil
+// TrailFile is the file a FileTrail appends to: an *os.File.
+type TrailFile interface {
+	io.Writer
+	Sync() error
+	Truncate(size int64) error
+	Name() string
 }
 
-// Write buffers r unless the trail already holds it.
+// NewFileTrail takes over file, opened for appending, which state says
+// holds records through state.Last in state.Size bytes and nothing after
+// them: a trail cut at its consumer's checkpoint.
+func NewFileTrail(file TrailFile, state TrailState) *FileTrail {
+	return &FileTrail{file: file, size: state.Size, last: state.Last, buffered: state.Last}
+}
+
+// Write buffers r, unless this trail took it already.
 func (t *FileTrail) Write(_ context.Context, r Record) error {
 	seq, err := strconv.ParseUint(r.SequenceNumber, 10, 64)
 	if err != nil {
@@ -75,8 +78,11 @@ func (t *FileTrail) Write(_ context.Context, r Record) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.stopped != nil {
+		return t.stopped
+	}
 	if seq <= t.buffered {
-		return nil // in the trail already, from before a crash
+		return nil // delivered again after a failure past its record
 	}
 	pending, err := r.AppendJSON(append(t.pending, `{"audit":`...))
 	if err != nil {
@@ -87,22 +93,40 @@ func (t *FileTrail) Write(_ context.Context, r Record) error {
 	return nil
 }
 
-// Sync appends what Write buffered and waits until it is on disk. On a
-// failure nothing of it stays in the file, and the records are written
-// again when delivered again.
+// ErrTrailStopped: the trail's file may no longer be what its records
+// say, so it takes no more; whoever feeds it must stop.
+var ErrTrailStopped = errors.New("the audit trail stopped")
+
+// Sync appends what Write buffered and waits until it is on disk. When
+// the append fails, what of it reached the file is cut off, and the
+// records are written again when delivered again. When that cut fails,
+// or the fsync does (what is on disk is then not known: a later fsync
+// may succeed without having written it), the file's length is no longer
+// known, and a later cut at the length it should have could take honest
+// records with it: the trail stops, and this and every later Write and
+// Sync fail with ErrTrailStopped.
 func (t *FileTrail) Sync() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.stopped != nil {
+		return t.stopped
+	}
 	if len(t.pending) == 0 {
 		return nil
 	}
 	_, err := t.file.Write(t.pending)
-	if err == nil {
-		err = t.file.Sync()
-	}
 	if err != nil {
 		t.pending, t.buffered = t.pending[:0], t.last
-		return errors.Join(fmt.Errorf("append to %s: %w", t.file.Name(), err), t.file.Truncate(t.size))
+		err = fmt.Errorf("append to %s: %w", t.file.Name(), err)
+		if cutErr := t.file.Truncate(t.size); cutErr != nil {
+			t.stopped = fmt.Errorf("%w: %s may end in part of an append that failed (%w), which could not be cut off (%w)", ErrTrailStopped, t.file.Name(), err, cutErr)
+			return t.stopped
+		}
+		return err
+	}
+	if err := t.file.Sync(); err != nil {
+		t.stopped = fmt.Errorf("%w: %s could not be flushed to disk: %w", ErrTrailStopped, t.file.Name(), err)
+		return t.stopped
 	}
 	t.size += int64(len(t.pending))
 	t.pending, t.last = t.pending[:0], t.buffered
@@ -147,10 +171,11 @@ func ReadTrailState(r io.ReaderAt) (TrailState, error) {
 
 // TrailThrough finds the end of the trail's last record at or before
 // sequence seq, looking back from the trail's last complete line: a trail
-// cut there holds exactly the records through seq.
+// cut there holds exactly the records through seq, and nothing after
+// them (no later record, no line without one, no torn line).
 func TrailThrough(r io.ReaderAt, seq uint64) (TrailState, error) {
 	state, err := ReadTrailState(r)
-	if err != nil || state.Last <= seq {
+	if err != nil {
 		return state, err
 	}
 	last, through, err := lastRecordThrough(r, state.Size, seq)

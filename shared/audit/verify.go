@@ -50,6 +50,14 @@ type VerifyOptions struct {
 	// apart and otherwise passed over. A data directory's trail is
 	// written exactly once: there a repeat is a break.
 	AllowRepeats bool
+	// Contiguous: the trail holds one record of every change, in the
+	// order of the change feed's sequence numbers, which count up by one
+	// (a data directory's trail: the embedded store numbers every change,
+	// and the auditor records each exactly once). Each record's sequence
+	// must then be the previous record's plus one, from 1 when the trail
+	// is also Complete, and a line that holds no record is a break: the
+	// removal of any record shows, even the last of its item.
+	Contiguous bool
 }
 
 // maxTrailLine bounds one line of a trail: records are small; a log
@@ -78,10 +86,11 @@ const recentRecords = 100
 // reported apart; otherwise a repeat of the item's last record is a break
 // named so, and one of an earlier record is out of order. A record that
 // repeats a sequence with other fields is a break either way. The last
-// record of an item can go missing unseen: nothing follows it.
+// record of an item can go missing unseen, nothing following it, unless
+// options say the trail is Contiguous.
 // Lines may be payhook's own (`{"audit":{...}}`), a CloudWatch Logs event
 // (`{"message":"..."}`), or either behind a timestamp, as exports write
-// them; lines that hold no record are skipped.
+// them; lines that hold no record are skipped, or breaks when Contiguous.
 func Verify(trail io.Reader, options VerifyOptions) (Report, error) {
 	var report Report
 	type last struct {
@@ -92,26 +101,36 @@ func Verify(trail io.Reader, options VerifyOptions) (Report, error) {
 		latest []seen
 	}
 	items := map[string]*last{}
+	// previous is the sequence of the trail's previous record, when
+	// Contiguous.
+	var previous *big.Int
+	if options.Contiguous && options.Complete {
+		previous = new(big.Int)
+	}
 	scanner := bufio.NewScanner(trail)
 	scanner.Buffer(make([]byte, 64<<10), maxTrailLine)
 	for line := 1; scanner.Scan(); line++ {
 		r, ok := recordOf(scanner.Bytes())
-		if !ok {
-			continue
-		}
-		report.Records++
 		item := r.PK + " " + r.SK
 		breakHere := func(format string, a ...any) {
 			report.Breaks = append(report.Breaks, Break{Line: line, Item: item, Why: fmt.Sprintf(format, a...)})
 		}
+		if !ok {
+			if options.Contiguous {
+				item = ""
+				breakHere("the line holds no record: this trail holds records only")
+			}
+			continue
+		}
+		report.Records++
 		intact := r.RecordSHA256 == r.digest()
 		if !intact {
 			breakHere("the record's fields do not match its digest: edited")
 		}
-		previous, known := items[item]
+		ofItem, known := items[item]
 		if known && intact {
-			if i := slices.IndexFunc(previous.latest, func(s seen) bool { return s.sequence == r.SequenceNumber }); i >= 0 {
-				earlier := previous.latest[i]
+			if i := slices.IndexFunc(ofItem.latest, func(s seen) bool { return s.sequence == r.SequenceNumber }); i >= 0 {
+				earlier := ofItem.latest[i]
 				switch {
 				case earlier.digest != r.RecordSHA256:
 					breakHere("sequence %s again, with other fields than line %d: not a repeat but a second version", r.SequenceNumber, earlier.line)
@@ -128,30 +147,59 @@ func Verify(trail io.Reader, options VerifyOptions) (Report, error) {
 			breakHere("sequence number %q is not a number", r.SequenceNumber)
 			continue
 		}
+		if options.Contiguous {
+			if why := notNext(previous, sequence); why != "" {
+				breakHere("%s", why)
+			}
+			previous = sequence
+		}
 		switch {
 		case !known:
 			report.Items++
-			previous = &last{}
-			items[item] = previous
+			ofItem = &last{}
+			items[item] = ofItem
 			if options.Complete && r.OldImageSHA256 != "" {
 				breakHere("the item's first record is not its creation: the records before it are missing")
 			}
-		case sequence.Cmp(previous.sequence) <= 0:
-			breakHere("sequence %s comes after %s: out of order", sequence, previous.sequence)
-		case r.OldImageSHA256 != previous.newImage:
+		case sequence.Cmp(ofItem.sequence) <= 0:
+			breakHere("sequence %s comes after %s: out of order", sequence, ofItem.sequence)
+		case r.OldImageSHA256 != ofItem.newImage:
 			breakHere("its old image is not the previous record's new image: a record is missing before it")
 		}
-		previous.sequence, previous.newImage = sequence, r.NewImageSHA256
+		ofItem.sequence, ofItem.newImage = sequence, r.NewImageSHA256
 		keep := 1
 		if options.AllowRepeats {
 			keep = recentRecords
 		}
-		if len(previous.latest) == keep {
-			previous.latest = append(previous.latest[:0], previous.latest[1:]...)
+		if len(ofItem.latest) == keep {
+			ofItem.latest = append(ofItem.latest[:0], ofItem.latest[1:]...)
 		}
-		previous.latest = append(previous.latest, seen{sequence: r.SequenceNumber, digest: r.RecordSHA256, line: line})
+		ofItem.latest = append(ofItem.latest, seen{sequence: r.SequenceNumber, digest: r.RecordSHA256, line: line})
 	}
 	return report, scanner.Err()
+}
+
+// notNext says how sequence fails to follow previous by one: "" when it
+// does, or when there is no previous record to follow.
+func notNext(previous, sequence *big.Int) string {
+	if previous == nil {
+		return ""
+	}
+	want := new(big.Int).Add(previous, big.NewInt(1))
+	where := fmt.Sprintf("sequence %s follows %s", sequence, previous)
+	if previous.Sign() == 0 {
+		where = fmt.Sprintf("the trail starts at sequence %s", sequence)
+	}
+	switch sequence.Cmp(want) {
+	case 0:
+		return ""
+	case -1:
+		return where + ": out of order"
+	}
+	if last := new(big.Int).Sub(sequence, big.NewInt(1)); last.Cmp(want) > 0 {
+		return fmt.Sprintf("%s: the records of changes %s to %s are missing", where, want, last)
+	}
+	return fmt.Sprintf("%s: the record of change %s is missing", where, want)
 }
 
 // recordOf finds the audit record a trail line holds, if any.

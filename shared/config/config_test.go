@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -8,6 +10,7 @@ import (
 
 	"github.com/payhook/payhook/shared/config"
 	"github.com/payhook/payhook/shared/forward"
+	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/store"
@@ -78,7 +81,7 @@ func TestProcessorSettings(t *testing.T) {
 
 	c = config.Processor{}
 	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "https://sqs.ap-southeast-1.amazonaws.com/123456789012/payhook-dlq-dev", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev"}), &c))
-	is.Equal(c.CriticalTypes, "dispute.opened,payment.failed")
+	is.Equal(c.CriticalTypes, []payment.Type{payment.DisputeOpened, payment.Failed})
 	is.Equal(c.EventBusName, "")
 }
 
@@ -105,9 +108,7 @@ func TestDefaultsAreThePackagesOwn(t *testing.T) {
 	is.Equal(r.Retention, store.DefaultRetention)
 	var p config.Processor
 	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:a"}), &p))
-	critical, err := process.ParseCritical(p.CriticalTypes)
-	is.NoErr(err)
-	is.Equal(critical, process.DefaultCritical)
+	is.Equal(p.CriticalTypes, process.DefaultCritical)
 	var f config.Forwarder
 	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_FORWARD_DESTINATIONS": "[]"}), &f))
 	is.Equal(f.RetryWindow, forward.DefaultRetryWindow)
@@ -120,4 +121,65 @@ func TestForwarderSettings(t *testing.T) {
 	f = config.Forwarder{}
 	err := config.Load(env(map[string]string{"PAYHOOK_FORWARD_DESTINATIONS": "[]", "PAYHOOK_FORWARD_RETRY_WINDOW": "30m"}), &f)
 	is.Equal(err.Error(), "PAYHOOK_FORWARD_RETRY_WINDOW: must be at least 1h")
+}
+
+func TestCriticalTypesAreCanonical(t *testing.T) {
+	is := is.New(t)
+	var s config.Serve
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_CRITICAL_EVENT_TYPES": "payment.succeeded, dispute.updated"}), &s))
+	is.Equal(s.CriticalTypes, []payment.Type{payment.Succeeded, payment.DisputeUpdated})
+	err := config.Load(env(map[string]string{"PAYHOOK_CRITICAL_EVENT_TYPES": "dispute.opened,payment.lost"}), &s)
+	is.True(strings.HasPrefix(err.Error(), `PAYHOOK_CRITICAL_EVENT_TYPES: "payment.lost" is not a canonical event type (payment.succeeded, `))
+}
+
+func TestLocalSettings(t *testing.T) {
+	is := is.New(t)
+	var l config.Local
+	is.NoErr(config.Load(env(nil), &l))
+	is.Equal(l, config.Local{Addr: "127.0.0.1:8080", DataDir: ".payhook"})
+	for _, good := range []string{":9001", "[::1]:0", "localhost:8080"} {
+		is.NoErr(config.Load(env(map[string]string{"PAYHOOK_ADDR": good}), &l))
+	}
+	for _, bad := range []string{"8080", "localhost", "http://127.0.0.1:8080"} {
+		is.Equal(config.Load(env(map[string]string{"PAYHOOK_ADDR": bad}), &l).Error(), "PAYHOOK_ADDR: must be a host and port, such as 127.0.0.1:8080")
+	}
+}
+
+func TestAStringsLimitIsInCharacters(t *testing.T) {
+	var p config.Processor
+	err := config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "https://sqs.example/q",
+		"PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:a", "PAYHOOK_EVENT_BUS_NAME": strings.Repeat("b", 257)}), &p)
+	is.New(t).Equal(err.Error(), "PAYHOOK_EVENT_BUS_NAME: must be at most 256 characters")
+}
+
+// TestEachSettingIsDeclaredOnce: every struct's field names a setting that
+// exists, and the settings' defaults pass their own rules.
+func TestEachSettingIsDeclaredOnce(t *testing.T) {
+	is := is.New(t)
+	defaults := env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_SECRETS_ARN": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:p",
+		"PAYHOOK_DLQ_URL": "https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:a", "PAYHOOK_FORWARD_DESTINATIONS": "[]"})
+	read := map[string]bool{}
+	for _, target := range []any{&config.Local{}, &config.Serve{}, &config.Receiver{}, &config.ReceiverAWS{}, &config.Processor{},
+		&config.Metrics{}, &config.Reconcile{}, &config.Reconciler{}, &config.Auditor{}, &config.Forwarder{}} {
+		is.NoErr(config.Load(defaults, target)) // panics on a setting not declared
+		fields := reflect.TypeOf(target).Elem()
+		for i := range fields.NumField() {
+			name, _ := strings.CutSuffix(fields.Field(i).Tag.Get("env"), ",required")
+			read[name] = true
+		}
+	}
+	for _, name := range config.Names() {
+		is.True(read[name]) // every declared setting is read by something
+	}
+}
+
+func TestNearMisses(t *testing.T) {
+	is := is.New(t)
+	environ := []string{"PAYHOOK_FORWARD_SECRET=whsec_x", "PAYHOOK_LOGLEVEL=debug", "PAYHOOK_STRIPE_SIGNING_SECRET=whsec_y",
+		"PAYHOOK_TEST_CACHE=/tmp/c", "PAYHOOK_LOG_LEVEL=info", "HOME=/root", "PAYHOOK_ADDR"}
+	is.Equal(config.NearMisses(environ, []string{"PAYHOOK_STRIPE_SIGNING_SECRETS"}), []config.NearMiss{
+		{Given: "PAYHOOK_FORWARD_SECRET", Meant: "PAYHOOK_FORWARD_SECRETS"},
+		{Given: "PAYHOOK_LOGLEVEL", Meant: "PAYHOOK_LOG_LEVEL"},
+		{Given: "PAYHOOK_STRIPE_SIGNING_SECRET", Meant: "PAYHOOK_STRIPE_SIGNING_SECRETS"},
+	}) // PAYHOOK_TEST_CACHE is no near miss: the tests' own
 }

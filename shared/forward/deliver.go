@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/payhook/payhook/shared/payment"
@@ -71,22 +70,6 @@ func Name(raw string) string {
 	}
 	u.RawQuery = query.Encode()
 	return u.String()
-}
-
-// ParseTypes reads a comma-separated list of canonical event types.
-func ParseTypes(list string) ([]payment.Type, error) {
-	var types []payment.Type
-	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		if !slices.Contains(payment.Types, payment.Type(name)) {
-			return nil, fmt.Errorf("%q is not a canonical event type", name)
-		}
-		types = append(types, payment.Type(name))
-	}
-	return types, nil
 }
 
 // Outcome is what one attempt came to.

@@ -231,13 +231,13 @@ func TestDestinationURLsAndTypes(t *testing.T) {
 	is.True(forward.CheckURL("https://example.com/"+strings.Repeat("a", forward.MaxURLBytes)) != nil)
 	err := forward.CheckURL("https://user:hunter22@example.com/")
 	is.True(!strings.Contains(err.Error(), "hunter22"))
-	types, err := forward.ParseTypes("payment.succeeded, dispute.opened")
+	types, err := payment.ParseTypes("payment.succeeded, dispute.opened")
 	is.NoErr(err)
 	d := forward.Destination{Types: types}
 	is.True(d.Wants(payment.DisputeOpened))
 	is.True(!d.Wants(payment.Refunded))
 	is.True(forward.Destination{}.Wants(payment.Refunded))
-	_, err = forward.ParseTypes("payment.succeded")
+	_, err = payment.ParseTypes("payment.succeded")
 	is.True(err != nil)
 }
 

@@ -259,7 +259,7 @@ func ParseAWSDestinations(raw string) ([]AWSDestination, error) {
 	names, queues := map[string]bool{}, map[string]bool{}
 	for i, l := range listed {
 		where := fmt.Sprintf("%s: destination %d %q", DestinationsSetting, i+1, payment.Truncate(l.Name, 64))
-		types, err := ParseTypes(strings.Join(l.EventTypes, ","))
+		types, err := payment.ParseTypes(strings.Join(l.EventTypes, ","))
 		switch {
 		case l.Name == "" || names[l.Name]:
 			return nil, fmt.Errorf("%s: every destination needs a name of its own", where)

@@ -28,7 +28,7 @@ type TrailReport struct {
 	Path  string `json:"path"`
 	Bytes int64  `json:"bytes"`
 	// Torn is the length of a last line a crash left half written, which
-	// serve cuts off when it starts.
+	// serve moves aside when it starts.
 	Torn     int64         `json:"torn,omitempty"`
 	Position TrailPosition `json:"position"`
 }
@@ -38,7 +38,7 @@ func newCheckReport(st embedded.CheckReport, trail TrailReport) CheckReport {
 	for _, damage := range st.Damage {
 		report.Problems = append(report.Problems, st.Path+": "+damage)
 	}
-	if err := trail.Position.Mismatch(trail.Path); err != nil {
+	if err := trail.Position.MismatchIn(filepath.Dir(trail.Path)); err != nil {
 		report.Problems = append(report.Problems, err.Error())
 	}
 	if gap := trail.Position.Gap(trail.Path); gap != "" {

@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"time"
+
+	"github.com/payhook/payhook/shared/store"
 )
 
 const noFollow = syscall.O_NOFOLLOW
@@ -35,4 +38,24 @@ func syncDir(dir string) error {
 		return err
 	}
 	return errors.Join(d.Sync(), d.Close())
+}
+
+// lockExclusive takes the lock bbolt takes on its store (flock,
+// exclusive), waiting up to timeout for a holder to let go; closing f
+// releases it. A process holds it as long as it has the store open,
+// answering or not: stopped, or with its pipeline failed.
+func lockExclusive(f *os.File, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) //nolint:gosec // G115: a file descriptor fits an int
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, syscall.EWOULDBLOCK):
+			return err
+		case time.Now().After(deadline):
+			return store.ErrLocked
+		}
+		time.Sleep(lockRetry)
+	}
 }

@@ -19,6 +19,9 @@ type Forwarding struct {
 	URLs []string
 	// Types, when set, are the only canonical types forwarded.
 	Types []payment.Type
+	// Secrets sign each message (PAYHOOK_FORWARD_SECRETS); empty, the data
+	// directory's development secret does, generated once.
+	Secrets string
 	// RetryWindow and Timeout: forward's defaults when zero.
 	RetryWindow time.Duration
 	Timeout     time.Duration
@@ -43,8 +46,7 @@ func (f Forwarding) destinations() ([]forward.Destination, error) {
 }
 
 // loadForwarding checks the destinations and takes the signing secrets
-// from PAYHOOK_FORWARD_SECRETS, or else the data directory's development
-// secret, generated once.
+// given, or else the data directory's development secret, generated once.
 func (s *Server) loadForwarding(opts Options) error {
 	destinations, err := opts.Forward.destinations()
 	if err != nil {
@@ -54,8 +56,8 @@ func (s *Server) loadForwarding(opts Options) error {
 	if len(destinations) == 0 {
 		return nil
 	}
-	secrets, fromEnv := opts.Lookup(forward.SecretsSetting)
-	if !fromEnv || secrets == "" {
+	secrets := opts.Forward.Secrets
+	if secrets == "" {
 		if secrets, s.ForwardSecretCreated, err = loadOrCreateForwardSecret(s.DataDir); err != nil {
 			return err
 		}

@@ -102,8 +102,8 @@ func TestServeForwardsEveryProvidersAppliedEventsOnce(t *testing.T) {
 	is := is.New(t)
 	secret := forward.NewSecret()
 	app, url := newApp(t, secret)
-	opts := options(t, filepath.Join(t.TempDir(), "data"), map[string]string{forward.SecretsSetting: secret})
-	opts.Forward = local.Forwarding{URLs: []string{url}}
+	opts := options(t, filepath.Join(t.TempDir(), "data"), nil)
+	opts.Forward = local.Forwarding{URLs: []string{url}, Secrets: secret}
 	logs := &syncBuffer{}
 	opts.Log = observe.NewLogger(logs, "debug", "serve")
 	s := start(t, opts)

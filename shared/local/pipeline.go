@@ -5,6 +5,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -46,10 +47,12 @@ type Pipeline struct {
 // on stays RECEIVED; payhook redrive --stuck takes it back.
 var FeedRetry = stream.Retry{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: time.Minute}
 
-// Run consumes until ctx ends or a consumer fails. Both consumers share
-// one pass over the feed: each record is read and decoded once, and both
-// checkpoints move in one commit (docs/benchmarks.md).
+// Run consumes until ctx ends or a consumer fails, which stops both. Both
+// consumers share one pass over the feed: each record is read and decoded
+// once, and both checkpoints move in one commit (docs/benchmarks.md).
 func (p *Pipeline) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	options := p.Options
 	if options.Retry == (stream.Retry{}) {
 		options.Retry = FeedRetry
@@ -59,14 +62,33 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	// Each batch is one transaction holding bbolt's single writer: 25 keeps
 	// the receiver's waits short while sharing each fsync (docs/benchmarks.md).
 	processorOptions.BatchSize = 25
-	return p.Store.Consume(ctx, options.BatchSize,
+	stopped := make(chan error, 1)
+	audited := func(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		resp, err := p.auditBatch(ctx, event)
+		if errors.Is(err, audit.ErrTrailStopped) {
+			select { // a failed batch is retried; a stopped trail stops all
+			case stopped <- err:
+			default:
+			}
+			cancel()
+		}
+		return resp, err
+	}
+	err := p.Store.Consume(ctx, options.BatchSize,
 		embedded.Subscriber{Name: ProcessorConsumer, Handler: p.processBatch, Options: processorOptions},
-		embedded.Subscriber{Name: AuditorConsumer, Handler: p.auditBatch, Options: options})
+		embedded.Subscriber{Name: AuditorConsumer, Handler: audited, Options: options})
+	select {
+	case trailErr := <-stopped:
+		return errors.Join(trailErr, err)
+	default:
+		return err
+	}
 }
 
 // auditBatch audits one feed batch, then syncs the trail: the feed
 // checkpoints only what this returns as done. A failed sync fails the
-// whole batch, which comes again; the trail kept none of it.
+// whole batch, which comes again; the trail kept none of it. A stopped
+// trail (audit.ErrTrailStopped) stops the pipeline.
 func (p *Pipeline) auditBatch(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	resp, err := p.Auditor.Handle(ctx, event)
 	if p.AuditTrail != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/payhook/payhook/shared/audit"
+	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
 
@@ -32,17 +33,27 @@ const restoringSuffix = ".restoring"
 var restoredFiles = []string{DBFile, AuditFile, DevSecretsFile}
 
 // Restore puts a backup in place in dataDir (created if needed), which
-// serve must not be running on. Files already there are refused, unless
-// replace: then they are moved aside, renamed NAME.replaced-TIME. The
-// backup is read whole and checked (the store with bbolt's check of every
-// page, the trail against it) before anything is replaced.
+// no process may hold. Files already there are refused, unless replace:
+// then each is kept beside, as NAME.replaced-TIME. The backup is read
+// whole and checked (the store with bbolt's check of every page, the
+// trail against it) before anything is replaced.
+//
+// The store's lock, which serve holds as long as it runs (answering or
+// not: stopped, slow, its pipeline failed), is taken on the present store
+// and on the restored one and held until both are in place: a serve that
+// holds the store is refused, and one starting meanwhile waits for the
+// lock and gives up, rather than writing into a file moved aside.
 func Restore(ctx context.Context, dataDir string, backup io.Reader, replace bool) (RestoreReport, error) {
 	dir, err := PrepareDataDir(dataDir)
 	if err != nil {
 		return RestoreReport{}, err
 	}
-	if _, running := RunningServe(dir); running {
-		return RestoreReport{}, fmt.Errorf("payhook serve is running on %s: stop it first, a restore replaces its store", dataDir)
+	current, err := lockStore(dir, DBFile)
+	if err != nil {
+		return RestoreReport{}, err
+	}
+	if current != nil {
+		defer func() { _ = current.Close() }() // the lock; nothing written
 	}
 	var present []string
 	for _, name := range restoredFiles {
@@ -51,31 +62,68 @@ func Restore(ctx context.Context, dataDir string, backup io.Reader, replace bool
 		}
 	}
 	if len(present) > 0 && !replace {
-		return RestoreReport{}, fmt.Errorf("%s already holds %s: payhook restore --replace moves them aside (NAME.replaced-TIME) and restores in their place",
+		return RestoreReport{}, fmt.Errorf("%s already holds %s: payhook restore --replace keeps them beside (NAME.replaced-TIME) and restores in their place",
 			dataDir, strings.Join(present, ", "))
 	}
 	report, err := readRestored(ctx, dir, backup)
+	var restored *os.File
+	if err == nil {
+		restored, err = lockStore(dir, DBFile+restoringSuffix)
+	}
 	if err != nil {
 		for _, name := range restoredFiles {
 			_ = os.Remove(filepath.Join(dir, name+restoringSuffix)) // what there is of it; the error says why
 		}
 		return report, err
 	}
+	defer func() { _ = restored.Close() }() // the lock; nothing written
 	stamp := time.Now().UTC().Format("20060102T150405Z")
 	for _, name := range present {
+		// A link, not a rename: the data directory never lacks the file,
+		// which a serve starting meanwhile would create anew.
 		aside := name + ".replaced-" + stamp
-		if err := os.Rename(filepath.Join(dir, name), filepath.Join(dir, aside)); err != nil {
+		if err := os.Link(filepath.Join(dir, name), filepath.Join(dir, aside)); err != nil {
 			return report, err
 		}
 		report.Replaced = append(report.Replaced, filepath.Join(dataDir, aside))
 	}
 	for _, name := range restoredFiles {
 		err := os.Rename(filepath.Join(dir, name+restoringSuffix), filepath.Join(dir, name))
-		if err != nil && (name != DevSecretsFile || !errors.Is(err, fs.ErrNotExist)) {
+		if errors.Is(err, fs.ErrNotExist) && name == DevSecretsFile {
+			err = os.Remove(filepath.Join(dir, name)) // the backup has none: the one present is kept beside
+			if errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+		}
+		if err != nil {
 			return report, err
 		}
 	}
 	return report, syncDir(dir)
+}
+
+// lockRetry is how often a lock held by another process is tried again.
+const lockRetry = 50 * time.Millisecond
+
+// lockStore opens dir's store file name and takes its lock, as bbolt
+// does, waiting up to a second; nil when there is no such file. Closing
+// the file releases the lock.
+func lockStore(dir, name string) (*os.File, error) {
+	f, err := openInDataDir(dir, name, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := lockExclusive(f, time.Second); err != nil {
+		_ = f.Close() // nothing written
+		if errors.Is(err, store.ErrLocked) {
+			return nil, fmt.Errorf("%s is in use by another process, payhook serve (stopped, slow or failing, it still holds it): stop that process first, a restore replaces its store", f.Name())
+		}
+		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return f, nil
 }
 
 // readRestored reads the backup into the data directory's restoring files
@@ -103,7 +151,7 @@ func readRestored(ctx context.Context, dir string, backup io.Reader) (RestoreRep
 		return report, err
 	}
 	st, err := embedded.Open(filepath.Join(dir, DBFile+restoringSuffix), embedded.Options{
-		Consumers: consumers, DamageAdvice: "the backup holds a damaged store: restore an earlier one",
+		Consumers: consumers, DamageAdvice: "the backup holds a damaged store: restore an earlier one", Log: commandLog(),
 	})
 	if err != nil {
 		return report, err
@@ -126,6 +174,11 @@ func readRestored(ctx context.Context, dir string, backup io.Reader) (RestoreRep
 	}
 	if state.Torn > 0 || state.Last != manifest.Position.Trail {
 		return report, fmt.Errorf("the backup's %s does not end as its manifest says: a damaged backup", AuditFile)
+	}
+	if manifest.TrailSHA256 != "" {
+		if err := CheckAnchor(manifest, trail); err != nil {
+			return report, fmt.Errorf("the backup's %s is not the one its manifest recorded: a damaged backup", AuditFile)
+		}
 	}
 	checked.Path = filepath.Join(dir, DBFile)
 	position := report.Check.Trail.Position

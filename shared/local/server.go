@@ -56,6 +56,9 @@ type Options struct {
 	Receiver config.Receiver
 	// Reconcile configures reconcile runs and delivery confirmation.
 	Reconcile config.Reconcile
+	// Critical are the canonical types that raise an alert; none means
+	// process.DefaultCritical.
+	Critical []payment.Type
 	// Lookup reads provider keys (os.LookupEnv); when it has none, the data
 	// directory's development secrets are used, and created if needed.
 	Lookup func(string) (string, bool)
@@ -152,6 +155,8 @@ type Server struct {
 
 	mu          sync.Mutex
 	pipelineErr error // set when the pipeline has stopped
+	// backingUp is held while a backup is taken: one at a time.
+	backingUp sync.Mutex
 }
 
 // ServeInfo is the content of ServeFile.
@@ -165,11 +170,19 @@ type ServeInfo struct {
 // OpenStore opens the data directory's store, saying plainly when a serve
 // holds it.
 func OpenStore(dir string) (*embedded.Store, error) {
-	return openStore(dir, nil)
+	return openStore(dir, nil, commandLog())
 }
 
-// openStore opens the store, telling onCommit of every commit.
-func openStore(dir string, onCommit func(string, time.Duration)) (*embedded.Store, error) {
+// commandLog is where a store opened by a command other than serve logs
+// the stack of a panic it recovered: standard error, errors only, which a
+// bug's panic is; a damaged file's own stay out of its one-line report.
+func commandLog() zerolog.Logger {
+	return zerolog.New(os.Stderr).Level(zerolog.ErrorLevel).With().Timestamp().Logger()
+}
+
+// openStore opens the store, telling onCommit of every commit and log of
+// every panic recovered.
+func openStore(dir string, onCommit func(string, time.Duration), log zerolog.Logger) (*embedded.Store, error) {
 	real, err := CheckDataDir(dir)
 	if err != nil {
 		return nil, err
@@ -178,7 +191,7 @@ func openStore(dir string, onCommit func(string, time.Duration)) (*embedded.Stor
 	if err := notALink(path); err != nil {
 		return nil, err
 	}
-	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit, DamageAdvice: damageAdvice(dir)})
+	s, err := embedded.Open(path, embedded.Options{Consumers: consumers, OnCommit: onCommit, DamageAdvice: damageAdvice(dir), Log: log})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another payhook process", dir)
 	}
@@ -226,7 +239,7 @@ func (s *Server) openDataDir(opts Options) error {
 		return err
 	}
 	s.DataDir = real
-	st, err := openStore(real, s.Metrics.StoreCommit)
+	st, err := openStore(real, s.Metrics.StoreCommit, opts.Log)
 	if err != nil {
 		return err
 	}
@@ -292,33 +305,40 @@ func (s *Server) loadKeys(opts Options) error {
 	return nil
 }
 
-// openAuditTrail opens the trail, cutting off a line a crash tore, and
-// checks that it belongs with the store.
+// openAuditTrail checks that the trail belongs with the store, then cuts
+// it back to the auditor's checkpoint: records a crash left past it, and
+// a line it tore, are kept beside it and written again from the feed.
 func (s *Server) openAuditTrail(opts Options) error {
 	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	s.onCleanup(f.Close)
-	trail, state, err := audit.OpenFileTrail(f)
+	state, err := audit.ReadTrailState(f)
 	if err != nil {
 		return err
-	}
-	if state.Torn > 0 {
-		opts.Log.Warn().Int64("bytes", state.Torn).Str("file", f.Name()).Msg("cut off the audit trail's torn last line, left by a crash mid-append; its record is written again")
 	}
 	position, err := positionAgainst(s.Store)
 	if err != nil {
 		return err
 	}
 	position.Trail = state.Last
-	if err := position.Mismatch(f.Name()); err != nil {
+	if err := position.MismatchIn(s.DataDir); err != nil {
+		return err // nothing changed: the operator decides
+	}
+	cut, aside, err := cutTrail(s.DataDir, f, position.Checkpoint)
+	if err != nil {
 		return err
 	}
+	if aside != "" {
+		opts.Log.Warn().Str("file", f.Name()).Str("kept_in", aside).Uint64("checkpoint", position.Checkpoint).
+			Msg("cut the audit trail back to the auditor's checkpoint: what a crash left past it (records whose checkpoint never committed, a torn line) is kept beside it, and the feed delivers those changes again")
+	}
+	position.Trail = cut.Last
 	if gap := position.Gap(f.Name()); gap != "" {
 		opts.Log.Error().Str("file", f.Name()).Msg(gap)
 	}
-	s.audit, s.auditPath = trail, f.Name()
+	s.audit, s.auditPath = audit.NewFileTrail(f, cut), f.Name()
 	return nil
 }
 
@@ -333,17 +353,24 @@ func (s *Server) serve(opts Options) error {
 	if normalize == nil {
 		normalize = registry.Normalize
 	}
+	critical := opts.Critical
+	if critical == nil {
+		critical = process.DefaultCritical
+	}
 	apiConfig := provider.APIConfig{HTTP: &http.Client{Timeout: 30 * time.Second}, Sandbox: opts.Receiver.PayPalSandbox}
 	processor := &process.Processor{
 		Store: s.Store, DLQ: s.Store.DeadLetterQueue(ProcessorConsumer), Publisher: notify.LogPublisher{Log: opts.Log},
-		Alerter: alerter, Critical: process.DefaultCritical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
+		Alerter: alerter, Critical: critical, Normalize: normalize, Log: opts.Log, Metrics: s.Metrics,
 	}
 	if s.forwarding != nil {
 		processor.Forwards = forward.Enqueue(s.forwarding.Destinations)
 	}
+	confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 	if opts.Reconcile.PayPalConfirm {
-		confirmation := &reconcile.Confirmation{Keys: secrets.Static(s.Keys).Keys, API: apiConfig}
 		processor.Confirm = confirmation.Confirm
+	}
+	if opts.Reconcile.GoCardlessAmounts {
+		processor.Amounts = confirmation.Amounts
 	}
 	pipeline := &Pipeline{
 		Store:      s.Store,
@@ -367,10 +394,15 @@ func (s *Server) serve(opts Options) error {
 			Retention: func(p string) time.Duration { return registry.Retention(opts.Receiver.Retention, p) },
 			Alerter:   alerter, Log: opts.Log,
 		},
-		Sources: func(name string) (reconcile.Source, error) { return reconcile.SourceFor(name, s.Keys, apiConfig) },
+		Sources: func(name string) (reconcile.Source, error) {
+			source, err := reconcile.SourceFor(name, s.Keys, apiConfig)
+			if errors.As(err, new(reconcile.MissingCredentials)) {
+				err = fmt.Errorf("%w in payhook serve's environment, which reconciles while it runs: restart serve with them set", err)
+			}
+			return source, err
+		},
 	}
-	admin.Handle("/admin/", operate.AdminHandler(operator, token))
-	s.dataDirRoutes(admin, token)
+	admin.Handle("/admin/", operate.AdminHandler(operator, token, s.dataDirRoutes))
 	admin.HandleFunc("GET /healthz", s.health)
 	// Unlike /admin/, no token: a scraper on this machine needs none, and
 	// what it reads names no event, payment or secret.

@@ -138,7 +138,12 @@ type LogPublisher struct{ Log zerolog.Logger }
 
 func (l LogPublisher) Publish(_ context.Context, a payment.Announcement) error {
 	e := a.Event
-	l.Log.Info().Str("provider", e.Provider).Str("event_id", e.EventID).Str("type", string(e.Type)).
-		Str("payment_id", e.PaymentID).Int64("amount_minor", e.AmountMinor).Str("currency", e.Currency).Msg("payment event")
+	log := l.Log.Info().Str("provider", e.Provider).Str("event_id", e.EventID).Str("type", string(e.Type)).Str("payment_id", e.PaymentID)
+	if e.AmountUnknown {
+		log = log.Str("amount", "unknown")
+	} else {
+		log = log.Int64("amount_minor", e.AmountMinor)
+	}
+	log.Str("currency", e.Currency).Msg("payment event")
 	return nil
 }

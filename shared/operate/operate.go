@@ -120,9 +120,11 @@ func (d Table) Reconcile(ctx context.Context, provider string, since, until time
 	return d.Reconciler.Run(ctx, source.Provider, source.Events, since, until)
 }
 
-// AdminHandler serves an Operator to the CLI while serve holds the store.
-// Every call must carry the token from the data directory's serve.json.
-func AdminHandler(op Operator, token string) http.Handler {
+// AdminHandler serves an Operator to the CLI while serve holds the store,
+// and the routes more adds (nil: none). Every call must carry the token
+// from the data directory's serve.json: this is the one place it is
+// checked.
+func AdminHandler(op Operator, token string, more func(*http.ServeMux)) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/webhooks", func(w http.ResponseWriter, r *http.Request) {
 		filter := store.WebhookFilter{Provider: r.URL.Query().Get("provider"), Status: store.Status(r.URL.Query().Get("status"))}
@@ -175,6 +177,9 @@ func AdminHandler(op Operator, token string) http.Handler {
 		Reply(w, report, err)
 	})
 	forwardRoutes(mux, op, Reply)
+	if more != nil {
+		more(mux)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Path == helloPath {
 			// The one call without the token: it proves this server holds

@@ -6,7 +6,9 @@ package payment
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,8 +68,12 @@ type Event struct {
 	// payment's amount; for a refund the refund's (RefundedTotal says the
 	// provider gave the running total of refunds instead); for a dispute
 	// the disputed amount.
-	AmountMinor   int64 `json:"amount_minor" validate:"min=0"`
-	RefundedTotal bool  `json:"refunded_total,omitempty"`
+	AmountMinor int64 `json:"amount_minor" validate:"min=0"`
+	// AmountUnknown says the provider did not state the amount (GoCardless's
+	// webhooks carry none): AmountMinor is then 0 and means nothing, and
+	// whoever shows the event shows "unknown".
+	AmountUnknown bool `json:"amount_unknown,omitempty"`
+	RefundedTotal bool `json:"refunded_total,omitempty"`
 	// RefundID names the refund a refund event is about, where the provider
 	// identifies refunds: each refund counts once, whatever the number of
 	// events about it. Empty means the event is its own refund.
@@ -130,6 +136,11 @@ var validate = func() *validator.Validate {
 	if err != nil {
 		panic(err) // a programming error: the tag name is fixed
 	}
+	// Errors name the field as the event's JSON does (amount_minor).
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
 	return v
 }()
 
@@ -146,11 +157,13 @@ var ErrUnprocessable = errors.New("unprocessable payload")
 
 // Validate checks the event against the canonical rules.
 func (e Event) Validate() error {
+	if e.AmountUnknown && e.AmountMinor != 0 {
+		return fmt.Errorf("%w: an amount both stated and unknown", ErrUnprocessable)
+	}
 	if err := validate.Struct(e); err != nil {
 		var invalid validator.ValidationErrors
 		if errors.As(err, &invalid) {
-			// Field and rule only: values may be payload data.
-			return fmt.Errorf("%w: %s fails %s", ErrUnprocessable, invalid[0].Field(), invalid[0].Tag())
+			return fmt.Errorf("%w: %s", ErrUnprocessable, sentence(invalid[0]))
 		}
 		return fmt.Errorf("%w: %w", ErrUnprocessable, err)
 	}
@@ -159,3 +172,50 @@ func (e Event) Validate() error {
 
 // Types lists every canonical type.
 var Types = []Type{Succeeded, Failed, Pending, Canceled, Refunded, PartiallyRefunded, RefundUpdated, DisputeOpened, DisputeUpdated, DisputeClosed, Other}
+
+// ParseTypes reads a comma-separated list of canonical types, for the
+// settings and flags that name some (alerts, forwarding).
+func ParseTypes(list string) ([]Type, error) {
+	var types []Type
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(Types, Type(name)) {
+			return nil, fmt.Errorf("%q is not a canonical event type (%s)", name, typeNames())
+		}
+		types = append(types, Type(name))
+	}
+	return types, nil
+}
+
+func typeNames() string {
+	names := make([]string, len(Types))
+	for i, t := range Types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// sentence says what is wrong with a field, and what it must be, in words
+// an operator can act on: the field and the rule only, never the value,
+// which is payload data.
+func sentence(fe validator.FieldError) string {
+	field := fe.Field()
+	switch fe.Tag() {
+	case "required", "required_unless":
+		return fmt.Sprintf("the event states no %s, which it needs", field)
+	case "max":
+		return fmt.Sprintf("%s is longer than %s characters", field, fe.Param())
+	case "min":
+		return fmt.Sprintf("%s is negative", field)
+	case "oneof":
+		return fmt.Sprintf("%s is not one of %s", field, strings.ReplaceAll(fe.Param(), " ", ", "))
+	case "len", "alpha", "uppercase":
+		return fmt.Sprintf("%s is not a three-letter ISO 4217 code in capitals, such as EUR", field)
+	case "provider":
+		return fmt.Sprintf("%s is not a provider's name", field)
+	}
+	return fmt.Sprintf("%s breaks the rule %s", field, fe.Tag())
+}

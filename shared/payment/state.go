@@ -65,9 +65,16 @@ type State struct {
 	// are counted (see derive).
 	Status Status `json:"status"`
 	// Lifecycle is the payment's own status, which refunds never change.
-	Lifecycle     Status `json:"lifecycle,omitempty"`
-	AmountMinor   int64  `json:"amount_minor"`
-	RefundedMinor int64  `json:"refunded_minor"`
+	Lifecycle   Status `json:"lifecycle,omitempty"`
+	AmountMinor int64  `json:"amount_minor"`
+	// AmountUnknown says no event applied yet has stated the payment's
+	// amount and one said it did not know it (GoCardless without its
+	// API): AmountMinor is then 0 and means nothing.
+	AmountUnknown bool  `json:"amount_unknown,omitempty"`
+	RefundedMinor int64 `json:"refunded_minor"`
+	// RefundedAmountUnknown says a refund that went back has an amount
+	// the provider did not state: RefundedMinor counts only the others.
+	RefundedAmountUnknown bool `json:"refunded_amount_unknown,omitempty"`
 	// Refunds are the refunds known by id, each counted once, the newest
 	// word on each winning. ReportedRefundedMinor is the largest running
 	// total a provider reported without naming refunds; RefundedInFull,
@@ -92,9 +99,11 @@ type State struct {
 
 // Refund is one refund of a payment.
 type Refund struct {
-	AmountMinor int64        `json:"amount_minor"`
-	Status      RefundStatus `json:"status"`
-	At          time.Time    `json:"at"`
+	AmountMinor int64 `json:"amount_minor"`
+	// AmountUnknown: no event about the refund stated its amount.
+	AmountUnknown bool         `json:"amount_unknown,omitempty"`
+	Status        RefundStatus `json:"status"`
+	At            time.Time    `json:"at"`
 }
 
 // Outcome says what Apply did with an event.
@@ -151,6 +160,8 @@ func (s State) Apply(e Event) (State, Verdict) {
 	if newer {
 		next.LastEventID, next.LastOccurredAt = e.EventID, e.OccurredAt
 	}
+	// Unknown until an event states it; an amount once known stays.
+	next.AmountUnknown = next.AmountMinor == 0 && (s.AmountUnknown || e.AmountUnknown)
 	next.derive()
 	next.Version++
 	next.History = append(next.History, e.EventID)
@@ -247,11 +258,14 @@ func (s *State) applyRefund(e Event) Verdict {
 	if s.Refunds == nil {
 		s.Refunds = map[string]Refund{}
 	}
-	amount := e.AmountMinor
+	// An event without the refund's amount keeps what an earlier one said.
+	prior := s.Refunds[id]
+	amount, unknown := e.AmountMinor, false
 	if amount == 0 {
-		amount = s.Refunds[id].AmountMinor
+		amount = prior.AmountMinor
+		unknown = amount == 0 && (e.AmountUnknown || prior.AmountUnknown)
 	}
-	s.Refunds[id] = Refund{AmountMinor: amount, Status: status, At: e.OccurredAt}
+	s.Refunds[id] = Refund{AmountMinor: amount, AmountUnknown: unknown, Status: status, At: e.OccurredAt}
 	s.RefundedInFull = s.RefundedInFull || (e.Type == Refunded && status == RefundSucceeded)
 	return applied
 }
@@ -302,10 +316,12 @@ func (s *State) derive() {
 	// A provider may say a refund was paid without saying how much
 	// (GoCardless): money went back all the same.
 	unknownAmount := false
+	s.RefundedAmountUnknown = false
 	for _, r := range s.Refunds {
 		if r.Status == RefundSucceeded {
 			counted += r.AmountMinor
 			unknownAmount = unknownAmount || r.AmountMinor == 0
+			s.RefundedAmountUnknown = s.RefundedAmountUnknown || r.AmountUnknown
 		}
 	}
 	s.RefundedMinor = max(counted, s.ReportedRefundedMinor)

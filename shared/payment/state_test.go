@@ -1,6 +1,7 @@
 package payment_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -295,4 +296,55 @@ func applyEvents(t *testing.T, events ...payment.Event) payment.State {
 		}
 	}
 	return s
+}
+
+// unknown is an event whose provider did not state the amount (GoCardless
+// without its API).
+func unknown(e payment.Event) payment.Event {
+	e.AmountMinor, e.AmountUnknown = 0, true
+	return e
+}
+
+// TestAnAmountNotStatedIsUnknownUntilStated: a payment whose provider did
+// not say its amount is "unknown", never 0, until an event says it; an
+// amount once known is never made unknown again.
+func TestAnAmountNotStatedIsUnknownUntilStated(t *testing.T) {
+	is := is.New(t)
+	s, _ := applyAll(unknown(ev("confirmed", payment.Succeeded, 0, 0)))
+	is.Equal(s.Status, payment.StatusSucceeded)
+	is.True(s.AmountUnknown)
+	is.Equal(s.AmountMinor, int64(0))
+
+	paidOut, _ := s.Apply(ev("paid_out", payment.Succeeded, 2500, time.Hour))
+	is.True(!paidOut.AmountUnknown)
+	is.Equal(paidOut.AmountMinor, int64(2500))
+
+	// An older event stating the amount is still the only word on it.
+	late, v := s.Apply(ev("created", payment.Pending, 2500, -time.Hour))
+	is.Equal(v.Outcome, payment.Applied)
+	is.True(!late.AmountUnknown)
+	is.Equal(late.AmountMinor, int64(2500))
+
+	again, _ := paidOut.Apply(unknown(ev("charged_back", payment.DisputeOpened, 0, 2*time.Hour)))
+	is.True(!again.AmountUnknown) // stays known
+	is.Equal(again.AmountMinor, int64(2500))
+}
+
+func TestARefundWithoutAmountIsCountedAndSaidUnknown(t *testing.T) {
+	is := is.New(t)
+	s, _ := applyAll(ev("paid", payment.Succeeded, 2500, 0), unknown(refund("refund-paid", "RF1", payment.RefundSucceeded, 0, time.Hour)))
+	is.Equal(s.Status, payment.StatusPartiallyRefunded) // money went back
+	is.True(s.RefundedAmountUnknown)
+	is.Equal(s.RefundedMinor, int64(0))
+
+	// The refund's amount, once read, replaces the unknown.
+	known, _ := s.Apply(refund("refund-read", "RF1", payment.RefundSucceeded, 2500, 2*time.Hour))
+	is.True(!known.RefundedAmountUnknown)
+	is.Equal(known.Status, payment.StatusRefunded)
+}
+
+func TestAnEventCannotStateAnAmountAndSayItIsUnknown(t *testing.T) {
+	e := ev("both", payment.Succeeded, 100, 0)
+	e.AmountUnknown = true
+	is.New(t).True(errors.Is(e.Validate(), payment.ErrUnprocessable))
 }

@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -46,6 +44,14 @@ type Processor struct {
 	// alert; any other error fails it too, to be redriven, rather than
 	// hold back every later record of the stream.
 	Confirm func(ctx context.Context, w store.Webhook) (confirmed store.Webhook, differs bool, err error)
+	// Amounts, when set, completes an event whose amount its provider did
+	// not state (reconcile.Confirmation.Amounts: GoCardless's, read from
+	// its API); without it, or without the provider's credentials, the
+	// amount stays unknown. An error wrapping provider.ErrNotConfirmed
+	// (the provider does not know the payment) fails the webhook with a
+	// critical alert; any other error (the API unreachable) fails it for
+	// redrive, as Confirm's do.
+	Amounts func(ctx context.Context, e payment.Event) (payment.Event, error)
 	// Forwards, when set, gives the messages an applied event queues for
 	// the user's endpoints (forward.Enqueue): committed with the payment
 	// state they announce, so each change is forwarded once it is durable
@@ -147,6 +153,20 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 	}
 	if err != nil {
 		return err
+	}
+	if p.Amounts != nil && event.AmountUnknown {
+		completed, err := p.Amounts(ctx, event)
+		switch {
+		case errors.Is(err, provider.ErrNotConfirmed):
+			return p.refuse(ctx, check, current, "_payment_unknown", payment.Truncate(err.Error(), maxReasonBytes), log)
+		case err != nil:
+			reason := fmt.Sprintf("could not read the amount from %s: %v", current.Provider, err)
+			return p.fail(ctx, check, current, payment.Truncate(reason, maxReasonBytes), log)
+		}
+		if err := completed.Validate(); err != nil {
+			return p.fail(ctx, check, current, payment.Truncate(err.Error(), maxReasonBytes), log)
+		}
+		event = completed
 	}
 	for range maxConflicts {
 		verdict, err := p.apply(ctx, check, current, event)
@@ -306,21 +326,4 @@ func (p *Processor) now() time.Time {
 		return p.Clock().UTC()
 	}
 	return time.Now().UTC()
-}
-
-// ParseCritical reads a comma-separated list of canonical types.
-func ParseCritical(list string) ([]payment.Type, error) {
-	var types []payment.Type
-	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		t := payment.Type(name)
-		if !slices.Contains(payment.Types, t) {
-			return nil, fmt.Errorf("PAYHOOK_CRITICAL_EVENT_TYPES: %q is not a canonical event type", name)
-		}
-		types = append(types, t)
-	}
-	return types, nil
 }

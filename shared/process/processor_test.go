@@ -111,11 +111,11 @@ func TestPermanentFailureIsFailedWithOneDeadLetter(t *testing.T) {
 	w, err := f.store.GetWebhook(ctx, "stripe", "evt_bad")
 	is.NoErr(err)
 	is.Equal(w.Status, store.StatusFailed)
-	is.Equal(w.LastError, "unprocessable payload: AmountMinor fails min")
+	is.Equal(w.LastError, "unprocessable payload: amount_minor is negative")
 	letters, err := f.dlq.Receive(ctx, 10)
 	is.NoErr(err)
 	is.Equal(len(letters), 1)
-	is.Equal(string(letters[0].Body), `{"provider":"stripe","event_id":"evt_bad","reason":"unprocessable payload: AmountMinor fails min"}`)
+	is.Equal(string(letters[0].Body), `{"provider":"stripe","event_id":"evt_bad","reason":"unprocessable payload: amount_minor is negative"}`)
 }
 
 // flakyPayments fails the first n payment reads, as a throttled table would.
@@ -195,15 +195,6 @@ func TestRedriveRefusesWhatIsNotFailed(t *testing.T) {
 	err = process.Redrive(ctx, f.store, "stripe", "evt_ok")
 	is.Equal(err.Error(), "stripe evt_ok is PROCESSED, not FAILED: not redriven")
 	is.True(errors.Is(process.Redrive(ctx, f.store, "stripe", "evt_missing"), store.ErrNotFound))
-}
-
-func TestParseCritical(t *testing.T) {
-	is := is.New(t)
-	types, err := process.ParseCritical(" dispute.opened, payment.failed ,")
-	is.NoErr(err)
-	is.Equal(types, []payment.Type{payment.DisputeOpened, payment.Failed})
-	_, err = process.ParseCritical("dispute.opened,chargeback")
-	is.True(err != nil)
 }
 
 // published records what the processor publishes.
@@ -430,4 +421,84 @@ func TestARedeliveryOfAProcessedWebhookSendsNothingAgain(t *testing.T) {
 	state, err = f.store.GetPayment(ctx, "stripe", "pi_1")
 	is.NoErr(err)
 	is.Equal(state.Version, int64(1))
+}
+
+// gocardless stores a GoCardless payments.confirmed event, which carries
+// no amount, and returns its INSERT stream record.
+func (f *fixture) gocardless(t *testing.T, id, paymentID string) events.DynamoDBEventRecord {
+	t.Helper()
+	w := store.Webhook{
+		Provider: "gocardless", EventID: id, EventType: "payments.confirmed", Status: store.StatusReceived,
+		Body:       []byte(`{"id":"` + id + `","created_at":"2026-11-27T10:00:00.000Z","resource_type":"payments","action":"confirmed","links":{"payment":"` + paymentID + `"}}`),
+		ReceivedAt: time.Now().UTC(), OccurredAt: time.Unix(1795780800, 0).UTC(), ExpiresAt: time.Now().Add(time.Hour),
+	}
+	if _, err := f.store.PutWebhook(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	item, err := store.WebhookItem(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{NewImage: item, SequenceNumber: id}}
+}
+
+// TestAnAmountTheProviderLeftOutIsReadOrTheWebhookFails: GoCardless's
+// events carry no amount. Read from its API, the payment has its amount;
+// without the API it is unknown, never 0; a payment GoCardless does not
+// know fails with an alert, and an API that cannot be asked fails the
+// webhook for redrive, never applies it without its amount.
+func TestAnAmountTheProviderLeftOutIsReadOrTheWebhookFails(t *testing.T) {
+	cases := []struct {
+		name    string
+		amounts func(payment.Event) (payment.Event, error)
+		status  store.Status
+		alert   string
+		state   *payment.State
+	}{
+		{"read from the API", func(e payment.Event) (payment.Event, error) {
+			e.AmountMinor, e.Currency, e.AmountUnknown = 4200, "GBP", false
+			return e, nil
+		}, store.StatusProcessed, "", &payment.State{Status: payment.StatusSucceeded, AmountMinor: 4200, Currency: "GBP"}},
+		{"no API credentials", nil, store.StatusProcessed, "", &payment.State{Status: payment.StatusSucceeded, AmountUnknown: true}},
+		{"a payment GoCardless does not know", func(e payment.Event) (payment.Event, error) {
+			return e, fmt.Errorf("%w: no payment PM1", provider.ErrNotConfirmed)
+		}, store.StatusFailed, "gocardless_payment_unknown", nil},
+		{"GoCardless unreachable", func(e payment.Event) (payment.Event, error) {
+			return e, errors.New("after 5 attempts: HTTP 503")
+		}, store.StatusFailed, "", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			f := newFixture(t)
+			ctx := context.Background()
+			if tc.amounts != nil {
+				f.processor.Amounts = func(_ context.Context, e payment.Event) (payment.Event, error) { return tc.amounts(e) }
+			}
+			resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{f.gocardless(t, "EV1", "PM1")}})
+			is.NoErr(err)
+			is.Equal(len(resp.BatchItemFailures), 0)
+			w, err := f.store.GetWebhook(ctx, "gocardless", "EV1")
+			is.NoErr(err)
+			is.Equal(w.Status, tc.status)
+			state, err := f.store.GetPayment(ctx, "gocardless", "PM1")
+			if tc.state == nil {
+				is.True(errors.Is(err, store.ErrNotFound)) // nothing applied without its amount
+				letters, err := f.dlq.Receive(ctx, 10)
+				is.NoErr(err)
+				is.Equal(len(letters), 1) // named for redrive
+			} else {
+				is.NoErr(err)
+				is.Equal(state.Status, tc.state.Status)
+				is.Equal(state.AmountMinor, tc.state.AmountMinor)
+				is.Equal(state.AmountUnknown, tc.state.AmountUnknown)
+				is.Equal(state.Currency, tc.state.Currency)
+			}
+			var kinds []string
+			for _, a := range *f.alerts {
+				kinds = append(kinds, a.Kind)
+			}
+			is.Equal(strings.Join(kinds, ","), tc.alert)
+		})
+	}
 }

@@ -23,16 +23,27 @@ func Redrive(ctx context.Context, st store.Processing, provider, eventID string)
 		return fmt.Errorf("%s %s is %s, not FAILED: not redriven", provider, eventID, w.Status)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%s %s: no such webhook: %w", provider, eventID, err)
+		return notStored{provider: provider, eventID: eventID}
 	}
 	return err
 }
 
+// notStored is a redrive of a webhook the table does not hold: a typo, or
+// one expired. It is a store.ErrNotFound.
+type notStored struct{ provider, eventID string }
+
+func (n notStored) Error() string {
+	return fmt.Sprintf("no webhook %s/%s is stored (payhook events lists those that are)", n.provider, n.eventID)
+}
+
+func (notStored) Unwrap() error { return store.ErrNotFound }
+
 // RedriveReport says what a queue redrive did.
 type RedriveReport struct {
 	Redriven []string // "provider/event id"
-	// Dropped messages named a webhook that is no longer FAILED (already
-	// redriven or processed); they were deleted.
+	// Dropped messages named a webhook that is no longer FAILED, and were
+	// deleted: "provider/event id: why" (it was processed since, it waits
+	// for the processor already, or it is no longer stored).
 	Dropped []string
 	// Kept messages could not be redriven and stay on the queue.
 	Kept []string
@@ -65,15 +76,15 @@ func RedriveQueue(ctx context.Context, st store.Processing, q deadletter.Queue) 
 				continue
 			}
 			name := provider + "/" + eventID
-			handled, err := redriveOne(ctx, st, provider, eventID)
+			moot, err := redriveOne(ctx, st, provider, eventID)
 			switch {
 			case err != nil:
 				report.Kept = append(report.Kept, name+": "+err.Error())
 				continue
-			case handled:
+			case moot == "":
 				report.Redriven = append(report.Redriven, name)
 			default:
-				report.Dropped = append(report.Dropped, name)
+				report.Dropped = append(report.Dropped, name+": "+moot)
 			}
 			if err := q.Delete(ctx, m); err != nil {
 				return report, err
@@ -119,27 +130,30 @@ func RedriveStuck(ctx context.Context, st interface {
 	return report, nil
 }
 
-// redriveOne reports whether it set the webhook to RETRY; false with no
-// error means the message is moot (processed, already retrying, expired).
-func redriveOne(ctx context.Context, st store.Processing, provider, eventID string) (bool, error) {
-	err := store.MarkRetry(ctx, st, provider, eventID)
+// redriveOne sets the webhook to RETRY, or says why the message is moot
+// (processed since, retrying already, expired).
+func redriveOne(ctx context.Context, st store.Processing, provider, eventID string) (moot string, err error) {
+	err = store.MarkRetry(ctx, st, provider, eventID)
 	if err == nil {
-		return true, nil
+		return "", nil
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return "no longer stored (expired)", nil
 	}
 	if !errors.Is(err, store.ErrWebhookNotPending) {
-		return false, err
+		return "", err
 	}
 	w, err := st.GetWebhook(ctx, provider, eventID)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	if w.Status == store.StatusReceived {
+	switch w.Status {
+	case store.StatusReceived:
 		// Never processed: a stream consumer gave up on it. Keep the
 		// message; the operator must see why before it is retried.
-		return false, fmt.Errorf("still %s: the processor never finished it", w.Status)
+		return "", fmt.Errorf("still %s: the processor never finished it (payhook redrive --stuck takes it back)", w.Status)
+	case store.StatusRetry:
+		return "RETRY already: redriven before, it waits for the processor", nil
 	}
-	return false, nil
+	return fmt.Sprintf("%s since it failed", w.Status), nil
 }

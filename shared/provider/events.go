@@ -8,8 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/payhook/payhook/shared/payment"
+	"github.com/payhook/payhook/shared/provider/api"
 )
 
 // EventAPI is a provider's API of recent events. Its credentials are
@@ -20,11 +24,22 @@ type EventAPI struct {
 	Credentials []string
 	// URL names the setting of the API's base URL, which has a default.
 	URL string
+	// Sandbox, when set, names the setting ("true" or "false") that sends
+	// the default URL to the provider's test environment (Paddle,
+	// GoCardless); PayPal's is PAYHOOK_PAYPAL_SANDBOX, APIConfig.Sandbox.
+	Sandbox string
 	// History is how far back the provider lists events.
 	History time.Duration
 	// Confirms is set when the source is a Confirmer: the processor then
 	// reads the provider's keys for each delivery of it.
 	Confirms bool
+	// Amounts is set when the source is an Amounter: the processor then
+	// reads the provider's keys for each of its events whose amount is
+	// unknown.
+	Amounts bool
+	// CheckKeys, when set, refuses API settings that do not go together
+	// (a sandbox key for the live API); errors name settings, never values.
+	CheckKeys func(Keys) error
 	// New returns a source reading the API with the credentials in keys.
 	New func(keys Keys, c APIConfig) EventSource
 }
@@ -35,6 +50,14 @@ type APIConfig struct {
 	// Sandbox selects a provider's test environment where its default URL
 	// depends on it (PayPal).
 	Sandbox bool
+	// MaxPages bounds the pages one listing reads; api.DefaultMaxPages
+	// when zero.
+	MaxPages int
+}
+
+// Client is the API client an event source sends its requests with.
+func (c APIConfig) Client() api.Client {
+	return api.Client{HTTP: c.HTTP, MaxPages: c.MaxPages}
 }
 
 // EventSource lists a provider's events.
@@ -65,8 +88,20 @@ type Confirmed struct {
 	Differs bool
 }
 
-// ErrNotConfirmed: the provider does not know the event.
+// ErrNotConfirmed: the provider does not know the event, or the payment
+// it is about.
 var ErrNotConfirmed = errors.New("the provider does not confirm this event")
+
+// Amounter is an event source that can read what its provider's events
+// leave out (GoCardless's amounts) from the payment or refund itself.
+type Amounter interface {
+	// Amounts returns e with the amount and currency the provider holds
+	// for what it is about: the payment, or for a refund event the refund.
+	// e is returned as it is when its amount is known. An error wraps
+	// ErrNotConfirmed when the provider does not know the payment or
+	// refund; any other error means it could not be asked.
+	Amounts(ctx context.Context, e payment.Event) (payment.Event, error)
+}
 
 // Reconcilable reports whether keys hold all of p's API credentials.
 func (p Provider) Reconcilable(k Keys) bool {
@@ -81,13 +116,17 @@ func (p Provider) Reconcilable(k Keys) bool {
 	return true
 }
 
-// APISettings names the settings of p's event API: its credentials and
-// its URL.
+// APISettings names the settings of p's event API: its credentials, its
+// URL and its sandbox switch.
 func (p Provider) APISettings() []string {
 	if p.Events == nil {
 		return nil
 	}
-	return append(append([]string(nil), p.Events.Credentials...), p.Events.URL)
+	settings := append(append([]string(nil), p.Events.Credentials...), p.Events.URL)
+	if p.Events.Sandbox != "" {
+		settings = append(settings, p.Events.Sandbox)
+	}
+	return settings
 }
 
 // CheckCredentials refuses API credentials set in part.
@@ -106,7 +145,24 @@ func (p Provider) CheckCredentials(k Keys) error {
 	if len(set) > 0 && len(missing) > 0 {
 		return fmt.Errorf("%s is set but %s is not: %s's API needs both", strings.Join(set, ", "), strings.Join(missing, ", "), p.Title)
 	}
+	if p.Events.CheckKeys != nil {
+		return p.Events.CheckKeys(k)
+	}
 	return nil
+}
+
+// CheckBool refuses a switch that is neither true nor false.
+func CheckBool(s string) error {
+	if _, err := strconv.ParseBool(s); err != nil {
+		return errors.New("must be true or false")
+	}
+	return nil
+}
+
+// Enabled reports whether the named switch is set true.
+func (k Keys) Enabled(name string) bool {
+	on, _ := strconv.ParseBool(k.Value(name))
+	return on
 }
 
 // CheckAPIURL refuses an API base URL credentials must not be sent to:

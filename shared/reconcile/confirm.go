@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
@@ -18,7 +19,8 @@ import (
 // (EventAPI.Confirms: PayPal) and whose credentials are set, and hands the
 // processor the provider's copy. It closes what a signature over a CRC32
 // leaves open: whatever a forger puts in a delivery, only what the
-// provider holds for that event id is ever processed.
+// provider holds for that event id is ever processed. It also reads the
+// amounts a provider's events leave out (Amounts: GoCardless).
 type Confirmation struct {
 	// Keys are the current provider keys (secrets.Cache's, on AWS).
 	Keys func(ctx context.Context) (provider.Keys, error)
@@ -68,6 +70,34 @@ func (c *Confirmation) Confirm(ctx context.Context, w store.Webhook) (store.Webh
 	w.Body, w.EventType, w.OccurredAt = e.Body, e.EventType, e.OccurredAt
 	return w, confirmed.Differs, nil
 }
+
+// Amounts completes an event whose amount its provider's webhooks leave
+// out (provider.EventAPI.Amounts: GoCardless) with what the provider's API
+// holds, when its credentials are set; otherwise e is returned as it is,
+// its amount unknown. An error wraps provider.ErrNotConfirmed when the
+// provider does not know the payment or refund; any other error means it
+// could not be asked.
+func (c *Confirmation) Amounts(ctx context.Context, e payment.Event) (payment.Event, error) {
+	p, ok := registry.Lookup(payment.Family(e.Provider))
+	if !e.AmountUnknown || !ok || p.Events == nil || !p.Events.Amounts {
+		return e, nil
+	}
+	keys, err := c.Keys(ctx)
+	if err != nil {
+		return e, err
+	}
+	if !p.Reconcilable(keys) {
+		return e, nil
+	}
+	amounter, ok := c.source(p, keys).(provider.Amounter)
+	if !ok {
+		return e, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, 20*time.Second))
+	defer cancel()
+	return amounter.Amounts(ctx, e)
+}
+
 func (c *Confirmation) source(p provider.Provider, keys provider.Keys) provider.EventSource {
 	var id strings.Builder
 	id.WriteString(p.Name)

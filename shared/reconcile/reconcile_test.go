@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,8 +200,9 @@ func TestSourceForNamesWhatIsMissing(t *testing.T) {
 	is := is.New(t)
 	_, err := reconcile.SourceFor("stripe", provider.Keys{}, provider.APIConfig{})
 	is.Equal(err.Error(), "reconciling Stripe needs PAYHOOK_STRIPE_API_KEY")
+	is.True(errors.As(err, new(reconcile.MissingCredentials))) // the caller says where they are missing
 	_, err = reconcile.SourceFor("adyen", provider.Keys{}, provider.APIConfig{})
-	is.Equal(err.Error(), "Adyen has no event API to reconcile against")
+	is.Equal(err.Error(), "Adyen has no event API to reconcile against (these have: "+strings.Join(reconcile.Reconcilable(), ", ")+")")
 	_, err = reconcile.SourceFor("nope", provider.Keys{}, provider.APIConfig{})
 	is.True(err != nil)
 	source, err := reconcile.SourceFor("stripe", provider.Keys{stripe.APIKey: {"rk_test_1"}}, provider.APIConfig{})

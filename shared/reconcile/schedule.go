@@ -117,17 +117,41 @@ func (r *Reconciler) scheduled(ctx context.Context, s Source, window time.Durati
 }
 
 // SourceFor is the one provider named, when keys hold its API credentials.
+// Without them the error is a MissingCredentials.
 func SourceFor(name string, keys provider.Keys, c provider.APIConfig) (Source, error) {
 	p, ok := registry.Lookup(name)
 	switch {
 	case !ok:
-		return Source{}, fmt.Errorf("no provider %q (one of %s)", name, strings.Join(registry.Names(), ", "))
+		return Source{}, fmt.Errorf("no provider %q (these can be reconciled: %s)", name, strings.Join(Reconcilable(), ", "))
 	case p.Events == nil:
-		return Source{}, fmt.Errorf("%s has no event API to reconcile against", p.Title)
+		return Source{}, fmt.Errorf("%s has no event API to reconcile against (these have: %s)", p.Title, strings.Join(Reconcilable(), ", "))
 	case !p.Reconcilable(keys):
-		return Source{}, fmt.Errorf("reconciling %s needs %s", p.Title, strings.Join(p.Events.Credentials, " and "))
+		return Source{}, MissingCredentials{Provider: p.Title, Settings: p.Events.Credentials}
 	}
 	return Source{Provider: p, Events: p.Events.New(keys, c)}, nil
+}
+
+// Reconcilable names the providers with an event API to reconcile against.
+func Reconcilable() []string {
+	var names []string
+	for _, p := range registry.All {
+		if p.Events != nil {
+			names = append(names, p.Name)
+		}
+	}
+	return names
+}
+
+// MissingCredentials is a reconciliation asked of a process whose
+// environment (or secret) lacks the provider's API credentials; the
+// caller says which process that is.
+type MissingCredentials struct {
+	Provider string
+	Settings []string
+}
+
+func (m MissingCredentials) Error() string {
+	return fmt.Sprintf("reconciling %s needs %s", m.Provider, strings.Join(m.Settings, " and "))
 }
 
 func paymentEvents(n int) string {

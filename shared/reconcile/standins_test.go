@@ -16,11 +16,15 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/payhook/payhook/internal/testenv"
+	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider"
+	"github.com/payhook/payhook/shared/provider/gocardless"
+	"github.com/payhook/payhook/shared/provider/paddle"
 	"github.com/payhook/payhook/shared/provider/paypal"
 	"github.com/payhook/payhook/shared/provider/square"
 	"github.com/payhook/payhook/shared/provider/stripe"
 	"github.com/payhook/payhook/shared/reconcile"
+	"github.com/payhook/payhook/shared/samples"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/memory"
 )
@@ -46,6 +50,40 @@ func TestStripeAgainstStripeMock(t *testing.T) {
 	is.NoErr(err)
 	is.Equal(stored.EventType, "plan.created")
 	is.Equal(stored.Source, store.SourceReconcile)
+}
+
+// TestStripePagesAgainstItsStandin: Stripe's stand-in, unlike
+// stripe-mock, filters by created and pages, so what reconciliation sends
+// Stripe is checked against Stripe's specification and every page is read.
+func TestStripePagesAgainstItsStandin(t *testing.T) {
+	is := is.New(t)
+	standins := testenv.Standins(t)
+	generated := standins.Generate(t, "stripe", 250)
+	old := json.RawMessage(fmt.Sprintf(`{"id":"evt_before_the_window","object":"event","api_version":"2020-08-27","created":%d,"livemode":false,"pending_webhooks":0,"request":{"id":null,"idempotency_key":null},"type":"charge.succeeded","data":{"object":{"id":"ch_1","object":"charge"}}}`, time.Now().Add(-2*time.Hour).Unix()))
+	standins.Seed(t, "stripe", old)
+	standins.Fault(t, "/stripe/v1/events", http.StatusTooManyRequests, "", 1)
+	keys := provider.Keys{stripe.APIKey: {standins.StripeKey}, stripe.APIURL: {standins.StripeURL()}}
+	source, err := reconcile.SourceFor("stripe", keys, api)
+	is.NoErr(err)
+
+	report, err := liveReconciler(memory.New()).Run(context.Background(), source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(report.Listed, len(generated)) // not the event before the window
+	is.Equal(report.Recovered, len(generated))
+
+	var lists []testenv.StandinRequest
+	for _, r := range standins.Requests(t) {
+		if r.Path == "/stripe/v1/events" {
+			lists = append(lists, r)
+		}
+	}
+	is.Equal(len(lists), 4) // throttled once, then three pages of at most 100
+	is.Equal(lists[0].Status, http.StatusTooManyRequests)
+	for i, r := range lists[1:] {
+		is.Equal(r.Status, http.StatusOK)
+		is.Equal(r.Validation, "passed")
+		is.Equal(strings.Contains(r.Query, "starting_after="), i > 0) // each page after the last one's last event
+	}
 }
 
 func TestSquarePagesThroughEveryEventAndHonoursRetryAfter(t *testing.T) {
@@ -212,4 +250,150 @@ func TestConfirmationAsksNothingOfProvidersThatConfirmNothing(t *testing.T) {
 		is.True(!differs)
 		is.Equal(got.EventID, w.EventID)
 	}
+}
+
+// requestsTo lists the stand-ins' requests to path, oldest first.
+func requestsTo(t *testing.T, standins *testenv.ProviderStandins, path string) []testenv.StandinRequest {
+	t.Helper()
+	var out []testenv.StandinRequest
+	for _, r := range standins.Requests(t) {
+		if r.Path == path {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestReconcilePaddlePagesNewestFirstUntilTheWindowEnds: Paddle's event
+// stream has no time filter. It is read newest first, page after page,
+// through a 429 and its Retry-After, until it reaches events older than
+// the window, which are neither stored nor paged through; a second run
+// leaves every event it stored as it is.
+func TestReconcilePaddlePagesNewestFirstUntilTheWindowEnds(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	standins := testenv.Standins(t)
+	var older []json.RawMessage
+	for i := range 300 {
+		older = append(older, json.RawMessage(fmt.Sprintf(`{"event_id":"%s","event_type":"transaction.paid","occurred_at":"%s","data":{"id":"txn_old%d"}}`,
+			paddleEventID(t, time.Now().Add(-3*time.Hour+time.Duration(i)*time.Second)), time.Now().Add(-3*time.Hour+time.Duration(i)*time.Second).UTC().Format(time.RFC3339Nano), i)))
+	}
+	standins.Seed(t, "paddle", older...)
+	generated := standins.Generate(t, "paddle", 450)
+	standins.Fault(t, "/paddle/events", http.StatusTooManyRequests, "", 1) // Paddle's own Retry-After: 1
+	keys := provider.Keys{paddle.APIKey: {standins.PaddleKey}, paddle.APIURL: {standins.PaddleURL()}}
+	source, err := reconcile.SourceFor("paddle", keys, api)
+	is.NoErr(err)
+	s := memory.New()
+
+	report, err := liveReconciler(s).Run(ctx, source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(report.Listed, len(generated)) // none of the older ones
+	is.Equal(report.Recovered, len(generated))
+	lists := requestsTo(t, standins, "/paddle/events")
+	is.Equal(len(lists), 4) // throttled, then pages of 200, 200, and 50 before the older events
+	is.Equal(lists[0].Status, http.StatusTooManyRequests)
+	is.True(lists[1].Time.Sub(lists[0].Time) >= time.Second) // waited as Retry-After asked
+	for i, r := range lists[1:] {
+		is.Equal(r.Status, http.StatusOK)
+		is.Equal(r.Validation, "passed")
+		is.Equal(strings.Contains(r.Query, "after=evt_"), i > 0)
+	}
+
+	again, err := liveReconciler(s).Run(ctx, source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(again.Recovered, 0)
+	is.Equal(again.AlreadyStored, len(generated))
+}
+
+// paddleEventID is an event id of Paddle's shape for a time, as its
+// development samples make them.
+func paddleEventID(t *testing.T, at time.Time) string {
+	t.Helper()
+	_, id, err := samples.Build("paddle", "transaction.paid", provider.SampleOptions{At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestReconcileGoCardlessPagesWithinCreatedAt: GoCardless filters by
+// created_at and pages by cursor, 500 at a time; its 429 says when its
+// limit resets (RateLimit-Reset), which is waited for.
+func TestReconcileGoCardlessPagesWithinCreatedAt(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	standins := testenv.Standins(t)
+	generated := standins.Generate(t, "gocardless", 1200)
+	standins.Fault(t, "/gocardless/events", http.StatusTooManyRequests, "1", 1)
+	keys := provider.Keys{gocardless.AccessToken: {standins.GoCardlessToken}, gocardless.APIURL: {standins.GoCardlessURL()}}
+	source, err := reconcile.SourceFor("gocardless", keys, api)
+	is.NoErr(err)
+	s := memory.New()
+
+	report, err := liveReconciler(s).Run(ctx, source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(report.Listed, len(generated))
+	is.Equal(report.Recovered, len(generated))
+	lists := requestsTo(t, standins, "/gocardless/events")
+	is.Equal(len(lists), 4) // throttled, then 500, 500 and 200
+	is.Equal(lists[0].Status, http.StatusTooManyRequests)
+	is.True(lists[1].Time.Sub(lists[0].Time) >= time.Second) // waited for the reset
+	for i, r := range lists[1:] {
+		is.Equal(r.Validation, "passed") // GoCardless-Version and all
+		is.Equal(strings.Contains(r.Query, "after=EV"), i > 0)
+	}
+	var first struct {
+		ID string `json:"id"`
+	}
+	is.NoErr(json.Unmarshal(generated[0], &first))
+	stored, err := s.GetWebhook(ctx, "gocardless", first.ID)
+	is.NoErr(err)
+	is.Equal(string(stored.Body), string(generated[0])) // the event as GoCardless lists it
+
+	again, err := liveReconciler(s).Run(ctx, source.Provider, source.Events, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	is.NoErr(err)
+	is.Equal(again.AlreadyStored, len(generated))
+	is.Equal(again.Recovered, 0)
+}
+
+// TestReconcileGoCardlessAmountsFromItsAPI: what GoCardless's events leave
+// out is read from the payment or the refund; a payment it does not know
+// is refused, an API that does not answer is not a refusal.
+func TestReconcileGoCardlessAmountsFromItsAPI(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	standins := testenv.Standins(t)
+	standins.SeedGoCardless(t, "payments", json.RawMessage(`{"id":"PM0001","amount":4200,"currency":"GBP","status":"confirmed","created_at":"2026-11-27T10:00:00.000Z"}`))
+	standins.SeedGoCardless(t, "refunds", json.RawMessage(`{"id":"RF0001","amount":1200,"currency":"GBP","created_at":"2026-11-28T10:00:00.000Z","links":{"payment":"PM0001"}}`))
+	keys := provider.Keys{gocardless.AccessToken: {standins.GoCardlessToken}, gocardless.APIURL: {standins.GoCardlessURL()}}
+	confirmation := &reconcile.Confirmation{Keys: func(context.Context) (provider.Keys, error) { return keys, nil }, API: api}
+	unknown := func(t payment.Type, paymentID, refundID string) payment.Event {
+		return payment.Event{Provider: "gocardless", EventID: "EV1", Type: t, PaymentID: paymentID, RefundID: refundID, AmountUnknown: true}
+	}
+
+	paid, err := confirmation.Amounts(ctx, unknown(payment.Succeeded, "PM0001", ""))
+	is.NoErr(err)
+	is.Equal(paid.AmountMinor, int64(4200))
+	is.Equal(paid.Currency, "GBP")
+	is.True(!paid.AmountUnknown)
+	refunded, err := confirmation.Amounts(ctx, unknown(payment.PartiallyRefunded, "PM0001", "RF0001"))
+	is.NoErr(err)
+	is.Equal(refunded.AmountMinor, int64(1200)) // the refund's, not the payment's
+
+	_, err = confirmation.Amounts(ctx, unknown(payment.Succeeded, "PM9999", ""))
+	is.True(errors.Is(err, provider.ErrNotConfirmed))
+
+	standins.Fault(t, "/gocardless/payments/", http.StatusServiceUnavailable, "", 10)
+	short, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_, err = confirmation.Amounts(short, unknown(payment.Succeeded, "PM0001", ""))
+	is.True(err != nil)
+	is.True(!errors.Is(err, provider.ErrNotConfirmed)) // failed for redrive, not refused
+
+	// Without credentials nothing is asked: the amount stays unknown.
+	none := &reconcile.Confirmation{Keys: func(context.Context) (provider.Keys, error) { return provider.Keys{}, nil }, API: api}
+	still, err := none.Amounts(ctx, unknown(payment.Succeeded, "PM0001", ""))
+	is.NoErr(err)
+	is.True(still.AmountUnknown)
 }

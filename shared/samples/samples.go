@@ -22,7 +22,7 @@ func Build(name, eventType string, o provider.SampleOptions) ([]byte, string, er
 		return nil, "", err
 	}
 	if types := p.Development.EventTypes(); !slices.Contains(types, eventType) {
-		return nil, "", fmt.Errorf("%s event types payhook can send: %s", name, strings.Join(types, ", "))
+		return nil, "", fmt.Errorf("%q is not a %s event type payhook can send; these are: %s", eventType, name, strings.Join(types, ", "))
 	}
 	return p.Development.Sample(eventType, o)
 }

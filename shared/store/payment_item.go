@@ -48,17 +48,23 @@ func PaymentItem(s payment.State, at time.Time) Item {
 			item[name] = number(n)
 		}
 	}
-	if s.RefundedInFull {
-		item[AttrRefundedInFull] = events.NewBooleanAttribute(true)
+	for name, set := range map[string]bool{AttrRefundedInFull: s.RefundedInFull, AttrAmountUnknown: s.AmountUnknown, AttrRefundedAmountUnknown: s.RefundedAmountUnknown} {
+		if set {
+			item[name] = events.NewBooleanAttribute(true)
+		}
 	}
 	if len(s.Refunds) > 0 {
 		refunds := make(map[string]events.DynamoDBAttributeValue, len(s.Refunds))
 		for id, r := range s.Refunds {
-			refunds[id] = events.NewMapAttribute(map[string]events.DynamoDBAttributeValue{
+			refund := map[string]events.DynamoDBAttributeValue{
 				AttrAmountMinor: number(r.AmountMinor),
 				AttrStatus:      events.NewStringAttribute(string(r.Status)),
 				AttrAt:          events.NewStringAttribute(formatTime(r.At)),
-			})
+			}
+			if r.AmountUnknown {
+				refund[AttrAmountUnknown] = events.NewBooleanAttribute(true)
+			}
+			refunds[id] = events.NewMapAttribute(refund)
 		}
 		item[AttrRefunds] = events.NewMapAttribute(refunds)
 	}
@@ -103,9 +109,7 @@ func DecodePayment(item Item) (payment.State, error) {
 		}
 		*into = int64(n)
 	}
-	if full, ok := item[AttrRefundedInFull]; ok && full.DataType() == events.DataTypeBoolean {
-		s.RefundedInFull = full.Boolean()
-	}
+	s.RefundedInFull, s.AmountUnknown, s.RefundedAmountUnknown = flag(item, AttrRefundedInFull), flag(item, AttrAmountUnknown), flag(item, AttrRefundedAmountUnknown)
 	if history, ok := item[AttrHistory]; ok && history.DataType() == events.DataTypeList {
 		for _, id := range history.List() {
 			s.History = append(s.History, id.String())
@@ -123,7 +127,7 @@ func DecodePayment(item Item) (payment.State, error) {
 			if err != nil {
 				return payment.State{}, err
 			}
-			s.Refunds[id] = payment.Refund{AmountMinor: int64(amount), Status: payment.RefundStatus(str(r, AttrStatus)), At: at}
+			s.Refunds[id] = payment.Refund{AmountMinor: int64(amount), AmountUnknown: flag(r, AttrAmountUnknown), Status: payment.RefundStatus(str(r, AttrStatus)), At: at}
 		}
 	}
 	if captures, ok := item[AttrCaptures]; ok && captures.DataType() == events.DataTypeMap {
@@ -147,4 +151,10 @@ func DecodePayment(item Item) (payment.State, error) {
 
 func number(n int64) events.DynamoDBAttributeValue {
 	return events.NewNumberAttribute(strconv.FormatInt(n, 10))
+}
+
+// flag reads a boolean attribute; absent is false.
+func flag(item Item, name string) bool {
+	v, ok := item[name]
+	return ok && v.DataType() == events.DataTypeBoolean && v.Boolean()
 }

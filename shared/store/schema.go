@@ -53,6 +53,9 @@ const (
 	AttrDisputeAmountMinor    = "dispute_amount_minor"
 	AttrDisputeAt             = "dispute_at"
 	AttrAt                    = "at"
+	// An amount the provider did not state (issue 26): set only when true.
+	AttrAmountUnknown         = "amount_unknown"
+	AttrRefundedAmountUnknown = "refunded_amount_unknown"
 
 	AttrOutcome       = "outcome"
 	AttrOutcomeReason = "outcome_reason"

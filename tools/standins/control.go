@@ -18,8 +18,10 @@ func (s *Standins) control(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/health":
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
-	case path == "/paypal/events" || path == "/square/events":
-		s.controlEvents(w, r, strings.Split(path, "/")[1])
+	case strings.HasSuffix(path, "/events") && s.byName[strings.TrimSuffix(strings.TrimPrefix(path, "/"), "/events")] != nil:
+		s.controlEvents(w, r, s.byName[strings.TrimSuffix(strings.TrimPrefix(path, "/"), "/events")])
+	case s.resourceKind(path) != nil:
+		s.controlResources(w, r, path)
 	case path == "/faults":
 		s.controlFaults(w, r)
 	case path == "/requests":
@@ -65,7 +67,8 @@ func (s *Standins) control(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Standins) controlEvents(w http.ResponseWriter, r *http.Request, provider string) {
+func (s *Standins) controlEvents(w http.ResponseWriter, r *http.Request, p *provider) {
+	provider := p.name
 	switch r.Method {
 	case http.MethodGet:
 		s.mu.Lock()
@@ -86,12 +89,12 @@ func (s *Standins) controlEvents(w http.ResponseWriter, r *http.Request, provide
 			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
 			return
 		}
-		raws, err := s.eventsToSeed(provider, body, baseURL(r))
+		raws, err := s.eventsToSeed(p, body, baseURL(r)+p.prefix)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		added, err := s.seed(provider, raws)
+		added, err := s.seed(p, raws)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -104,7 +107,7 @@ func (s *Standins) controlEvents(w http.ResponseWriter, r *http.Request, provide
 
 // eventsToSeed is the body's array of events, or the events it asks to
 // generate.
-func (s *Standins) eventsToSeed(provider string, body []byte, base string) ([]json.RawMessage, error) {
+func (s *Standins) eventsToSeed(p *provider, body []byte, base string) ([]json.RawMessage, error) {
 	body = bytes.TrimSpace(body)
 	if bytes.HasPrefix(body, []byte("[")) {
 		var raws []json.RawMessage
@@ -128,11 +131,7 @@ func (s *Standins) eventsToSeed(provider string, body []byte, base string) ([]js
 	}
 	raws := make([]json.RawMessage, len(times))
 	for i, t := range times {
-		if provider == "paypal" {
-			raws[i] = paypalTemplate(base, g.EventType, t)
-			continue
-		}
-		if raws[i], err = s.squareTemplate(g.EventType, t); err != nil {
+		if raws[i], err = p.template(base, g.EventType, t); err != nil {
 			return nil, err
 		}
 	}
@@ -142,28 +141,15 @@ func (s *Standins) eventsToSeed(provider string, body []byte, base string) ([]js
 // seed adds events after checking each against the provider's event
 // schema, so a test cannot seed what the real API would never return.
 // All are added or none.
-func (s *Standins) seed(provider string, raws []json.RawMessage) ([]json.RawMessage, error) {
-	schemaName, fields := "event", paypalEventFields
-	spec := s.paypal
-	if provider == "square" {
-		schemaName, fields, spec = "Event", squareEventFields, s.square
-	}
-	schema := spec.doc.Components.Schemas[schemaName].Value
+func (s *Standins) seed(p *provider, raws []json.RawMessage) ([]json.RawMessage, error) {
+	provider := p.name
 	var events []event
 	for i, raw := range raws {
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, raw); err != nil {
+		raw, err := p.spec.conform(p.eventSchema, raw)
+		if err != nil {
 			return nil, fmt.Errorf("event %d: %w", i, err)
 		}
-		raw = compact.Bytes()
-		var value any
-		if err := json.Unmarshal(raw, &value); err != nil {
-			return nil, fmt.Errorf("event %d: %w", i, err)
-		}
-		if err := schema.VisitJSON(value, openapi3.VisitAsResponse(), openapi3.MultiErrors()); err != nil {
-			return nil, fmt.Errorf("event %d does not match the %s spec's %s schema: %w", i, provider, schemaName, err)
-		}
-		e, err := fields(raw)
+		e, err := p.eventFields(raw)
 		if err != nil {
 			return nil, fmt.Errorf("event %d: %w", i, err)
 		}
@@ -253,4 +239,104 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // the client went away: nothing to do
+}
+
+// conform compacts raw and checks it against the named schema of the
+// spec, as a response would be checked: what a test seeds is what the
+// real API could return.
+func (a *api) conform(schemaName string, raw json.RawMessage) (json.RawMessage, error) {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return nil, err
+	}
+	raw = compact.Bytes()
+	var value any
+	if err := json.Unmarshal(raw, &value); err != nil {
+		return nil, err
+	}
+	ref := a.doc.Components.Schemas[schemaName]
+	if ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("the spec has no %s schema", schemaName)
+	}
+	opts := []openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.MultiErrors()}
+	if a.doc.IsOpenAPI31OrLater() {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	if err := ref.Value.VisitJSON(value, opts...); err != nil {
+		return nil, fmt.Errorf("does not match the spec's %s schema: %w", schemaName, err)
+	}
+	return raw, nil
+}
+
+// resourceKind is the kind of entity a control path seeds
+// (/gocardless/payments), or nil.
+func (s *Standins) resourceKind(path string) *resourceKind {
+	name, kind, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if p := s.byName[name]; ok && p != nil {
+		if k, ok := p.resources[kind]; ok {
+			return &k
+		}
+	}
+	return nil
+}
+
+// controlResources seeds (POST, a JSON array), lists (GET) or forgets
+// (DELETE) one kind of entity, such as GoCardless's payments.
+func (s *Standins) controlResources(w http.ResponseWriter, r *http.Request, path string) {
+	key := strings.TrimPrefix(path, "/")
+	name, kindName, _ := strings.Cut(key, "/")
+	p, kind := s.byName[name], s.resourceKind(path)
+	switch r.Method {
+	case http.MethodGet:
+		s.mu.Lock()
+		list := make([]json.RawMessage, 0, len(s.resources[key]))
+		for _, raw := range s.resources[key] {
+			list = append(list, raw)
+		}
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, list)
+	case http.MethodDelete:
+		s.mu.Lock()
+		delete(s.resources, key)
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPost:
+		var raws []json.RawMessage
+		if !readJSON(w, r, &raws) {
+			return
+		}
+		byID := map[string]json.RawMessage{}
+		for i, raw := range raws {
+			raw, err := p.spec.conform(kind.schema, raw)
+			if err != nil {
+				http.Error(w, fmt.Sprintf("%s %d: %v", kindName, i, err), http.StatusBadRequest)
+				return
+			}
+			id, err := kind.id(raw)
+			if err != nil {
+				http.Error(w, fmt.Sprintf("%s %d: %v", kindName, i, err), http.StatusBadRequest)
+				return
+			}
+			byID[id] = raw
+		}
+		s.mu.Lock()
+		if s.resources[key] == nil {
+			s.resources[key] = map[string]json.RawMessage{}
+		}
+		for id, raw := range byID {
+			s.resources[key][id] = raw
+		}
+		s.mu.Unlock()
+		writeJSON(w, http.StatusCreated, raws)
+	default:
+		http.Error(w, "GET, POST or DELETE", http.StatusMethodNotAllowed)
+	}
+}
+
+// resource is one seeded entity, or false.
+func (s *Standins) resource(provider, kind, id string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	raw, ok := s.resources[provider+"/"+kind][id]
+	return raw, ok
 }

@@ -14,11 +14,15 @@ type event struct {
 	id      string
 	created time.Time
 	kind    string // PayPal's event_type, Square's type
-	// PayPal's resource.id, which its transaction_id filter matches.
+	// PayPal's resource.id, which its transaction_id filter matches;
+	// GoCardless's linked payment.
 	resourceID string
 	// Square's merchant and location filters.
 	merchantID string
 	locationID string
+	// GoCardless's resource_type and action filters, and the refund it
+	// links (resourceID is the payment).
+	resourceType, action, refundID string
 }
 
 // after reports whether e sorts after the key (created, id) in the given

@@ -1,6 +1,8 @@
 // Command payhook-standins serves local stand-ins for the providers' event
-// APIs that payhook's reconciliation reads: PayPal's webhook events
-// (/v1/...) and Square's events search (/v2/...), on one port, plus a
+// APIs that payhook's reconciliation reads, on one port: PayPal's webhook
+// events (/v1/...), Square's events search (/v2/...), Stripe's events
+// (/stripe/v1/events), Paddle's event stream (/paddle/events) and
+// GoCardless's events, payments and refunds (/gocardless/...), plus a
 // control API under /_standin/ through which a test seeds events, injects
 // faults and reads back the requests it made.
 //
@@ -14,9 +16,10 @@
 //
 // The control API (all JSON):
 //
-//	POST   /_standin/{paypal,square}/events  a JSON array of events as the API returns them, or {"generate":N}
-//	GET    /_standin/{paypal,square}/events  what is seeded
-//	DELETE /_standin/{paypal,square}/events  forget them
+//	POST   /_standin/{provider}/events       a JSON array of events as the API returns them, or {"generate":N}
+//	GET    /_standin/{provider}/events       what is seeded
+//	DELETE /_standin/{provider}/events       forget them
+//	POST   /_standin/gocardless/{payments,refunds}  a JSON array of them, served by id (GET lists, DELETE forgets)
 //	POST   /_standin/faults                  {"path_prefix":"/v2/events","method":"POST","status":429,"retry_after":"1","times":2}
 //	GET    /_standin/faults                  the faults not yet used up; DELETE clears them
 //	GET    /_standin/requests                the provider requests served; DELETE forgets them
@@ -45,6 +48,9 @@ func main() {
 	flag.DurationVar(&cfg.PayPalTokenTTL, "paypal-token-ttl", cfg.PayPalTokenTTL, "how long an issued PayPal access token lasts (expires_in)")
 	flag.StringVar(&cfg.SquareToken, "square-token", cfg.SquareToken, "the Square access token /v2/events accepts")
 	flag.DurationVar(&cfg.SquareRetention, "square-retention", cfg.SquareRetention, "how far back Square's events search reaches (0: forever)")
+	flag.StringVar(&cfg.StripeKey, "stripe-key", cfg.StripeKey, "the Stripe API key /stripe/v1/events accepts")
+	flag.StringVar(&cfg.PaddleKey, "paddle-key", cfg.PaddleKey, "the Paddle API key /paddle/events accepts")
+	flag.StringVar(&cfg.GoCardlessToken, "gocardless-token", cfg.GoCardlessToken, "the GoCardless access token /gocardless/ accepts")
 	flag.Parse()
 
 	cfg.Log = log.New(os.Stderr, "payhook-standins: ", log.LstdFlags|log.Lmicroseconds)

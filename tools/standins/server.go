@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -34,6 +33,13 @@ type Config struct {
 	// SquareRetention is how far back Square's SearchEvents reaches: its
 	// documentation says events are searchable for 28 days.
 	SquareRetention time.Duration
+	// StripeKey is the secret or restricted key /stripe/v1/events
+	// accepts (Bearer, or Basic with the key as user name).
+	StripeKey string
+	// PaddleKey is the API key /paddle/events accepts (Bearer).
+	PaddleKey string
+	// GoCardlessToken is the access token /gocardless/ accepts (Bearer).
+	GoCardlessToken string
 	Log             *log.Logger
 }
 
@@ -46,6 +52,9 @@ func DefaultConfig() Config {
 		PayPalTokenTTL:     32400 * time.Second,
 		SquareToken:        "standin-square-token",
 		SquareRetention:    28 * 24 * time.Hour,
+		StripeKey:          "rk_test_standin",
+		PaddleKey:          "pdl_sdbx_apikey_01hv97725sakkxq0yqdqef4m6p_standinStandinStandin_AAA",
+		GoCardlessToken:    "sandbox_standin-gocardless-token",
 		Log:                log.New(io.Discard, "", 0),
 	}
 }
@@ -53,17 +62,19 @@ func DefaultConfig() Config {
 // maxBody bounds what a request may send; event pages are small.
 const maxBody = 4 << 20
 
-// Standins serves both providers and the control API.
+// Standins serves every provider and the control API.
 type Standins struct {
-	paypal *api
-	square *api
+	paypal, square, stripe, paddle, gocardless *api
+	byName                                     map[string]*provider
 
-	mu       sync.Mutex
-	cfg      Config
-	events   map[string][]event // by provider
-	tokens   map[string]time.Time
-	faults   []*Fault
-	requests []ServedRequest
+	mu     sync.Mutex
+	cfg    Config
+	events map[string][]event // by provider
+	// resources are other seeded entities, by "provider/kind" and id.
+	resources map[string]map[string]json.RawMessage
+	tokens    map[string]time.Time
+	faults    []*Fault
+	requests  []ServedRequest
 }
 
 // api is one provider's trimmed OpenAPI document and its router.
@@ -77,21 +88,24 @@ func New(cfg Config) (*Standins, error) {
 	if cfg.Log == nil {
 		cfg.Log = DefaultConfig().Log
 	}
-	paypal, err := loadAPI(specs.PayPal)
-	if err != nil {
-		return nil, err
+	s := &Standins{
+		cfg:       cfg,
+		events:    map[string][]event{},
+		resources: map[string]map[string]json.RawMessage{},
+		tokens:    map[string]time.Time{},
 	}
-	square, err := loadAPI(specs.Square)
-	if err != nil {
-		return nil, err
+	for _, spec := range []struct {
+		name string
+		into **api
+	}{{specs.PayPal, &s.paypal}, {specs.Square, &s.square}, {specs.Stripe, &s.stripe}, {specs.Paddle, &s.paddle}, {specs.GoCardless, &s.gocardless}} {
+		loaded, err := loadAPI(spec.name)
+		if err != nil {
+			return nil, err
+		}
+		*spec.into = loaded
 	}
-	return &Standins{
-		paypal: paypal,
-		square: square,
-		cfg:    cfg,
-		events: map[string][]event{},
-		tokens: map[string]time.Time{},
-	}, nil
+	s.byName = s.providers()
+	return s, nil
 }
 
 func loadAPI(name string) (*api, error) {
@@ -149,13 +163,8 @@ func (s *Standins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control(w, r)
 		return
 	}
-	var provider string
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/v1/"):
-		provider = "paypal"
-	case strings.HasPrefix(r.URL.Path, "/v2/"):
-		provider = "square"
-	default:
+	p, path, ok := s.route(r.URL.Path)
+	if !ok {
 		http.NotFound(w, r)
 		return
 	}
@@ -166,13 +175,13 @@ func (s *Standins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	served := ServedRequest{
 		Time:     time.Now().UTC(),
-		Provider: provider,
+		Provider: p.name,
 		Method:   r.Method,
 		Path:     r.URL.Path,
 		Query:    r.URL.RawQuery,
 		Body:     recordedBody(body),
 	}
-	resp := s.serveProvider(r, provider, body, &served)
+	resp := s.serveProvider(r, p, path, body, &served)
 	for k, v := range resp.header {
 		w.Header()[k] = v
 	}
@@ -201,37 +210,30 @@ func recordedBody(body []byte) json.RawMessage {
 
 // serveProvider answers a provider request: an injected fault, the
 // provider's 401 or 400, or the operation itself; then checks the answer
-// against the spec.
-func (s *Standins) serveProvider(r *http.Request, provider string, body []byte, served *ServedRequest) response {
-	if provider == "paypal" && r.URL.Path == paypalTokenPath {
+// against the spec. path is the request's path as the spec knows it.
+func (s *Standins) serveProvider(r *http.Request, p *provider, path string, body []byte, served *ServedRequest) response {
+	sentPath := r.URL.Path
+	if p.name == "paypal" && path == paypalTokenPath {
 		served.Validation = "no spec"
-		if resp, ok := s.fault(r, provider); ok {
+		if resp, ok := s.fault(r, sentPath, p); ok {
 			served.Fault = true
 			return resp
 		}
 		return s.paypalToken(r, body)
 	}
 
-	spec := s.paypal
-	if provider == "square" {
-		spec = s.square
-	}
+	// The spec's paths, and links that lead back to the prefix.
+	r = r.Clone(r.Context())
+	r.URL.Path, r.URL.RawPath = path, ""
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	route, pathParams, err := spec.router.FindRoute(r)
+	route, pathParams, err := p.spec.router.FindRoute(r)
 	if err != nil {
 		served.Validation = "no route"
-		if resp, ok := s.fault(r, provider); ok {
+		if resp, ok := s.fault(r, sentPath, p); ok {
 			served.Fault = true
 			return resp
 		}
-		if provider == "paypal" {
-			return paypalError(http.StatusNotFound, "RESOURCE_NOT_FOUND", "The specified resource does not exist.", nil)
-		}
-		code := "NOT_FOUND"
-		if errors.Is(err, routers.ErrMethodNotAllowed) {
-			code = "METHOD_NOT_ALLOWED"
-		}
-		return s.squareError(statusOf(code), code, fmt.Sprintf("API endpoint for URL path `%s` and HTTP method `%s` is not found.", r.URL.Path, r.Method), "")
+		return p.notFound(r, err)
 	}
 	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
@@ -246,22 +248,20 @@ func (s *Standins) serveProvider(r *http.Request, provider string, body []byte, 
 	}
 
 	var resp response
-	if fault, ok := s.fault(r, provider); ok {
+	if fault, ok := s.fault(r, sentPath, p); ok {
 		served.Fault = true
 		resp = fault
-	} else if provider == "paypal" {
-		resp = s.servePayPal(r, input, pathParams)
 	} else {
-		resp = s.serveSquare(r, input, body)
+		resp = p.serve(r, input, pathParams, body)
 	}
 
 	if err := validateResponse(input, resp); err != nil {
 		served.Validation = "failed: " + err.Error()
-		s.cfg.Log.Printf("%s %s: the stand-in's %d response does not match the %s spec: %v", r.Method, r.URL.Path, resp.status, provider, err)
+		s.cfg.Log.Printf("%s %s: the stand-in's %d response does not match the %s spec: %v", r.Method, r.URL.Path, resp.status, p.name, err)
 		return response{
 			status: http.StatusInternalServerError,
 			header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
-			body:   fmt.Appendf(nil, "payhook-standins: the %d response this stand-in built does not match the %s spec, so it was not sent: %v\n", resp.status, provider, err),
+			body:   fmt.Appendf(nil, "payhook-standins: the %d response this stand-in built does not match the %s spec, so it was not sent: %v\n", resp.status, p.name, err),
 		}
 	}
 	served.Validation = "passed"
@@ -305,12 +305,13 @@ type Fault struct {
 }
 
 // fault uses up one matching fault, oldest first, and builds its answer
-// in the provider's error shape.
-func (s *Standins) fault(r *http.Request, provider string) (response, bool) {
+// in the provider's error shape. The prefix matches the path as the
+// client sent it, the stand-in's own prefix included.
+func (s *Standins) fault(r *http.Request, sentPath string, p *provider) (response, bool) {
 	s.mu.Lock()
 	var hit *Fault
 	for i, f := range s.faults {
-		if strings.HasPrefix(r.URL.Path, f.PathPrefix) && (f.Method == "" || strings.EqualFold(f.Method, r.Method)) {
+		if strings.HasPrefix(sentPath, f.PathPrefix) && (f.Method == "" || strings.EqualFold(f.Method, r.Method)) {
 			hit = f
 			if f.Times--; f.Times == 0 {
 				s.faults = append(s.faults[:i], s.faults[i+1:]...)
@@ -322,16 +323,7 @@ func (s *Standins) fault(r *http.Request, provider string) (response, bool) {
 	if hit == nil {
 		return response{}, false
 	}
-	var resp response
-	if provider == "paypal" {
-		resp = paypalFault(hit.Status)
-	} else {
-		resp = s.squareFault(hit.Status)
-	}
-	if hit.RetryAfter != "" {
-		resp.header.Set("Retry-After", hit.RetryAfter)
-	}
-	return resp, true
+	return p.fault(hit.Status, hit.RetryAfter), true
 }
 
 // randomID is n random characters from alphabet.

@@ -195,7 +195,7 @@ func nextLink(body map[string]any) string {
 
 func TestTheTrimmedSpecsLoadAndStaySmall(t *testing.T) {
 	is := is.New(t)
-	for _, name := range []string{specs.PayPal, specs.Square} {
+	for _, name := range []string{specs.PayPal, specs.Square, specs.Stripe, specs.Paddle, specs.GoCardless} {
 		doc, err := specs.Load(name)
 		is.NoErr(err)
 		raw, err := doc.MarshalJSON()

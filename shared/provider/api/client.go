@@ -1,6 +1,9 @@
 // Package api calls providers' REST APIs for reconciliation: one request
 // at a time, retried on throttling and server errors as the provider
-// asks (Retry-After), bounded by the caller's deadline.
+// asks (Retry-After, or GoCardless's RateLimit-Reset), bounded by the
+// caller's deadline. It follows no redirect, and a listing's pages end
+// (Pages): whatever answers in the API's place can neither steer the
+// credentials elsewhere nor keep a run paging.
 package api
 
 import (
@@ -27,7 +30,24 @@ type Client struct {
 	// MaxWait caps any one wait, Retry-After included; a server asking for
 	// longer gets an error instead. 60 s when zero.
 	MaxWait time.Duration
+	// MaxPages bounds the pages one listing reads (Pages);
+	// DefaultMaxPages when zero.
+	MaxPages int
 }
+
+// DefaultMaxPages is the most pages one listing reads: at Stripe's 100
+// events a page, a million events, fifty times what a 300 s run lists
+// from a real API (about 20,000). Only an API that never stops saying
+// "more" reaches it.
+const DefaultMaxPages = 10000
+
+// ErrRedirect is an answer that would send the request elsewhere, which
+// is refused: the credentials would go with it.
+var ErrRedirect = errors.New("the API answered with a redirect, which payhook does not follow: the credentials would go with it")
+
+// ErrEndlessListing is a listing that would not end: the API gave a
+// cursor it had given before, or more pages than a run ever needs.
+var ErrEndlessListing = errors.New("the listing does not end")
 
 // maxResponseBytes bounds what one answer may hold: a page of events.
 const maxResponseBytes = 16 << 20
@@ -102,10 +122,9 @@ func retryable(err error) bool {
 }
 
 func (c Client) try(req *http.Request) ([]byte, time.Duration, error) {
-	client := c.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
+	// A copy, so that the caller's client keeps its own redirect policy.
+	client := *cmp.Or(c.HTTP, http.DefaultClient)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	// The URL is the configured API's (https, or http to this machine:
 	// provider.CheckAPIURL), or a link it gave on that same host.
 	resp, err := client.Do(req) //nolint:gosec // G704: see above
@@ -124,8 +143,13 @@ func (c Client) try(req *http.Request) ([]byte, time.Duration, error) {
 		return nil, 0, fmt.Errorf("answer over %d bytes", maxResponseBytes)
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return body, 0, nil
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return nil, 0, fmt.Errorf("%w (HTTP %d)", ErrRedirect, resp.StatusCode)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, RetryAfter(resp.Header.Get("Retry-After"), time.Now()), retryError{&StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)}}
+		// Retry-After, or when the limit resets (GoCardless: an HTTP
+		// date in RateLimit-Reset).
+		wait := cmp.Or(resp.Header.Get("Retry-After"), resp.Header.Get("RateLimit-Reset"))
+		return nil, RetryAfter(wait, time.Now()), retryError{&StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)}}
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, 0, fmt.Errorf("%w: %w", ErrNotFound, &StatusError{Status: resp.StatusCode, Excerpt: excerpt(body)})
 	}
@@ -156,4 +180,32 @@ func excerpt(body []byte) string {
 		s = s[:limit] + "..."
 	}
 	return strings.TrimSpace(s)
+}
+
+// Pages follows one listing from page to page.
+type Pages struct {
+	max  int
+	read int
+	seen map[string]bool
+}
+
+// Pages starts following a listing whose first page is being read.
+func (c Client) Pages() *Pages {
+	return &Pages{max: cmp.Or(c.MaxPages, DefaultMaxPages), read: 1, seen: map[string]bool{}}
+}
+
+// Next is called before reading the page at cursor (a cursor, a link,
+// the last id: whatever the API pages by). An error wrapping
+// ErrEndlessListing refuses a cursor the listing gave before, which
+// would read the same pages again forever, and a page past the cap.
+func (p *Pages) Next(cursor string) error {
+	if p.seen[cursor] {
+		return fmt.Errorf("%w: the API gave the same cursor twice", ErrEndlessListing)
+	}
+	if p.read >= p.max {
+		return fmt.Errorf("%w: stopped after %d pages, more than any run reads (list a shorter window)", ErrEndlessListing, p.max)
+	}
+	p.seen[cursor] = true
+	p.read++
+	return nil
 }

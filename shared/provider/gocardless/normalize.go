@@ -7,9 +7,11 @@ import (
 )
 
 // GoCardless events say what happened to which resource, and carry no
-// amounts: those are on the payment and the refund, to be fetched. An
-// event's amount is 0 until reconciliation fetches it; a refund paid with
-// no amount still counts as money gone back (payment.State).
+// amounts: those are on the payment and the refund. A payment or refund
+// event's amount is unknown (payment.Event.AmountUnknown) until the
+// processor reads it from GoCardless's API (events.go, Amounts), never 0;
+// a refund paid with no amount still counts as money gone back
+// (payment.State).
 var (
 	paymentTypes = map[string]payment.Type{
 		"payments.created":                   payment.Pending,
@@ -71,8 +73,11 @@ func normalize(d payment.Delivery) (payment.Event, error) {
 			e.Type = payment.PartiallyRefunded
 		}
 	}
-	if e.Type != payment.Other && isCurrencyCode(event.Details.Currency) {
-		e.Currency = event.Details.Currency
+	if e.Type != payment.Other {
+		e.AmountUnknown = true
+		if isCurrencyCode(event.Details.Currency) {
+			e.Currency = event.Details.Currency
+		}
 	}
 	return e, nil
 }

@@ -27,15 +27,16 @@ var Provider = provider.Provider{
 	Name:    Name,
 	Title:   "GoCardless",
 	Summary: "`Webhook-Signature`: HMAC-SHA256 of the body; no timestamp, so a replay stops at deduplication; a delivery's events (a batch) are stored together or not at all",
-	Settings: []provider.Setting{{
+	Settings: append([]provider.Setting{{
 		Name: WebhookSecrets, List: true,
 		Help:  "the webhook endpoints' secrets, several during a rotation",
 		Check: checkSecret,
-	}},
+	}}, apiSettings...),
 	Redelivery:  7 * 24 * time.Hour,
 	NewVerifier: func(provider.Config) provider.Verifier { return Verifier{} },
 	Normalize:   normalize,
 	Development: development{},
+	Events:      eventAPI,
 }
 
 // checkSecret refuses what could never match: a secret is used as-is, so

@@ -66,6 +66,7 @@ func TestNormalize(t *testing.T) {
 			is.NoErr(err)
 			want := tc.want
 			want.Provider, want.EventID, want.ProviderType, want.OccurredAt = gocardless.Name, "EV123", eventType, occurred
+			want.AmountUnknown = want.Type != payment.Other // never 0: GoCardless did not say
 			is.Equal(got, want)
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,27 @@ func paddleID(prefix string) string {
 	return prefix + string(id)
 }
 
+// eventID is an event id as Paddle makes them: a lower-case ULID, whose
+// first ten characters are the time in milliseconds, so that the event
+// stream, ordered by id, is ordered by time.
+func eventID(at time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(max(at.UnixMilli(), 0))<<16)
+	rand.Read(b[6:])
+	// 128 bits in 26 digits of 5 bits: the first digit holds 3.
+	id := make([]byte, 0, 26)
+	id = append(id, crockford[b[0]>>5])
+	acc, bits := uint(b[0]&0x1f), 5
+	for _, c := range b[1:] {
+		acc, bits = acc<<8|uint(c), bits+8
+		for bits >= 5 {
+			bits -= 5
+			id = append(id, crockford[acc>>bits&0x1f])
+		}
+	}
+	return "evt_" + string(id)
+}
+
 // timeFormat is Paddle's: UTC with microseconds.
 const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
@@ -67,7 +89,7 @@ type obj = map[string]any
 // refund, told apart only by its action.
 func (development) Sample(eventType string, o provider.SampleOptions) ([]byte, string, error) {
 	o = o.Complete()
-	id := cmp.Or(o.EventID, paddleID("evt_"))
+	id := cmp.Or(o.EventID, eventID(o.At))
 	txn := cmp.Or(o.PaymentID, paddleID("txn_"))
 	data := obj{}
 	switch {

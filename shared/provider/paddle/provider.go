@@ -20,24 +20,24 @@ const Name = "paddle"
 // secret keys.
 const SecretKeys = "PAYHOOK_PADDLE_SECRET_KEYS" //nolint:gosec // G101: a setting's name
 
-const redelivery = 72 * time.Hour
-
 // Provider is Paddle. For live accounts Paddle retries an unacknowledged
-// notification up to 60 times over 3 days ("Handle webhook delivery");
-// one exhausted after that can only be replayed by hand, through the API.
+// notification up to 60 times over 3 days ("Handle webhook delivery"),
+// maybe with its first signature, which the tolerance refuses once stale:
+// reconciliation recovers those from Paddle's event stream.
 var Provider = provider.Provider{
 	Name:    Name,
 	Title:   "Paddle",
-	Summary: "`Paddle-Signature`: HMAC-SHA256 of the timestamp and the body; the timestamp at most 3 days old (Paddle may retry with its first signature; deduplication covers those days) and at most `PAYHOOK_TIMESTAMP_TOLERANCE` ahead",
-	Settings: []provider.Setting{{
+	Summary: "`Paddle-Signature`: HMAC-SHA256 of the timestamp and the body; the timestamp within `PAYHOOK_TIMESTAMP_TOLERANCE` (a retry Paddle signed before an outage is stale: reconciliation recovers it)",
+	Settings: append([]provider.Setting{{
 		Name: SecretKeys, List: true,
 		Help:  "the notification destinations' secret keys (pdl_ntfset_...), several during a rotation",
 		Check: checkSecret,
-	}},
-	Redelivery:  redelivery,
-	NewVerifier: func(c provider.Config) provider.Verifier { return Verifier{Tolerance: c.Tolerance, MaxAge: redelivery} },
+	}}, apiSettings...),
+	Redelivery:  72 * time.Hour,
+	NewVerifier: func(c provider.Config) provider.Verifier { return Verifier{Tolerance: c.Tolerance} },
 	Normalize:   normalize,
 	Development: development{},
+	Events:      eventAPI,
 }
 
 // checkSecret refuses what could never match: a secret is used as-is, so a

@@ -28,8 +28,11 @@ func TestContract(t *testing.T) {
 func TestDescriptor(t *testing.T) {
 	is := is.New(t)
 	is.Equal(paddle.Provider.Redelivery, 72*time.Hour) // live accounts: up to 60 attempts over 3 days
-	is.Equal(len(paddle.Provider.Settings), 1)
-	is.True(paddle.Provider.Settings[0].List) // several secret keys during a rotation
+	is.True(paddle.Provider.Settings[0].List)          // several secret keys during a rotation
+	for _, s := range paddle.Provider.Settings[1:] {
+		is.True(s.Optional) // the API's settings, for reconciliation
+	}
+	is.Equal(paddle.Provider.APISettings(), []string{paddle.APIKey, paddle.APIURL, paddle.Sandbox})
 }
 
 func TestSettingRefusesWhatCouldNeverMatch(t *testing.T) {
@@ -287,4 +290,18 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, eventType string, body []byte) {
 		providertest.CheckFuzzedNormalize(t, paddle.Provider, eventType, body)
 	})
+}
+
+// Paddle's event stream is ordered by id, and its ids are ULIDs: a sample's
+// id sorts as its time does, as a real one would.
+func TestSampleEventIDsSortAsTheirTimes(t *testing.T) {
+	is := is.New(t)
+	at := time.UnixMilli(1469922850259) // the ULID specification's example: 01ARZ3NDEK...
+	_, first, err := paddle.Provider.Development.Sample("transaction.paid", provider.SampleOptions{At: at})
+	is.NoErr(err)
+	_, second, err := paddle.Provider.Development.Sample("transaction.paid", provider.SampleOptions{At: at.Add(time.Millisecond)})
+	is.NoErr(err)
+	is.Equal(first[:14], "evt_01arz3ndek")
+	is.True(first < second)
+	is.Equal(len(first), len("evt_")+26)
 }

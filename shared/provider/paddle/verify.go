@@ -18,20 +18,16 @@ import (
 // progress verifies with either key, and a header carrying several h1
 // (Paddle's SDKs accept that) verifies when any one of them does.
 //
-// The timestamp may be as old as Paddle keeps retrying (MaxAge, its
-// Redelivery) and at most the receiver's tolerance ahead. Paddle does not
-// say whether a retry is signed afresh, and a third party reports that it
-// is not; were retries held to a few minutes, an outage longer than that
-// would lose every Paddle event it held back. Accepting a signature for as
-// long as Paddle retries opens no door: the body is signed, and every
-// webhook is kept longer than that window (registry.Retention), so a
-// replay within it is a duplicate and one after it is refused as stale.
+// The timestamp is held to the receiver's tolerance either way, as
+// Stripe's is (Paddle's own Node SDK allows 5 s): a captured delivery
+// replays for minutes at most. Paddle may retry with its first attempt's
+// signature, so a delivery an outage held back longer than that is
+// refused as stale when it comes again; reconciliation recovers it from
+// Paddle's event stream (docs/decisions.md).
 type Verifier struct {
-	// Tolerance bounds a timestamp ahead of now (clock skew); zero means
+	// Tolerance bounds how far the timestamp may be from now; zero means
 	// provider.DefaultTolerance.
 	Tolerance time.Duration
-	// MaxAge bounds a timestamp before now; zero means the tolerance.
-	MaxAge time.Duration
 }
 
 const signatureHeader = "Paddle-Signature"
@@ -51,9 +47,7 @@ func (v Verifier) Verify(_ context.Context, d provider.Delivery, keys provider.K
 	if !provider.MatchesAny(expected, signatures) {
 		return provider.Verified{}, provider.ErrInvalidSignature
 	}
-	signed := time.Unix(signedAt, 0)
-	tooOld := v.MaxAge > 0 && now.Sub(signed) > v.MaxAge
-	if tooOld || (!provider.WithinTolerance(signed, now, v.Tolerance) && (v.MaxAge == 0 || signed.After(now))) {
+	if !provider.WithinTolerance(time.Unix(signedAt, 0), now, v.Tolerance) {
 		return provider.Verified{}, provider.ErrTimestampOutOfTolerance
 	}
 	return provider.Verified{Provider: Name}, nil

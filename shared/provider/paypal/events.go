@@ -49,7 +49,7 @@ var eventAPI = &provider.EventAPI{
 			base = sandboxAPIURL
 		}
 		return &events{
-			client: api.Client{HTTP: c.HTTP},
+			client: c.Client(),
 			base:   provider.APIURL(keys, APIURL, base),
 			id:     keys.Value(ClientID),
 			secret: keys.Value(ClientSecret),
@@ -83,6 +83,7 @@ func (e *events) Events(ctx context.Context, since, until time.Time, page func([
 	// PayPal's end_time is inclusive; the window's end is not.
 	query.Set("end_time", until.Add(-time.Second).UTC().Format(time.RFC3339))
 	next := e.base + "/v1/notifications/webhooks-events?" + query.Encode()
+	pages := e.client.Pages()
 	for next != "" {
 		body, err := e.get(ctx, next)
 		if err != nil {
@@ -105,6 +106,9 @@ func (e *events) Events(ctx context.Context, since, until time.Time, page func([
 		for _, link := range list.Links {
 			if link.Rel == "next" && len(list.Events) > 0 {
 				if next, err = e.sameOrigin(link.Href); err != nil {
+					return fmt.Errorf("paypal: list events: %w", err)
+				}
+				if err := pages.Next(next); err != nil {
 					return fmt.Errorf("paypal: list events: %w", err)
 				}
 			}

@@ -30,7 +30,7 @@ var eventAPI = &provider.EventAPI{
 	// Square keeps events searchable for 28 days.
 	History: 28 * 24 * time.Hour,
 	New: func(keys provider.Keys, c provider.APIConfig) provider.EventSource {
-		return events{client: api.Client{HTTP: c.HTTP}, base: provider.APIURL(keys, APIURL, defaultAPIURL), token: keys.Value(AccessToken)}
+		return events{client: c.Client(), base: provider.APIURL(keys, APIURL, defaultAPIURL), token: keys.Value(AccessToken)}
 	},
 }
 
@@ -71,6 +71,7 @@ func (e events) Events(ctx context.Context, since, until time.Time, page func([]
 	search.Query.Filter.CreatedAt.StartAt = since.UTC().Format(time.RFC3339Nano)
 	search.Query.Filter.CreatedAt.EndAt = until.UTC().Format(time.RFC3339Nano)
 	search.Query.Sort.Field, search.Query.Sort.Order = "DEFAULT", "ASC"
+	pages := e.client.Pages()
 	for {
 		request, err := json.Marshal(search)
 		if err != nil {
@@ -100,6 +101,9 @@ func (e events) Events(ctx context.Context, since, until time.Time, page func([]
 		}
 		if result.Cursor == "" {
 			return nil
+		}
+		if err := pages.Next(result.Cursor); err != nil {
+			return fmt.Errorf("square: search events: %w", err)
 		}
 		search.Cursor = result.Cursor
 	}

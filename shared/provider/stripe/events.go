@@ -32,7 +32,7 @@ var eventAPI = &provider.EventAPI{
 	// Stripe lists the events of the last 30 days.
 	History: 30 * 24 * time.Hour,
 	New: func(keys provider.Keys, c provider.APIConfig) provider.EventSource {
-		return events{client: api.Client{HTTP: c.HTTP}, base: provider.APIURL(keys, APIURL, defaultAPIURL), key: keys.Value(APIKey)}
+		return events{client: c.Client(), base: provider.APIURL(keys, APIURL, defaultAPIURL), key: keys.Value(APIKey)}
 	},
 }
 
@@ -67,6 +67,7 @@ func (e events) Events(ctx context.Context, since, until time.Time, page func([]
 	query.Set("limit", strconv.Itoa(pageSize))
 	query.Set("created[gte]", strconv.FormatInt(since.Unix(), 10))
 	query.Set("created[lt]", strconv.FormatInt(until.Unix(), 10))
+	pages := e.client.Pages()
 	for {
 		body, err := e.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.base+"/v1/events?"+query.Encode(), nil)
@@ -97,6 +98,9 @@ func (e events) Events(ctx context.Context, since, until time.Time, page func([]
 		}
 		if err := json.Unmarshal(list.Data[len(list.Data)-1], &last); err != nil || last.ID == "" {
 			return errors.New("stripe: list events: an event without an id")
+		}
+		if err := pages.Next(last.ID); err != nil {
+			return fmt.Errorf("stripe: list events: %w", err)
 		}
 		query.Set("starting_after", last.ID)
 	}

@@ -37,6 +37,9 @@ func (s *Store) Check(ctx context.Context, pages bool) (CheckReport, error) {
 		deadline = d
 	}
 	survey, done := surveyOf(s.db, deadline, deadline)
+	for _, p := range survey.panics {
+		logPanic(&s.log, p, "reading "+s.db.Path())
+	}
 	if !done || !survey.finished {
 		return CheckReport{}, fmt.Errorf("check %s: not finished in time", s.db.Path())
 	}

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/rs/zerolog"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
@@ -33,12 +35,18 @@ type DamagedError struct {
 	Readable []string
 	// Advice says what to do, as the store's user put it (Options).
 	Advice string
+	// Unsurveyed: the walk of the file stopped before its end, so what
+	// else reads whole is not known; Readable is what it read first.
+	Unsurveyed bool
 }
 
 func (e *DamagedError) Error() string {
 	readable := "nothing in it"
 	if len(e.Readable) > 0 {
 		readable = strings.Join(e.Readable, ", ")
+	}
+	if e.Unsurveyed {
+		readable = fmt.Sprintf("not known, the walk of the file stopped after %s (whole until then: %s; payhook check reads it all)", reportWithin, readable)
 	}
 	msg := fmt.Sprintf("%s is damaged (%s); still readable: %s", e.Path, strings.Join(e.Damage, "; "), readable)
 	if e.Advice != "" {
@@ -97,12 +105,15 @@ func partName(bucket []byte) string {
 // Checking bounds: opening walks the whole file's structure (as bbolt
 // itself does next, where damage would panic beyond recovery) for at most
 // openCheckWithin, and decodes values for the first openDecodeWithin of
-// it; a damage report lists what reads within reportWithin.
+// it.
 const (
 	openCheckWithin  = 10 * time.Second
 	openDecodeWithin = 200 * time.Millisecond
-	reportWithin     = 2 * time.Second
 )
+
+// reportWithin bounds the walk a damage report makes of the file, values
+// decoded; a variable, so that a test can have it run out.
+var reportWithin = 2 * time.Second
 
 // survey is what a walk of the file found.
 type survey struct {
@@ -110,6 +121,16 @@ type survey struct {
 	readable, damage []string
 	// finished says the walk reached the end in time.
 	finished bool
+	// panics are those the walk recovered, reading damaged parts.
+	panics []*panicError
+}
+
+// notePanic keeps the panic err may be, for its stack to be logged.
+func (s *survey) notePanic(err error) {
+	var p *panicError
+	if errors.As(err, &p) {
+		s.panics = append(s.panics, p)
+	}
 }
 
 // walk reads every part of tx's file, key by key in order, until
@@ -128,6 +149,7 @@ func walk(tx *bolt.Tx, deadline, decodeUntil time.Time) (s survey) {
 		})
 	}()
 	if err != nil {
+		s.notePanic(err)
 		s.damage = append(s.damage, fmt.Sprintf("its list of parts does not read: %v", err))
 		return s
 	}
@@ -142,6 +164,7 @@ func walk(tx *bolt.Tx, deadline, decodeUntil time.Time) (s survey) {
 			}
 		}
 		entries, finished, err := walkBucket(tx, name, check, deadline, decodeUntil)
+		s.notePanic(err)
 		switch {
 		case err != nil && entries == 0:
 			s.damage = append(s.damage, fmt.Sprintf("%s: %s", part, brief(err)))
@@ -210,11 +233,83 @@ func walkBucket(tx *bolt.Tx, name []byte, check func(k, v []byte) error, deadlin
 	return entries, true, nil
 }
 
-// recoverDamage turns a panic in bbolt, reading a damaged page, into err.
+// recoverDamage turns a panic in bbolt, reading a damaged page, into err,
+// a *panicError.
 func recoverDamage(err *error) {
 	if r := recover(); r != nil {
-		*err = fmt.Errorf("%v", r)
+		*err = recovered(r)
 	}
+}
+
+// panicError is a recovered panic: its value, whether bbolt raised it,
+// and the stack that raised it, which is logged, never dropped.
+type panicError struct {
+	value any
+	// inBbolt: bbolt's own code raised it (or the runtime under it), as
+	// reading a damaged page does; otherwise code that bbolt called did:
+	// a transaction's function, such as the processor's.
+	inBbolt bool
+	stack   []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprint(p.value) }
+
+// recovered makes a panicError of r. Call it in the deferred function
+// that recovered r: the panicking frames are still on its stack.
+func recovered(r any) *panicError {
+	return &panicError{value: r, inBbolt: raisedInBbolt(), stack: debug.Stack()}
+}
+
+// raisedInBbolt says whether the code that panicked, the innermost frame
+// under the panic that is not Go's own (the runtime, bytes, ...), is
+// bbolt's.
+func raisedInBbolt() bool {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs)])
+	panicking := false
+	for {
+		frame, more := frames.Next()
+		pkg := packageOf(frame.Function)
+		switch {
+		case frame.Function == "runtime.gopanic":
+			panicking = true
+		case panicking && !goOwn(pkg):
+			return pkg == "go.etcd.io/bbolt" || strings.HasPrefix(pkg, "go.etcd.io/bbolt/")
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
+// packageOf is the import path of a function named as runtime.Frame
+// names it: path/to/pkg.Func, path/to/pkg.(*Type).Method.
+func packageOf(function string) string {
+	slash := strings.LastIndexByte(function, '/') + 1
+	dot := strings.IndexByte(function[slash:], '.')
+	if dot < 0 {
+		return function
+	}
+	return function[:slash+dot]
+}
+
+// goOwn says whether pkg is Go's own: its path's first element has no
+// dot, unlike a module's (go.etcd.io, github.com).
+func goOwn(pkg string) bool {
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".")
+}
+
+// logPanic logs a recovered panic with its stack: at error when code
+// other than bbolt's raised it (a bug), at debug when bbolt did, reading
+// the file: the damage is then the error reported, in one line.
+func logPanic(log *zerolog.Logger, p *panicError, where string) {
+	event := log.Error()
+	msg := where + " panicked: a bug, not damage to the file"
+	if p.inBbolt {
+		event, msg = log.Debug(), where+" panicked inside bbolt, reading the file"
+	}
+	event.Str("panic", p.Error()).Str("stack", string(p.stack)).Msg(msg)
 }
 
 // inspect walks the file at path, opened read only, before bbolt opens it
@@ -222,7 +317,7 @@ func recoverDamage(err *error) {
 // goroutine of its own, beyond recovery. A file that is missing or empty
 // is a new store. A walk that does not finish within the bound is let
 // through.
-func inspect(path string) error {
+func inspect(path string, log *zerolog.Logger) error {
 	info, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) || (err == nil && info.Size() == 0) {
 		return nil
@@ -247,6 +342,9 @@ func inspect(path string) error {
 	defer func() { _ = db.Close() }() // read only
 	now := time.Now()
 	s, done := surveyOf(db, now.Add(openCheckWithin), now.Add(openDecodeWithin))
+	for _, p := range s.panics {
+		logPanic(log, p, "reading "+path)
+	}
 	if !done || len(s.damage) == 0 {
 		return nil
 	}
@@ -268,6 +366,7 @@ func surveyOf(db *bolt.DB, deadline, decodeUntil time.Time) (s survey, done bool
 				return nil
 			})
 		}()
+		s.notePanic(err)
 		if err != nil && len(s.damage) == 0 {
 			s.damage = []string{brief(err)}
 		}
@@ -283,14 +382,11 @@ func surveyOf(db *bolt.DB, deadline, decodeUntil time.Time) (s survey, done bool
 	}
 }
 
-// damageFound marks an error found reading a part: a value that does not
-// decode, or a panic inside bbolt.
+// damageFound marks what may be damage, found in a transaction: a value
+// that does not decode, or a panic (problem is then a *panicError).
 type damageFound struct {
 	part    string
 	problem error
-	// panicked: found as a panic, which code other than bbolt's may raise
-	// inside a transaction (the processor's runs in one).
-	panicked bool
 }
 
 func (d *damageFound) Error() string {
@@ -305,38 +401,59 @@ func damagedValue(bucket []byte, err error) error {
 	return &damageFound{part: partName(bucket), problem: err}
 }
 
-// guard runs fn, a transaction's work, turning a panic inside bbolt (a
-// damaged page) into a damageFound, and faults into panics meanwhile.
+// guard runs fn, a transaction's work, turning a panic into a
+// damageFound, and faults into panics meanwhile. bbolt then rolls the
+// transaction back, as for any error: nothing fn wrote is kept.
 func guard(fn func(*bolt.Tx) error) func(*bolt.Tx) error {
 	return func(tx *bolt.Tx) (err error) {
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer func() {
 			if r := recover(); r != nil {
-				err = &damageFound{problem: fmt.Errorf("%v", r), panicked: true}
+				err = &damageFound{problem: recovered(r)}
 			}
 		}()
 		return fn(tx)
 	}
 }
 
-// described turns damage found in a transaction into a DamagedError that
-// says what still reads; other errors pass as they are.
+// described turns what a transaction found into the error to report,
+// after a walk of the file (reportWithin): a DamagedError when the walk
+// finds damage, or when bbolt itself panicked or a value did not decode;
+// a panic of other code (the processor's runs in a transaction) is a
+// bug, never called damage. Other errors pass as they are.
 func (s *Store) described(err error) error {
 	var found *damageFound
 	if !errors.As(err, &found) {
 		return err
 	}
+	var p *panicError
+	panicked := errors.As(found.problem, &p)
+	if panicked {
+		logPanic(&s.log, p, "a transaction on "+s.db.Path())
+	}
 	now := time.Now()
-	survey, _ := surveyOf(s.db, now.Add(reportWithin), now.Add(reportWithin))
-	if found.panicked && survey.finished && len(survey.damage) == 0 {
-		// Not the file: a bug panicked inside the transaction.
-		return fmt.Errorf("a transaction on %s panicked, and the store reads whole: %w", s.db.Path(), found.problem)
+	survey, done := surveyOf(s.db, now.Add(reportWithin), now.Add(reportWithin))
+	for _, p := range survey.panics {
+		logPanic(&s.log, p, "reading "+s.db.Path())
+	}
+	surveyed := done && survey.finished
+	if len(survey.damage) == 0 && panicked {
+		state := "the file reads whole"
+		if !surveyed {
+			state = fmt.Sprintf("whether the file is damaged too is not known: its walk stopped after %s (payhook check reads it all)", reportWithin)
+		}
+		switch {
+		case !p.inBbolt:
+			return fmt.Errorf("a transaction on %s panicked in payhook's code, a bug, not damage to the file (%s): %w", s.db.Path(), state, p)
+		case surveyed:
+			return fmt.Errorf("a transaction on %s panicked inside bbolt, and %s: %w", s.db.Path(), state, p)
+		}
 	}
 	damage := survey.damage
 	if len(damage) == 0 || found.part != "" {
 		damage = append([]string{found.Error()}, damage...)
 	}
-	return &DamagedError{Path: s.db.Path(), Damage: damage, Readable: survey.readable, Advice: s.damageAdvice}
+	return &DamagedError{Path: s.db.Path(), Damage: damage, Readable: survey.readable, Advice: s.damageAdvice, Unsurveyed: !surveyed}
 }
 
 // decodeItem decodes a stored item; one that does not decode is damage.

@@ -1,7 +1,9 @@
 package embedded_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -9,8 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/matryer/is"
+	"github.com/rs/zerolog"
 
 	"github.com/payhook/payhook/internal/forge"
 	"github.com/payhook/payhook/shared/deadletter"
@@ -118,21 +122,55 @@ func TestASnapshotIsAStoreAsItWas(t *testing.T) {
 	is.True(errors.Is(err, store.ErrNotFound))
 }
 
-// TestAPanicOfOtherCodeIsNotDamage: the processor's code runs inside a
-// transaction; a bug that panics there is an error, and the store, which
-// reads whole, is not called damaged.
-func TestAPanicOfOtherCodeIsNotDamage(t *testing.T) {
-	is := is.New(t)
-	path := filepath.Join(t.TempDir(), "payhook.db")
-	filledStore(t, path, 10)
-	s := openStore(t, path)
-	defer s.Close()
-	err := s.InTransaction(context.Background(), "processor", func(store.Processing, deadletter.Queue) error {
-		var missing map[string]*store.Webhook
-		_ = missing["x"].EventID // a bug
-		return nil
-	})
-	is.True(err != nil)
-	is.True(!errors.Is(err, embedded.ErrDamaged))
-	is.True(strings.Contains(err.Error(), "panicked, and the store reads whole"))
+// TestABugIsNeverCalledDamage: the processor's code runs inside a
+// transaction; a bug that panics there is an error that says so, never
+// damage, whether the walk of the file that follows reads it whole or
+// stops before its end (as on a large store, where the walk has two
+// seconds), and its stack is logged at error.
+func TestABugIsNeverCalledDamage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		within time.Duration
+		state  string
+	}{
+		{"the walk reads the file whole", 2 * time.Second, "(the file reads whole)"},
+		{"the walk stops before the file's end", time.Nanosecond, "(whether the file is damaged too is not known: its walk stopped after 1ns"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			embedded.SetReportWithinForTest(t, tc.within)
+			path := filepath.Join(t.TempDir(), "payhook.db")
+			filledStore(t, path, 3000)
+			var logged bytes.Buffer
+			s, err := embedded.Open(path, embedded.Options{Log: zerolog.New(&logged)})
+			is.NoErr(err)
+			defer s.Close()
+			err = s.InTransaction(context.Background(), "processor", func(store.Processing, deadletter.Queue) error {
+				return aBugThatPanics()
+			})
+			is.True(err != nil)
+			is.True(!errors.Is(err, embedded.ErrDamaged))
+			is.True(strings.Contains(err.Error(), "panicked in payhook's code, a bug, not damage to the file "+tc.state))
+			is.True(strings.HasSuffix(err.Error(), "index out of range [0] with length 0"))
+			var line struct {
+				Level, Panic, Stack, Message string
+			}
+			is.NoErr(json.Unmarshal(logged.Bytes(), &line))
+			is.Equal(line.Level, "error")
+			is.Equal(line.Panic, "runtime error: index out of range [0] with length 0")
+			is.True(strings.Contains(line.Stack, "embedded_test.pastTheEnd("))
+		})
+	}
+}
+
+// aBugThatPanics reads past the end of a slice.
+func aBugThatPanics() error {
+	return pastTheEnd(nil)
+}
+
+func pastTheEnd(ids []string) error {
+	if ids[len(ids)] == "" {
+		return errors.New("unreached")
+	}
+	return nil
 }

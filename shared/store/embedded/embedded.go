@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/rs/zerolog"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
@@ -46,6 +47,10 @@ type Options struct {
 	// DamageAdvice ends every DamagedError: what to do, in the words of
 	// the store's user.
 	DamageAdvice string
+	// Log receives every panic the store recovers, with its stack: at
+	// error when code other than bbolt's raised it (a bug), at debug when
+	// bbolt did, reading a damaged file. Zero: not logged.
+	Log zerolog.Logger
 }
 
 // Store is the bbolt adapter of the store port.
@@ -54,6 +59,7 @@ type Store struct {
 	feed      feedSignal
 	forwards  feedSignal
 	consumers []string
+	log       zerolog.Logger
 	onCommit  func(operation string, took time.Duration)
 	// damageAdvice: Options.DamageAdvice.
 	damageAdvice string
@@ -67,7 +73,7 @@ type Store struct {
 // first (for at most 10 s, values decoded for the first 200 ms of it),
 // and a panic inside bbolt while opening is recovered.
 func Open(path string, opts Options) (*Store, error) {
-	if err := inspect(path); err != nil {
+	if err := inspect(path, &opts.Log); err != nil {
 		var damage *DamagedError
 		if errors.As(err, &damage) {
 			damage.Advice = opts.DamageAdvice
@@ -77,18 +83,20 @@ func Open(path string, opts Options) (*Store, error) {
 	// The hashmap freelist, not written on commit (rebuilt on open), keeps
 	// commits cheap as the file grows: a write-heavy file's usual setting.
 	var db *bolt.DB
-	panicked := false
+	var panicked *panicError
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				panicked, err = true, fmt.Errorf("%v", r)
+				panicked = recovered(r)
+				err = panicked
 			}
 		}()
 		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 		return err
 	}()
 	switch {
-	case panicked:
+	case panicked != nil:
+		logPanic(&opts.Log, panicked, "opening "+path)
 		return nil, &DamagedError{Path: path, Damage: []string{brief(err)}, Advice: opts.DamageAdvice}
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("open %s: %w", path, store.ErrLocked)
@@ -99,7 +107,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if db.MaxBatchDelay <= 0 {
 		db.MaxBatchDelay = 5 * time.Millisecond
 	}
-	s := &Store{db: db, consumers: opts.Consumers, onCommit: opts.OnCommit, damageAdvice: opts.DamageAdvice}
+	s := &Store{db: db, consumers: opts.Consumers, log: opts.Log, onCommit: opts.OnCommit, damageAdvice: opts.DamageAdvice}
 	err = s.described(db.Update(guard(func(tx *bolt.Tx) error {
 		indexed := tx.Bucket(expiryBucket) != nil
 		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, expiryBucket} {

@@ -1,6 +1,10 @@
 package embedded
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
 
 // ChangeRecords counts the change records the feed holds: what its
 // consumers have not all read yet (or everything, with no consumers
@@ -12,4 +16,12 @@ func (s *Store) ChangeRecords() (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// SetReportWithinForTest bounds the walk a damage report makes, until the
+// test ends.
+func SetReportWithinForTest(t interface{ Cleanup(func()) }, d time.Duration) {
+	was := reportWithin
+	reportWithin = d
+	t.Cleanup(func() { reportWithin = was })
 }

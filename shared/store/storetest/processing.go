@@ -48,8 +48,20 @@ func runProcessing(t *testing.T, open func(t *testing.T) store.Table) {
 		w := received(t, s, "evt_parts")
 		want := state(1, payment.StatusPartiallyRefunded, "evt_parts")
 		want.Lifecycle, want.RefundedMinor = payment.StatusSucceeded, 700
-		want.Refunds = map[string]payment.Refund{"re_1": {AmountMinor: 700, Status: payment.RefundSucceeded, At: at}}
+		want.Refunds = map[string]payment.Refund{"re_1": {AmountMinor: 700, Status: payment.RefundSucceeded, At: at}, "re_2": {AmountUnknown: true, Status: payment.RefundSucceeded, At: at}}
+		want.RefundedAmountUnknown = true
 		want.Captures = map[string]int64{"act_1": 1300, "act_2": 700}
+		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: want, At: at}))
+		got, err := s.GetPayment(ctx, "stripe", "pi_1")
+		is.NoErr(err)
+		is.Equal(got, *want)
+	})
+	t.Run("an amount the provider did not state stays unknown, not 0", func(t *testing.T) {
+		is := is.New(t)
+		s := open(t)
+		w := received(t, s, "evt_unknown")
+		want := state(1, payment.StatusSucceeded, "evt_unknown")
+		want.AmountMinor, want.AmountUnknown = 0, true
 		is.NoErr(s.CommitProcessed(ctx, store.Commit{Webhook: w, Payment: want, At: at}))
 		got, err := s.GetPayment(ctx, "stripe", "pi_1")
 		is.NoErr(err)

@@ -40,6 +40,7 @@ module "pipeline" {
   reconcile_schedule         = var.reconcile_schedule
   reconcile_window           = var.reconcile_window
   paypal_confirm             = var.paypal_confirm
+  gocardless_amounts         = var.gocardless_amounts
   tags                       = local.tags
 }
 

@@ -73,6 +73,12 @@ variable "paypal_confirm" {
   default     = true
 }
 
+variable "gocardless_amounts" {
+  description = "The processor reads each GoCardless payment's amount from GoCardless's API (PAYHOOK_GOCARDLESS_AMOUNTS), when GoCardless's access token is in the provider secret; otherwise the amount is unknown."
+  type        = bool
+  default     = true
+}
+
 variable "event_destinations" {
   description = "Your HTTPS endpoints that receive the canonical payment events as signed Standard Webhooks messages, each with its name, url and event_types (all when empty); they need event_bus_enabled (the README's Receive payment events in your app)."
   type = list(object({

@@ -1,3 +1,9 @@
+locals {
+  # The processor asks providers' APIs about their events: PayPal's to
+  # confirm them, GoCardless's for the amounts its webhooks leave out.
+  processor_asks_apis = var.paypal_confirm || var.gocardless_amounts
+}
+
 module "receiver" {
   source                   = "../lambda-function"
   name                     = "${local.name}-receiver"
@@ -40,17 +46,19 @@ module "processor" {
   log_retention_days       = var.log_retention_days
   tags                     = local.tags
   environment = merge({
-    PAYHOOK_TABLE_NAME      = aws_dynamodb_table.this.name
-    PAYHOOK_DLQ_URL         = aws_sqs_queue.processor_dlq.url
-    PAYHOOK_ALERT_TOPIC_ARN = aws_sns_topic.alerts.arn
-    PAYHOOK_PAYPAL_SANDBOX  = tostring(var.paypal_sandbox)
-    PAYHOOK_PAYPAL_CONFIRM  = tostring(var.paypal_confirm)
+    PAYHOOK_TABLE_NAME         = aws_dynamodb_table.this.name
+    PAYHOOK_DLQ_URL            = aws_sqs_queue.processor_dlq.url
+    PAYHOOK_ALERT_TOPIC_ARN    = aws_sns_topic.alerts.arn
+    PAYHOOK_PAYPAL_SANDBOX     = tostring(var.paypal_sandbox)
+    PAYHOOK_PAYPAL_CONFIRM     = tostring(var.paypal_confirm)
+    PAYHOOK_GOCARDLESS_AMOUNTS = tostring(var.gocardless_amounts)
     # As the receiver's: metrics in its log.
     PAYHOOK_METRICS_NAMESPACE = local.metric_namespace
     },
-    # PayPal's API credentials, to confirm deliveries with, are in the
-    # provider secret: the processor reads it only when it confirms.
-    var.paypal_confirm ? { PAYHOOK_SECRETS_ARN = aws_secretsmanager_secret.providers.arn } : {},
+    # The providers' API credentials, to confirm PayPal's deliveries and
+    # read GoCardless's amounts with, are in the provider secret: the
+    # processor reads it only when it does either.
+    local.processor_asks_apis ? { PAYHOOK_SECRETS_ARN = aws_secretsmanager_secret.providers.arn } : {},
     var.critical_event_types == null ? {} : { PAYHOOK_CRITICAL_EVENT_TYPES = join(",", var.critical_event_types) },
   var.event_bus_enabled ? { PAYHOOK_EVENT_BUS_NAME = aws_cloudwatch_event_bus.events[0].name } : {})
   policy_statements = concat([
@@ -59,7 +67,7 @@ module "processor" {
     { sid = "DeadLetters", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.processor_dlq.arn] },
     { sid = "Alerts", actions = ["sns:Publish"], resources = [aws_sns_topic.alerts.arn] },
     { sid = "EncryptItemsAndMessages", actions = ["kms:GenerateDataKey"], resources = [aws_kms_key.this.arn] },
-    ], var.paypal_confirm ? [
+    ], local.processor_asks_apis ? [
     { sid = "ReadProviderKeys", actions = ["secretsmanager:GetSecretValue"], resources = [aws_secretsmanager_secret.providers.arn] },
     ] : [], var.event_bus_enabled ? [
     { sid = "PublishEvents", actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.events[0].arn] },

@@ -62,9 +62,10 @@ output "event_destinations" {
 }
 
 output "reconciliation" {
-  description = "The reconciler function, its schedule, the schedule's role and policy statements, and the schedule's dead-letter queue; null when reconcile_enabled is false."
+  description = "The reconciler function, the providers it reconciles (those whose API credentials are in the provider secret), its schedule, the schedule's role and policy statements, and the schedule's dead-letter queue; null when reconcile_enabled is false."
   value = var.reconcile_enabled ? {
     function_name       = module.reconciler[0].function_name
+    providers           = local.reconciled_providers
     schedule_name       = aws_scheduler_schedule.reconcile[0].name
     schedule_expression = aws_scheduler_schedule.reconcile[0].schedule_expression
     schedule_role       = aws_iam_role.reconcile_schedule[0].name

@@ -46,7 +46,7 @@ resource "aws_scheduler_schedule" "reconcile" {
   count               = var.reconcile_enabled ? 1 : 0
   name                = local.reconcile_schedule_name
   group_name          = "default"
-  description         = "Runs ${local.name}'s reconciler: missed webhooks, from the providers' event APIs"
+  description         = "Runs ${local.name}'s reconciler: missed webhooks, from the event APIs of ${join(", ", local.reconciled_providers)}"
   schedule_expression = var.reconcile_schedule
   state               = "ENABLED"
 

@@ -327,7 +327,13 @@ variable "paypal_sandbox" {
 }
 
 variable "paypal_confirm" {
-  description = "PAYHOOK_PAYPAL_CONFIRM: the processor confirms each PayPal delivery with PayPal's API before acting on it, when PayPal's API credentials are in the provider secret. true lets the processor read the secret; false neither sets it nor grants the read."
+  description = "PAYHOOK_PAYPAL_CONFIRM: the processor confirms each PayPal delivery with PayPal's API before acting on it, when PayPal's API credentials are in the provider secret. true lets the processor read the secret; with gocardless_amounts also false, it is neither set nor the read granted."
+  type        = bool
+  default     = true
+}
+
+variable "gocardless_amounts" {
+  description = "PAYHOOK_GOCARDLESS_AMOUNTS: the processor reads each GoCardless payment's (or refund's) amount from GoCardless's API, which its webhooks leave out, when GoCardless's access token is in the provider secret; otherwise the amount is unknown. true lets the processor read the secret; with paypal_confirm also false, it is neither set nor the read granted."
   type        = bool
   default     = true
 }

@@ -13,8 +13,11 @@ import (
 
 // The trimmed documents, by file name.
 const (
-	PayPal = "paypal_webhooks_events.json"
-	Square = "square_events.json"
+	PayPal     = "paypal_webhooks_events.json"
+	Square     = "square_events.json"
+	Stripe     = "stripe_events.json"
+	Paddle     = "paddle_events.json"
+	GoCardless = "gocardless_events.json"
 )
 
 //go:embed *.json

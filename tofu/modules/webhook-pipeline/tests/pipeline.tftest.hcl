@@ -724,6 +724,37 @@ run "disabling_reconciliation_removes_the_function_and_the_schedule" {
   }
 }
 
+# Issue 26: Paddle and GoCardless are reconciled too, on the same schedule
+# and with the same role: their credentials are fields of the same secret.
+run "the_schedule_and_its_reconciler_cover_every_provider_with_an_event_api" {
+  command = plan
+
+  assert {
+    condition     = jsonencode(output.reconciliation.providers) == jsonencode(["stripe", "paypal", "square", "paddle", "gocardless"])
+    error_message = "The reconciler covers Stripe, PayPal, Square, Paddle and GoCardless, as the registry says."
+  }
+  assert {
+    condition     = aws_scheduler_schedule.reconcile[0].description == "Runs payhook-test's reconciler: missed webhooks, from the event APIs of stripe, paypal, square, paddle, gocardless"
+    error_message = "The schedule says which providers it reconciles."
+  }
+  assert {
+    condition = alltrue([for s in ["PAYHOOK_PADDLE_API_KEY", "PAYHOOK_PADDLE_API_URL", "PAYHOOK_PADDLE_SANDBOX", "PAYHOOK_GOCARDLESS_ACCESS_TOKEN", "PAYHOOK_GOCARDLESS_API_URL", "PAYHOOK_GOCARDLESS_SANDBOX"] :
+    strcontains(aws_secretsmanager_secret.providers.description, s)])
+    error_message = "Paddle's and GoCardless's API settings are fields of the provider secret the reconciler reads."
+  }
+  assert {
+    condition = [for s in output.functions.reconciler.statements : s.resources if contains(s.actions, "secretsmanager:GetSecretValue")] == [
+      tolist([aws_secretsmanager_secret.providers.arn]),
+    ]
+    error_message = "The reconciler reads that one secret, for every provider's credentials."
+  }
+  assert {
+    # Each provider in a run gets its share of the time: five at most.
+    condition     = output.functions.reconciler.configuration.timeout / length(output.reconciliation.providers) >= 60
+    error_message = "Every reconciled provider gets at least a minute of a run."
+  }
+}
+
 run "the_processor_reads_the_keys_to_confirm_paypal" {
   command = plan
 
@@ -736,24 +767,46 @@ run "the_processor_reads_the_keys_to_confirm_paypal" {
   assert {
     condition = (output.functions.processor.configuration.environment.PAYHOOK_SECRETS_ARN == aws_secretsmanager_secret.providers.arn &&
       output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_SANDBOX == "false" &&
-    output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "true")
-    error_message = "The processor gets the provider secret, PayPal's sandbox setting, and confirmation on."
+      output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "true" &&
+    output.functions.processor.configuration.environment.PAYHOOK_GOCARDLESS_AMOUNTS == "true")
+    error_message = "The processor gets the provider secret, PayPal's sandbox setting, and confirmation and GoCardless's amounts on."
   }
 }
 
-run "without_confirmation_the_processor_does_not_read_the_keys" {
+run "gocardless_amounts_alone_still_read_the_keys" {
   command = plan
   variables {
     paypal_confirm = false
   }
 
   assert {
-    condition     = output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "false" && !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_SECRETS_ARN")
-    error_message = "With paypal_confirm = false the processor confirms nothing and is not given the secret."
+    condition = (output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "false" &&
+      output.functions.processor.configuration.environment.PAYHOOK_GOCARDLESS_AMOUNTS == "true" &&
+    output.functions.processor.configuration.environment.PAYHOOK_SECRETS_ARN == aws_secretsmanager_secret.providers.arn)
+    error_message = "With PayPal's confirmation off, the processor still gets the secret to read GoCardless's amounts."
+  }
+  assert {
+    condition     = anytrue([for s in output.functions.processor.statements : contains(s.actions, "secretsmanager:GetSecretValue")])
+    error_message = "With gocardless_amounts on, the processor may read the secret."
+  }
+}
+
+run "without_confirmation_or_amounts_the_processor_does_not_read_the_keys" {
+  command = plan
+  variables {
+    paypal_confirm     = false
+    gocardless_amounts = false
+  }
+
+  assert {
+    condition = (output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "false" &&
+      output.functions.processor.configuration.environment.PAYHOOK_GOCARDLESS_AMOUNTS == "false" &&
+    !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_SECRETS_ARN"))
+    error_message = "With paypal_confirm and gocardless_amounts false the processor asks no API and is not given the secret."
   }
   assert {
     condition     = !anytrue([for s in output.functions.processor.statements : contains(s.actions, "secretsmanager:GetSecretValue")])
-    error_message = "With paypal_confirm = false the processor may not read the secret."
+    error_message = "With paypal_confirm and gocardless_amounts false the processor may not read the secret."
   }
 }
 

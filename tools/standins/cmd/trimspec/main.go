@@ -10,8 +10,10 @@
 // the published document contradicts the real API. Each one used is listed,
 // with its reason, in specs/ORIGIN.md.
 //
-// The output is indented JSON with sorted keys, so a regeneration from the
-// same input is byte-identical. It is loaded as the stand-in loads it
+// The input may be JSON or YAML (Paddle publishes YAML); YAML scalars are
+// kept as written (a number's digits, a date as its text). The output is
+// indented JSON with sorted keys, so a regeneration from the same input is
+// byte-identical. It is loaded as the stand-in loads it
 // (specs.Parse) before it is written: a trimmed document that lost a
 // reference fails here.
 package main
@@ -25,7 +27,10 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v4"
 
 	"github.com/payhook/payhook/tools/standins/specs"
 )
@@ -94,13 +99,11 @@ func run(in string, ops, patches []string, out io.Writer) error {
 	return err
 }
 
-// trim keeps the top level (less paths, components and tags), the chosen
-// operations, and what they reach.
+// trim keeps the top level (less paths, webhooks, components and tags),
+// the chosen operations, and what they reach.
 func trim(data []byte, ops []string) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber() // numbers pass through exactly as written
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
+	doc, err := decode(data)
+	if err != nil {
 		return nil, err
 	}
 	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.") {
@@ -109,9 +112,11 @@ func trim(data []byte, ops []string) (map[string]any, error) {
 	paths, _ := doc["paths"].(map[string]any)
 	components, _ := doc["components"].(map[string]any)
 
+	// OpenAPI 3.1's webhooks are requests the provider sends, not
+	// operations a stand-in serves: they go with the other paths.
 	out := map[string]any{}
 	for k, v := range doc {
-		if k != "paths" && k != "components" && k != "tags" {
+		if k != "paths" && k != "components" && k != "tags" && k != "webhooks" {
 			out[k] = v
 		}
 	}
@@ -216,6 +221,84 @@ func trim(data []byte, ops []string) (map[string]any, error) {
 	return out, nil
 }
 
+// decode reads a JSON or a YAML document into maps, slices and scalars,
+// numbers as json.Number so that they pass through exactly as written.
+func decode(data []byte) (map[string]any, error) {
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var doc map[string]any
+		return doc, dec.Decode(&doc)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
+		return nil, errors.New("not one YAML document")
+	}
+	v, err := fromYAML(root.Content[0])
+	if err != nil {
+		return nil, err
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("the YAML document is not a mapping")
+	}
+	return doc, nil
+}
+
+// fromYAML converts a YAML node by its resolved tag: a timestamp stays
+// the text it was written as, and a number its digits.
+func fromYAML(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return fromYAML(n.Alias)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: a mapping key that is not a scalar", n.Content[i].Line)
+			}
+			v, err := fromYAML(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			m[n.Content[i].Value] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := fromYAML(c)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		return list, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			var b bool
+			return b, n.Decode(&b)
+		case "!!int", "!!float":
+			if json.Valid([]byte(n.Value)) {
+				return json.Number(n.Value), nil
+			}
+			var f float64 // 0x1F, .inf and the like: JSON has no such forms
+			if err := n.Decode(&f); err != nil {
+				return nil, err
+			}
+			return f, nil
+		}
+		return n.Value, nil
+	}
+	return nil, fmt.Errorf("line %d: an unsupported YAML node", n.Line)
+}
+
 // refs lists every $ref under v, sorted so the walk is deterministic.
 func refs(v any) []string {
 	found := map[string]bool{}
@@ -245,7 +328,8 @@ func refs(v any) []string {
 	return list
 }
 
-// patch sets the value at a JSON pointer whose parent exists.
+// patch sets the value at a JSON pointer whose parent exists; a token
+// under an array is an index.
 func patch(doc map[string]any, spec string) error {
 	pointer, value, ok := strings.Cut(spec, "=")
 	if !ok || !strings.HasPrefix(pointer, "/") {
@@ -261,19 +345,37 @@ func patch(doc map[string]any, spec string) error {
 	}
 	parent := any(doc)
 	for _, t := range tokens[:len(tokens)-1] {
-		next, ok := asMap(parent)[t]
+		next, ok := child(parent, t)
 		if !ok {
 			return fmt.Errorf("-patch %q: %q not found", spec, t)
 		}
 		parent = next
 	}
-	m := asMap(parent)
 	last := tokens[len(tokens)-1]
-	if _, ok := m[last]; m == nil || !ok {
+	if _, ok := child(parent, last); !ok {
 		return fmt.Errorf("-patch %q: nothing at the pointer to replace", spec)
 	}
-	m[last] = v
+	if list, ok := parent.([]any); ok {
+		i, _ := strconv.Atoi(last) // child checked it
+		list[i] = v
+		return nil
+	}
+	asMap(parent)[last] = v
 	return nil
+}
+
+// child is the member of a map, or the element of an array, a pointer's
+// token names.
+func child(parent any, token string) (any, bool) {
+	if list, ok := parent.([]any); ok {
+		i, err := strconv.Atoi(token)
+		if err != nil || i < 0 || i >= len(list) {
+			return nil, false
+		}
+		return list[i], true
+	}
+	v, ok := asMap(parent)[token]
+	return v, ok
 }
 
 // check loads the trimmed document as the stand-in will, and makes sure

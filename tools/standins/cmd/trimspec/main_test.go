@@ -90,3 +90,67 @@ func TestTrimRefusesWhatItCannotKeep(t *testing.T) {
 	is.True(run(in, []string{"DELETE /things"}, nil, &out) != nil)
 	is.True(run(in, []string{"GET /things"}, []string{"/components/parameters/missing/x=1"}, &out) != nil)
 }
+
+// Paddle publishes YAML: it trims as the same document in JSON does, its
+// scalars kept as written, and OpenAPI 3.1's webhooks dropped with the
+// paths not kept.
+func TestTrimReadsYAMLAsWritten(t *testing.T) {
+	is := is.New(t)
+	const yamlDoc = `openapi: 3.1.0
+info:
+  title: t
+  version: "1"
+paths:
+  /things:
+    get:
+      parameters:
+        - $ref: "#/components/parameters/id"
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              example:
+                at: 2024-04-12T13:16:10.809640Z
+                amount: 1.50
+                count: 0x1F
+webhooks:
+  thing.created:
+    post:
+      responses:
+        "200":
+          description: ok
+components:
+  parameters:
+    id:
+      name: id
+      in: query
+      schema:
+        type: string
+`
+	dir := t.TempDir()
+	in := filepath.Join(dir, "doc.yaml")
+	is.NoErr(os.WriteFile(in, []byte(yamlDoc), 0o600))
+	var out bytes.Buffer
+	is.NoErr(run(in, []string{"GET /things"}, nil, &out))
+	var doc map[string]any
+	dec := json.NewDecoder(&out)
+	dec.UseNumber()
+	is.NoErr(dec.Decode(&doc))
+	is.True(doc["webhooks"] == nil)
+	example := doc["paths"].(map[string]any)["/things"].(map[string]any)["get"].(map[string]any)["responses"].(map[string]any)["200"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["example"].(map[string]any)
+	is.Equal(example["at"], "2024-04-12T13:16:10.809640Z") // a timestamp stays its text
+	is.Equal(example["amount"], json.Number("1.50"))       // a number its digits
+	is.Equal(example["count"], json.Number("31"))          // 0x1F is YAML's, not JSON's: its value
+}
+
+// A patch reaches into arrays by index: Stripe's parameters are a list.
+func TestPatchIndexesArrays(t *testing.T) {
+	is := is.New(t)
+	in := filepath.Join(t.TempDir(), "doc.json")
+	is.NoErr(os.WriteFile(in, []byte(document), 0o600))
+	var out bytes.Buffer
+	is.NoErr(run(in, []string{"GET /things"}, []string{`/paths/~1things/get/tags/0="renamed"`}, &out))
+	is.True(bytes.Contains(out.Bytes(), []byte(`"renamed"`)))
+	is.True(run(in, []string{"GET /things"}, []string{`/paths/~1things/get/tags/9="x"`}, &out) != nil)
+}

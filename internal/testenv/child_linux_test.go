@@ -1,0 +1,136 @@
+//go:build linux
+
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+)
+
+// childMode makes the test binary, run again as a child, stand in for a
+// stand-in: "serve" listens on the port given as its argument and answers
+// 200, exiting as a real one does when the port is taken; "fail" prints
+// numbered lines and exits 3.
+const childMode = "PAYHOOK_TESTENV_CHILD"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(childMode) {
+	case "serve":
+		l, err := net.Listen("tcp", "127.0.0.1:"+os.Args[len(os.Args)-1])
+		if err != nil {
+			fmt.Println(err) // "listen tcp ...: bind: address already in use"
+			os.Exit(1)
+		}
+		server := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), ReadHeaderTimeout: time.Second}
+		_ = server.Serve(l)
+		os.Exit(1)
+	case "fail":
+		for i := 1; i <= 30; i++ {
+			fmt.Printf("line %d\n", i)
+		}
+		os.Exit(3)
+	}
+	os.Exit(m.Run())
+}
+
+// serving starts the test binary as a "serve" child on ports[0].
+func serving(ports []string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", ports[0]) //nolint:gosec // G702: this test binary, on a port it chose
+	cmd.Env = append(os.Environ(), childMode+"=serve")
+	return cmd
+}
+
+// answers200 waits until GET / on ports[0] answers 200.
+func answers200(c *child, ports []string) error {
+	url := "http://127.0.0.1:" + ports[0]
+	return c.waitReady(url, ports, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close() // only the status matters
+		if resp.StatusCode != http.StatusOK {
+			return errors.New(resp.Status)
+		}
+		return nil
+	})
+}
+
+// A port chosen free can be bound by another process before the child
+// binds it. Here that process answers the probe as the stand-in would:
+// the child, which could not bind, must not be taken as ready on it, and
+// starts again on another port.
+func TestAStandInWhosePortIsTakenStartsOnAnother(t *testing.T) {
+	is := is.New(t)
+	thief := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer thief.Close()
+	_, taken, err := net.SplitHostPort(thief.Listener.Addr().String())
+	is.NoErr(err)
+
+	var picked [][]string
+	pickPorts = func(n int) ([]string, error) {
+		ports, err := freePorts(n)
+		if len(picked) == 0 {
+			ports = []string{taken}
+		}
+		picked = append(picked, ports)
+		return ports, err
+	}
+	defer func() { pickPorts = freePorts }()
+
+	c, ports, err := startOnFreePorts("a stand-in", 1, serving, answers200)
+	is.NoErr(err)
+	defer c.stop()
+	is.Equal(len(picked), 2) // a second start
+	is.True(ports[0] != taken)
+	is.NoErr(listensOn(c.cmd.Process.Pid, ports)) // the child's own port
+}
+
+// A stand-in that cannot start fails at once, saying which stand-in, how
+// it exited and its last lines.
+func TestAStandInThatExitsSaysWhichAndWhy(t *testing.T) {
+	is := is.New(t)
+	_, _, err := startOnFreePorts("the failing stand-in", 1, func([]string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$") //nolint:gosec // G702: this test binary
+		cmd.Env = append(os.Environ(), childMode+"=fail")
+		return cmd
+	}, answers200)
+	is.True(err != nil)
+	is.True(!errors.Is(err, errPortTaken)) // not started again
+	msg := err.Error()
+	is.True(strings.HasPrefix(msg, "the failing stand-in exited before answering on http://127.0.0.1:"))
+	is.True(strings.Contains(msg, "exit status 3"))
+	is.True(strings.Contains(msg, "line 11\n"))  // the last 20 lines
+	is.True(strings.HasSuffix(msg, "\nline 30")) // ending with its last
+	is.True(!strings.Contains(msg, "line 10\n"))
+}
+
+// Which process holds a port, and the processor time a start-up is
+// measured by, are the child's own.
+func TestPortAndProcessorTimeAreTheChilds(t *testing.T) {
+	is := is.New(t)
+	c, ports, err := startOnFreePorts("a stand-in", 1, serving, answers200)
+	is.NoErr(err)
+	defer c.stop()
+	is.NoErr(listensOn(c.cmd.Process.Pid, ports))
+	is.True(listensOn(os.Getpid(), ports) != nil) // this process holds no such port
+	used, measured := cpuTime(c.cmd.Process.Pid)
+	if measured { // Linux only
+		is.True(used < startupCPU)
+	}
+}

@@ -1,0 +1,4 @@
+package local
+
+// BackupPathForTest is where serve's admin API answers a backup.
+const BackupPathForTest = backupPath

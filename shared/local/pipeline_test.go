@@ -1,0 +1,72 @@
+package local_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+	"github.com/rs/zerolog"
+
+	"github.com/payhook/payhook/shared/audit"
+	"github.com/payhook/payhook/shared/local"
+	"github.com/payhook/payhook/shared/notify"
+	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider/registry"
+	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/embedded"
+)
+
+// stoppingFile is a trail file whose appends fail half written and
+// whose truncation fails: a disk giving out.
+type stoppingFile struct{ *os.File }
+
+func (f stoppingFile) Write(p []byte) (int, error) {
+	n, _ := f.File.Write(p[:len(p)/2])
+	return n, errors.New("no space left on device")
+}
+
+func (stoppingFile) Truncate(int64) error { return errors.New("input/output error") }
+
+// TestAStoppedTrailStopsThePipeline: a failed batch is retried, but a
+// trail that stopped (its length no longer known) takes no more records,
+// so the pipeline stops, as on any other failure it cannot get past, and
+// serve stops acknowledging.
+func TestAStoppedTrailStopsThePipeline(t *testing.T) {
+	is := is.New(t)
+	dir := t.TempDir()
+	st, err := embedded.Open(filepath.Join(dir, local.DBFile), embedded.Options{})
+	is.NoErr(err)
+	defer st.Close()
+	_, err = st.PutWebhook(context.Background(), store.Webhook{Provider: "stripe", EventID: "evt_1", EventType: "charge.succeeded", Body: []byte(`{}`),
+		Status: store.StatusReceived, ReceivedAt: time.Now().UTC(), ExpiresAt: time.Now().Add(time.Hour)})
+	is.NoErr(err)
+	f, err := os.OpenFile(filepath.Join(dir, local.AuditFile), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
+	is.NoErr(err)
+	defer f.Close()
+	trail := audit.NewFileTrail(stoppingFile{f}, audit.TrailState{})
+	log := zerolog.Nop()
+	pipeline := &local.Pipeline{
+		Store: st,
+		Processor: &process.Processor{Store: st, DLQ: st.DeadLetterQueue(local.ProcessorConsumer), Publisher: notify.LogPublisher{Log: log},
+			Alerter: notify.LogAlerter{Log: log}, Critical: process.DefaultCritical, Normalize: registry.Normalize, Log: log},
+		Auditor:    &audit.Auditor{Sink: trail, Alerter: notify.LogAlerter{Log: log}, Log: log},
+		AuditTrail: trail,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- pipeline.Run(ctx) }()
+	select {
+	case err := <-stopped:
+		is.True(errors.Is(err, audit.ErrTrailStopped))
+	case <-time.After(time.Minute):
+		t.Fatal("the pipeline goes on with a trail that stopped")
+	}
+	checkpoint, err := st.FeedCheckpoint(local.AuditorConsumer)
+	is.NoErr(err)
+	is.Equal(checkpoint, uint64(0)) // nothing audited counted as done
+}
