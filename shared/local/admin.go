@@ -16,9 +16,10 @@ const (
 	checkPath  = "/admin/check"
 	backupPath = "/admin/backup"
 	// ProfilePath is a CPU profile of serve, ?seconds=N (under the admin
-	// listener's 30 s write timeout): what cmd/payhook/default.pgo is made
-	// of (docs/benchmarks.md). It holds function names and counts, never
-	// an event or a secret, and like the rest needs the token.
+	// listener's 30 s write timeout): where serve's time goes under a
+	// load, and what profile-guided optimisation was measured with
+	// (docs/benchmarks.md). It holds function names and counts, never an
+	// event or a secret, and like the rest needs the token.
 	ProfilePath = "/admin/debug/pprof/profile"
 )
 

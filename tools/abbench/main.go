@@ -11,7 +11,7 @@
 //	go run ./tools/abbench -a /tmp/a -b /tmp/b [-rounds 2] [-senders 64] [-duration 8s]
 //	go run ./tools/abbench -a /tmp/a -b /tmp/a -b-env GOGC=200     # a setting, not a build
 //	go run ./tools/abbench -a /tmp/a -receive                      # receiving alone instead of B
-//	go run ./tools/abbench -a /tmp/a -profile cmd/payhook/default.pgo   # PGO's profile of A under load
+//	go run ./tools/abbench -a /tmp/a -profile /tmp/serve.pprof          # a CPU profile of A under the load
 //
 // For each run it reports acknowledged webhooks a second, latency
 // percentiles, how long after sending stopped the change feed was fully
