@@ -218,11 +218,11 @@ func printForwarding(w io.Writer, s *local.Server) {
 
 // collectGarbageLessOften sets serve's garbage collector to GOGC=400 with a
 // soft limit of 1 GiB, unless GOGC or GOMEMLIMIT is in the environment.
-// serve's live heap is small (about 10 MB under load), and at Go's default
-// of 100 collecting it took a sixth of serve's CPU: at 400 the same load
-// cost 0.80× the CPU per webhook, for about 25 MB more memory; the limit
-// makes the collector work harder, not fail, should a backlog grow the
-// heap (docs/benchmarks.md, issue 28).
+// serve's memory is small (about 20 MB under load), and at Go's default
+// of 100 the collector took about 15 % of serve's CPU: at 400 the same
+// load cost 0.80× the CPU per webhook, for about 25 MB more memory; the
+// limit makes the collector work harder, not fail, should a backlog grow
+// the heap (docs/benchmarks.md, issue 28).
 func collectGarbageLessOften() {
 	_, gogc := os.LookupEnv("GOGC")
 	_, limit := os.LookupEnv("GOMEMLIMIT")
