@@ -41,6 +41,7 @@ var invalid = map[string]string{
 	"PAYHOOK_EVENT_BUS_NAME":             strings.Repeat("b", 257),
 	"PAYHOOK_RECONCILE_WINDOW":           "1m",
 	"PAYHOOK_PAYPAL_CONFIRM":             "maybe",
+	"PAYHOOK_GOCARDLESS_AMOUNTS":         "maybe",
 	"PAYHOOK_FORWARD_SECRETS":            "",
 	"PAYHOOK_FORWARD_DESTINATIONS":       "[",
 	"PAYHOOK_FORWARD_RETRY_WINDOW":       "720h",
