@@ -89,10 +89,12 @@
             actionlint
             awscli2
             jdk17_headless # DynamoDB Local, for the tests
-            nodejs # npm installs DynamoDB Local
+            nodejs # npm installs DynamoDB Local and playwright-core
             jq
             zip
             unzip
+          ] ++ pkgs.lib.optionals pkgs.stdenv.isLinux [
+            chromium # the console's browser tests (nixpkgs builds it for Linux only)
           ];
         };
       });

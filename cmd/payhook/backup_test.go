@@ -56,9 +56,9 @@ func TestABackupUnderLoadRestores(t *testing.T) {
 	// held unprocessed, and the trail goes on with the store's changes.
 	second, secondInfo := startServe(t, restored)
 	wait.Until(t, 60*time.Second, "every restored webhook to be processed", func() bool {
-		stdout, _, _ := payhook(t, "events", "--json", "--status", "PROCESSED", "--data", restored)
-		var views []operate.WebhookView
-		return json.Unmarshal([]byte(stdout), &views) == nil && len(views) == len(stored)
+		stdout, _, _ := payhook(t, "events", "--json", "--status", "PROCESSED", "--limit", "1000", "--data", restored)
+		var page operate.EventPage
+		return json.Unmarshal([]byte(stdout), &page) == nil && len(page.Events) == len(stored)
 	})
 	waitForAuditor(t, secondInfo)
 	is.NoErr(second.Process.Signal(syscall.SIGTERM))
@@ -84,19 +84,24 @@ func checkPasses(t *testing.T, dir string) {
 // storedIDs are the event ids of the webhooks stored in dir.
 func storedIDs(t *testing.T, dir string) map[string]bool {
 	t.Helper()
-	stdout, stderr, code := payhook(t, "events", "--json", "--data", dir)
-	if code != 0 {
-		t.Fatalf("payhook events: %s", stderr)
-	}
-	var views []operate.WebhookView
-	if err := json.Unmarshal([]byte(stdout), &views); err != nil {
-		t.Fatal(err)
-	}
 	ids := map[string]bool{}
-	for _, v := range views {
-		ids[v.EventID] = true
+	for cursor := ""; ; {
+		stdout, stderr, code := payhook(t, "events", "--json", "--limit", "1000", "--cursor", cursor, "--data", dir)
+		if code != 0 {
+			t.Fatalf("payhook events: %s", stderr)
+		}
+		var page operate.EventPage
+		if err := json.Unmarshal([]byte(stdout), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range page.Events {
+			ids[v.EventID] = true
+		}
+		if page.Next == "" {
+			return ids
+		}
+		cursor = page.Next
 	}
-	return ids
 }
 
 // TestARestoreNeedsAWholeBackup: what is not one is refused in one line.

@@ -52,8 +52,14 @@ func TestMain(m *testing.M) {
 // payhook runs a command to completion.
 func payhook(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return payhookWithEnv(t, nil, args...)
+}
+
+// payhookWithEnv runs a command with env added to its environment.
+func payhookWithEnv(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -145,10 +151,7 @@ func TestServeSendEventsPaymentsWhileServing(t *testing.T) {
 		is.Equal(s.Status, payment.StatusSucceeded)
 		is.Equal(s.PaymentID, "pay-"+s.Provider)
 	}
-	stdout, _, code := payhook(t, "events", "--json", "--status", "PROCESSED", "--data", dir)
-	is.Equal(code, 0)
-	var views []operate.WebhookView
-	is.NoErr(json.Unmarshal([]byte(stdout), &views))
+	views := eventsJSON(t, "--status", "processed", "--data", dir)
 	is.Equal(len(views), 4)
 	for _, v := range views {
 		is.Equal(v.EventType, sent[v.Provider])
@@ -160,17 +163,29 @@ func TestServeSendEventsPaymentsWhileServing(t *testing.T) {
 	is.Equal(stderr, "payhook serve: data directory "+dir+" is in use by another payhook process\n")
 
 	is.NoErr(serveCmd.Process.Signal(syscall.SIGTERM))
-	is.NoErr(serveCmd.Wait())                                       // a clean stop exits 0
-	stdout, _, code = payhook(t, "events", "--json", "--data", dir) // and then straight from the file
-	is.Equal(code, 0)
-	is.NoErr(json.Unmarshal([]byte(stdout), &views))
+	is.NoErr(serveCmd.Wait())            // a clean stop exits 0
+	views = eventsJSON(t, "--data", dir) // and then straight from the file
 	is.Equal(len(views), 4)
+}
+
+// eventsJSON runs payhook events --json and reads its page's events.
+func eventsJSON(t *testing.T, args ...string) []operate.WebhookView {
+	t.Helper()
+	stdout, stderr, code := payhook(t, append([]string{"events", "--json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("payhook events %v: %s", args, stderr)
+	}
+	var page operate.EventPage
+	if err := json.Unmarshal([]byte(stdout), &page); err != nil {
+		t.Fatal(err)
+	}
+	return page.Events
 }
 
 func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 	notADir := filepath.Join(t.TempDir(), "file")
 	is.New(t).NoErr(os.WriteFile(notADir, []byte("x"), 0o600))
-	for _, command := range []string{"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "forward status", "audit verify", "check", "backup", "restore", "bench", "smoke", "version", "completion"} {
+	for _, command := range []string{"demo", "serve", "send", "events", "events show", "payments", "payments show", "redrive", "resend", "console", "reconcile", "forward status", "audit verify", "check", "backup", "restore", "bench", "smoke", "version", "completion"} {
 		t.Run(command, func(t *testing.T) {
 			is := is.New(t)
 			words := strings.Fields(command)
@@ -311,7 +326,7 @@ func TestStuckWebhooksAreFoundAndRedriven(t *testing.T) {
 	})
 	_, stderr, code := payhook(t, "redrive", "--stuck", "15m", "--all", "--data", dir)
 	is.Equal(code, 2)
-	is.Equal(stderr, "payhook redrive: give one of --all, --stuck AGE, --forwards or <provider> <event id>\n")
+	is.Equal(stderr, "payhook redrive: give one of --all, --stuck AGE, --forwards, <provider> <event id>, or a filter (--since, --until, --provider, --type, --status)\n")
 }
 
 // TestAuditVerifyFindsAMissingRecord verifies serve's own trail, then the
@@ -388,13 +403,7 @@ func TestReconcileThroughServeAgainstStripeMock(t *testing.T) {
 	is.Equal(stderr, "")
 	is.True(strings.Contains(stdout, "recovered: evt_1Pgc76B7WZ01zgkWwyRHS12y"))
 
-	stdout, _, code = payhook(t, "events", "--json", "--data", dir)
-	is.Equal(code, 0)
-	var views []struct {
-		EventID string `json:"event_id"`
-		Source  string `json:"source"`
-	}
-	is.NoErr(json.Unmarshal([]byte(stdout), &views))
+	views := eventsJSON(t, "--data", dir)
 	is.Equal(len(views), 1)
 	is.Equal(views[0].Source, "reconcile")
 

@@ -44,6 +44,8 @@ func newRootCommand() *cobra.Command {
 		newEventsCommand(),
 		newPaymentsCommand(),
 		newRedriveCommand(),
+		newResendCommand(),
+		newConsoleCommand(),
 		newReconcileCommand(),
 		newForwardCommand(),
 		newAuditCommand(),

@@ -1,19 +1,15 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -23,9 +19,6 @@ import (
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
-	"github.com/payhook/payhook/shared/provider/registry"
-	"github.com/payhook/payhook/shared/store"
-	"github.com/payhook/payhook/shared/store/dynamo"
 )
 
 // target is where the operator commands act: a data directory, or a
@@ -68,139 +61,16 @@ func (t target) open(ctx context.Context) (operate.Operator, func() error, error
 	if err != nil {
 		return nil, nil, err
 	}
-	op := operate.Table{Store: dynamo.New(dynamodb.NewFromConfig(cfg), *t.table)}
+	op := awsOperator(cfg, *t.table)
 	if t.dlqURL != nil && *t.dlqURL != "" {
 		op.DLQ = deadletter.SQS{Client: sqs.NewFromConfig(cfg), QueueURL: *t.dlqURL, Source: "operator"}
 	}
 	return op, func() error { return nil }, nil
 }
 
-func newEventsCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "events [--provider P] [--status S | --stuck AGE | --forwards-failed [--destination URL]] [--json] [--data DIR | --table NAME --region R]",
-		Short: "list stored webhooks",
-		Args:  noArgs,
-	}
-	fs := cmd.Flags()
-	providerName := fs.String("provider", "", "only this provider's webhooks")
-	forwardsFailed := fs.Bool("forwards-failed", false, "list the forwarded events given up on (the forwarding dead-letter queue) instead")
-	destination := fs.String("destination", "", "with --forwards-failed: only this destination's")
-	status := fs.String("status", "", "only webhooks in this status (RECEIVED, PROCESSED, FAILED, RETRY)")
-	stuck := fs.Duration("stuck", 0, "only webhooks still RECEIVED this long after they arrived (e.g. 15m): ones processing gave up on")
-	asJSON := fs.Bool("json", false, "print JSON")
-	where := targetFlags(fs)
-	_ = cmd.RegisterFlagCompletionFunc("provider", completeValues(registry.Names()...))
-	_ = cmd.RegisterFlagCompletionFunc("status", completeValues(string(store.StatusReceived), string(store.StatusProcessed), string(store.StatusFailed), string(store.StatusRetry)))
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		stdout := cmd.OutOrStdout()
-		stuckGiven := cmd.Flags().Changed("stuck")
-		if *forwardsFailed {
-			if *providerName != "" || *status != "" || stuckGiven {
-				return usageError("--forwards-failed lists forwards, not webhooks: drop --provider, --status and --stuck")
-			}
-			return deadForwards(context.Background(), where, *destination, *asJSON, stdout)
-		}
-		if *destination != "" {
-			return usageError("--destination goes with --forwards-failed")
-		}
-		filter := store.WebhookFilter{Provider: *providerName, Status: store.Status(strings.ToUpper(*status))}
-		switch filter.Status {
-		case "", store.StatusReceived, store.StatusProcessed, store.StatusFailed, store.StatusRetry:
-		default:
-			return usageError("--status: one of RECEIVED, PROCESSED, FAILED or RETRY")
-		}
-		if stuckGiven {
-			switch {
-			case *stuck <= 0:
-				return usageError("--stuck: a positive duration such as 15m")
-			case filter.Status != "" && filter.Status != store.StatusReceived:
-				return usageError("--stuck lists webhooks still RECEIVED: drop --status %s", filter.Status)
-			}
-			filter.Status, filter.ReceivedBefore = store.StatusReceived, time.Now().Add(-*stuck)
-		}
-		ctx := context.Background()
-		var views []operate.WebhookView
-		err := where.with(ctx, func(op operate.Operator) (err error) {
-			views, err = op.Webhooks(ctx, filter)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return printJSON(stdout, views)
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PROVIDER\tEVENT ID\tTYPE\tSTATUS\tRECEIVED\tATTEMPTS\tPAYMENT\tOUTCOME\tWHY")
-		for _, v := range views {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", printable(v.Provider), printable(v.EventID), printable(v.EventType), v.Status,
-				v.ReceivedAt.Local().Format(time.DateTime), v.Attempts, printable(v.PaymentKey), v.Outcome, printable(cmp.Or(v.LastError, v.OutcomeReason)))
-		}
-		return tw.Flush()
-	}
-	return cmd
-}
-
-func newPaymentsCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "payments [--json] [--data DIR | --table NAME --region R]",
-		Short: "list payment states",
-		Args:  noArgs,
-	}
-	fs := cmd.Flags()
-	asJSON := fs.Bool("json", false, "print JSON")
-	where := targetFlags(fs)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		stdout := cmd.OutOrStdout()
-		ctx := context.Background()
-		var states []payment.State
-		err := where.with(ctx, func(op operate.Operator) (err error) {
-			states, err = op.Payments(ctx)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return printJSON(stdout, states)
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PROVIDER\tPAYMENT ID\tSTATUS\tAMOUNT\tREFUNDED\tDISPUTE\tEVENTS\tLAST EVENT")
-		unknown := false
-		for _, p := range states {
-			paid, refunded, dispute := "unknown*", "-", string(p.Dispute)
-			if !p.AmountUnknown {
-				paid = payment.FormatMinor(p.AmountMinor, p.Currency) + " " + printable(p.Currency)
-			}
-			switch {
-			case p.RefundedAmountUnknown && p.RefundedMinor != 0:
-				refunded = payment.FormatMinor(p.RefundedMinor, p.Currency) + " + unknown*"
-			case p.RefundedAmountUnknown:
-				refunded = "unknown*"
-			case p.RefundedMinor != 0:
-				refunded = payment.FormatMinor(p.RefundedMinor, p.Currency)
-			}
-			unknown = unknown || p.AmountUnknown || p.RefundedAmountUnknown
-			if p.DisputeAmountMinor != 0 {
-				dispute += " " + payment.FormatMinor(p.DisputeAmountMinor, p.Currency)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", printable(p.Provider), printable(p.PaymentID), p.Status,
-				paid, refunded, dispute, len(p.History), printable(p.LastEventID))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		if unknown {
-			fmt.Fprintln(stdout, "* unknown: no event of the payment stated its amount (GoCardless's events carry none; a dispute states only what is disputed)")
-		}
-		return nil
-	}
-	return cmd
-}
-
 func newRedriveCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "redrive (--all | --stuck AGE | --forwards [--destination URL] | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]",
+		Use:   "redrive (--all | --stuck AGE | --forwards [--destination URL] | <provider> <event id> | filters [--dry-run] [--rate N]) [--data DIR | --table NAME --region R [--dlq-url URL]]",
 		Short: "send failed (or stuck) webhooks through the processor again",
 	}
 	fs := cmd.Flags()
@@ -208,19 +78,27 @@ func newRedriveCommand() *cobra.Command {
 	stuck := fs.Duration("stuck", 0, "redrive every webhook still RECEIVED this long after it arrived (e.g. 15m)")
 	forwards := fs.Bool("forwards", false, "queue the forwarded events given up on again (payhook events --forwards-failed)")
 	destination := fs.String("destination", "", "with --forwards: only this destination's")
+	filters := addFilterFlags(cmd, which{status: true, until: true})
+	bulk := addBulkFlags(fs, "redrive")
 	where := targetFlags(fs)
 	where.dlqURL = fs.String("dlq-url", "", "the SQS dead-letter queue, with --table (for redrive --all)")
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		stdout := cmd.OutOrStdout()
 		stuckGiven := cmd.Flags().Changed("stuck")
 		modes := 0
-		for _, chosen := range []bool{*all, stuckGiven, *forwards, len(positional) > 0} {
+		for _, chosen := range []bool{*all, stuckGiven, *forwards, len(positional) > 0, filters.given()} {
 			if chosen {
 				modes++
 			}
 		}
 		if modes != 1 || (len(positional) != 0 && len(positional) != 2) {
-			return usageError("give one of --all, --stuck AGE, --forwards or <provider> <event id>")
+			return usageError("give one of --all, --stuck AGE, --forwards, <provider> <event id>, or a filter (--since, --until, --provider, --type, --status)")
+		}
+		if filters.given() {
+			return redriveMatching(cmd, where, filters, bulk)
+		}
+		if bulk.given() {
+			return usageError("--dry-run and --rate go with a filter")
 		}
 		if stuckGiven && *stuck <= 0 {
 			return usageError("--stuck: a positive duration such as 15m")

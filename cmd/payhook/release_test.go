@@ -65,7 +65,7 @@ func TestCompletion(t *testing.T) {
 	is.Equal(stderr, "payhook completion: \"tcsh\": name one shell: bash, zsh, fish or powershell\n")
 
 	for args, want := range map[string][]string{
-		"__complete ":                  {"demo", "serve", "send", "events", "payments", "redrive", "reconcile", "forward", "audit", "bench", "smoke", "version", "completion"},
+		"__complete ":                  {"demo", "serve", "send", "events", "payments", "redrive", "resend", "reconcile", "forward", "audit", "check", "backup", "restore", "bench", "smoke", "version", "completion"},
 		"__complete send ":             {"stripe", "paypal", "square", "adyen", "paddle", "checkout", "gocardless", "standard"},
 		"__complete events --status ":  {"RECEIVED", "PROCESSED", "FAILED", "RETRY"},
 		"__complete payments --":       {"--data", "--json", "--region", "--table"},

@@ -88,8 +88,12 @@ func newServeCommand() *cobra.Command {
 		// appears is a clean one too.
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
-		server, err := local.Start(local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Critical: settings.CriticalTypes,
-			Lookup: os.LookupEnv, Log: log, Forward: forwarding})
+		opts := local.Options{Addr: *addr, DataDir: *dataDir, Receiver: cfg, Reconcile: reconcile, Critical: settings.CriticalTypes,
+			Lookup: os.LookupEnv, Log: log, Forward: forwarding}
+		if isTerminal(stdout) {
+			opts.OnDelivery, opts.OnForward = trafficLines(stdout)
+		}
+		server, err := local.Start(opts)
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fmt.Errorf("%w: another process listens there; give serve another address with --addr (or PAYHOOK_ADDR), such as --addr 127.0.0.1:8081", err)
 		}
@@ -142,6 +146,7 @@ func newLogger(w io.Writer, level string) zerolog.Logger {
 
 func printBanner(w io.Writer, s *local.Server) {
 	fmt.Fprintf(w, "payhook serving on %s (data in %s; admin API on %s)\n", s.URL, s.DataDir, s.AdminURL)
+	fmt.Fprintf(w, "console: %s (web console; this link logs in once, payhook console --data %s prints another)\n", s.ConsoleURL, s.DataDir)
 	fmt.Fprintf(w, "metrics: %s (Prometheus; no token)\n\n", s.MetricsURL)
 	if s.Dev == nil {
 		fmt.Fprintf(w, "provider keys from the environment\n\n")

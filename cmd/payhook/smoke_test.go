@@ -15,7 +15,6 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/shared/local"
-	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider/registry"
 )
@@ -39,10 +38,7 @@ func TestSmokeAgainstServe(t *testing.T) {
 	all := len(registry.All)
 	is.True(strings.HasSuffix(stdout, fmt.Sprintf("%d passed, 0 skipped, 0 failed\n", all)))
 
-	stdout, _, code = payhook(t, "events", "--json", "--data", dir)
-	is.Equal(code, 0)
-	var views []operate.WebhookView
-	is.NoErr(json.Unmarshal([]byte(stdout), &views))
+	views := eventsJSON(t, "--data", dir)
 	is.Equal(len(views), 1) // smoke removed what it wrote
 	is.Equal(views[0].EventType, "payment_intent.succeeded")
 

@@ -223,3 +223,23 @@ func recordOf(line []byte) (Record, bool) {
 	}
 	return Record{}, false
 }
+
+// Find reads a trail and returns its records that match, in the trail's
+// order, at most limit of them (the last ones when more match): what an
+// operator reads about one webhook or payment.
+func Find(trail io.Reader, match func(Record) bool, limit int) ([]Record, error) {
+	var found []Record
+	scanner := bufio.NewScanner(trail)
+	scanner.Buffer(make([]byte, 64<<10), maxTrailLine)
+	for scanner.Scan() {
+		r, ok := recordOf(scanner.Bytes())
+		if !ok || !match(r) {
+			continue
+		}
+		if len(found) == limit {
+			found = append(found[:0], found[1:]...)
+		}
+		found = append(found, r)
+	}
+	return found, scanner.Err()
+}

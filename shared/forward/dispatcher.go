@@ -31,6 +31,7 @@ func Enqueue(destinations []Destination) func(payment.Announcement, time.Time) (
 			}
 			forwards = append(forwards, store.Forward{
 				Destination: d.Name, MessageID: m.ID, EventType: string(e.Type), PaymentKey: m.PaymentKey, Body: m.Body, QueuedAt: at.UTC(),
+				Provider: e.Provider, EventID: e.EventID,
 			})
 		}
 		return forwards, nil
@@ -56,8 +57,9 @@ type Dispatcher struct {
 	// Queued, when set, returns a channel closed once more forwards may
 	// have been queued; the dispatcher also looks every PollInterval.
 	Queued func() <-chan struct{}
-	// Observe, when set, is told each attempt's destination and outcome.
-	Observe func(destination string, outcome Outcome)
+	// Observe, when set, is told of each attempt (and of each message held
+	// behind its payment's dead letter, which is not tried).
+	Observe func(Observation)
 	Log     zerolog.Logger
 	Clock   func() time.Time
 }
@@ -186,7 +188,7 @@ func (d *Dispatcher) due(ctx context.Context, dest Destination, now time.Time) (
 func (d *Dispatcher) deliver(ctx context.Context, dest Destination, f store.Forward) error {
 	if f.Held {
 		f.LastError = "held: an earlier event of this payment is on the dead-letter queue; payhook redrive --forwards sends them in order"
-		d.observe(dest, Held)
+		d.observe(Observation{Destination: dest.Name, MessageID: f.MessageID, Type: f.EventType, Outcome: Held, Reason: f.LastError})
 		return d.Outbox.DeadLetterForward(ctx, f, d.now())
 	}
 	client := d.Client
@@ -202,6 +204,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dest Destination, f store.Forw
 	}
 	log := d.Log.With().Str("destination", dest.Name).Str("message_id", f.MessageID).Str("type", f.EventType).Logger()
 	outcome := r.Outcome
+	f.LastStatus = r.Status
 	var err error
 	switch r.Outcome {
 	case Delivered:
@@ -230,13 +233,27 @@ func (d *Dispatcher) deliver(ctx context.Context, dest Destination, f store.Forw
 		err = d.Outbox.DeadLetterForward(ctx, f, now)
 		log.Error().Str("reason", r.Reason).Int("attempts", f.Attempts).Msg("forward given up: on the dead-letter queue (payhook redrive --forwards)")
 	}
-	d.observe(dest, outcome)
+	d.observe(Observation{Destination: dest.Name, MessageID: f.MessageID, Type: f.EventType, Status: r.Status, Outcome: outcome, Reason: r.Reason})
 	return err
 }
 
-func (d *Dispatcher) observe(dest Destination, outcome Outcome) {
+// Observation is one attempt at a message, as metrics count it and
+// serve's terminal shows it.
+type Observation struct {
+	// Destination names where it was posted: its URL, query values hidden.
+	Destination string
+	MessageID   string
+	Type        string
+	// Status is the answer's (0: none came); Reason says why an attempt
+	// failed, never quoting the answer's body.
+	Status  int
+	Outcome Outcome
+	Reason  string
+}
+
+func (d *Dispatcher) observe(o Observation) {
 	if d.Observe != nil {
-		d.Observe(dest.Name, outcome)
+		d.Observe(o)
 	}
 }
 

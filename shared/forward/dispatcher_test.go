@@ -225,7 +225,7 @@ func TestAConsumerAnswering500ForeverEndsOnTheDeadLetterQueueAndIsRedriven(t *te
 	r := newRig(t, nil)
 	app, st, c, dest, d := r.app, r.st, r.clock, r.dest, r.d
 	var outcomes []forward.Outcome
-	d.RetryWindow, d.Observe = time.Hour, func(_ string, o forward.Outcome) { outcomes = append(outcomes, o) }
+	d.RetryWindow, d.Observe = time.Hour, func(o forward.Observation) { outcomes = append(outcomes, o.Outcome) }
 	r.commit(t, event(1, 0))
 	app.answer.Store(http.StatusInternalServerError)
 	drain(t, d, dest, c, 100)

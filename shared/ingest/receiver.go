@@ -62,6 +62,21 @@ type Receiver struct {
 	Clock        func() time.Time
 	// Metrics counts each delivery by route and outcome, with its latency.
 	Metrics metrics.Recorder
+	// Observe, when set, is told of each delivery once answered: serve's
+	// terminal shows it.
+	Observe func(Delivered)
+}
+
+// Delivered is one delivery as an operator watching serve sees it: never
+// a body or a header. EventType and EventID are the first event's, chosen
+// by the sender; a batch's others are counted in Events.
+type Delivered struct {
+	Provider  string
+	EventType string
+	EventID   string
+	Events    int
+	Status    int
+	Outcome   string
 }
 
 // Route is one provider's /webhook/{name}: the provider, and its verifier
@@ -105,8 +120,10 @@ const (
 type result struct {
 	resp    Response
 	outcome string
-	// eventIDs are the delivery's events: one, or a batch's.
-	eventIDs []string
+	// eventIDs are the delivery's events: one, or a batch's; eventType is
+	// the first one's.
+	eventIDs  []string
+	eventType string
 	// duplicates counts the batch's events stored before.
 	duplicates int
 	cause      error
@@ -152,6 +169,13 @@ func (r *Receiver) Handle(ctx context.Context, req Request) Response {
 		Int("body_bytes", len(req.Body)).Str("source_ip", req.SourceIP).
 		Dur("duration_ms", took).Msg("webhook")
 	metrics.Or(r.Metrics).Delivery(r.routeLabel(req.Provider), res.outcome, took)
+	if r.Observe != nil {
+		d := Delivered{Provider: req.Provider, EventType: res.eventType, Events: len(res.eventIDs), Status: res.resp.Status, Outcome: res.outcome}
+		if len(res.eventIDs) > 0 {
+			d.EventID = res.eventIDs[0]
+		}
+		r.Observe(d)
+	}
 	return res.resp
 }
 
@@ -236,7 +260,7 @@ func (r *Receiver) handle(ctx context.Context, req Request) result {
 	if parseErr != nil {
 		return refused(http.StatusBadRequest, OutcomeMalformedPayload)
 	}
-	res := result{eventIDs: ids}
+	res := result{eventIDs: ids, eventType: envelopes[0].EventType}
 	if verified.Provider != req.Provider {
 		res.storedAs = verified.Provider
 	}
@@ -334,6 +358,11 @@ func verificationFailure(err error) result {
 	}
 	return refused(http.StatusUnauthorized, OutcomeInvalidSignature)
 }
+
+// WriteUnavailable answers 503 with Retry-After and the receiver's body:
+// payhook's one way of saying "not now, try again" over HTTP, wherever a
+// server of it cannot serve (the README's table of answers).
+func WriteUnavailable(w http.ResponseWriter) { writeHTTP(w, unavailable()) }
 
 func unavailable() Response {
 	resp := errorResponse(http.StatusServiceUnavailable, OutcomeUnavailable)

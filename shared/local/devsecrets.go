@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/payhook/payhook/shared/provider"
 	"github.com/payhook/payhook/shared/provider/paypal"
@@ -142,4 +144,31 @@ func WithAPIKeys(keys provider.Keys, lookup func(string) (string, bool)) (provid
 	out := maps.Clone(keys)
 	maps.Copy(out, api)
 	return out, registry.CheckKeys(out)
+}
+
+// loadKeys takes the provider keys from the environment, or else the data
+// directory's development secrets, which are the explicit opt-in to
+// trusting the development PayPal CA.
+func (s *Server) loadKeys(opts Options) error {
+	keys, fromEnv, err := KeysFromEnv(opts.Lookup)
+	if err != nil {
+		return err
+	}
+	s.certs = paypal.NewCerts(&http.Client{Timeout: 5 * time.Second}, opts.Receiver.PayPalSandbox)
+	if !fromEnv {
+		dev, created, err := LoadOrCreateDevSecrets(s.DataDir, s.URL)
+		if err != nil {
+			return err
+		}
+		devCerts, _, err := paypal.DevCerts(dev.Keys)
+		if err != nil {
+			return fmt.Errorf("%s: %w", DevSecretsFile, err)
+		}
+		keys, s.Dev, s.DevCreated, s.certs = dev.Keys, &dev, created, devCerts
+		if keys, err = WithAPIKeys(keys, opts.Lookup); err != nil {
+			return err
+		}
+	}
+	s.Keys = keys
+	return nil
 }

@@ -70,7 +70,12 @@ func (s *Server) loadForwarding(opts Options) error {
 	s.forwarding = &forward.Dispatcher{
 		Outbox: s.Store, Destinations: destinations, Signer: signer, Client: forward.NewClient(cmpDuration(opts.Forward.Timeout, forward.DefaultTimeout)),
 		RetryWindow: opts.Forward.RetryWindow, Queued: s.Store.ForwardsQueued, Log: opts.Log,
-		Observe: func(destination string, outcome forward.Outcome) { s.Metrics.Forwarded(destination, string(outcome)) },
+		Observe: func(o forward.Observation) {
+			s.Metrics.Forwarded(o.Destination, string(o.Outcome))
+			if opts.OnForward != nil {
+				opts.OnForward(o)
+			}
+		},
 	}
 	s.Metrics.ForwardBacklog(func(ctx context.Context) (map[string]int, error) {
 		statuses, err := s.Store.ForwardStatuses(ctx)

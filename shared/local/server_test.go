@@ -93,6 +93,7 @@ func serveInfo(t *testing.T, dataDir string) local.ServeInfo {
 type answer struct {
 	StatusCode int
 	Header     http.Header
+	Body       string
 }
 
 func request(t *testing.T, method, target, token string, body io.Reader) answer {
@@ -109,10 +110,11 @@ func request(t *testing.T, method, target, token string, body io.Reader) answer 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+	read, err := io.ReadAll(resp.Body)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return answer{resp.StatusCode, resp.Header}
+	return answer{resp.StatusCode, resp.Header, string(read)}
 }
 
 func TestAdminAPIIsOnlyOnItsOwnLoopbackListener(t *testing.T) {
@@ -135,6 +137,23 @@ func TestAdminAPIIsOnlyOnItsOwnLoopbackListener(t *testing.T) {
 	is.Equal(request(t, http.MethodGet, s.AdminURL+"/admin/webhooks", info.Token+"x", nil).StatusCode, 401)
 	is.Equal(request(t, http.MethodGet, s.AdminURL+"/admin/webhooks", info.Token[:len(info.Token)-1], nil).StatusCode, 401)
 	is.Equal(request(t, http.MethodGet, s.AdminURL+"/admin/webhooks", info.Token, nil).StatusCode, 200)
+	// Every route of the admin API, the operator's and the data
+	// directory's, is behind the one token check.
+	for _, route := range []struct{ method, path string }{
+		{"GET", "/admin/payments"}, {"GET", "/admin/events"}, {"GET", "/admin/event?provider=stripe&id=evt_1"},
+		{"GET", "/admin/payment?payment=stripe/pi_1"}, {"GET", "/admin/checkpoints"}, {"GET", "/admin/forward/status"},
+		{"GET", "/admin/forward/dead"}, {"GET", "/admin/trail"}, {"GET", "/admin/check"}, {"GET", "/admin/backup"},
+		{"POST", "/admin/redrive"}, {"POST", "/admin/redrive/matching"}, {"POST", "/admin/resend"}, {"POST", "/admin/reconcile"},
+		{"POST", "/admin/forward/redrive"}, {"DELETE", "/admin/smoke/stripe/payhook-smoke-1"}, {"GET", "/admin/no-such-route"},
+	} {
+		for _, token := range []string{"", info.Token + "x"} {
+			if got := request(t, route.method, s.AdminURL+route.path, token, strings.NewReader(`{}`)).StatusCode; got != 401 {
+				t.Errorf("%s %s with token %q: %d, want 401", route.method, route.path, token, got)
+			}
+		}
+	}
+	is.Equal(request(t, http.MethodGet, s.AdminURL+"/admin/checkpoints", info.Token, nil).StatusCode, 200)
+	is.Equal(request(t, http.MethodGet, s.AdminURL+"/admin/event?provider=stripe&id=evt_nope", info.Token, nil).StatusCode, 404)
 
 	// Admin bodies are bounded.
 	big := strings.NewReader(`{"provider":"` + strings.Repeat("x", 1<<20) + `"}`)
@@ -250,11 +269,16 @@ func TestServeStopsAcknowledgingWhenThePipelineStops(t *testing.T) {
 		t.Fatal("the server did not notice its pipeline stopped")
 	}
 	is.True(s.PipelineErr() != nil)
-	is.Equal(request(t, http.MethodGet, s.URL+"/healthz", "", nil).StatusCode, 503)
-	is.Equal(request(t, http.MethodGet, s.AdminURL+"/healthz", "", nil).StatusCode, 503)
-	resp := request(t, http.MethodPost, s.URL+"/webhook/stripe", "", strings.NewReader(`{}`))
-	is.Equal(resp.StatusCode, 503)
-	is.Equal(resp.Header.Get("Retry-After"), "5")
+	// One way of answering 503, the receiver's, wherever this serve cannot.
+	for _, answer := range []answer{
+		request(t, http.MethodGet, s.URL+"/healthz", "", nil),
+		request(t, http.MethodGet, s.AdminURL+"/healthz", "", nil),
+		request(t, http.MethodPost, s.URL+"/webhook/stripe", "", strings.NewReader(`{}`)),
+	} {
+		is.Equal(answer.StatusCode, 503)
+		is.Equal(answer.Header.Get("Retry-After"), "5")
+		is.Equal(answer.Body, `{"error":"unavailable"}`)
+	}
 	_, running := local.RunningServe(dir)
 	is.True(!running) // the CLI will not use a serve that is not processing
 	is.True(s.Shutdown(context.Background()) != nil)

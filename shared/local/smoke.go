@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/payhook/payhook/shared/ingest"
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/smoke"
 	"github.com/payhook/payhook/shared/store"
@@ -27,7 +28,7 @@ func smokeRemover(st *embedded.Store) http.HandlerFunc {
 			return
 		}
 		if err := st.DeleteWebhook(r.Context(), provider, eventID); err != nil {
-			http.Error(w, `{"error":"storage unavailable"}`, http.StatusServiceUnavailable)
+			ingest.WriteUnavailable(w)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -40,16 +41,8 @@ func smokeRemover(st *embedded.Store) http.HandlerFunc {
 type SmokeTable struct{ Remote operate.Remote }
 
 func (t SmokeTable) Status(ctx context.Context, provider, eventID string) (store.Status, error) {
-	views, err := t.Remote.Webhooks(ctx, store.WebhookFilter{Provider: provider})
-	if err != nil {
-		return "", err
-	}
-	for _, v := range views {
-		if v.EventID == eventID {
-			return v.Status, nil
-		}
-	}
-	return "", store.ErrNotFound
+	d, err := t.Remote.Event(ctx, provider, eventID)
+	return d.Status, err // store.ErrNotFound when it is not there
 }
 
 func (t SmokeTable) Remove(ctx context.Context, provider, eventID string) error {

@@ -67,6 +67,43 @@ func (p TrailPosition) Gap(trail string) string {
 		"payhook audit verify shows where the chains break", trail, p.Trail, p.Checkpoint)
 }
 
+// openAuditTrail checks that the trail belongs with the store, then cuts
+// it back to the auditor's checkpoint: records a crash left past it, and
+// a line it tore, are kept beside it and written again from the feed.
+func (s *Server) openAuditTrail(opts Options) error {
+	f, err := openInDataDir(s.DataDir, AuditFile, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	s.onCleanup(f.Close)
+	state, err := audit.ReadTrailState(f)
+	if err != nil {
+		return err
+	}
+	position, err := positionAgainst(s.Store)
+	if err != nil {
+		return err
+	}
+	position.Trail = state.Last
+	if err := position.MismatchIn(s.DataDir); err != nil {
+		return err // nothing changed: the operator decides
+	}
+	cut, aside, err := cutTrail(s.DataDir, f, position.Checkpoint)
+	if err != nil {
+		return err
+	}
+	if aside != "" {
+		opts.Log.Warn().Str("file", f.Name()).Str("kept_in", aside).Uint64("checkpoint", position.Checkpoint).
+			Msg("cut the audit trail back to the auditor's checkpoint: what a crash left past it (records whose checkpoint never committed, a torn line) is kept beside it, and the feed delivers those changes again")
+	}
+	position.Trail = cut.Last
+	if gap := position.Gap(f.Name()); gap != "" {
+		opts.Log.Error().Str("file", f.Name()).Msg(gap)
+	}
+	s.audit, s.auditPath = audit.NewFileTrail(f, cut), f.Name()
+	return nil
+}
+
 // cutTrail cuts the trail f, in dir, back to its last record at or before
 // change through, the auditor's checkpoint: what a crash left past it
 // (records whose checkpoint never committed, a line torn mid-append) is

@@ -84,6 +84,16 @@ func TestServeCutsATrailBackToItsCheckpoint(t *testing.T) {
 	is.NoErr(f.Close())
 
 	s = start(t, options(t, dir, nil))
+	// The processor's changes to the two webhooks come after the ones the
+	// auditor replays first: wait for them, then for their records.
+	wait.Until(t, time.Minute, "the unaudited webhooks to be processed", func() bool {
+		for _, id := range []string{"evt_unaudited_1", "evt_unaudited_2"} {
+			if w, err := s.Store.GetWebhook(ctx, "stripe", id); err != nil || w.Status == store.StatusReceived {
+				return false
+			}
+		}
+		return true
+	})
 	waitForAuditor(t, s)
 	is.NoErr(s.Shutdown(ctx))
 	position, err := local.AuditPosition(ctx, dir)

@@ -3,8 +3,6 @@ package operate
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/payhook/payhook/shared/store"
@@ -67,48 +65,4 @@ func (d Table) RedriveForwards(ctx context.Context, destination string) (int, er
 		return 0, errNoOutbox
 	}
 	return d.Outbox.RedriveForwards(ctx, destination)
-}
-
-type forwardRedriveRequest struct {
-	Destination string `json:"destination,omitempty"`
-}
-
-type forwardRedriveReport struct {
-	Redriven int `json:"redriven"`
-}
-
-// forwardRoutes serves Forwarding on the admin API.
-func forwardRoutes(mux *http.ServeMux, op Forwarding, reply func(http.ResponseWriter, any, error)) {
-	mux.HandleFunc("GET /admin/forward/status", func(w http.ResponseWriter, r *http.Request) {
-		statuses, err := op.ForwardStatus(r.Context())
-		reply(w, statuses, err)
-	})
-	mux.HandleFunc("GET /admin/forward/dead", func(w http.ResponseWriter, r *http.Request) {
-		dead, err := op.DeadForwards(r.Context(), r.URL.Query().Get("destination"))
-		reply(w, dead, err)
-	})
-	mux.HandleFunc("POST /admin/forward/redrive", func(w http.ResponseWriter, r *http.Request) {
-		var req forwardRedriveRequest
-		if err := decode(r, &req); err != nil {
-			reply(w, nil, errors.New("body must be a forward redrive request"))
-			return
-		}
-		n, err := op.RedriveForwards(r.Context(), req.Destination)
-		reply(w, forwardRedriveReport{Redriven: n}, err)
-	})
-}
-
-func (r Remote) ForwardStatus(ctx context.Context) ([]store.ForwardStatus, error) {
-	var statuses []store.ForwardStatus
-	return statuses, r.Call(ctx, http.MethodGet, "/admin/forward/status", nil, &statuses)
-}
-
-func (r Remote) DeadForwards(ctx context.Context, destination string) ([]DeadForward, error) {
-	var dead []DeadForward
-	return dead, r.Call(ctx, http.MethodGet, "/admin/forward/dead?"+url.Values{"destination": {destination}}.Encode(), nil, &dead)
-}
-
-func (r Remote) RedriveForwards(ctx context.Context, destination string) (int, error) {
-	var report forwardRedriveReport
-	return report.Redriven, r.Call(ctx, http.MethodPost, "/admin/forward/redrive", forwardRedriveRequest{Destination: destination}, &report)
 }

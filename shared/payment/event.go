@@ -144,6 +144,10 @@ var validate = func() *validator.Validate {
 	return v
 }()
 
+// IsProviderName tells a stored provider name: a provider's, or
+// "standard:<sender>".
+func IsProviderName(name string) bool { return providerName.MatchString(name) }
+
 // Family is the provider a stored provider name belongs to: "standard" for
 // "standard:acme", the name itself otherwise.
 func Family(provider string) string {

@@ -236,8 +236,12 @@ func (p *Processor) apply(ctx context.Context, check *pendingCheck, w store.Webh
 	}
 	next, verdict := state.Apply(event)
 	commit := store.Commit{Webhook: w, Verdict: verdict, At: p.now()}
+	if event.Type != payment.Other && event.PaymentID != "" {
+		commit.PaymentKey = store.PaymentKey(event.Provider, event.PaymentID)
+	}
 	if verdict.Outcome == payment.Applied {
-		commit.Payment, commit.PreviousVersion = &next, state.Version
+		change := payment.Diff(state, next)
+		commit.Payment, commit.PreviousVersion, commit.Change = &next, state.Version, &change
 		if p.Publisher != nil || event.Critical(p.Critical) {
 			if pending, err := check.pending(ctx); err != nil || !pending {
 				return verdict, cmp.Or(err, store.ErrWebhookNotPending)

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/dynamo"
@@ -29,12 +27,7 @@ func (d DynamoTable) Remove(ctx context.Context, provider, eventID string) error
 	if !strings.HasPrefix(eventID, EventIDPrefix) {
 		return fmt.Errorf("%s is not a smoke test's webhook", eventID)
 	}
-	pk, sk := store.WebhookKey(provider, eventID)
-	_, err := d.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(d.Name),
-		Key:       map[string]types.AttributeValue{store.AttrPK: &types.AttributeValueMemberS{Value: pk}, store.AttrSK: &types.AttributeValueMemberS{Value: sk}},
-	})
-	if err != nil {
+	if err := dynamo.New(d.Client, d.Name).DeleteWebhook(ctx, provider, eventID); err != nil {
 		return fmt.Errorf("delete %s/%s from %s: %w", provider, eventID, d.Name, err)
 	}
 	return nil

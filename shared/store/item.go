@@ -60,6 +60,9 @@ func WebhookItem(w Webhook) (Item, error) {
 			item[name] = events.NewStringAttribute(value)
 		}
 	}
+	if w.Change != nil {
+		item[AttrChange] = changeAttribute(*w.Change)
+	}
 	return item, nil
 }
 
@@ -106,6 +109,9 @@ func DecodeWebhook(item Item) (Webhook, error) {
 		if w.Body, err = decodeBody(body.Binary(), str(item, AttrBodyEncoding)); err != nil {
 			return Webhook{}, err
 		}
+	}
+	if w.Change, err = decodeChange(item); err != nil {
+		return Webhook{}, err
 	}
 	if headers, ok := item[AttrSignatureHeaders]; ok && headers.DataType() == events.DataTypeMap {
 		w.SignatureHeaders = make(map[string]string, len(headers.Map()))

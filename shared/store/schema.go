@@ -33,6 +33,8 @@ const (
 	AttrUpdatedBy        = "updated_by"
 	AttrUpdatedAt        = "updated_at"
 	AttrSource           = "source"
+	// AttrChange is what an applied event did to its payment (change.go).
+	AttrChange = "change"
 
 	AttrPaymentID      = "payment_id"
 	AttrAmountMinor    = "amount_minor"

@@ -41,6 +41,9 @@ type Webhook struct {
 	Attempts         int
 	LastError        string
 	PaymentKey       string
+	// Change is what the event did to its payment, when it was applied
+	// (nil for one processed before changes were recorded).
+	Change *payment.Change
 	// Outcome is what processing did with the event (payment.Outcome:
 	// applied, or why not), and OutcomeReason says why in words.
 	Outcome       string
@@ -116,12 +119,21 @@ type Listing interface {
 	ListPayments(ctx context.Context) ([]payment.State, error)
 }
 
+// WebhookDeleter deletes a webhook, as a REMOVE the auditor records; one
+// that is not there is not an error. Only payhook smoke removes webhooks:
+// its own.
+type WebhookDeleter interface {
+	DeleteWebhook(ctx context.Context, provider, eventID string) error
+}
+
 // Table is everything the adapters implement.
 type Table interface {
 	Webhooks
 	Processing
 	Listing
+	Query
 	Checkpoints
+	WebhookDeleter
 }
 
 // Commit is one processed webhook and the payment state it produced.
@@ -134,6 +146,12 @@ type Commit struct {
 	PreviousVersion int64
 	// Verdict is what the event did to its payment, recorded on the webhook.
 	Verdict payment.Verdict
+	// PaymentKey names the payment the event is about (PaymentKey), for an
+	// event that changed nothing too, so that a payment's timeline shows
+	// why it was ignored; empty for an event about no payment.
+	PaymentKey string
+	// Change is what Payment changed, recorded on the webhook with it.
+	Change *payment.Change
 	// Forwards are queued in the same transaction (the embedded store's
 	// outbox); a store without an outbox refuses a commit that has any.
 	Forwards []Forward

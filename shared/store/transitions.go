@@ -3,17 +3,22 @@ package store
 import (
 	"context"
 	"time"
-
-	"github.com/payhook/payhook/shared/payment"
 )
 
-// ProcessedWebhook is w after processing: the status and bookkeeping that
-// CommitProcessed writes, for adapters that write whole items.
-func ProcessedWebhook(w Webhook, paymentKey string, verdict payment.Verdict, at time.Time) Webhook {
-	w.Status, w.LastError, w.PaymentKey = StatusProcessed, "", paymentKey
-	w.Outcome, w.OutcomeReason = string(verdict.Outcome), verdict.Reason
+// ProcessedWebhook is c's webhook after processing: the status and
+// bookkeeping that CommitProcessed writes, for adapters that write whole
+// items. It names the payment the event is about, applied or not, and
+// what it changed when it was applied.
+func ProcessedWebhook(c Commit) Webhook {
+	w := c.Webhook
+	w.Status, w.LastError, w.PaymentKey, w.Change = StatusProcessed, "", c.PaymentKey, nil
+	if c.Payment != nil {
+		w.PaymentKey = PaymentKey(c.Payment.Provider, c.Payment.PaymentID)
+		w.Change = c.Change
+	}
+	w.Outcome, w.OutcomeReason = string(c.Verdict.Outcome), c.Verdict.Reason
 	w.Attempts++
-	w.UpdatedBy, w.UpdatedAt = ByProcessor, at
+	w.UpdatedBy, w.UpdatedAt = ByProcessor, c.At
 	return w
 }
 

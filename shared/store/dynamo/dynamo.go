@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -98,8 +99,8 @@ func (s *Store) GetWebhook(ctx context.Context, provider, eventID string) (store
 }
 
 // CreateTable creates the table as the OpenTofu module does (on demand,
-// stream with old and new images, TTL on expires_at) and waits until it is
-// active. For local runs and tests; on AWS the table is OpenTofu's.
+// stream with old and new images, TTL on expires_at, the webhook indexes)
+// and waits until it is active. For local runs and tests; on AWS the table is OpenTofu's.
 func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:   aws.String(table),
@@ -107,10 +108,17 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 		AttributeDefinitions: []types.AttributeDefinition{
 			{AttributeName: aws.String(store.AttrPK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(store.AttrSK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(store.AttrStatus), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(store.AttrPaymentKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(store.AttrReceivedAt), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(store.AttrPK), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String(store.AttrSK), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			webhookIndex(IndexByStatus, store.AttrStatus, store.AttrPaymentKey),
+			webhookIndex(IndexByPayment, store.AttrPaymentKey, store.AttrStatus),
 		},
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 	})
@@ -127,6 +135,35 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 	})
 	if err != nil {
 		return fmt.Errorf("enable TTL on %s: %w", table, err)
+	}
+	return nil
+}
+
+// webhookIndex is one of the webhook indexes: hash, then received_at,
+// holding IndexedAttributes and other.
+func webhookIndex(name, hash, other string) types.GlobalSecondaryIndex {
+	return types.GlobalSecondaryIndex{
+		IndexName: aws.String(name),
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(store.AttrReceivedAt), KeyType: types.KeyTypeRange},
+		},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: append(slices.Clone(IndexedAttributes), other)},
+	}
+}
+
+// DeleteWebhook is one DeleteItem: the stream's REMOVE record tells the
+// auditor. A webhook that is not there is not an error. payhook smoke
+// removes what it wrote with it, under a role that may delete smoke's
+// webhooks alone.
+func (s *Store) DeleteWebhook(ctx context.Context, provider, eventID string) error {
+	pk, sk := store.WebhookKey(provider, eventID)
+	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.table),
+		Key:       map[string]types.AttributeValue{store.AttrPK: &types.AttributeValueMemberS{Value: pk}, store.AttrSK: &types.AttributeValueMemberS{Value: sk}},
+	})
+	if err != nil {
+		return classify(err)
 	}
 	return nil
 }

@@ -45,10 +45,8 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 	if len(c.Forwards) > 0 {
 		return fmt.Errorf("%w: DynamoDB has no forwarding outbox; forward through EventBridge (event_destinations)", store.ErrRejected)
 	}
-	paymentKey := ""
 	var puts []*types.Put
 	if c.Payment != nil {
-		paymentKey = store.PaymentKey(c.Payment.Provider, c.Payment.PaymentID)
 		put := &types.Put{TableName: aws.String(s.table), Item: toSDKItem(store.PaymentItem(*c.Payment, c.At))}
 		if c.PreviousVersion == 0 {
 			put.ConditionExpression = aws.String("attribute_not_exists(#pk)")
@@ -60,7 +58,7 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 		}
 		puts = append(puts, put)
 	}
-	webhook, err := s.statusPut(store.ProcessedWebhook(c.Webhook, paymentKey, c.Verdict, c.At), c.Webhook.Status)
+	webhook, err := s.statusPut(store.ProcessedWebhook(c), c.Webhook.Status)
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,10 @@ var parts = []struct {
 	{forwardStatusBucket, "forwarding's delivery records", validJSON},
 	{forwardHoldsBucket, "forwarding's holds", nil},
 	{expiryBucket, "the expiry index", nil},
+	{forwardLogBucket, "what became of each forward", validJSON},
+	{byReceivedBucket, "the index of webhooks by time", nil},
+	{byStatusBucket, "the index of webhooks by status", nil},
+	{byPaymentBucket, "the index of webhooks by payment", nil},
 }
 
 func validJSON(_ *itemjson.Decoder, _, v []byte) error {

@@ -36,6 +36,9 @@ func (s *Store) DeleteWebhook(ctx context.Context, provider, eventID string) err
 		if err := reindex(tx, key, old, nil); err != nil {
 			return err
 		}
+		if err := dropForwardRecords(tx, pk); err != nil {
+			return err
+		}
 		deleted = true
 		return appendChange(tx, change{name: events.DynamoDBOperationTypeRemove, pk: pk, sk: sk, old: raw})
 	})

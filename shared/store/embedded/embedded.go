@@ -109,14 +109,18 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, consumers: opts.Consumers, log: opts.Log, onCommit: opts.OnCommit, damageAdvice: opts.DamageAdvice}
 	err = s.described(db.Update(guard(func(tx *bolt.Tx) error {
-		indexed := tx.Bucket(expiryBucket) != nil
-		for _, name := range [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, expiryBucket} {
+		indexed, webhooksIndexed := tx.Bucket(expiryBucket) != nil, tx.Bucket(byReceivedBucket) != nil
+		buckets := [][]byte{itemsBucket, changesBucket, checkpointsBucket, deadLettersBucket, forwardsBucket, deadForwardsBucket, forwardStatusBucket, forwardHoldsBucket, forwardLogBucket, expiryBucket}
+		for _, name := range append(buckets, webhookIndexes...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
-		if !indexed {
-			return buildExpiryIndex(tx, &s.items)
+		switch {
+		case !indexed:
+			return buildExpiryIndex(tx, &s.items) // which builds the webhook indexes too
+		case !webhooksIndexed:
+			return buildWebhookIndexes(tx, &s.items)
 		}
 		return nil
 	})))
@@ -148,6 +152,7 @@ const (
 	OpDeleteWebhook      = "delete_webhook"
 	OpForwardUpdate      = "forward_update"
 	OpForwardRedrive     = "forward_redrive"
+	OpForwardResend      = "forward_resend"
 )
 
 // update is db.Update, timed for OnCommit.

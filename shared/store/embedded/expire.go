@@ -40,9 +40,12 @@ func expiresAt(item store.Item) (int64, bool) {
 	return at, err == nil && at > 0
 }
 
-// reindex moves key's entry in the expiry index from old's expiry to
-// updated's; either may be nil (an insert, a deletion).
+// reindex moves key's entries in the expiry and webhook indexes from
+// old's to updated's; either may be nil (an insert, a deletion).
 func reindex(tx *bolt.Tx, key []byte, old, updated store.Item) error {
+	if err := reindexWebhook(tx, old, updated); err != nil {
+		return err
+	}
 	index := tx.Bucket(expiryBucket)
 	was, had := expiresAt(old)
 	is, has := expiresAt(updated)
@@ -136,6 +139,12 @@ func expireDue(tx *bolt.Tx, dec *itemjson.Decoder, now int64) (read, deleted int
 			continue
 		}
 		if err := items.Delete(key); err != nil {
+			return 0, 0, err
+		}
+		if err := reindexWebhook(tx, item, nil); err != nil {
+			return 0, 0, err
+		}
+		if err := dropForwardRecords(tx, item[store.AttrPK].String()); err != nil {
 			return 0, 0, err
 		}
 		err = appendChange(tx, change{

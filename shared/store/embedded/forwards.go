@@ -36,7 +36,11 @@ func forwardKey(destination string, seq uint64) []byte {
 func destinationPrefix(destination string) []byte { return append([]byte(destination), 0) }
 
 // queueForwards appends fs to their destinations' queues in tx.
-func queueForwards(tx *bolt.Tx, fs []store.Forward) error {
+func queueForwards(tx *bolt.Tx, fs []store.Forward) error { return queue(tx, fs, false) }
+
+// queue appends fs to their destinations' queues in tx, each recorded as
+// queued, or queued again by an operator (resent).
+func queue(tx *bolt.Tx, fs []store.Forward, resent bool) error {
 	queue := tx.Bucket(forwardsBucket)
 	for _, f := range fs {
 		seq, err := queue.NextSequence()
@@ -45,6 +49,15 @@ func queueForwards(tx *bolt.Tx, fs []store.Forward) error {
 		}
 		f.Seq = seq
 		if err := putForward(queue, f); err != nil {
+			return err
+		}
+		err = logForward(tx, f, func(r *store.ForwardRecord) {
+			r.State, r.DeliveredAt, r.DeadAt = store.ForwardQueued, time.Time{}, time.Time{}
+			if resent {
+				r.Resent++
+			}
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -160,6 +173,14 @@ func (s *Store) ForwardDelivered(ctx context.Context, f store.Forward, at time.T
 		if err := queue.Delete(key); err != nil {
 			return err
 		}
+		err := logForward(tx, f, func(r *store.ForwardRecord) {
+			f.LastError = ""
+			tried(r, f, at)
+			r.State, r.DeliveredAt = store.ForwardDelivered, at.UTC()
+		})
+		if err != nil {
+			return err
+		}
 		return record(tx, f.Destination, func(r *forwardRecord) { r.Delivered++; r.LastSuccess = at.UTC() })
 	})
 }
@@ -167,6 +188,9 @@ func (s *Store) ForwardDelivered(ctx context.Context, f store.Forward, at time.T
 func (s *Store) ForwardFailed(ctx context.Context, f store.Forward, at time.Time) error {
 	return s.updateForward(ctx, f, func(tx *bolt.Tx, queue *bolt.Bucket, _ []byte) error {
 		if err := putForward(queue, f); err != nil {
+			return err
+		}
+		if err := logForward(tx, f, func(r *store.ForwardRecord) { tried(r, f, at) }); err != nil {
 			return err
 		}
 		return record(tx, f.Destination, func(r *forwardRecord) { r.LastError, r.LastErrorAt = f.LastError, at.UTC() })
@@ -186,6 +210,15 @@ func (s *Store) DeadLetterForward(ctx context.Context, f store.Forward, at time.
 			if err := tx.Bucket(forwardHoldsBucket).Put(holdKey(f.Destination, f.PaymentKey), []byte{1}); err != nil {
 				return err
 			}
+		}
+		err := logForward(tx, f, func(r *store.ForwardRecord) {
+			if !f.Held { // a held message was not tried: it follows its payment's
+				tried(r, f, at)
+			}
+			r.State, r.DeadAt, r.LastError = store.ForwardDead, at.UTC(), f.LastError
+		})
+		if err != nil {
+			return err
 		}
 		return record(tx, f.Destination, func(r *forwardRecord) { r.LastError, r.LastErrorAt = f.LastError, at.UTC() })
 	})
@@ -279,6 +312,9 @@ func (s *Store) RedriveForwards(ctx context.Context, destination string) (int, e
 					if err := holds.Delete(holdKey(f.Destination, f.PaymentKey)); err != nil {
 						return err
 					}
+				}
+				if err := logForward(tx, f, func(r *store.ForwardRecord) { r.State, r.DeadAt = store.ForwardQueued, time.Time{} }); err != nil {
+					return err
 				}
 			}
 			moved = len(fs)

@@ -161,13 +161,11 @@ func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {
 
 // commitWrites are the conditional writes of one processed webhook.
 func commitWrites(c store.Commit) ([]write, error) {
-	paymentKey := ""
 	var writes []write
 	if c.Payment != nil {
-		paymentKey = store.PaymentKey(c.Payment.Provider, c.Payment.PaymentID)
 		writes = append(writes, write{item: store.PaymentItem(*c.Payment, c.At), check: versionIs(c.PreviousVersion)})
 	}
-	processed, err := store.WebhookItem(store.ProcessedWebhook(c.Webhook, paymentKey, c.Verdict, c.At))
+	processed, err := store.WebhookItem(store.ProcessedWebhook(c))
 	if err != nil {
 		return nil, err
 	}

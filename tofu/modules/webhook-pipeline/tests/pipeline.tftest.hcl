@@ -197,6 +197,17 @@ run "table_streams_and_keeps_its_history" {
     error_message = "The table needs TTL on expires_at and point-in-time recovery."
   }
   assert {
+    condition = toset([for i in aws_dynamodb_table.this.global_secondary_index : "${i.name}:${i.hash_key}:${i.range_key}"]) == toset([
+      "by-status:status:received_at", "by-payment:payment_key:received_at",
+    ])
+    error_message = "Operators list webhooks newest first by status and by payment: two indexes on received_at."
+  }
+  assert {
+    condition = alltrue([for i in aws_dynamodb_table.this.global_secondary_index :
+    i.projection_type == "INCLUDE" && length(setintersection(i.non_key_attributes, ["body", "signature_headers", "source_ip"])) == 0])
+    error_message = "The indexes hold what a listing shows, never a body, a signature or a sender's address."
+  }
+  assert {
     condition     = alltrue([for q in [aws_sqs_queue.processor_dlq, aws_sqs_queue.auditor_dlq] : q.message_retention_seconds == 1209600])
     error_message = "Dead letters are kept 14 days."
   }
