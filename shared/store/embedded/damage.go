@@ -249,8 +249,8 @@ func recoverDamage(err *error) {
 // and the stack that raised it, which is logged, never dropped.
 type panicError struct {
 	value any
-	// inBbolt: bbolt's own code raised it (or the runtime under it), as
-	// reading a damaged page does; otherwise code that bbolt called did:
+	// inBbolt: bbolt's own code raised it (or the runtime under it), or
+	// a read faulted on the mapped file, as reading a damaged page does; otherwise code that bbolt called did:
 	// a transaction's function, such as the processor's.
 	inBbolt bool
 	stack   []byte
@@ -261,7 +261,16 @@ func (p *panicError) Error() string { return fmt.Sprint(p.value) }
 // recovered makes a panicError of r. Call it in the deferred function
 // that recovered r: the panicking frames are still on its stack.
 func recovered(r any) *panicError {
-	return &panicError{value: r, inBbolt: raisedInBbolt(), stack: debug.Stack()}
+	return &panicError{value: r, inBbolt: isFault(r) || raisedInBbolt(), stack: debug.Stack()}
+}
+
+// isFault says whether r is a memory fault (with SetPanicOnFault on):
+// reading past the mapped file, through a key or value bbolt handed out
+// from a damaged page. That is damage wherever the read is, even in
+// payhook's code copying the key, never a bug of payhook's.
+func isFault(r any) bool {
+	_, fault := r.(interface{ Addr() uintptr })
+	return fault
 }
 
 // raisedInBbolt says whether the code that panicked, the innermost frame
