@@ -97,10 +97,11 @@ func TestREADMEListsEveryCommandAndFunction(t *testing.T) {
 	}
 }
 
-// TestFuzzCommandsNameTargetsThatExist: every go test -fuzz command in the
-// README and docs/benchmarks.md names a target in the package it names, so
-// that it runs as written; and every provider has the two targets the
-// README says each has.
+// TestFuzzCommandsNameTargetsThatExist: every go test -fuzz command, and
+// every .ci/fuzz command that names one target, in the README and
+// docs/benchmarks.md names a target in the package it names, so that it
+// runs as written; and every provider has the two targets the README says
+// each has.
 func TestFuzzCommandsNameTargetsThatExist(t *testing.T) {
 	is := is.New(t)
 	targets := func(dir string) []string {
@@ -116,15 +117,16 @@ func TestFuzzCommandsNameTargetsThatExist(t *testing.T) {
 		}
 		return found
 	}
-	command := regexp.MustCompile(`go test [^#\n]*-fuzz '\^(Fuzz\w+)\$'[^#\n]* \./([\w/]+)`)
+	command := regexp.MustCompile(`(?:go test [^#\n]*-fuzz '\^(Fuzz\w+)\$'[^#\n]*|\.ci/fuzz \S+ (Fuzz\w+)) \./([\w/]+)`)
 	commands := 0
 	for _, doc := range []string{readme.Path(), "../../docs/benchmarks.md"} {
 		raw, err := os.ReadFile(doc)
 		is.NoErr(err)
 		for _, m := range command.FindAllStringSubmatch(string(raw), -1) {
 			commands++
-			if !slices.Contains(targets(m[2]), m[1]) {
-				t.Errorf("%s: %s names %s, which ./%s does not have", filepath.Base(doc), strings.TrimSpace(m[0]), m[1], m[2])
+			name, dir := m[1]+m[2], m[3] // one of the two names is empty
+			if !slices.Contains(targets(dir), name) {
+				t.Errorf("%s: %s names %s, which ./%s does not have", filepath.Base(doc), strings.TrimSpace(m[0]), name, dir)
 			}
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/capacity"
 	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/audit"
@@ -51,7 +52,7 @@ import (
 // processor and auditor on DynamoDB Local's stream), each handler's
 // DynamoDB client behind its own counting proxy. It prints the DynamoDB
 // requests and capacity per webhook, the handlers' milliseconds and log
-// bytes, and what they come to per million webhooks at the prices below;
+// bytes, and what they come to per million webhooks at capacity.Prices;
 // docs/benchmarks.md explains the formula. It asserts the pipeline's
 // outcome, never a figure:
 //
@@ -217,38 +218,6 @@ type lambdaLine struct {
 // in place of DynamoDB Local's time: a conservative in-region figure.
 const dynamoMs = 8.0
 
-// prices are ap-southeast-1 (Singapore) list prices in USD as of late
-// 2025, as docs/benchmarks.md states them: check the AWS pricing pages
-// and put yours here.
-var prices = struct {
-	apiGatewayREST, waf                      float64 // per request
-	lambdaRequest, lambdaGBSecondArm         float64
-	dynamoWRU, dynamoRRU                     float64 // on demand
-	dynamoStorageGBMonth, dynamoPITRGBMonth  float64
-	xrayTrace                                float64
-	logsIngestGB                             float64
-	sqsRequest, snsPublish, eventBridgeEvent float64
-}{
-	apiGatewayREST: 4.25e-6, waf: 0.60e-6,
-	lambdaRequest: 0.20e-6, lambdaGBSecondArm: 0.0000133334,
-	dynamoWRU: 0.7135e-6, dynamoRRU: 0.1427e-6,
-	dynamoStorageGBMonth: 0.285, dynamoPITRGBMonth: 0.228,
-	xrayTrace:    5.00e-6,
-	logsIngestGB: 0.70,
-	sqsRequest:   0.40e-6, snsPublish: 0.50e-6, eventBridgeEvent: 1.00e-6,
-}
-
-// The log lines Lambda adds per invocation (Text format, traced), and API
-// Gateway's access log line (tofu/modules/webhook-pipeline/api.tf's
-// format), at their usual lengths.
-var (
-	lambdaPlatformLog = len("START RequestId: 6f1f35c8-40d6-4c6b-9a3e-6f1f35c840d6 Version: $LATEST\n") +
-		len("END RequestId: 6f1f35c8-40d6-4c6b-9a3e-6f1f35c840d6\n") +
-		len("REPORT RequestId: 6f1f35c8-40d6-4c6b-9a3e-6f1f35c840d6\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 38 MB\t\n") +
-		len("XRAY TraceId: 1-6748a0f2-3c1b2a9d8e7f6a5b4c3d2e1f\tSegmentId: 3c1b2a9d8e7f6a5b\tSampled: true\t\n")
-	apiAccessLog = len(`{"requestId":"6f1f35c8-40d6-4c6b-9a3e-6f1f35c840d6","ip":"54.187.174.169","time":"28/Nov/2026:10:58:21 +0000","method":"POST","path":"/prod/webhook/stripe","status":"200","latencyMs":"23","integrationStatus":"200","waf":"200"}` + "\n")
-)
-
 // shape is a traffic shape: how many stream records Lambda hands each
 // processor and auditor invocation, and how many requests a second each
 // function sees (X-Ray's default rule samples the first each second and 5%
@@ -262,13 +231,6 @@ type shape struct {
 var shapes = []shape{
 	{"trickle (1 record per stream invocation, under 1 webhook/s)", 1, 0.5},
 	{"busy (stream batches of 100, 100 webhooks/s)", 100, 100},
-}
-
-func sampled(perSecond float64) float64 {
-	if perSecond <= 1 {
-		return 1
-	}
-	return (1 + 0.05*(perSecond-1)) / perSecond
 }
 
 // retainedMonths is how long the table keeps a webhook
@@ -302,7 +264,7 @@ func (m measured) report() string {
 		fmt.Fprintf(&b, "| %s | %d MB | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f |\n", l.name, l.memoryMB, l.invocations, l.records,
 			ms(l.elapsed)/n, ms(l.dynamoElapsed)/n, l.ownMs(n), float64(l.dynamoRequests)/n, l.awsMs(n), float64(l.logBytes)/n)
 	}
-	fmt.Fprintf(&b, "\nplus per invocation %d bytes of Lambda's own log lines, and per request %d bytes of API Gateway access log\n", lambdaPlatformLog, apiAccessLog)
+	fmt.Fprintf(&b, "\nplus per invocation %d bytes of Lambda's own log lines, and per request %d bytes of API Gateway access log\n", capacity.LambdaPlatformLogBytes, capacity.APIAccessLogBytes)
 	fmt.Fprintf(&b, "canonical events an event bus would get: %.2f per webhook (PutEvents, when event_bus_enabled; then the processor also reads the webhook before publishing)\n", float64(m.published)/n)
 
 	for _, s := range shapes {
@@ -312,8 +274,8 @@ func (m measured) report() string {
 			total += usd
 			fmt.Fprintf(&b, "| %s | %s | %.2f |\n", item, quantity, usd)
 		}
-		line("API Gateway REST request", "1", 1e6*prices.apiGatewayREST)
-		line("WAF request", "1", 1e6*prices.waf)
+		line("API Gateway REST request", "1", 1e6*capacity.Prices.APIGatewayREST)
+		line("WAF request", "1", 1e6*capacity.Prices.WAFRequest)
 		var logBytes, gbSeconds, requests, traces float64
 		for _, l := range m.lambda {
 			perInvocation := 1.0 // the receiver's: one per delivery
@@ -324,20 +286,20 @@ func (m measured) report() string {
 			billedMs := perInvocation * math.Ceil(l.awsMs(n)/perInvocation)
 			gbSeconds += float64(l.memoryMB) / 1024 * billedMs / 1000
 			requests += perInvocation
-			traces += perInvocation * sampled(s.perSecond*perInvocation)
-			logBytes += float64(l.logBytes)/n + float64(lambdaPlatformLog)*perInvocation
+			traces += perInvocation * capacity.XRaySampled(s.perSecond*perInvocation)
+			logBytes += float64(l.logBytes)/n + float64(capacity.LambdaPlatformLogBytes)*perInvocation
 		}
-		logBytes += float64(apiAccessLog)
-		line("Lambda requests (arm64)", fmt.Sprintf("%.3f", requests), 1e6*requests*prices.lambdaRequest)
-		line("Lambda duration (arm64)", fmt.Sprintf("%.6f GB-s", gbSeconds), 1e6*gbSeconds*prices.lambdaGBSecondArm)
-		line("DynamoDB write request units", fmt.Sprintf("%.2f", wru), 1e6*wru*prices.dynamoWRU)
-		line("DynamoDB read request units", fmt.Sprintf("%.2f", rru), 1e6*rru*prices.dynamoRRU)
+		logBytes += float64(capacity.APIAccessLogBytes)
+		line("Lambda requests (arm64)", fmt.Sprintf("%.3f", requests), 1e6*requests*capacity.Prices.LambdaRequest)
+		line("Lambda duration (arm64)", fmt.Sprintf("%.6f GB-s", gbSeconds), 1e6*gbSeconds*capacity.Prices.LambdaGBSecondArm)
+		line("DynamoDB write request units", fmt.Sprintf("%.2f", wru), 1e6*wru*capacity.Prices.DynamoDBWRU)
+		line("DynamoDB read request units", fmt.Sprintf("%.2f", rru), 1e6*rru*capacity.Prices.DynamoDBRRU)
 		line("DynamoDB Streams reads", "by Lambda: free", 0)
 		storedGBMonths := storedBytes / (1 << 30) * retainedMonths
-		line("DynamoDB storage and PITR, 35 days", fmt.Sprintf("%.0f bytes stored", storedBytes), 1e6*storedGBMonths*(prices.dynamoStorageGBMonth+prices.dynamoPITRGBMonth))
+		line("DynamoDB storage and PITR, 35 days", fmt.Sprintf("%.0f bytes stored", storedBytes), 1e6*storedGBMonths*(capacity.Prices.DynamoDBStorageGBMonth+capacity.Prices.DynamoDBPITRGBMonth))
 		line("KMS", "data keys cached: about 0", 0)
-		line("X-Ray traces (default sampling)", fmt.Sprintf("%.3f", traces), 1e6*traces*prices.xrayTrace)
-		line("CloudWatch Logs ingestion", fmt.Sprintf("%.0f bytes", logBytes), 1e6*logBytes/(1<<30)*prices.logsIngestGB)
+		line("X-Ray traces (default sampling)", fmt.Sprintf("%.3f", traces), 1e6*traces*capacity.Prices.XRayTrace)
+		line("CloudWatch Logs ingestion", fmt.Sprintf("%.0f bytes", logBytes), 1e6*logBytes/(1<<30)*capacity.Prices.LogsIngestGB)
 		line("SQS (dead letters only)", "0", 0)
 		fmt.Fprintf(&b, "| total | | %.2f |\n", total)
 	}

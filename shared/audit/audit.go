@@ -15,7 +15,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 	"github.com/payhook/payhook/shared/stream"
 )
 
@@ -73,7 +73,7 @@ type Sink interface {
 type LogSink struct{ Log zerolog.Logger }
 
 func (s LogSink) Write(_ context.Context, r Record) error {
-	line, err := json.Marshal(r)
+	line, err := r.AppendJSON(nil)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (a *Auditor) Handle(ctx context.Context, event events.DynamoDBEvent) (event
 }
 
 func (a *Auditor) audit(ctx context.Context, r events.DynamoDBEventRecord) error {
-	record := Build(r)
+	record := build(r, stream.StoredImagesFrom(ctx)[r.Change.SequenceNumber])
 	if err := a.Sink.Write(ctx, record); err != nil {
 		return err
 	}
@@ -115,7 +115,11 @@ func (a *Auditor) audit(ctx context.Context, r events.DynamoDBEventRecord) error
 }
 
 // Build turns a stream record into an audit record.
-func Build(r events.DynamoDBEventRecord) Record {
+func Build(r events.DynamoDBEventRecord) Record { return build(r, stream.Images{}) }
+
+// build is Build, with the images' bytes as stored where the feeder has
+// them: digested as they are, rather than encoded again.
+func build(r events.DynamoDBEventRecord, stored stream.Images) Record {
 	oldImage, newImage := r.Change.OldImage, r.Change.NewImage
 	// Identity attributes come from whichever image exists (REMOVE has only
 	// the old one).
@@ -139,8 +143,8 @@ func Build(r events.DynamoDBEventRecord) Record {
 		Reason:         cmp.Or(attr(newImage, store.AttrLastError), attr(newImage, store.AttrOutcomeReason)),
 		Outcome:        attr(newImage, store.AttrOutcome),
 		SequenceNumber: r.Change.SequenceNumber,
-		OldImageSHA256: digest(oldImage),
-		NewImageSHA256: digest(newImage),
+		OldImageSHA256: digest(oldImage, stored.Old),
+		NewImageSHA256: digest(newImage, stored.New),
 	}
 	record.Kind = string(store.KindOf(image))
 	if record.Kind == string(store.KindPayment) {
@@ -195,7 +199,7 @@ func actor(r events.DynamoDBEventRecord, kind store.Kind, from, to store.Status,
 // digest is the SHA-256 of the record's fields but itself.
 func (r Record) digest() string {
 	r.RecordSHA256 = ""
-	b, err := json.Marshal(r)
+	b, err := r.AppendJSON(nil)
 	if err != nil {
 		return ""
 	}
@@ -220,12 +224,16 @@ func attr(image store.Item, name string) string {
 
 // digest is the SHA-256 of the image's JSON, attributes in name order, so
 // equal images give equal digests whichever adapter wrote them.
-// store.MarshalItem writes encoding/json's bytes, which digested the
-// records before it: chains run across the change.
-func digest(image store.Item) string {
+// itemjson.Marshal writes encoding/json's bytes, which digested the
+// records before it: chains run across the change. stored, when the
+// feeder has it, is those bytes already (the embedded store keeps them).
+func digest(image store.Item, stored []byte) string {
 	if len(image) == 0 {
 		return ""
 	}
-	sum := sha256.Sum256(store.MarshalItem(image))
+	if stored == nil {
+		stored = itemjson.Marshal(image)
+	}
+	sum := sha256.Sum256(stored)
 	return hex.EncodeToString(sum[:])
 }

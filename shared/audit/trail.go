@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,11 +84,11 @@ func (t *FileTrail) Write(_ context.Context, r Record) error {
 	if seq <= t.buffered {
 		return nil // delivered again after a failure past its record
 	}
-	line, err := json.Marshal(r)
+	pending, err := r.AppendJSON(append(t.pending, `{"audit":`...))
 	if err != nil {
-		return err
+		return err // t.pending keeps what it held
 	}
-	t.pending = append(append(append(t.pending, `{"audit":`...), line...), "}\n"...)
+	t.pending = append(pending, "}\n"...)
 	t.buffered = seq
 	return nil
 }

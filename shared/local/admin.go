@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -29,6 +30,12 @@ const (
 	backupPath = "/admin/backup"
 	// consoleLoginPath mints a console login link, for payhook console.
 	consoleLoginPath = "/admin/console/login"
+	// ProfilePath is a CPU profile of serve, ?seconds=N (under the admin
+	// listener's 30 s write timeout): where serve's time goes under a
+	// load, and what profile-guided optimisation was measured with
+	// (docs/benchmarks.md). It holds function names and counts, never an
+	// event or a secret, and like the rest needs the token.
+	ProfilePath = "/admin/debug/pprof/profile"
 )
 
 // adminHandler is the admin listener's: the admin API (the operator's
@@ -110,7 +117,8 @@ func wholeLines(f *os.File) (int64, error) {
 }
 
 // dataDirRoutes serves the audit trail's position, a check and a backup
-// of the running serve's data directory, and smoke's removals.
+// of the running serve's data directory, smoke's removals, and a CPU
+// profile of serve.
 func (s *Server) dataDirRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+trailPath, func(w http.ResponseWriter, _ *http.Request) {
 		position, err := s.trailPosition()
@@ -127,6 +135,7 @@ func (s *Server) dataDirRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET "+backupPath, s.serveBackup)
 	mux.HandleFunc(smokeRemovePattern, smokeRemover(s.Store))
+	mux.HandleFunc("GET "+ProfilePath, pprof.Profile)
 }
 
 // trailPosition is where the running trail stands against the store.

@@ -47,7 +47,9 @@ type Pipeline struct {
 // on stays RECEIVED; payhook redrive --stuck takes it back.
 var FeedRetry = stream.Retry{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: time.Minute}
 
-// Run consumes until ctx ends or a consumer fails, which stops both.
+// Run consumes until ctx ends or a consumer fails, which stops both. Both
+// consumers share one pass over the feed: each record is read and decoded
+// once, and both checkpoints move in one commit (docs/benchmarks.md).
 func (p *Pipeline) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -60,7 +62,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	// Each batch is one transaction holding bbolt's single writer: 25 keeps
 	// the receiver's waits short while sharing each fsync (docs/benchmarks.md).
 	processorOptions.BatchSize = 25
-	errs, stopped := make(chan error, 2), make(chan error, 1)
+	stopped := make(chan error, 1)
 	audited := func(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		resp, err := p.auditBatch(ctx, event)
 		if errors.Is(err, audit.ErrTrailStopped) {
@@ -72,11 +74,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		}
 		return resp, err
 	}
-	go func() { errs <- p.Store.Consume(ctx, ProcessorConsumer, p.processBatch, processorOptions) }()
-	go func() { errs <- p.Store.Consume(ctx, AuditorConsumer, audited, options) }()
-	first := <-errs
-	cancel()
-	err := errors.Join(first, <-errs)
+	err := p.Store.Consume(ctx, options.BatchSize,
+		embedded.Subscriber{Name: ProcessorConsumer, Handler: p.processBatch, Options: processorOptions},
+		embedded.Subscriber{Name: AuditorConsumer, Handler: audited, Options: options})
 	select {
 	case trailErr := <-stopped:
 		return errors.Join(trailErr, err)

@@ -385,3 +385,25 @@ func TestADataDirectoryLinkIsResolvedOnce(t *testing.T) {
 	_, err = os.Stat(filepath.Join(real, local.DBFile))
 	is.NoErr(err)
 }
+
+// A CPU profile of serve, for profile-guided optimisation, is the
+// admin API's like everything else on it: the token, on loopback.
+func TestACPUProfileTakesTheToken(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	s := start(t, options(t, dir, nil))
+	info := serveInfo(t, dir)
+	is.Equal(request(t, http.MethodGet, s.URL+local.ProfilePath+"?seconds=1", info.Token, nil).StatusCode, 404)
+	is.Equal(request(t, http.MethodGet, s.AdminURL+local.ProfilePath+"?seconds=1", "", nil).StatusCode, 401)
+
+	req, err := http.NewRequest(http.MethodGet, s.AdminURL+local.ProfilePath+"?seconds=1", nil)
+	is.NoErr(err)
+	req.Header.Set("Authorization", "Bearer "+info.Token)
+	resp, err := http.DefaultClient.Do(req)
+	is.NoErr(err)
+	defer resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)
+	profile, err := io.ReadAll(resp.Body)
+	is.NoErr(err)
+	is.True(len(profile) > 2 && profile[0] == 0x1f && profile[1] == 0x8b) // a gzipped pprof profile
+}

@@ -122,7 +122,12 @@ func DecodeWebhook(item Item) (Webhook, error) {
 	return w, nil
 }
 
+// encodeBody is the body as stored: never nil, which DynamoDB refuses as
+// an attribute with no value and stream images carry as null.
 func encodeBody(body []byte) ([]byte, string, error) {
+	if body == nil {
+		return []byte{}, "", nil
+	}
 	if len(body) <= GzipThreshold {
 		return body, "", nil
 	}

@@ -140,3 +140,30 @@ func (p Progress) done(last events.DynamoDBEventRecord) error {
 	}
 	return p.Done(last)
 }
+
+// Images are a record's images as stored, in the bytes itemjson.Marshal
+// writes for them: nil where there is none, or where the feeder does not
+// have them so.
+type Images struct {
+	Old, New []byte
+}
+
+// StoredImages are the images of a batch's records, by sequence number:
+// what a feeder that holds items as bytes (the embedded store) hands its
+// consumers beside the records, so that one that digests images (the
+// auditor) need not encode them again.
+type StoredImages map[string]Images
+
+type storedImagesKey struct{}
+
+// WithStoredImages is ctx carrying images to the handlers it reaches.
+func WithStoredImages(ctx context.Context, images StoredImages) context.Context {
+	return context.WithValue(ctx, storedImagesKey{}, images)
+}
+
+// StoredImagesFrom is what ctx carries: nil when its feeder gave none
+// (Lambda's event source mapping never does).
+func StoredImagesFrom(ctx context.Context) StoredImages {
+	images, _ := ctx.Value(storedImagesKey{}).(StoredImages)
+	return images
+}

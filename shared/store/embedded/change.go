@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 // change is one change record: the images are the items' stored bytes,
@@ -119,16 +122,20 @@ func image(b []byte) []byte {
 // events.DynamoDBEventRecord). wanted, when set, sees the record before its old
 // image is decoded (its keys, name and new image) and may skip it: most
 // records a filtered consumer reads it then skips, and the old image is
-// the costlier half. It reports whether the record was wanted.
-func readChange(seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) bool) (events.DynamoDBEventRecord, bool, error) {
+// the costlier half. It reports whether the record was wanted, and with a
+// wanted record its images' bytes where they are what itemjson.Marshal
+// writes for the images read (copied: raw is valid only in its
+// transaction).
+func readChange(dec *itemjson.Decoder, seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) bool) (events.DynamoDBEventRecord, stream.Images, bool, error) {
+	var images stream.Images
 	if isJSONRecord(raw) {
 		var r events.DynamoDBEventRecord
 		err := json.Unmarshal(raw, &r)
-		return r, err == nil && (wanted == nil || wanted(r)), err
+		return r, images, err == nil && (wanted == nil || wanted(r)), err
 	}
 	c, err := unmarshalFrame(raw)
 	if err != nil {
-		return events.DynamoDBEventRecord{}, false, err
+		return events.DynamoDBEventRecord{}, images, false, err
 	}
 	r := events.DynamoDBEventRecord{
 		EventID:      strconv.FormatUint(seq, 10),
@@ -144,19 +151,28 @@ func readChange(seq uint64, raw []byte, wanted func(events.DynamoDBEventRecord) 
 		},
 	}
 	if c.new != nil {
-		if r.Change.NewImage, err = store.UnmarshalItem(c.new); err != nil {
-			return r, false, err
+		if r.Change.NewImage, err = dec.Unmarshal(c.new); err != nil {
+			return r, images, false, err
 		}
 	}
 	if wanted != nil && !wanted(r) {
-		return r, false, nil
+		return r, images, false, nil
 	}
 	if c.old != nil {
-		if r.Change.OldImage, err = store.UnmarshalItem(c.old); err != nil {
-			return r, false, err
+		if r.Change.OldImage, err = dec.Unmarshal(c.old); err != nil {
+			return r, images, false, err
 		}
 	}
-	return r, true, nil
+	return r, stream.Images{Old: canonical(c.old), New: canonical(c.new)}, true, nil
+}
+
+// canonical is a copy of an image's stored bytes when they are what
+// itemjson.Marshal writes for the item they read as, else nil.
+func canonical(image []byte) []byte {
+	if image == nil || !itemjson.Canonical(image) {
+		return nil
+	}
+	return bytes.Clone(image)
 }
 
 // createdAt is when the change record was written, read without its images.

@@ -9,6 +9,8 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 // everyKind holds an attribute of every type DynamoDB has, nested too.
@@ -53,16 +55,18 @@ func TestChangeRecordsReadTheSameWrittenEitherWay(t *testing.T) {
 	is.NoErr(err)
 	var expected events.DynamoDBEventRecord // what consumers read before
 	is.NoErr(json.Unmarshal(standard, &expected))
-	fromJSON, wanted, err := readChange(7, standard, nil)
+	fromJSON, images, wanted, err := readChange(new(itemjson.Decoder), 7, standard, nil)
 	is.NoErr(err)
 	is.True(wanted)
 	is.Equal(fromJSON, expected)
+	is.Equal(images, stream.Images{}) // a JSON record's images are not kept as bytes
 
-	oldBytes, newBytes := store.MarshalItem(oldImage), store.MarshalItem(newImage)
+	oldBytes, newBytes := itemjson.Marshal(oldImage), itemjson.Marshal(newImage)
 	framed := marshalChange(change{name: events.DynamoDBOperationTypeModify, created: at, pk: oldImage["pk"].String(), sk: oldImage["sk"].String(), old: oldBytes, new: newBytes, identity: &identity})
-	fromFrame, wanted, err := readChange(7, framed, nil)
+	fromFrame, images, wanted, err := readChange(new(itemjson.Decoder), 7, framed, nil)
 	is.NoErr(err)
 	is.True(wanted)
+	is.Equal(images, stream.Images{Old: oldBytes, New: newBytes}) // a frame's are, as stored
 	// The frame keeps the time to the nanosecond, where a float of seconds
 	// did not.
 	is.True(fromFrame.Change.ApproximateCreationDateTime.Equal(at))
@@ -75,14 +79,14 @@ func TestChangeRecordsReadTheSameWrittenEitherWay(t *testing.T) {
 
 func TestAFilterSkipsARecordBeforeItsOldImageIsRead(t *testing.T) {
 	is := is.New(t)
-	image := store.MarshalItem(everyKind())
+	image := itemjson.Marshal(everyKind())
 	framed := marshalChange(change{name: events.DynamoDBOperationTypeModify, created: time.Now(), pk: "p", sk: "s", old: []byte("not an item"), new: image})
 	var seen events.DynamoDBEventRecord
-	_, wanted, err := readChange(1, framed, func(r events.DynamoDBEventRecord) bool { seen = r; return false })
+	_, _, wanted, err := readChange(new(itemjson.Decoder), 1, framed, func(r events.DynamoDBEventRecord) bool { seen = r; return false })
 	is.NoErr(err) // the old image was never decoded
 	is.True(!wanted)
 	is.Equal(seen.Change.NewImage["pk"].String(), "WEBHOOK#stripe#evt_1")
-	_, _, err = readChange(1, framed, nil)
+	_, _, _, err = readChange(new(itemjson.Decoder), 1, framed, nil)
 	is.True(err != nil) // and is, for a consumer that wants the record
 }
 
@@ -90,7 +94,7 @@ func TestATruncatedChangeRecordIsAnError(t *testing.T) {
 	is := is.New(t)
 	framed := marshalChange(change{name: events.DynamoDBOperationTypeInsert, created: time.Now(), pk: "p", sk: "s", new: []byte(`{"pk":{"S":"p"}}`)})
 	for n := range len(framed) {
-		_, _, err := readChange(1, framed[:n], nil)
+		_, _, _, err := readChange(new(itemjson.Decoder), 1, framed[:n], nil)
 		is.True(err != nil)
 	}
 }

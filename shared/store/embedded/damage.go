@@ -18,6 +18,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 )
 
 // ErrDamaged: the store's file does not read as bbolt wrote it (a disk
@@ -61,14 +62,14 @@ var parts = []struct {
 	bucket []byte
 	name   string
 	// check says whether a value reads as this part's, nil: any does.
-	check func(k, v []byte) error
+	check func(dec *itemjson.Decoder, k, v []byte) error
 }{
-	{itemsBucket, "webhooks and payments", func(_, v []byte) error { _, err := store.UnmarshalItem(v); return err }},
-	{changesBucket, "the change feed", func(k, v []byte) error {
-		_, _, err := readChange(binary.BigEndian.Uint64(k), v, nil)
+	{itemsBucket, "webhooks and payments", func(dec *itemjson.Decoder, _, v []byte) error { _, err := dec.Unmarshal(v); return err }},
+	{changesBucket, "the change feed", func(dec *itemjson.Decoder, k, v []byte) error {
+		_, _, _, err := readChange(dec, binary.BigEndian.Uint64(k), v, nil)
 		return err
 	}},
-	{checkpointsBucket, "the feed's checkpoints", func(_, v []byte) error { return wantLength(v, 8) }},
+	{checkpointsBucket, "the feed's checkpoints", func(_ *itemjson.Decoder, _, v []byte) error { return wantLength(v, 8) }},
 	{deadLettersBucket, "the dead-letter queue", validJSON},
 	{forwardsBucket, "queued forwards", validJSON},
 	{deadForwardsBucket, "forwards given up on", validJSON},
@@ -81,7 +82,7 @@ var parts = []struct {
 	{byPaymentBucket, "the index of webhooks by payment", nil},
 }
 
-func validJSON(_, v []byte) error {
+func validJSON(_ *itemjson.Decoder, _, v []byte) error {
 	if !json.Valid(v) {
 		return errors.New("an entry is not the JSON written")
 	}
@@ -157,12 +158,13 @@ func walk(tx *bolt.Tx, deadline, decodeUntil time.Time) (s survey) {
 		return s
 	}
 	var empty []string // listed last: what holds something comes first
+	var dec itemjson.Decoder
 	for _, name := range names {
 		part := partName(name)
 		var check func(k, v []byte) error
 		for _, p := range parts {
-			if bytes.Equal(p.bucket, name) {
-				check = p.check
+			if bytes.Equal(p.bucket, name) && p.check != nil {
+				check = func(k, v []byte) error { return p.check(&dec, k, v) }
 			}
 		}
 		entries, finished, err := walkBucket(tx, name, check, deadline, decodeUntil)
@@ -247,8 +249,8 @@ func recoverDamage(err *error) {
 // and the stack that raised it, which is logged, never dropped.
 type panicError struct {
 	value any
-	// inBbolt: bbolt's own code raised it (or the runtime under it), as
-	// reading a damaged page does; otherwise code that bbolt called did:
+	// inBbolt: bbolt's own code raised it (or the runtime under it), or
+	// a read faulted on the mapped file, as reading a damaged page does; otherwise code that bbolt called did:
 	// a transaction's function, such as the processor's.
 	inBbolt bool
 	stack   []byte
@@ -259,7 +261,16 @@ func (p *panicError) Error() string { return fmt.Sprint(p.value) }
 // recovered makes a panicError of r. Call it in the deferred function
 // that recovered r: the panicking frames are still on its stack.
 func recovered(r any) *panicError {
-	return &panicError{value: r, inBbolt: raisedInBbolt(), stack: debug.Stack()}
+	return &panicError{value: r, inBbolt: isFault(r) || raisedInBbolt(), stack: debug.Stack()}
+}
+
+// isFault says whether r is a memory fault (with SetPanicOnFault on):
+// reading past the mapped file, through a key or value bbolt handed out
+// from a damaged page. That is damage wherever the read is, even in
+// payhook's code copying the key, never a bug of payhook's.
+func isFault(r any) bool {
+	_, fault := r.(interface{ Addr() uintptr })
+	return fault
 }
 
 // raisedInBbolt says whether the code that panicked, the innermost frame
@@ -459,8 +470,8 @@ func (s *Store) described(err error) error {
 }
 
 // decodeItem decodes a stored item; one that does not decode is damage.
-func decodeItem(raw []byte) (store.Item, error) {
-	item, err := store.UnmarshalItem(raw)
+func decodeItem(dec *itemjson.Decoder, raw []byte) (store.Item, error) {
+	item, err := dec.Unmarshal(raw)
 	if err != nil {
 		return nil, damagedValue(itemsBucket, err)
 	}

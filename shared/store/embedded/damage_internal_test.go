@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,6 +46,17 @@ func TestAPanicIsToldByWhereItWasRaised(t *testing.T) {
 		{"a function bbolt calls back", func(tx *bolt.Tx) error {
 			return tx.ForEach(func([]byte, *bolt.Bucket) error { panic("a bug") })
 		}, false},
+		{"a read faulting on memory no longer mapped, as a damaged key's length makes it", func(*bolt.Tx) error {
+			page, err := syscall.Mmap(-1, 0, 4096, syscall.PROT_READ, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+			if err != nil {
+				return err
+			}
+			if err := syscall.Munmap(page); err != nil {
+				return err
+			}
+			_ = bytes.Clone(page)
+			return nil
+		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)

@@ -26,7 +26,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, provider, eventID string) err
 			return nil
 		}
 		raw = bytes.Clone(raw)
-		old, err := decodeItem(raw)
+		old, err := decodeItem(&s.items, raw)
 		if err != nil {
 			return err
 		}

@@ -39,12 +39,12 @@ func TestDeleteWebhookLeavesARemoveRecord(t *testing.T) {
 	consumeCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
-		_ = s.Consume(consumeCtx, "auditor", func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		_ = s.Consume(consumeCtx, 0, embedded.Subscriber{Name: "auditor", Handler: func(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 			for _, r := range e.Records {
 				seen <- r
 			}
 			return events.DynamoDBEventResponse{}, nil
-		}, embedded.ConsumeOptions{})
+		}})
 	}() // stopped by the test's end
 	var records []events.DynamoDBEventRecord
 	for len(records) < 3 {

@@ -18,6 +18,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 )
 
 var (
@@ -62,6 +63,8 @@ type Store struct {
 	onCommit  func(operation string, took time.Duration)
 	// damageAdvice: Options.DamageAdvice.
 	damageAdvice string
+	// items decodes the stored items, sharing what it learns across them.
+	items itemjson.Decoder
 }
 
 // Open opens or creates the store at path. A second process opening the same
@@ -115,9 +118,9 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		switch {
 		case !indexed:
-			return buildExpiryIndex(tx) // which builds the webhook indexes too
+			return buildExpiryIndex(tx, &s.items) // which builds the webhook indexes too
 		case !webhooksIndexed:
-			return buildWebhookIndexes(tx)
+			return buildWebhookIndexes(tx, &s.items)
 		}
 		return nil
 	})))
@@ -199,7 +202,7 @@ func (s *Store) PutWebhook(ctx context.Context, w store.Webhook) (bool, error) {
 // commit like PutWebhook, and otherwise compares the stored digest.
 func (s *Store) BindTransmission(ctx context.Context, b store.Binding) (bool, error) {
 	return s.insertIfAbsent(ctx, OpBindTransmission, store.TransmissionItem(b), func(stored []byte) (bool, error) {
-		item, err := decodeItem(stored)
+		item, err := decodeItem(&s.items, stored)
 		if err != nil {
 			return false, err
 		}
@@ -296,7 +299,7 @@ func encode(item store.Item) (key, encoded []byte, err error) {
 	if err := store.CheckKeys(item); err != nil {
 		return nil, nil, err
 	}
-	return itemKey(item[store.AttrPK].String(), item[store.AttrSK].String()), store.MarshalItem(item), nil
+	return itemKey(item[store.AttrPK].String(), item[store.AttrSK].String()), itemjson.Marshal(item), nil
 }
 
 // insert writes item and its INSERT change record unless an item with key

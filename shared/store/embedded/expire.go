@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 )
 
 // expiryBucket indexes the items that expire by when: expires_at in 20
@@ -64,9 +65,9 @@ func reindex(tx *bolt.Tx, key []byte, old, updated store.Item) error {
 
 // buildExpiryIndex indexes every item: once, when a file written before
 // the index existed is opened.
-func buildExpiryIndex(tx *bolt.Tx) error {
+func buildExpiryIndex(tx *bolt.Tx, dec *itemjson.Decoder) error {
 	return tx.Bucket(itemsBucket).ForEach(func(k, v []byte) error {
-		item, err := decodeItem(v)
+		item, err := decodeItem(dec, v)
 		if err != nil {
 			return fmt.Errorf("indexing expiry: item %q: %w", k, err)
 		}
@@ -86,7 +87,7 @@ func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 		var read, deleted int
 		err := s.update(OpExpire, func(tx *bolt.Tx) error {
 			var err error
-			read, deleted, err = expireDue(tx, now.Unix())
+			read, deleted, err = expireDue(tx, &s.items, now.Unix())
 			return err
 		})
 		if err != nil {
@@ -106,7 +107,7 @@ func (s *Store) Expire(ctx context.Context, now time.Time) (int, error) {
 // deletes their items. An entry is trusted only as far as the item agrees:
 // one whose item is gone or expires at another time (written by a payhook
 // that kept no index) is corrected, and the item left alone.
-func expireDue(tx *bolt.Tx, now int64) (read, deleted int, err error) {
+func expireDue(tx *bolt.Tx, dec *itemjson.Decoder, now int64) (read, deleted int, err error) {
 	index, items := tx.Bucket(expiryBucket), tx.Bucket(itemsBucket)
 	var due [][]byte
 	c := index.Cursor()
@@ -127,7 +128,7 @@ func expireDue(tx *bolt.Tx, now int64) (read, deleted int, err error) {
 			continue
 		}
 		old := bytes.Clone(raw)
-		item, err := decodeItem(old)
+		item, err := decodeItem(dec, old)
 		if err != nil {
 			return 0, 0, fmt.Errorf("item %q: %w", key, err)
 		}

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 )
 
 func openTemp(t *testing.T) *Store {
@@ -64,7 +65,7 @@ func TestAStaleExpiryEntryDeletesNothing(t *testing.T) {
 	later, err := store.WebhookItem(w)
 	is.NoErr(err)
 	is.NoErr(s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(itemsBucket).Put(itemKey(later[store.AttrPK].String(), later[store.AttrSK].String()), store.MarshalItem(later))
+		return tx.Bucket(itemsBucket).Put(itemKey(later[store.AttrPK].String(), later[store.AttrSK].String()), itemjson.Marshal(later))
 	}))
 
 	n, err := s.Expire(ctx, now.Add(2*time.Hour))

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -43,6 +44,7 @@ func (f *feedSignal) notify() {
 
 // ConsumeOptions mirror an event source mapping's settings.
 type ConsumeOptions struct {
+	// BatchSize is the most records handed to the handler at once.
 	BatchSize int
 	// Retry is how a failing record is retried before it goes to the
 	// dead-letter queue; zero fields take stream.DefaultRetry's.
@@ -53,96 +55,184 @@ type ConsumeOptions struct {
 	Filter func(events.DynamoDBEventRecord) bool
 }
 
-// Consume delivers the change feed to handler in order, in batches, at
-// least once, resuming from the consumer's checkpoint, until ctx ends.
-// Delivery is stream.Deliver's: on a partial failure the checkpoint moves
-// past the records done; a record given up on goes to the dead-letter
-// queue, and the checkpoint moves past it in the same commit. When ctx
-// ends, a batch already handed to the handler is finished and
-// checkpointed first.
-func (s *Store) Consume(ctx context.Context, consumer string, handler stream.Handler, opts ConsumeOptions) error {
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 100
-	}
-	var (
-		batch batch
-		// through is where this batch's checkpoint stands: each commit
-		// costs an fsync under the single writer, so one per batch.
-		through uint64
-	)
-	progress := stream.Progress{
-		Done: func(last events.DynamoDBEventRecord) error {
-			through = seqOf(last)
-			if through == seqOf(batch.records[len(batch.records)-1]) {
-				through = batch.last // past the records the filter skipped, too
-			}
-			return s.checkpoint(consumer, through)
-		},
-		GiveUp: func(r events.DynamoDBEventRecord, attempts int) error {
-			through = seqOf(r)
-			return s.deadLetter(consumer, r, attempts)
-		},
+// Subscriber is one consumer of the change feed: its name, which is its
+// checkpoint's, its handler and how it reads.
+type Subscriber struct {
+	Name    string
+	Handler stream.Handler
+	Options ConsumeOptions
+}
+
+// Consume delivers the change feed to each subscriber in order, in
+// batches, at least once, each resuming from its own checkpoint, until ctx
+// ends. The feed is read in passes of up to perPass records (100 when
+// zero): each record is read and decoded once, and handed to every
+// subscriber that has not passed it and wants it, each subscriber on its
+// own goroutine. Delivery is stream.Deliver's, per subscriber: on a
+// partial failure the records done count as done and the rest are
+// retried; a record given up on goes to the dead-letter queue, and that
+// subscriber's checkpoint moves past it in the same commit. Once every
+// subscriber has finished the pass, their checkpoints move in one commit,
+// past the records their filters skipped too. A subscriber still retrying
+// holds the next pass back for all. When ctx ends, batches already handed
+// to handlers are finished and checkpointed first. A stored image's bytes
+// reach the handlers beside the records (stream.StoredImagesFrom).
+func (s *Store) Consume(ctx context.Context, perPass int, subscribers ...Subscriber) error {
+	if perPass <= 0 {
+		perPass = 100
 	}
 	for ctx.Err() == nil {
 		woken := s.feed.wait()
-		var err error
-		if batch, err = s.readBatch(consumer, opts); err != nil {
+		p, err := s.readPass(subscribers, perPass)
+		if err != nil {
 			return err
 		}
-		through = 0
-		if len(batch.records) > 0 {
-			if err := stream.Deliver(ctx, handler, batch.records, opts.Retry, progress); err != nil {
-				return err
-			}
-			if ctx.Err() != nil {
-				return nil // stopped mid-batch: the checkpoint holds what was done
-			}
-		}
-		if batch.last > 0 {
-			if through < batch.last {
-				// Nothing wanted, or the last record given up on.
-				if err := s.checkpoint(consumer, batch.last); err != nil {
-					return err
-				}
+		if p.last == 0 {
+			select {
+			case <-ctx.Done():
+			case <-woken:
+			case <-time.After(time.Second):
 			}
 			continue
 		}
-		select {
-		case <-ctx.Done():
-		case <-woken:
-		case <-time.After(time.Second):
+		through := make([]uint64, len(subscribers))
+		errs := make([]error, len(subscribers))
+		passCtx := stream.WithStoredImages(ctx, p.images)
+		var wg sync.WaitGroup
+		for i, sub := range subscribers {
+			wg.Go(func() { through[i], errs[i] = s.deliverPass(passCtx, sub, p.records[i], p.last) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if err := s.checkpoints(subscribers, p.from, through); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-type batch struct {
-	records []events.DynamoDBEventRecord
-	// last is the sequence of the last record read, filtered out or not.
-	last uint64
+// deliverPass hands sub the records of a pass that it wants, in batches,
+// and returns where its checkpoint may move: past the whole pass (to last)
+// once every record is done or given up on, else past the last done.
+func (s *Store) deliverPass(ctx context.Context, sub Subscriber, records []events.DynamoDBEventRecord, last uint64) (uint64, error) {
+	size := sub.Options.BatchSize
+	if size <= 0 {
+		size = 100
+	}
+	var through uint64
+	progress := stream.Progress{
+		Done: func(done events.DynamoDBEventRecord) error {
+			through = seqOf(done)
+			return nil
+		},
+		GiveUp: func(r events.DynamoDBEventRecord, attempts int) error {
+			through = seqOf(r)
+			return s.deadLetter(sub.Name, r, attempts)
+		},
+	}
+	for len(records) > 0 {
+		// Even batches: 30 records are two of 15, not 25 and 5.
+		n := (len(records) + size - 1) / size
+		batch := records[:(len(records)+n-1)/n]
+		records = records[len(batch):]
+		if err := stream.Deliver(ctx, sub.Handler, batch, sub.Options.Retry, progress); err != nil {
+			return through, err
+		}
+		if ctx.Err() != nil {
+			return through, nil // stopped mid-pass: the checkpoint holds what was done
+		}
+	}
+	return last, nil
 }
 
-func (s *Store) readBatch(consumer string, opts ConsumeOptions) (batch, error) {
-	var b batch
+// checkpoints moves every subscriber's checkpoint that moved, in one
+// commit, and forgets what all have read.
+func (s *Store) checkpoints(subscribers []Subscriber, from []uint64, through []uint64) error {
+	moved := false
+	for i := range subscribers {
+		moved = moved || through[i] > from[i]
+	}
+	if !moved {
+		return nil
+	}
+	return s.update(OpFeedCheckpoint, func(tx *bolt.Tx) error {
+		checkpoints := tx.Bucket(checkpointsBucket)
+		for i, sub := range subscribers {
+			// A record given up on has moved the checkpoint already.
+			if through[i] <= max(from[i], checkpointOf(tx, sub.Name)) {
+				continue
+			}
+			var v [8]byte
+			binary.BigEndian.PutUint64(v[:], through[i])
+			if err := checkpoints.Put([]byte(sub.Name), v[:]); err != nil {
+				return err
+			}
+		}
+		return s.forget(tx)
+	})
+}
+
+// pass is one read of the feed for every subscriber.
+type pass struct {
+	// from is each subscriber's checkpoint when the pass was read, and
+	// records the records it wants after it.
+	from    []uint64
+	records [][]events.DynamoDBEventRecord
+	// last is the sequence of the last record read, wanted or not: zero
+	// when there was none.
+	last uint64
+	// images are the stored images' bytes, by sequence number.
+	images stream.StoredImages
+}
+
+// readPass reads up to perPass records after the lowest of the
+// subscribers' checkpoints, each decoded once: its old image only when a
+// subscriber wants the record.
+func (s *Store) readPass(subscribers []Subscriber, perPass int) (pass, error) {
+	p := pass{from: make([]uint64, len(subscribers)), records: make([][]events.DynamoDBEventRecord, len(subscribers)), images: stream.StoredImages{}}
 	err := s.view(func(tx *bolt.Tx) error {
-		after := checkpointOf(tx, consumer)
+		lowest := uint64(math.MaxUint64)
+		for i, sub := range subscribers {
+			p.from[i] = checkpointOf(tx, sub.Name)
+			lowest = min(lowest, p.from[i])
+		}
+		wanted := func(r events.DynamoDBEventRecord) bool {
+			seq := seqOf(r)
+			for i, sub := range subscribers {
+				if seq > p.from[i] && (sub.Options.Filter == nil || sub.Options.Filter(r)) {
+					return true
+				}
+			}
+			return false
+		}
 		c := tx.Bucket(changesBucket).Cursor()
 		var start [8]byte
-		binary.BigEndian.PutUint64(start[:], after+1)
-		for k, v := c.Seek(start[:]); k != nil && len(b.records) < opts.BatchSize; k, v = c.Next() {
+		binary.BigEndian.PutUint64(start[:], lowest+1)
+		read := 0
+		for k, v := c.Seek(start[:]); k != nil && read < perPass; k, v = c.Next() {
 			seq := binary.BigEndian.Uint64(k)
-			record, wanted, err := readChange(seq, v, opts.Filter)
+			record, images, want, err := readChange(&s.items, seq, v, wanted)
 			if err != nil {
 				return damagedValue(changesBucket, fmt.Errorf("change %d: %w", seq, err))
 			}
-			b.last = seq
-			if wanted {
-				b.records = append(b.records, record)
+			p.last, read = seq, read+1
+			if !want {
+				continue
+			}
+			if images.Old != nil || images.New != nil {
+				p.images[record.Change.SequenceNumber] = images
+			}
+			for i, sub := range subscribers {
+				if seq > p.from[i] && (sub.Options.Filter == nil || sub.Options.Filter(record)) {
+					p.records[i] = append(p.records[i], record)
+				}
 			}
 		}
 		return nil
 	})
-	return b, err
+	return p, err
 }
 
 func checkpointOf(tx *bolt.Tx, consumer string) uint64 {
@@ -174,17 +264,6 @@ func (s *Store) FeedSequence() (uint64, error) {
 	return seq, err
 }
 
-func (s *Store) checkpoint(consumer string, seq uint64) error {
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], seq)
-	return s.update(OpFeedCheckpoint, func(tx *bolt.Tx) error {
-		if err := tx.Bucket(checkpointsBucket).Put([]byte(consumer), v[:]); err != nil {
-			return err
-		}
-		return s.forget(tx)
-	})
-}
-
 // maxForgetPerCommit bounds the records one checkpoint deletes, so that a
 // feed left long unconsumed is trimmed over many commits, none slow.
 const maxForgetPerCommit = 10000
@@ -198,13 +277,19 @@ func (s *Store) forget(tx *bolt.Tx) error {
 	for _, c := range s.consumers[1:] {
 		lowest = min(lowest, checkpointOf(tx, c))
 	}
-	c := tx.Bucket(changesBucket).Cursor()
-	deleted := 0
-	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= lowest && deleted < maxForgetPerCommit; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
+	// The keys first, then the deletes: a cursor's First after each
+	// Delete walks every leaf the deletes emptied so far, which made the
+	// deletes quadratic in the records forgotten (docs/benchmarks.md).
+	changes := tx.Bucket(changesBucket)
+	var read [][]byte
+	c := changes.Cursor()
+	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= lowest && len(read) < maxForgetPerCommit; k, _ = c.Next() {
+		read = append(read, k) // valid for the whole transaction
+	}
+	for _, k := range read {
+		if err := changes.Delete(k); err != nil {
 			return err
 		}
-		deleted++
 	}
 	return nil
 }

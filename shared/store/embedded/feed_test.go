@@ -81,7 +81,7 @@ func consume(t *testing.T, s *embedded.Store, name string, rec *recorder, opts e
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- s.Consume(ctx, name, rec.handle, opts) }()
+	go func() { done <- s.Consume(ctx, 0, embedded.Subscriber{Name: name, Handler: rec.handle, Options: opts}) }()
 	wait.Until(t, 10*time.Second, fmt.Sprintf("%s to see %d records", name, want), func() bool { return len(rec.snapshot()) >= want })
 	cancel()
 	if err := <-done; err != nil {
@@ -278,7 +278,7 @@ func TestInTransactionCommitsTogetherAndARefusedWriteLeavesNoTrace(t *testing.T)
 func consumeInBackground(t *testing.T, s *embedded.Store, ctx context.Context, name string, handler stream.Handler, opts embedded.ConsumeOptions) (wait func()) {
 	var consumer sync.WaitGroup
 	consumer.Go(func() {
-		if err := s.Consume(ctx, name, handler, opts); err != nil {
+		if err := s.Consume(ctx, 0, embedded.Subscriber{Name: name, Handler: handler, Options: opts}); err != nil {
 			t.Error(err)
 		}
 	})

@@ -21,7 +21,7 @@ func (s *Store) ListPayments(context.Context) ([]payment.State, error) {
 func (s *Store) scan(visit func(store.Item) error) error {
 	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(itemsBucket).ForEach(func(_, v []byte) error {
-			item, err := decodeItem(v)
+			item, err := decodeItem(&s.items, v)
 			if err != nil {
 				return err
 			}

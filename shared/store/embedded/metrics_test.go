@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/matryer/is"
 
+	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
 )
@@ -73,9 +74,9 @@ func TestFeedLagCountsRecordsPastTheCheckpoint(t *testing.T) {
 }
 
 // Each checkpoint is a commit with its own fsync under the single writer:
-// a consumer writes one per batch, past the records its filter skipped
-// too, not one for what it handled and another for what it skipped.
-func TestAConsumerCheckpointsOncePerBatch(t *testing.T) {
+// the feed writes one per pass, for every consumer at once, past the
+// records their filters skipped too.
+func TestConsumersCheckpointOncePerPassTogether(t *testing.T) {
 	is := is.New(t)
 	var mu sync.Mutex
 	checkpoints := 0
@@ -92,9 +93,25 @@ func TestAConsumerCheckpointsOncePerBatch(t *testing.T) {
 		put(t, s, fmt.Sprintf("evt_%d", i))
 	}
 	odd := func(r events.DynamoDBEventRecord) bool { return strings.TrimPrefix(eventID(r), "evt_")[0]%2 == 1 }
-	// Batches of two wanted records: evt_0..evt_3 is read whole, then evt_4..evt_7.
-	seen := consume(t, s, "processor", &recorder{}, embedded.ConsumeOptions{BatchSize: 2, Filter: odd}, 4)
-	is.Equal(seen, []string{"INSERT:evt_1", "INSERT:evt_3", "INSERT:evt_5", "INSERT:evt_7"})
+	processor, auditor := &recorder{}, &recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	// Passes of four records: evt_0..evt_3, then evt_4..evt_7; the
+	// processor gets its two of each in batches of two.
+	go func() {
+		done <- s.Consume(ctx, 4,
+			embedded.Subscriber{Name: "processor", Handler: processor.handle, Options: embedded.ConsumeOptions{BatchSize: 2, Filter: odd}},
+			embedded.Subscriber{Name: "auditor", Handler: auditor.handle})
+	}()
+	wait.Until(t, 10*time.Second, "both consumers to see theirs", func() bool { return len(processor.snapshot()) == 4 && len(auditor.snapshot()) == 8 })
+	wait.Until(t, 10*time.Second, "both checkpoints at the end", func() bool {
+		p, err := s.FeedCheckpoint("processor")
+		a, err2 := s.FeedCheckpoint("auditor")
+		return err == nil && err2 == nil && p == 8 && a == 8
+	})
+	cancel()
+	is.NoErr(<-done)
+	is.Equal(processor.snapshot(), []string{"INSERT:evt_1", "INSERT:evt_3", "INSERT:evt_5", "INSERT:evt_7"})
 	mu.Lock()
 	defer mu.Unlock()
 	is.Equal(checkpoints, 2)

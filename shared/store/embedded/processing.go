@@ -11,6 +11,7 @@ import (
 
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 )
 
 // write is one conditional item write: check sees the current item (nil
@@ -31,7 +32,7 @@ func (s *Store) commitWithForwards(ctx context.Context, operation string, forwar
 		return store.Unavailable(err)
 	}
 	err := s.update(operation, func(tx *bolt.Tx) error {
-		if err := applyWrites(tx, writes); err != nil {
+		if err := applyWrites(tx, &s.items, writes); err != nil {
 			return err
 		}
 		return queueForwards(tx, forwards)
@@ -51,7 +52,7 @@ func (s *Store) commitWithForwards(ctx context.Context, operation string, forwar
 // applyWrites checks every write's condition first and only then writes,
 // so that a refused write leaves tx untouched even when tx goes on to
 // commit other work (bbolt has no savepoints).
-func applyWrites(tx *bolt.Tx, writes []write) error {
+func applyWrites(tx *bolt.Tx, dec *itemjson.Decoder, writes []write) error {
 	items := tx.Bucket(itemsBucket)
 	type pending struct {
 		change
@@ -75,7 +76,7 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 			c.name, c.old = events.DynamoDBOperationTypeModify, all[j].new
 		} else if raw := items.Get(key); raw != nil {
 			var err error
-			if current, err = decodeItem(raw); err != nil {
+			if current, err = decodeItem(dec, raw); err != nil {
 				return err
 			}
 			// The change record keeps the stored bytes as the old image.
@@ -84,7 +85,7 @@ func applyWrites(tx *bolt.Tx, writes []write) error {
 		if err := w.check(current); err != nil {
 			return err
 		}
-		c.new = store.MarshalItem(w.item)
+		c.new = itemjson.Marshal(w.item)
 		all[i] = pending{c, key, current}
 		latest[string(key)] = i
 	}
@@ -136,18 +137,18 @@ func (s *Store) get(pk, sk string) (store.Item, error) {
 	var item store.Item
 	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		item, err = getItem(tx, pk, sk)
+		item, err = getItem(tx, &s.items, pk, sk)
 		return err
 	})
 	return item, err
 }
 
-func getItem(tx *bolt.Tx, pk, sk string) (store.Item, error) {
+func getItem(tx *bolt.Tx, dec *itemjson.Decoder, pk, sk string) (store.Item, error) {
 	raw := tx.Bucket(itemsBucket).Get(itemKey(pk, sk))
 	if raw == nil {
 		return nil, store.ErrNotFound
 	}
-	return decodeItem(raw)
+	return decodeItem(dec, raw)
 }
 
 func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {

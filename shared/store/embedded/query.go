@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 )
 
 // The webhook indexes, as the table's global secondary indexes are on
@@ -84,9 +85,9 @@ func containsEntry(entries []indexEntry, e indexEntry) bool {
 
 // buildWebhookIndexes indexes every webhook: once, when a file written
 // before the indexes existed is opened.
-func buildWebhookIndexes(tx *bolt.Tx) error {
+func buildWebhookIndexes(tx *bolt.Tx, dec *itemjson.Decoder) error {
 	return tx.Bucket(itemsBucket).ForEach(func(k, v []byte) error {
-		item, err := store.UnmarshalItem(v)
+		item, err := dec.Unmarshal(v)
 		if err != nil {
 			return fmt.Errorf("indexing webhooks: item %q: %w", k, err)
 		}
@@ -145,7 +146,7 @@ func (s *Store) QueryWebhooks(ctx context.Context, q store.WebhookQuery) (store.
 			}
 			read++
 			last = store.Position{ReceivedAt: string(receivedAt), PK: string(pk)}
-			w, err := listedWebhook(items, last.PK)
+			w, err := listedWebhook(&s.items, items, last.PK)
 			if err != nil {
 				return err
 			}
@@ -160,12 +161,12 @@ func (s *Store) QueryWebhooks(ctx context.Context, q store.WebhookQuery) (store.
 
 // listedWebhook reads the webhook at pk without its body and signature
 // headers: a listing for people.
-func listedWebhook(items *bolt.Bucket, pk string) (store.Webhook, error) {
+func listedWebhook(dec *itemjson.Decoder, items *bolt.Bucket, pk string) (store.Webhook, error) {
 	raw := items.Get(itemKey(pk, store.SortKey(store.KindWebhook)))
 	if raw == nil {
 		return store.Webhook{}, fmt.Errorf("index names %q, which is not stored", pk)
 	}
-	item, err := store.UnmarshalItem(raw)
+	item, err := dec.Unmarshal(raw)
 	if err != nil {
 		return store.Webhook{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/payhook/payhook/shared/deadletter"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/store"
+	"github.com/payhook/payhook/shared/store/itemjson"
 )
 
 // InTransaction runs fn with the processing operations and a dead-letter
@@ -24,7 +25,7 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 	}
 	var view *txView
 	err := s.update(OpTransaction, func(tx *bolt.Tx) error {
-		view = &txView{tx: tx}
+		view = &txView{tx: tx, dec: &s.items}
 		if err := fn(view, txQueue{tx, source}); err != nil {
 			return err
 		}
@@ -47,6 +48,7 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 // writing part of itself: the transaction must then be rolled back.
 type txView struct {
 	tx     *bolt.Tx
+	dec    *itemjson.Decoder
 	broken error
 	// queued says a commit queued forwards: the dispatcher is woken.
 	queued bool
@@ -54,7 +56,7 @@ type txView struct {
 
 func (v *txView) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
 	pk, sk := store.WebhookKey(provider, eventID)
-	item, err := getItem(v.tx, pk, sk)
+	item, err := getItem(v.tx, v.dec, pk, sk)
 	if err != nil {
 		return store.Webhook{}, err
 	}
@@ -62,7 +64,7 @@ func (v *txView) GetWebhook(_ context.Context, provider, eventID string) (store.
 }
 
 func (v *txView) GetPayment(_ context.Context, provider, paymentID string) (payment.State, error) {
-	item, err := getItem(v.tx, store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
+	item, err := getItem(v.tx, v.dec, store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
 	if err != nil {
 		return payment.State{}, err
 	}
@@ -74,7 +76,7 @@ func (v *txView) CommitProcessed(_ context.Context, c store.Commit) error {
 	if err != nil {
 		return err
 	}
-	if err := applyWrites(v.tx, writes); err != nil {
+	if err := applyWrites(v.tx, v.dec, writes); err != nil {
 		return err
 	}
 	if err := queueForwards(v.tx, c.Forwards); err != nil {
@@ -90,7 +92,7 @@ func (v *txView) PutWebhookIfStatus(_ context.Context, w store.Webhook, from sto
 	if err != nil {
 		return err
 	}
-	return applyWrites(v.tx, []write{{item: item, check: statusIs(from)}})
+	return applyWrites(v.tx, v.dec, []write{{item: item, check: statusIs(from)}})
 }
 
 // txQueue is the dead-letter queue inside one transaction.

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Table) {
 		is.NoErr(s.DeleteWebhook(ctx, "stripe", "payhook-smoke-1"))
 	})
 	t.Run("checkpoints", func(t *testing.T) { runCheckpoints(t, open(t)) })
+	t.Run("a webhook without a body is stored, read, listed and processed", func(t *testing.T) { bodiless(t, open(t)) })
 }
 
 // RunWebhooks runs the part of the contract every webhook store passes.

@@ -70,6 +70,14 @@ resource "aws_dynamodb_table" "this" {
     enabled = true
   }
 
+  dynamic "warm_throughput" {
+    for_each = var.table_warm_throughput == null ? [] : [var.table_warm_throughput]
+    content {
+      read_units_per_second  = warm_throughput.value.read_units_per_second
+      write_units_per_second = warm_throughput.value.write_units_per_second
+    }
+  }
+
   server_side_encryption {
     enabled     = true
     kms_key_arn = aws_kms_key.this.arn

@@ -11,8 +11,9 @@ resource "aws_lambda_event_source_mapping" "processor" {
   function_name                      = module.processor.function_name
   event_source_arn                   = aws_dynamodb_table.this.stream_arn
   starting_position                  = "TRIM_HORIZON"
-  batch_size                         = 100
-  maximum_batching_window_in_seconds = 1
+  batch_size                         = var.processor_stream.batch_size
+  parallelization_factor             = var.processor_stream.parallelization_factor
+  maximum_batching_window_in_seconds = var.processor_stream.batching_window_seconds
   function_response_types            = ["ReportBatchItemFailures"]
   bisect_batch_on_function_error     = true
   maximum_retry_attempts             = var.stream_max_retries
@@ -39,8 +40,9 @@ resource "aws_lambda_event_source_mapping" "auditor" {
   function_name                      = module.auditor.function_name
   event_source_arn                   = aws_dynamodb_table.this.stream_arn
   starting_position                  = "TRIM_HORIZON"
-  batch_size                         = 100
-  maximum_batching_window_in_seconds = 1
+  batch_size                         = var.auditor_stream.batch_size
+  parallelization_factor             = var.auditor_stream.parallelization_factor
+  maximum_batching_window_in_seconds = var.auditor_stream.batching_window_seconds
   function_response_types            = ["ReportBatchItemFailures"]
   bisect_batch_on_function_error     = true
   maximum_retry_attempts             = var.stream_max_retries

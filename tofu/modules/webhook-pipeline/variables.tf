@@ -202,6 +202,54 @@ variable "reconcile_window" {
   }
 }
 
+variable "processor_stream" {
+  description = "How the processor's event source mapping reads the table's stream: batch_size (1 to 10000 records), parallelization_factor (1 to 10 concurrent batches per shard, records of one item staying in order) and batching_window_seconds (0 to 300, how long a batch waits to fill). Raise parallelization_factor when the processor falls behind (docs/capacity.md)."
+  type = object({
+    batch_size              = number
+    parallelization_factor  = number
+    batching_window_seconds = number
+  })
+  default = { batch_size = 100, parallelization_factor = 1, batching_window_seconds = 1 }
+
+  validation {
+    condition = (var.processor_stream.batch_size >= 1 && var.processor_stream.batch_size <= 10000 && floor(var.processor_stream.batch_size) == var.processor_stream.batch_size &&
+      var.processor_stream.parallelization_factor >= 1 && var.processor_stream.parallelization_factor <= 10 && floor(var.processor_stream.parallelization_factor) == var.processor_stream.parallelization_factor &&
+    var.processor_stream.batching_window_seconds >= 0 && var.processor_stream.batching_window_seconds <= 300)
+    error_message = "batch_size is a whole number from 1 to 10000, parallelization_factor from 1 to 10, batching_window_seconds from 0 to 300 (the limits of a DynamoDB stream's event source mapping)."
+  }
+}
+
+variable "auditor_stream" {
+  description = "How the auditor's event source mapping reads the table's stream, as processor_stream: it gets three records per webhook."
+  type = object({
+    batch_size              = number
+    parallelization_factor  = number
+    batching_window_seconds = number
+  })
+  default = { batch_size = 100, parallelization_factor = 1, batching_window_seconds = 1 }
+
+  validation {
+    condition = (var.auditor_stream.batch_size >= 1 && var.auditor_stream.batch_size <= 10000 && floor(var.auditor_stream.batch_size) == var.auditor_stream.batch_size &&
+      var.auditor_stream.parallelization_factor >= 1 && var.auditor_stream.parallelization_factor <= 10 && floor(var.auditor_stream.parallelization_factor) == var.auditor_stream.parallelization_factor &&
+    var.auditor_stream.batching_window_seconds >= 0 && var.auditor_stream.batching_window_seconds <= 300)
+    error_message = "batch_size is a whole number from 1 to 10000, parallelization_factor from 1 to 10, batching_window_seconds from 0 to 300 (the limits of a DynamoDB stream's event source mapping)."
+  }
+}
+
+variable "table_warm_throughput" {
+  description = "The table's warm throughput: read and write request units per second it serves at once, without scaling first. null leaves DynamoDB's own (a new on-demand table: 12000 and 4000, then its highest use). Set it ahead of a rate the table has never seen (docs/capacity.md); it only ever goes up, and raising it is billed once."
+  type = object({
+    read_units_per_second  = number
+    write_units_per_second = number
+  })
+  default = null
+
+  validation {
+    condition     = var.table_warm_throughput == null || try(var.table_warm_throughput.read_units_per_second >= 12000 && var.table_warm_throughput.write_units_per_second >= 4000, false)
+    error_message = "Warm throughput starts at 12000 read and 4000 write units per second for a new on-demand table: give at least those."
+  }
+}
+
 variable "stream_max_retries" {
   description = "Retries of a failing stream batch before it goes to the on-failure destination."
   type        = number

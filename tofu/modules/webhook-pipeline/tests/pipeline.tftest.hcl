@@ -894,3 +894,62 @@ run "without_confirmation_or_amounts_the_processor_does_not_read_the_keys" {
     error_message = "With paypal_confirm, checkout_confirm and gocardless_amounts false the processor may not read the secret."
   }
 }
+
+run "stream_mappings_read_100_records_a_batch_one_batch_a_shard_by_default" {
+  command = plan
+
+  assert {
+    condition = alltrue([for m in [aws_lambda_event_source_mapping.processor, aws_lambda_event_source_mapping.auditor] :
+    m.batch_size == 100 && m.parallelization_factor == 1 && m.maximum_batching_window_in_seconds == 1])
+    error_message = "By default each mapping reads batches of up to 100 records, waits up to 1 s for them, one batch at a time per shard."
+  }
+  assert {
+    condition     = length(aws_dynamodb_table.this.warm_throughput) == 0
+    error_message = "By default the table's warm throughput is DynamoDB's own."
+  }
+}
+
+run "stream_reading_and_warm_throughput_can_be_raised" {
+  command = plan
+
+  variables {
+    processor_stream      = { batch_size = 50, parallelization_factor = 4, batching_window_seconds = 0 }
+    auditor_stream        = { batch_size = 500, parallelization_factor = 2, batching_window_seconds = 2 }
+    table_warm_throughput = { read_units_per_second = 30000, write_units_per_second = 90000 }
+  }
+
+  assert {
+    condition = (aws_lambda_event_source_mapping.processor.batch_size == 50 && aws_lambda_event_source_mapping.processor.parallelization_factor == 4 &&
+    aws_lambda_event_source_mapping.processor.maximum_batching_window_in_seconds == 0)
+    error_message = "The processor's mapping takes processor_stream."
+  }
+  assert {
+    condition = (aws_lambda_event_source_mapping.auditor.batch_size == 500 && aws_lambda_event_source_mapping.auditor.parallelization_factor == 2 &&
+    aws_lambda_event_source_mapping.auditor.maximum_batching_window_in_seconds == 2)
+    error_message = "The auditor's mapping takes auditor_stream."
+  }
+  assert {
+    condition     = aws_dynamodb_table.this.warm_throughput[0].read_units_per_second == 30000 && aws_dynamodb_table.this.warm_throughput[0].write_units_per_second == 90000
+    error_message = "The table takes table_warm_throughput."
+  }
+}
+
+run "a_parallelization_factor_over_10_is_refused" {
+  command = plan
+
+  variables {
+    processor_stream = { batch_size = 100, parallelization_factor = 11, batching_window_seconds = 1 }
+  }
+
+  expect_failures = [var.processor_stream]
+}
+
+run "warm_throughput_below_a_new_tables_is_refused" {
+  command = plan
+
+  variables {
+    table_warm_throughput = { read_units_per_second = 12000, write_units_per_second = 1000 }
+  }
+
+  expect_failures = [var.table_warm_throughput]
+}

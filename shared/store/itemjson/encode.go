@@ -1,6 +1,11 @@
-package store
+// Package itemjson reads and writes store items (DynamoDB stream images)
+// as DynamoDB JSON ({"S":"..."}, {"N":"1"}, ...), without reflection and
+// byte for byte as encoding/json writes them. It holds no state of its
+// own: a Decoder's is its owner's.
+package itemjson
 
 import (
+	"bytes"
 	"encoding/base64"
 	"slices"
 	"unicode/utf8"
@@ -8,19 +13,22 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// MarshalItem encodes item as DynamoDB JSON ({"S":"..."}, {"N":"1"}, ...),
-// byte for byte as encoding/json encodes an Item: attributes in name
-// order, strings escaped as encoding/json escapes them. Two things depend
-// on that sameness: the embedded store's files, written before this
-// existed, and the audit trail's image digests, whose chain runs across
-// records digested before it. It exists for speed: encoding/json reaches
-// every attribute through reflection and a MarshalJSON whose output it
-// then compacts, which profiles of serve put at a tenth of its CPU
-// (docs/benchmarks.md). A fuzz test holds it to encoding/json.
-func MarshalItem(item Item) []byte {
+// Marshal encodes item byte for byte as encoding/json encodes it:
+// attributes in name order, strings escaped as encoding/json escapes
+// them, nil values as null. Two things depend on that sameness: the
+// embedded store's files, written before this existed, and the audit
+// trail's image digests, whose chain runs across records digested before
+// it. It exists for speed: encoding/json reaches every attribute through
+// reflection and a MarshalJSON whose output it then compacts, which
+// profiles of serve put at a tenth of its CPU (docs/benchmarks.md). A
+// fuzz test holds it to encoding/json, and another holds Decoder to
+// reading back everything it writes.
+func Marshal(item map[string]events.DynamoDBAttributeValue) []byte {
 	size := 64 * len(item)
-	if body, ok := item[AttrBody]; ok && body.DataType() == events.DataTypeBinary {
-		size += base64.StdEncoding.EncodedLen(len(body.Binary()))
+	for _, v := range item {
+		if v.DataType() == events.DataTypeBinary {
+			size += base64.StdEncoding.EncodedLen(len(v.Binary()))
+		}
 	}
 	return appendItem(make([]byte, 0, size), item)
 }
@@ -39,7 +47,7 @@ func appendItem(b []byte, item map[string]events.DynamoDBAttributeValue) []byte 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(appendString(b, name), ':')
+		b = append(AppendString(b, name), ':')
 		b = appendValue(b, item[name])
 	}
 	return append(b, '}')
@@ -49,9 +57,9 @@ func appendItem(b []byte, item map[string]events.DynamoDBAttributeValue) []byte 
 func appendValue(b []byte, v events.DynamoDBAttributeValue) []byte {
 	switch v.DataType() {
 	case events.DataTypeString:
-		return append(appendString(append(b, `{"S":`...), v.String()), '}')
+		return append(AppendString(append(b, `{"S":`...), v.String()), '}')
 	case events.DataTypeNumber:
-		return append(appendString(append(b, `{"N":`...), v.Number()), '}')
+		return append(AppendString(append(b, `{"N":`...), v.Number()), '}')
 	case events.DataTypeBinary:
 		return append(appendBinary(append(b, `{"B":`...), v.Binary()), '}')
 	case events.DataTypeBoolean:
@@ -66,9 +74,9 @@ func appendValue(b []byte, v events.DynamoDBAttributeValue) []byte {
 	case events.DataTypeList:
 		return append(appendList(append(b, `{"L":`...), v.List(), appendValue), '}')
 	case events.DataTypeStringSet:
-		return append(appendList(append(b, `{"SS":`...), v.StringSet(), appendString), '}')
+		return append(appendList(append(b, `{"SS":`...), v.StringSet(), AppendString), '}')
 	case events.DataTypeNumberSet:
-		return append(appendList(append(b, `{"NS":`...), v.NumberSet(), appendString), '}')
+		return append(appendList(append(b, `{"NS":`...), v.NumberSet(), AppendString), '}')
 	case events.DataTypeBinarySet:
 		return append(appendList(append(b, `{"BS":`...), v.BinarySet(), appendBinary), '}')
 	}
@@ -98,11 +106,24 @@ func appendBinary(b, data []byte) []byte {
 	return append(b, '"')
 }
 
+// replacement is how Marshal writes a byte of invalid UTF-8.
+var replacement = []byte(`\ufffd`)
+
+// Canonical reports whether b, as Marshal wrote it, is also what Marshal
+// writes for the item b reads back as, so that b may stand for that item
+// (the audit chain digests these bytes): so unless b holds an escaped
+// replacement character, which the item read back holds as the
+// character itself, and Marshal then writes unescaped. A string that
+// holds a backslash and "ufffd" makes it false too, which is only
+// cautious.
+func Canonical(b []byte) bool { return !bytes.Contains(b, replacement) }
+
 const hexDigits = "0123456789abcdef"
 
-// appendString quotes s by encoding/json's rules: <, > and & escaped for
-// HTML, U+2028 and U+2029 for JavaScript, invalid UTF-8 as U+FFFD.
-func appendString(b []byte, s string) []byte {
+// AppendString quotes s by encoding/json's rules: <, > and & escaped for
+// HTML, U+2028 and U+2029 for JavaScript, invalid UTF-8 as U+FFFD. The
+// audit records' own encoding uses it too.
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
