@@ -41,19 +41,22 @@ func TestColdStart(t *testing.T) {
 	names := append([]string{"hello", "hello+sdk"}, functionNames(t)...)
 
 	// Everything init reads is here, so no init waits on a network: the
-	// provider secret (the receiver and the reconciler read it at init),
-	// a region and static credentials. The invocations reach no store:
-	// an unsigned delivery, empty stream batches, and a reconciler whose
-	// secret holds no API credentials.
-	const secretARN = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/providers"
-	secretsEndpoint := testenv.SecretsManager(t, secretARN, `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"whsec_coldstart"}`)
+	// provider secrets (the receiver reads the webhook keys at init, the
+	// reconciler the API credentials), a region and static credentials.
+	// The invocations reach no store: an unsigned delivery, empty stream
+	// batches, and a reconciler whose secret holds no API credentials.
+	const (
+		secretARN    = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/providers"
+		apiSecretARN = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/provider-apis"
+	)
+	secretsEndpoint := testenv.SecretsManagerOf(t, map[string]string{secretARN: `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"whsec_coldstart"}`, apiSecretARN: `{}`})
 	unreachable := "http://127.0.0.1:9" // discard: nothing here is called
 	env := []string{
 		"AWS_REGION=" + testenv.Region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + secretsEndpoint, "AWS_ENDPOINT_URL_DYNAMODB=" + unreachable,
 		"AWS_ENDPOINT_URL_SQS=" + unreachable, "AWS_ENDPOINT_URL_SNS=" + unreachable,
 		"PAYHOOK_TABLE_NAME=coldstart", "PAYHOOK_ALERT_TOPIC_ARN=arn:aws:sns:ap-southeast-1:111122223333:coldstart",
-		"PAYHOOK_DLQ_URL=" + unreachable + "/111122223333/coldstart", "PAYHOOK_SECRETS_ARN=" + secretARN,
+		"PAYHOOK_DLQ_URL=" + unreachable + "/111122223333/coldstart", "PAYHOOK_SECRETS_ARN=" + secretARN, "PAYHOOK_API_SECRETS_ARN=" + apiSecretARN,
 		// The forwarder reads its destination's secret at its first message,
 		// not at init: one destination, and an empty batch.
 		`PAYHOOK_FORWARD_DESTINATIONS=[{"name":"app","url":"https://app.example/payhook","queue_arn":"arn:aws:sqs:ap-southeast-1:111122223333:coldstart",` +

@@ -52,10 +52,18 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	table := testenv.UniqueName(t)
 	is.NoErr(dynamo.CreateTable(ctx, client, table))
 	tableStore := dynamo.New(client, table)
-	const secretARN = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/providers"
+	// The two secrets the pipeline makes: the webhook keys, the receiver's,
+	// and the API credentials, the reconciler's.
+	const (
+		secretARN    = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/providers"
+		apiSecretARN = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/provider-apis"
+	)
 	stripeSecret := "whsec_emulator_test"
 	stripeAPI := testenv.StripeMock(t)
-	secretsEndpoint := testenv.SecretsManager(t, secretARN, `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"`+stripeSecret+`","PAYHOOK_STRIPE_API_KEY":"sk_test_123","PAYHOOK_STRIPE_API_URL":"`+stripeAPI+`"}`)
+	secretsEndpoint := testenv.SecretsManagerOf(t, map[string]string{
+		secretARN:    `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"` + stripeSecret + `"}`,
+		apiSecretARN: `{"PAYHOOK_STRIPE_API_KEY":"sk_test_123","PAYHOOK_STRIPE_API_URL":"` + stripeAPI + `"}`,
+	})
 	snsClient, sqsClient := testenv.SNS(t), testenv.SQS(t)
 	topic, err := snsClient.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(table + "-alerts")})
 	is.NoErr(err)
@@ -143,7 +151,7 @@ func TestFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 	// The reconciler: a scheduled run stores the event stripe-mock lists
 	// (its one fixture, whatever the window), a plan.created: about no
 	// payment, so no alarm; the next run finds it stored.
-	reconciler := testenv.RuntimeEmulator(t, bootstrap(t, "reconciler"), append(common, "PAYHOOK_SECRETS_ARN="+secretARN))
+	reconciler := testenv.RuntimeEmulator(t, bootstrap(t, "reconciler"), append(common, "PAYHOOK_API_SECRETS_ARN="+apiSecretARN))
 	var reports []reconcile.Report
 	invoke(t, reconciler.URL, map[string]any{}, &reports)
 	is.Equal(len(reports), 1)

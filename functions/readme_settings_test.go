@@ -35,6 +35,7 @@ var invalid = map[string]string{
 	"PAYHOOK_LOG_LEVEL":                  "loud",
 	"PAYHOOK_TABLE_NAME":                 "x",
 	"PAYHOOK_SECRETS_ARN":                "whsec_leaked",
+	"PAYHOOK_API_SECRETS_ARN":            "sk_live_leaked",
 	"PAYHOOK_SECRETS_REFRESH":            "1s",
 	"PAYHOOK_DLQ_URL":                    "whsec_leaked",
 	"PAYHOOK_ALERT_TOPIC_ARN":            "whsec_leaked",
@@ -64,7 +65,7 @@ func TestEachFunctionReadsTheSettingsTheREADMESays(t *testing.T) {
 		"receiver":   {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_SECRETS_ARN=" + arn},
 		"processor":  {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_DLQ_URL=https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
 		"auditor":    {"PAYHOOK_ALERT_TOPIC_ARN=" + arn},
-		"reconciler": {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_SECRETS_ARN=" + arn, "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
+		"reconciler": {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_API_SECRETS_ARN=" + arn, "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
 		"forwarder":  {`PAYHOOK_FORWARD_DESTINATIONS=[]`},
 	}
 	for _, function := range functionNames(t) {

@@ -27,11 +27,13 @@ func TestBadSettingStopsWithOneLine(t *testing.T) {
 			"PAYHOOK_DLQ_URL: must be a URL":                {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_DLQ_URL=whsec_leaked", "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
 			"is not a canonical event type":                 {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_DLQ_URL=https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN=" + arn, "PAYHOOK_CRITICAL_EVENT_TYPES=dispute.opened,payment.lost"},
 			"PAYHOOK_ALERT_TOPIC_ARN: must start with arn:": {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_DLQ_URL=https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN=whsec_leaked"},
+			"PAYHOOK_API_SECRETS_ARN: must start with arn:": {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_DLQ_URL=https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN=" + arn, "PAYHOOK_API_SECRETS_ARN=whsec_leaked"},
 		},
 		"reconciler": {
-			"PAYHOOK_TABLE_NAME: required":               {},
-			"PAYHOOK_SECRETS_ARN: must start with arn:":  {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_SECRETS_ARN=whsec_leaked", "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
-			"PAYHOOK_RECONCILE_WINDOW: must be at least": {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_SECRETS_ARN=" + arn, "PAYHOOK_ALERT_TOPIC_ARN=" + arn, "PAYHOOK_RECONCILE_WINDOW=1m"},
+			"PAYHOOK_TABLE_NAME: required":                  {},
+			"PAYHOOK_API_SECRETS_ARN: required":             {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_SECRETS_ARN=" + arn, "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
+			"PAYHOOK_API_SECRETS_ARN: must start with arn:": {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_API_SECRETS_ARN=whsec_leaked", "PAYHOOK_ALERT_TOPIC_ARN=" + arn},
+			"PAYHOOK_RECONCILE_WINDOW: must be at least":    {"PAYHOOK_TABLE_NAME=payhook-dev", "PAYHOOK_API_SECRETS_ARN=" + arn, "PAYHOOK_ALERT_TOPIC_ARN=" + arn, "PAYHOOK_RECONCILE_WINDOW=1m"},
 		},
 		"forwarder": {
 			"PAYHOOK_FORWARD_DESTINATIONS: required":                 {},

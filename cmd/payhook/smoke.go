@@ -95,7 +95,7 @@ func awsTarget(ctx context.Context, table, region, secret string) (smoke.Target,
 	if secret == "" {
 		secret = table + "/providers"
 	}
-	keys, err := secrets.SecretsManagerLoader(secretsmanager.NewFromConfig(cfg), secret)(ctx)
+	keys, err := secrets.SecretsManagerLoader(secretsmanager.NewFromConfig(cfg), secrets.Secret{ARN: secret, Kind: secrets.WebhookKeys})(ctx)
 	if err != nil {
 		return smoke.Target{}, fmt.Errorf("read the provider keys from %s: %w", secret, err)
 	}

@@ -16,6 +16,12 @@ provider "aws" {
 variable "deployment" {
   description = "Where and with what prod deploys (terraform.tfvars.json); typed and checked by the payhook-stack module."
   type        = any
+
+  # The account-wide settings moved to envs/account (README: Upgrading).
+  validation {
+    condition     = !can(var.deployment.create_github_oidc_provider) && !can(var.deployment.manage_api_gateway_account)
+    error_message = "create_github_oidc_provider and manage_api_gateway_account are no longer an environment's: remove them from terraform.tfvars.json, and apply envs/account (README: Upgrading)."
+  }
 }
 
 module "stack" {

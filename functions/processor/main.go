@@ -58,11 +58,22 @@ func main() {
 		Log:       log,
 		Metrics:   emf.New(os.Stdout, metricsCfg.Namespace, "processor"),
 	}
-	if cfg.SecretsARN != "" && (reconcileCfg.Confirms() || reconcileCfg.GoCardlessAmounts) {
-		keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, cfg.SecretsRefresh,
-			func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
+	if cfg.APISecretsARN != "" && (reconcileCfg.Confirms() || reconcileCfg.GoCardlessAmounts) {
+		secret := secrets.Secret{ARN: cfg.APISecretsARN, Kind: secrets.APICredentials, Misplaced: func(names []string) {
+			log.Warn().Strs("settings", names).Msg("the provider API secret holds webhook keys, which the processor does not read: remove them")
+		}}
+		cache := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), secret, cfg.SecretsRefresh,
+			func(err error) {
+				log.Error().Err(err).Msg("provider API secret reload failed; keeping the credentials held")
+			})
+		// Until the secret has a value, deliveries are processed as without
+		// credentials (unconfirmed, GoCardless's amounts unknown), and the
+		// log says why.
+		keys := secrets.Optional(cache.Keys, func(err error) {
+			log.Error().Err(err).Msg("no provider API credentials: deliveries are processed unconfirmed and GoCardless amounts unknown until they are put in the secret")
+		})
 		api := provider.APIConfig{HTTP: &http.Client{Timeout: 10 * time.Second}, Sandbox: cfg.PayPalSandbox}
-		confirmation := &reconcile.Confirmation{Keys: keys.Keys, API: api, Confirming: reconcileCfg.Confirmed()}
+		confirmation := &reconcile.Confirmation{Keys: keys, API: api, Confirming: reconcileCfg.Confirmed()}
 		if reconcileCfg.Confirms() {
 			processor.Confirm = confirmation.Confirm
 		}

@@ -40,7 +40,12 @@ func main() {
 	}
 	tracing.AWS(&awsCfg)
 
-	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), env.SecretsARN, env.SecretsRefresh,
+	// The webhook keys only: API credentials left in this secret from
+	// before the split are not read, and named so that they are moved.
+	secret := secrets.Secret{ARN: env.SecretsARN, Kind: secrets.WebhookKeys, Misplaced: func(names []string) {
+		log.Warn().Strs("settings", names).Msg("the provider secret holds API credentials, which the receiver does not read: move them to the provider API secret (README: Upgrading)")
+	}}
+	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), secret, env.SecretsRefresh,
 		func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
 	// Read the secret at cold start: a bad or unreadable secret fails the
 	// init loudly instead of every request quietly.

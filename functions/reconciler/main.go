@@ -41,11 +41,18 @@ func main() {
 	}
 	tracing.AWS(&awsCfg)
 
-	// Each run reads the secret afresh: runs are minutes apart.
-	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), cfg.SecretsARN, time.Minute,
-		func(err error) { log.Error().Err(err).Msg("provider secret reload failed; keeping the keys held") })
+	// Each run reads the secret afresh: runs are minutes apart. A secret
+	// without a value fails every run, loudly (the errors alarm), until the
+	// credentials are put in it.
+	secret := secrets.Secret{ARN: cfg.APISecretsARN, Kind: secrets.APICredentials, Misplaced: func(names []string) {
+		log.Warn().Strs("settings", names).Msg("the provider API secret holds webhook keys, which the reconciler does not read: remove them")
+	}}
+	keys := secrets.SecretsManagerCache(secretsmanager.NewFromConfig(awsCfg), secret, time.Minute,
+		func(err error) {
+			log.Error().Err(err).Msg("provider API secret reload failed; keeping the credentials held")
+		})
 	if _, err := keys.Keys(ctx); err != nil {
-		log.Fatal().Err(err).Msg("provider secret")
+		log.Fatal().Err(err).Msg("provider API secret")
 	}
 	reconciler := &reconcile.Reconciler{
 		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),

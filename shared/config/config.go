@@ -43,6 +43,7 @@ var settings = map[string]setting{
 	"PAYHOOK_LOG_LEVEL":                  {"info", "oneof=debug info warn error"},
 	"PAYHOOK_TABLE_NAME":                 {"", "min=3,max=255"},
 	"PAYHOOK_SECRETS_ARN":                {"", "startswith=arn:"},
+	"PAYHOOK_API_SECRETS_ARN":            {"", "startswith=arn:"},
 	"PAYHOOK_SECRETS_REFRESH":            {"5m", "min=10s,max=1h"},
 	"PAYHOOK_DLQ_URL":                    {"", "url"},
 	"PAYHOOK_ALERT_TOPIC_ARN":            {"", "startswith=arn:"},
@@ -120,7 +121,8 @@ func (r Receiver) check() error {
 
 // ReceiverAWS is what the receiver needs on AWS, beside Receiver.
 type ReceiverAWS struct {
-	TableName      string        `env:"PAYHOOK_TABLE_NAME,required"`
+	TableName string `env:"PAYHOOK_TABLE_NAME,required"`
+	// SecretsARN holds the webhook keys, and only those.
 	SecretsARN     string        `env:"PAYHOOK_SECRETS_ARN,required"`
 	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH"`
 }
@@ -133,9 +135,10 @@ type Processor struct {
 	// EventBusName, when set, receives every normalized event.
 	EventBusName  string         `env:"PAYHOOK_EVENT_BUS_NAME"`
 	CriticalTypes []payment.Type `env:"PAYHOOK_CRITICAL_EVENT_TYPES"`
-	// SecretsARN, when set, holds the providers' API credentials the
-	// processor confirms deliveries and reads amounts with.
-	SecretsARN     string        `env:"PAYHOOK_SECRETS_ARN"`
+	// APISecretsARN, when set, holds the providers' API credentials the
+	// processor confirms deliveries and reads amounts with (never the
+	// webhook keys).
+	APISecretsARN  string        `env:"PAYHOOK_API_SECRETS_ARN"`
 	SecretsRefresh time.Duration `env:"PAYHOOK_SECRETS_REFRESH"`
 	PayPalSandbox  bool          `env:"PAYHOOK_PAYPAL_SANDBOX"`
 	LogLevel       string        `env:"PAYHOOK_LOG_LEVEL"`
@@ -181,8 +184,9 @@ func (r Reconcile) Confirms() bool { return r.PayPalConfirm || r.CheckoutConfirm
 
 // Reconciler configures the reconciler Lambda.
 type Reconciler struct {
-	TableName     string        `env:"PAYHOOK_TABLE_NAME,required"`
-	SecretsARN    string        `env:"PAYHOOK_SECRETS_ARN,required"`
+	TableName string `env:"PAYHOOK_TABLE_NAME,required"`
+	// APISecretsARN holds the providers' API credentials.
+	APISecretsARN string        `env:"PAYHOOK_API_SECRETS_ARN,required"`
 	AlertTopicARN string        `env:"PAYHOOK_ALERT_TOPIC_ARN,required"`
 	Retention     time.Duration `env:"PAYHOOK_RETENTION"`
 	PayPalSandbox bool          `env:"PAYHOOK_PAYPAL_SANDBOX"`

@@ -83,6 +83,25 @@ func TestProcessorSettings(t *testing.T) {
 	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "https://sqs.ap-southeast-1.amazonaws.com/123456789012/payhook-dlq-dev", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev"}), &c))
 	is.Equal(c.CriticalTypes, []payment.Type{payment.DisputeOpened, payment.Failed})
 	is.Equal(c.EventBusName, "")
+	is.Equal(c.APISecretsARN, "") // confirms nothing without API credentials
+
+	c = config.Processor{}
+	err = config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_DLQ_URL": "https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev", "PAYHOOK_API_SECRETS_ARN": "sk_live_oops"}), &c)
+	is.Equal(err.Error(), "PAYHOOK_API_SECRETS_ARN: must start with arn:")
+}
+
+// Issue 23, item 5: the reconciler reads the API credentials' secret, and
+// is told no other.
+func TestReconcilerSettings(t *testing.T) {
+	is := is.New(t)
+	const topic = "arn:aws:sns:ap-southeast-1:123456789012:payhook-alerts-dev"
+	var c config.Reconciler
+	err := config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_ALERT_TOPIC_ARN": topic, "PAYHOOK_SECRETS_ARN": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:payhook-dev/providers"}), &c)
+	is.Equal(err.Error(), "PAYHOOK_API_SECRETS_ARN: required")
+
+	c = config.Reconciler{}
+	is.NoErr(config.Load(env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_ALERT_TOPIC_ARN": topic, "PAYHOOK_API_SECRETS_ARN": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:payhook-dev/provider-apis"}), &c))
+	is.Equal(c.APISecretsARN, "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:payhook-dev/provider-apis")
 }
 
 func TestMetricsSettings(t *testing.T) {
@@ -157,7 +176,8 @@ func TestAStringsLimitIsInCharacters(t *testing.T) {
 func TestEachSettingIsDeclaredOnce(t *testing.T) {
 	is := is.New(t)
 	defaults := env(map[string]string{"PAYHOOK_TABLE_NAME": "payhook-dev", "PAYHOOK_SECRETS_ARN": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:p",
-		"PAYHOOK_DLQ_URL": "https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:a", "PAYHOOK_FORWARD_DESTINATIONS": "[]"})
+		"PAYHOOK_API_SECRETS_ARN": "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:a",
+		"PAYHOOK_DLQ_URL":         "https://sqs.example/q", "PAYHOOK_ALERT_TOPIC_ARN": "arn:aws:sns:ap-southeast-1:123456789012:a", "PAYHOOK_FORWARD_DESTINATIONS": "[]"})
 	read := map[string]bool{}
 	for _, target := range []any{&config.Local{}, &config.Serve{}, &config.Receiver{}, &config.ReceiverAWS{}, &config.Processor{},
 		&config.Metrics{}, &config.Reconcile{}, &config.Reconciler{}, &config.Auditor{}, &config.Forwarder{}} {

@@ -2,13 +2,9 @@ package secrets
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/payhook/payhook/shared/provider"
 )
@@ -19,7 +15,8 @@ type Loader func(ctx context.Context) (provider.Keys, error)
 // Cache serves keys from memory, reloading them when older than TTL and, on
 // request after a failed verification, at most once per MinRefresh: forged
 // deliveries must not turn into a flood of Secrets Manager calls. When a
-// reload fails the keys already held stay in use.
+// reload fails the keys already held stay in use; with none held, the
+// failure is served again until MinRefresh has passed.
 type Cache struct {
 	Load       Loader
 	TTL        time.Duration
@@ -33,6 +30,7 @@ type Cache struct {
 	loaded      bool
 	loadedAt    time.Time
 	lastAttempt time.Time
+	lastErr     error
 }
 
 func (c *Cache) now() time.Time {
@@ -49,6 +47,9 @@ func (c *Cache) Keys(ctx context.Context) (provider.Keys, error) {
 	now := c.now()
 	if c.loaded && (now.Sub(c.loadedAt) < c.TTL || now.Sub(c.lastAttempt) < c.MinRefresh) {
 		return c.keys, nil
+	}
+	if !c.loaded && c.lastErr != nil && now.Sub(c.lastAttempt) < c.MinRefresh {
+		return provider.Keys{}, c.lastErr
 	}
 	_, err := c.reload(ctx)
 	if err != nil && !c.loaded {
@@ -71,6 +72,7 @@ func (c *Cache) Refresh(ctx context.Context) (provider.Keys, bool) {
 func (c *Cache) reload(ctx context.Context) (bool, error) {
 	c.lastAttempt = c.now()
 	keys, err := c.Load(ctx)
+	c.lastErr = err
 	if err != nil {
 		if c.loaded && c.OnError != nil {
 			c.OnError(err)
@@ -88,24 +90,3 @@ type Static provider.Keys
 
 func (s Static) Keys(context.Context) (provider.Keys, error)   { return provider.Keys(s), nil }
 func (s Static) Refresh(context.Context) (provider.Keys, bool) { return provider.Keys(s), false }
-
-// SecretsManagerCache is the cache every Lambda keeps of the providers'
-// secret: reloaded after ttl, and at most every 30 s on request; a reload
-// that fails keeps the keys held and is told to onError.
-func SecretsManagerCache(client *secretsmanager.Client, arn string, ttl time.Duration, onError func(error)) *Cache {
-	return &Cache{Load: SecretsManagerLoader(client, arn), TTL: ttl, MinRefresh: 30 * time.Second, OnError: onError}
-}
-
-// SecretsManagerLoader reads the secret named by arn.
-func SecretsManagerLoader(client *secretsmanager.Client, arn string) Loader {
-	return func(ctx context.Context) (provider.Keys, error) {
-		out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
-		if err != nil {
-			return provider.Keys{}, fmt.Errorf("read provider secret: %w", err)
-		}
-		if out.SecretString == nil {
-			return provider.Keys{}, fmt.Errorf("provider secret has no string value")
-		}
-		return ParseJSON([]byte(*out.SecretString))
-	}
-}

@@ -52,11 +52,24 @@ run "dev" {
     error_message = "dev deploys from deploy.yml on main, in the dev GitHub environment."
   }
   assert {
-    condition     = output.stack.review.account_settings.api_gateway_logging_role != null && output.stack.review.account_settings.github_oidc_provider
-    error_message = "dev, the account's first environment, sets the account-wide API Gateway logging role and the GitHub OIDC provider."
+    condition     = jsondecode(file("../account/terraform.tfvars.json")).deployment.account_id == var.deployment.account_id && jsondecode(file("../account/terraform.tfvars.json")).deployment.region == var.deployment.region
+    error_message = "dev holds no account-wide setting: the account root (envs/account) of its account and region does."
   }
   assert {
     condition     = output.stack.review.functions.reconciler.configuration.reserved_concurrency == -1 && output.stack.reconciliation.schedule_expression == "rate(15 minutes)"
     error_message = "dev reconciles every 15 minutes, unreserved like its other functions."
   }
+}
+
+# Issue 23, item 6: a terraform.tfvars.json from before envs/account is
+# refused, naming what to do, rather than silently ignored.
+run "an_environment_still_holding_account_settings_is_refused" {
+  command = plan
+  variables {
+    deployment = {
+      account_id     = "111122223333", region = "ap-southeast-1", github_repository = "payhook/payhook", state_bucket = "payhook-tofu-state-111122223333",
+      lambda_zip_dir = "../../tofu/tests/lambda-zips", create_github_oidc_provider = true, manage_api_gateway_account = true
+    }
+  }
+  expect_failures = [var.deployment]
 }

@@ -48,8 +48,8 @@ run "staging" {
     error_message = "Every provider gets a webhook URL; names carry the environment."
   }
   assert {
-    condition     = output.stack.review.account_settings.api_gateway_logging_role == null && !output.stack.review.account_settings.github_oidc_provider
-    error_message = "staging shares dev's account: it leaves the account-wide settings to dev."
+    condition     = jsondecode(file("../account/terraform.tfvars.json")).deployment.account_id == var.deployment.account_id && jsondecode(file("../account/terraform.tfvars.json")).deployment.region == var.deployment.region
+    error_message = "staging shares the account root's (envs/account) account and region, which holds the account-wide settings."
   }
   assert {
     condition     = output.stack.review.functions.reconciler.configuration.reserved_concurrency == 1 && output.stack.review.protection.reserved_concurrency == 161 && output.stack.reconciliation.schedule_expression == "rate(15 minutes)"

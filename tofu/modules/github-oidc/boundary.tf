@@ -1,13 +1,22 @@
 # The most any role under the environment's path can ever do, whatever
 # policy the deploy role writes on it: use this environment's resources,
-# found by name (or, for the key, by tag), and nothing else. The deploy role
-# may create roles there only with this boundary, and can never change it.
+# found by name (or, for the key, by tag), and nothing else. The roles
+# under the path are created with it by an administrator's apply
+# (function_roles.tf); the deploy role may only put their policies while
+# they carry it, and can never change it.
 resource "aws_iam_policy" "boundary" {
   name        = "${local.name}-boundary"
   path        = local.workload_iam_path
   description = "Permissions boundary of every ${local.name} function role"
-  policy      = jsonencode({ Version = "2012-10-17", Statement = local.boundary_statements })
+  policy      = local.boundary_document
   tags        = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.boundary_size <= local.limits.managed
+      error_message = "${local.name}-boundary takes ${local.boundary_size} characters; IAM allows ${local.limits.managed} in a managed policy."
+    }
+  }
 }
 
 locals {
@@ -17,30 +26,39 @@ locals {
   # default group, named after the environment. Rules live on the
   # environment's buses; forward is the event destinations' queues.
   arn = {
-    table     = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name}"
-    stream    = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name}/stream/*"
-    queue     = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.name}-*"
-    forward   = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.name}-forward-*"
-    topic     = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.name}-*"
-    bus       = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.name}-*"
-    rule      = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.name}-*/${local.name}-*"
-    secret    = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.name}/*"
-    key       = "arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"
-    alias     = "arn:${local.partition}:kms:${local.region}:${local.account_id}:alias/${local.name}"
-    function  = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.name}-*"
-    reconcile = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.name}-reconciler"
-    schedule  = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/${local.name}-*"
-    mapping   = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*"
-    log_group = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:"
-    alarm     = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-*"
-    dashboard = "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/${local.name}"
-    apigw     = "arn:${local.partition}:apigateway:${local.region}::"
-    webacl    = "arn:${local.partition}:wafv2:${local.region}:${local.account_id}:regional/webacl/${local.name}/*"
-    ipset     = "arn:${local.partition}:wafv2:${local.region}:${local.account_id}:regional/ipset/${local.name}-providers/*"
-    state     = "arn:${local.partition}:s3:::${var.state_bucket}"
+    table   = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name}"
+    stream  = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.name}/stream/*"
+    queue   = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.name}-*"
+    forward = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.name}-forward-*"
+    topic   = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.name}-*"
+    bus     = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.name}-*"
+    rule    = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.name}-*/${local.name}-*"
+    secret  = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.name}/*"
+    # The webhook keys' secret (Secrets Manager adds - and six characters).
+    signing_secret = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.name}/providers-*"
+    key            = "arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"
+    alias          = "arn:${local.partition}:kms:${local.region}:${local.account_id}:alias/${local.name}"
+    function       = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.name}-*"
+    reconcile      = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.name}-reconciler"
+    schedule       = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/${local.name}-*"
+    mapping        = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*"
+    log_group      = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:"
+    alarm          = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-*"
+    dashboard      = "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/${local.name}"
+    apigw          = "arn:${local.partition}:apigateway:${local.region}::"
+    webacl         = "arn:${local.partition}:wafv2:${local.region}:${local.account_id}:regional/webacl/${local.name}/*"
+    ipset          = "arn:${local.partition}:wafv2:${local.region}:${local.account_id}:regional/ipset/${local.name}-providers/*"
+    state          = "arn:${local.partition}:s3:::${var.state_bucket}"
+    # Each environment publishes what it reserves of the account's Lambda
+    # concurrency; every plan reads them all (the pipeline's quota check).
+    reservation  = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${var.name_prefix}/reserved-concurrency/${var.environment_suffix}"
+    reservations = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/${var.name_prefix}/reserved-concurrency"
 
     workload_roles = "${local.iam}:role${local.workload_iam_path}*"
     ci_roles       = "${local.iam}:role${local.ci_iam_path}*"
+    own_ci_roles   = "${local.iam}:role${local.ci_iam_path}${local.name}-github-*"
+    ci_policies    = "${local.iam}:policy${local.ci_iam_path}*"
+    own_ci_policy  = "${local.iam}:policy${local.ci_iam_path}${local.name}-github-*"
     account_roles  = "${local.iam}:role${local.account_iam_path}*"
     schedule_role  = "${local.iam}:role${local.workload_iam_path}${local.name}-reconciler-schedule"
     boundary       = "${local.iam}:policy${local.workload_iam_path}${local.name}-boundary"

@@ -8,30 +8,38 @@ output "deploy_role_arn" {
   value       = aws_iam_role.deploy.arn
 }
 
+output "drift_role_arn" {
+  description = "Scheduled drift checks assume it: set it as the repository variable named in github_actions_variables."
+  value       = aws_iam_role.drift.arn
+}
+
 output "oidc_provider_arn" {
-  description = "The account's GitHub OIDC provider."
+  description = "The account's GitHub OIDC provider, which the account root (envs/account) creates."
   value       = local.provider_arn
 }
 
-output "oidc_provider_created" {
-  description = "Whether this environment creates the account's GitHub OIDC provider (create_oidc_provider)."
-  value       = length(aws_iam_openid_connect_provider.github) == 1
+output "function_roles" {
+  description = "Each function's role (receiver, processor, auditor, reconciler, forwarder) by function, as name and ARN: give it to the pipeline's function_roles."
+  value       = { for f, role in aws_iam_role.function : f => { name = role.name, arn = role.arn } }
 }
 
-output "workload_iam_path" {
-  description = "The IAM path of every role the deploy role may manage: give it to the pipeline's iam_path."
-  value       = local.workload_iam_path
+output "schedule_role" {
+  description = "The reconciler schedule's role, as name and ARN: give it to the pipeline's schedule_role."
+  value       = { name = aws_iam_role.reconcile_schedule.name, arn = aws_iam_role.reconcile_schedule.arn }
 }
 
 output "permissions_boundary_arn" {
-  description = "The boundary every role under workload_iam_path must carry: give it to the pipeline's permissions_boundary_arn."
+  description = "The boundary every role under the environment's IAM path carries."
   value       = aws_iam_policy.boundary.arn
 }
 
 output "github_actions_variables" {
   description = "The GitHub Actions variables the workflows read, by where they are set: the repository, and each GitHub environment."
   value = {
-    repository   = { "AWS_PLAN_ROLE_ARN_${upper(var.environment_suffix)}" = aws_iam_role.plan.arn }
+    repository = {
+      "AWS_PLAN_ROLE_ARN_${upper(var.environment_suffix)}"  = aws_iam_role.plan.arn
+      "AWS_DRIFT_ROLE_ARN_${upper(var.environment_suffix)}" = aws_iam_role.drift.arn
+    }
     environments = { (var.environment_suffix) = { AWS_DEPLOY_ROLE_ARN = aws_iam_role.deploy.arn } }
   }
 }
@@ -42,12 +50,22 @@ output "github_subject_claim_keys" {
 }
 
 output "policies" {
-  description = "The roles' trust policies and statements, and the boundary's, for review and tests."
+  description = "The roles' trust policies and statements, the deploy role's managed policies, and the boundary's, for review and tests."
   value = {
     plan_trust          = local.trust.plan
     deploy_trust        = local.trust.deploy
+    drift_trust         = local.trust.drift
+    function_trust      = local.function_trust
+    schedule_trust      = local.schedule_trust
     plan_statements     = local.plan_statements
+    deploy_policies     = local.deploy_policies
     deploy_statements   = local.deploy_statements
+    drift_statements    = local.drift_statements
     boundary_statements = local.boundary_statements
   }
+}
+
+output "policy_sizes" {
+  description = "Each IAM document's size as IAM counts it (whitespace removed), and IAM's limits: trust policies, each CI role's inline policies, and each managed policy (the deploy role's and the boundary)."
+  value       = merge(local.sizes, { limits = local.limits, deploy_policies_attached = length(local.deploy_policies) })
 }

@@ -19,13 +19,16 @@ locals {
       ? "repo:${var.github_repository}:pull_request:job_workflow_ref:${local.workflow}/plan.yml@refs/pull/*/merge"
       : "repo:${var.github_repository}:environment:${var.pull_request_plan_environment}:job_workflow_ref:${local.workflow}/plan.yml@refs/pull/*/merge",
     ]
+    # The drift workflow on the deploy branch, scheduled or run by hand.
+    drift = ["repo:${var.github_repository}:ref:${local.deploy_ref}:job_workflow_ref:${local.workflow}/drift.yml@${local.deploy_ref}"]
   }
 
-  # Exact subjects for deploys; the plan's pull request subject matches any
-  # pull request number.
+  # Exact subjects for deploys and drift checks; the plan's pull request
+  # subject matches any pull request number.
   trust_conditions = {
     deploy = { StringEquals = { "${local.issuer}:aud" = "sts.amazonaws.com", "${local.issuer}:sub" = local.subjects.deploy } }
     plan   = { StringEquals = { "${local.issuer}:aud" = "sts.amazonaws.com" }, StringLike = { "${local.issuer}:sub" = local.subjects.plan } }
+    drift  = { StringEquals = { "${local.issuer}:aud" = "sts.amazonaws.com", "${local.issuer}:sub" = local.subjects.drift } }
   }
   trust = { for role, condition in local.trust_conditions : role => {
     Version = "2012-10-17"
@@ -45,25 +48,98 @@ resource "aws_iam_role" "plan" {
   assume_role_policy   = jsonencode(local.trust.plan)
   max_session_duration = 3600
   tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.sizes.trust.plan <= local.limits.trust
+      error_message = "${local.name}-github-plan's trust policy takes ${local.sizes.trust.plan} characters; IAM allows ${local.limits.trust}."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "plan" {
   name   = "plan"
   role   = aws_iam_role.plan.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.plan_statements })
+  policy = local.documents.plan
+
+  lifecycle {
+    precondition {
+      condition     = local.sizes.inline.plan <= local.limits.inline_per_role
+      error_message = "${local.name}-github-plan's inline policy takes ${local.sizes.inline.plan} characters; IAM allows ${local.limits.inline_per_role} per role."
+    }
+  }
 }
 
-# Deploys apply a plan after the environment's approval.
+# Deploys apply a plan after the environment's approval. Their permissions
+# are managed policies under the CI path, which the deploy role itself is
+# denied changing: one inline policy would pass IAM's 10,240 characters.
 resource "aws_iam_role" "deploy" {
   name                 = "${local.name}-github-deploy"
   path                 = local.ci_iam_path
   assume_role_policy   = jsonencode(local.trust.deploy)
   max_session_duration = 3600
   tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.sizes.trust.deploy <= local.limits.trust
+      error_message = "${local.name}-github-deploy's trust policy takes ${local.sizes.trust.deploy} characters; IAM allows ${local.limits.trust}."
+    }
+    precondition {
+      condition     = length(local.deploy_policies) <= local.limits.managed_per_role
+      error_message = "${local.name}-github-deploy would hold ${length(local.deploy_policies)} managed policies; IAM attaches ${local.limits.managed_per_role} to a role unless the account raised it."
+    }
+  }
 }
 
-resource "aws_iam_role_policy" "deploy" {
-  name   = "deploy"
-  role   = aws_iam_role.deploy.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.deploy_statements })
+resource "aws_iam_policy" "deploy" {
+  for_each    = local.deploy_policies
+  name        = "${local.name}-github-deploy-${each.key}"
+  path        = local.ci_iam_path
+  description = "What ${local.name}'s deploy role may do: ${each.key}"
+  policy      = local.documents.deploy[each.key]
+  tags        = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.sizes.managed[each.key] <= local.limits.managed
+      error_message = "${local.name}-github-deploy-${each.key} takes ${local.sizes.managed[each.key]} characters; IAM allows ${local.limits.managed} in a managed policy."
+    }
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "deploy" {
+  for_each   = aws_iam_policy.deploy
+  role       = aws_iam_role.deploy.name
+  policy_arn = each.value.arn
+}
+
+# Scheduled drift checks refresh the state against AWS and read nothing of
+# the data (.github/workflows/drift.yml).
+resource "aws_iam_role" "drift" {
+  name                 = "${local.name}-github-drift"
+  path                 = local.ci_iam_path
+  assume_role_policy   = jsonencode(local.trust.drift)
+  max_session_duration = 3600
+  tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.sizes.trust.drift <= local.limits.trust
+      error_message = "${local.name}-github-drift's trust policy takes ${local.sizes.trust.drift} characters; IAM allows ${local.limits.trust}."
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "drift" {
+  name   = "drift"
+  role   = aws_iam_role.drift.id
+  policy = local.documents.drift
+
+  lifecycle {
+    precondition {
+      condition     = local.sizes.inline.drift <= local.limits.inline_per_role
+      error_message = "${local.name}-github-drift's inline policy takes ${local.sizes.inline.drift} characters; IAM allows ${local.limits.inline_per_role} per role."
+    }
+  }
 }

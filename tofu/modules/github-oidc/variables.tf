@@ -9,17 +9,23 @@ variable "github_repository" {
 }
 
 variable "environment_suffix" {
-  description = "The environment the roles plan and deploy: dev, staging, prod. Its deploy jobs run in the GitHub environment of the same name."
+  description = "The environment the roles plan and deploy: dev, staging, prod. Its deploy jobs run in the GitHub environment of the same name. A lowercase letter, then 1 to 15 lowercase letters or digits: no dash, so that no environment's name begins another's followed by the dash every pattern ends at. Not account, the account root's."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9-]{2,16}$", var.environment_suffix))
-    error_message = "Use 2 to 16 lowercase letters, digits or dashes, as the pipeline does."
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment_suffix))
+    error_message = "Use a lowercase letter, then 1 to 15 lowercase letters or digits (no dash: payhook-dev-* would also match an environment named dev-eu)."
+  }
+  validation {
+    # The account root's names are <name_prefix>-account-*: an environment
+    # of that name would reach its queue, alias and alarms.
+    condition     = var.environment_suffix != "account"
+    error_message = "account is the account root's (envs/account): name the environment otherwise."
   }
 }
 
 variable "deploy_branch" {
-  description = "The only branch whose deploy workflow may plan and deploy this environment."
+  description = "The only branch whose deploy workflow may plan and deploy this environment, and whose drift workflow may check it."
   type        = string
   default     = "main"
 }
@@ -36,15 +42,14 @@ variable "state_bucket" {
 }
 
 variable "name_prefix" {
-  description = "First part of every name, as in the pipeline."
+  description = "First part of every name, as in the pipeline: a lowercase letter, then 1 to 15 lowercase letters or digits."
   type        = string
   default     = "payhook"
-}
 
-variable "create_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider; false when another environment in the account already has (one per account)."
-  type        = bool
-  default     = true
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.name_prefix))
+    error_message = "Use a lowercase letter, then 1 to 15 lowercase letters or digits (no dash, for the same reason as the environment's name)."
+  }
 }
 
 variable "tags" {

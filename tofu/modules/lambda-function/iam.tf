@@ -1,18 +1,5 @@
-resource "aws_iam_role" "this" {
-  name                 = var.name
-  path                 = var.iam_path
-  permissions_boundary = var.permissions_boundary_arn
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-  tags = var.tags
-}
-
+# The role is the caller's, made by an administrator's apply (github-oidc):
+# this module only writes its one inline policy.
 locals {
   # Every function writes its own log group, traces to X-Ray and reads its
   # encrypted environment; the rest comes from the caller.
@@ -36,9 +23,7 @@ locals {
   ], var.policy_statements)
 }
 
-resource "aws_iam_role_policy" "this" {
-  name = var.name
-  role = aws_iam_role.this.id
+locals {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [for s in local.statements : merge({
@@ -48,4 +33,20 @@ resource "aws_iam_role_policy" "this" {
       Resource = s.resources
     }, try(s.conditions, null) == null ? {} : { Condition = s.conditions })]
   })
+  # IAM counts every character but whitespace, and allows a role 10,240 of
+  # inline policy in all (IAM and AWS STS quotas); this is the role's only one.
+  policy_size = length(replace(local.policy, "/\\s/", ""))
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = var.name
+  role   = var.role.name
+  policy = local.policy
+
+  lifecycle {
+    precondition {
+      condition     = local.policy_size <= 10240
+      error_message = "${var.role.name}'s inline policy takes ${local.policy_size} characters without whitespace; IAM allows 10,240 per role."
+    }
+  }
 }

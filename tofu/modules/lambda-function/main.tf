@@ -1,7 +1,7 @@
 resource "aws_lambda_function" "this" {
   function_name                  = var.name
   description                    = var.description
-  role                           = aws_iam_role.this.arn
+  role                           = var.role.arn
   runtime                        = "provided.al2023"
   handler                        = "bootstrap"
   architectures                  = ["arm64"]

@@ -15,12 +15,17 @@ output "invoke_arn" {
 
 output "role_name" {
   description = "The execution role's name."
-  value       = aws_iam_role.this.name
+  value       = var.role.name
 }
 
 output "role_arn" {
   description = "The execution role's ARN."
-  value       = aws_iam_role.this.arn
+  value       = var.role.arn
+}
+
+output "policy_size" {
+  description = "The execution role's inline policy, as IAM counts it (whitespace removed): at most 10,240."
+  value       = local.policy_size
 }
 
 output "log_group_name" {
@@ -47,7 +52,6 @@ output "configuration" {
     log_group_kms_key    = aws_cloudwatch_log_group.this.kms_key_id
     log_retention_days   = aws_cloudwatch_log_group.this.retention_in_days
     source_code_hash     = aws_lambda_function.this.source_code_hash
-    role_path            = aws_iam_role.this.path
-    permissions_boundary = aws_iam_role.this.permissions_boundary
+    role                 = var.role.name
   }
 }

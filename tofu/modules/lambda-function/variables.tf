@@ -74,19 +74,12 @@ variable "policy_statements" {
   }
 }
 
-variable "iam_path" {
-  description = "IAM path of the execution role, e.g. /payhook/dev/: the deploy role may manage roles only under its environment's path."
-  type        = string
-
-  validation {
-    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/)*$", var.iam_path))
-    error_message = "An IAM path starts and ends with /."
-  }
-}
-
-variable "permissions_boundary_arn" {
-  description = "The managed policy every role gets as its permissions boundary: the most the role can ever do, whatever its own policy says."
-  type        = string
+variable "role" {
+  description = "The execution role, as name and ARN: made by an administrator (github-oidc's function_roles), under the environment's IAM path with its permissions boundary. This module writes its inline policy."
+  type = object({
+    name = string
+    arn  = string
+  })
 }
 
 variable "tags" {

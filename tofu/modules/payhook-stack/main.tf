@@ -17,34 +17,66 @@ module "github" {
   environment_suffix            = var.environment
   github_repository             = var.deployment.github_repository
   state_bucket                  = var.deployment.state_bucket
-  create_oidc_provider          = var.deployment.create_github_oidc_provider
   deploy_branch                 = var.deploy_branch
   pull_request_plan_environment = var.pull_request_plan_environment
   tags                          = local.tags
 }
 
 module "pipeline" {
-  source                     = "../webhook-pipeline"
-  environment_suffix         = var.environment
-  lambda_zip_dir             = var.deployment.lambda_zip_dir
-  iam_path                   = module.github.workload_iam_path
-  permissions_boundary_arn   = module.github.permissions_boundary_arn
-  manage_api_gateway_account = var.deployment.manage_api_gateway_account
-  deletion_protection        = var.deletion_protection
-  log_retention_days         = var.log_retention_days
-  paypal_sandbox             = var.paypal_sandbox
-  event_bus_enabled          = var.event_bus_enabled
-  event_destinations         = var.event_destinations
-  reserve_concurrency        = var.reserve_concurrency
-  reconcile_enabled          = var.reconcile_enabled
-  reconcile_schedule         = var.reconcile_schedule
-  reconcile_window           = var.reconcile_window
-  paypal_confirm             = var.paypal_confirm
-  checkout_confirm           = var.checkout_confirm
-  gocardless_amounts         = var.gocardless_amounts
-  tags                       = local.tags
+  source              = "../webhook-pipeline"
+  environment_suffix  = var.environment
+  lambda_zip_dir      = var.deployment.lambda_zip_dir
+  function_roles      = module.github.function_roles
+  schedule_role       = module.github.schedule_role
+  deletion_protection = var.deletion_protection
+  log_retention_days  = var.log_retention_days
+  paypal_sandbox      = var.paypal_sandbox
+  event_bus_enabled   = var.event_bus_enabled
+  event_destinations  = var.event_destinations
+  reserve_concurrency = var.reserve_concurrency
+  reconcile_enabled   = var.reconcile_enabled
+  reconcile_schedule  = var.reconcile_schedule
+  reconcile_window    = var.reconcile_window
+  paypal_confirm      = var.paypal_confirm
+  checkout_confirm    = var.checkout_confirm
+  gocardless_amounts  = var.gocardless_amounts
+  tags                = local.tags
 }
 
 locals {
   tags = { Application = "payhook", Environment = var.environment, ManagedBy = "opentofu" }
 }
+
+# The function roles moved from the pipeline to github-oidc, whose
+# resources an administrator applies (README: Upgrading): same names, same
+# roles, no replacement.
+moved {
+  from = module.pipeline.module.receiver.aws_iam_role.this
+  to   = module.github.aws_iam_role.function["receiver"]
+}
+
+moved {
+  from = module.pipeline.module.processor.aws_iam_role.this
+  to   = module.github.aws_iam_role.function["processor"]
+}
+
+moved {
+  from = module.pipeline.module.auditor.aws_iam_role.this
+  to   = module.github.aws_iam_role.function["auditor"]
+}
+
+moved {
+  from = module.pipeline.module.reconciler[0].aws_iam_role.this
+  to   = module.github.aws_iam_role.function["reconciler"]
+}
+
+moved {
+  from = module.pipeline.module.forwarder[0].aws_iam_role.this
+  to   = module.github.aws_iam_role.function["forwarder"]
+}
+
+moved {
+  from = module.pipeline.aws_iam_role.reconcile_schedule[0]
+  to   = module.github.aws_iam_role.reconcile_schedule
+}
+

@@ -14,8 +14,18 @@ output "region" {
 }
 
 output "provider_secret_arn" {
-  description = "Put the provider keys here (README: Deploy to AWS)."
+  description = "Put the providers' webhook keys here (README: Deploy to AWS); only the receiver and payhook smoke read them."
   value       = module.pipeline.provider_secret_arn
+}
+
+output "provider_api_secret_arn" {
+  description = "Put the providers' API credentials here (README: Deploy to AWS); only the processor and the reconciler read them."
+  value       = module.pipeline.provider_api_secret_arn
+}
+
+output "provider_secret_fields" {
+  description = "Which settings go in which secret: webhook_keys in provider_secret_arn, api_credentials in provider_api_secret_arn."
+  value       = module.pipeline.provider_secret_fields
 }
 
 output "dlq_urls" {
@@ -62,14 +72,13 @@ output "github" {
 }
 
 output "review" {
-  description = "The functions' settings and statements, the data's protection, the CI roles' policies and the account-wide settings this environment holds, for review and tests."
+  description = "The functions' settings and statements, the data's protection, the roles an administrator's apply creates, the CI roles' policies and their sizes, and what redeploys the API, for review and tests."
   value = {
-    functions  = module.pipeline.functions
-    protection = module.pipeline.protection
-    policies   = module.github.policies
-    account_settings = {
-      api_gateway_logging_role = module.pipeline.api_gateway_logging_role_arn
-      github_oidc_provider     = module.github.oidc_provider_created
-    }
+    functions      = module.pipeline.functions
+    protection     = module.pipeline.protection
+    roles          = merge(module.github.function_roles, { reconciler_schedule = module.github.schedule_role })
+    policies       = module.github.policies
+    policy_sizes   = module.github.policy_sizes
+    api_deployment = module.pipeline.api_deployment
   }
 }

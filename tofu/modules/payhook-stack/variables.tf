@@ -1,5 +1,5 @@
 variable "environment" {
-  description = "The environment's name: dev, staging, prod. It names every resource, the state prefix, and the GitHub environment its deploys run in."
+  description = "The environment's name: dev, staging, prod. It names every resource, the state prefix, and the GitHub environment its deploys run in. A lowercase letter, then 1 to 15 lowercase letters or digits."
   type        = string
 }
 
@@ -10,10 +10,6 @@ variable "deployment" {
     region            = string
     github_repository = string
     state_bucket      = string
-    # One GitHub OIDC provider per account: false in all but one environment of an account.
-    create_github_oidc_provider = optional(bool, true)
-    # One API Gateway logging role per account and region: false in all but one environment there.
-    manage_api_gateway_account = optional(bool, true)
     # Relative to the root; nix build .#lambdas and go run ./tools/buildlambdas -out result write here.
     lambda_zip_dir = optional(string, "../../result")
   })
@@ -68,19 +64,19 @@ variable "reconcile_window" {
 }
 
 variable "paypal_confirm" {
-  description = "The processor confirms each PayPal delivery with PayPal's API before acting on it (PAYHOOK_PAYPAL_CONFIRM), when PayPal's API credentials are in the provider secret."
+  description = "The processor confirms each PayPal delivery with PayPal's API before acting on it (PAYHOOK_PAYPAL_CONFIRM), when PayPal's API credentials are in the API credentials' secret."
   type        = bool
   default     = true
 }
 
 variable "checkout_confirm" {
-  description = "The processor confirms each Checkout.com delivery with Checkout.com's API before acting on it (PAYHOOK_CHECKOUT_CONFIRM), when a Checkout.com access key is in the provider secret."
+  description = "The processor confirms each Checkout.com delivery with Checkout.com's API before acting on it (PAYHOOK_CHECKOUT_CONFIRM), when a Checkout.com access key is in the API credentials' secret."
   type        = bool
   default     = true
 }
 
 variable "gocardless_amounts" {
-  description = "The processor reads each GoCardless payment's amount from GoCardless's API (PAYHOOK_GOCARDLESS_AMOUNTS), when GoCardless's access token is in the provider secret; otherwise the amount is unknown."
+  description = "The processor reads each GoCardless payment's amount from GoCardless's API (PAYHOOK_GOCARDLESS_AMOUNTS), when GoCardless's access token is in the API credentials' secret; otherwise the amount is unknown."
   type        = bool
   default     = true
 }

@@ -39,6 +39,10 @@ resource "aws_api_gateway_integration" "webhook" {
   timeout_milliseconds    = 29000
 }
 
+locals {
+  api_snapshot = sha1(jsonencode([aws_api_gateway_resource.webhook, aws_api_gateway_resource.provider, aws_api_gateway_method.webhook, aws_api_gateway_integration.webhook]))
+}
+
 resource "aws_lambda_permission" "api" {
   statement_id  = "AllowAPIGatewayInvoke"
   action        = "lambda:InvokeFunction"
@@ -47,10 +51,15 @@ resource "aws_lambda_permission" "api" {
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/*/webhook/*"
 }
 
+# A deployment is a snapshot of the API: the stage serves it until the next
+# one. It is redeployed whenever anything it snapshots changes, the
+# resources, the method or its integration with every setting (a new
+# receiver's ARN, a timeout), not only their ids, which an update in place
+# keeps.
 resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   triggers = {
-    redeploy = sha1(jsonencode([aws_api_gateway_resource.provider.id, aws_api_gateway_method.webhook.id, aws_api_gateway_integration.webhook.id]))
+    redeploy = local.api_snapshot
   }
   lifecycle {
     create_before_destroy = true
@@ -81,8 +90,8 @@ resource "aws_api_gateway_stage" "this" {
   }
   tags = local.tags
 
-  # Access logs need the account's CloudWatch Logs role first.
-  depends_on = [aws_api_gateway_account.this]
+  # Access logs need the account's CloudWatch Logs role, which the account
+  # root (envs/account) sets before any environment is applied.
 }
 
 resource "aws_api_gateway_method_settings" "all" {

@@ -20,13 +20,11 @@ resource "aws_kms_alias" "this" {
 }
 
 locals {
-  # The roles themselves, not ARNs built from their names: a key policy may
-  # only name principals that exist, so the key waits for the roles. Each
-  # module's role_arn by name, not local.function_modules: the whole modules
-  # depend on the key, and would make a cycle.
-  function_role_arns = concat([module.receiver.role_arn, module.processor.role_arn, module.auditor.role_arn], var.reconcile_enabled ? [module.reconciler[0].role_arn] : [],
-  local.forward_enabled ? [module.forwarder[0].role_arn] : [])
-  event_bus_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.event_bus_name}"
+  # The roles of the functions this environment runs, as their ARNs from
+  # the administrator's roles: a key policy may only name principals that
+  # exist, and those do before any of this.
+  function_role_arns = [for f in ["receiver", "processor", "auditor", "reconciler", "forwarder"] : var.function_roles[f].arn if contains(keys(local.zip), f)]
+  event_bus_arn      = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.event_bus_name}"
   key_policy = concat([
     {
       # Named actions rather than kms:*: what the deploy role needs to manage
@@ -65,6 +63,17 @@ locals {
       Principal = { Service = "cloudwatch.amazonaws.com" }
       Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
       Resource  = "*"
+    },
+    {
+      # The account root's rule routes Access Analyzer's findings to the
+      # encrypted topic: EventBridge encrypts them through SNS, for that
+      # topic only (its encryption context).
+      Sid       = "EventBridgePublishesToTheEncryptedTopic"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
+      Resource  = "*"
+      Condition = { StringEquals = { "kms:EncryptionContext:aws:sns:topicArn" = local.alert_topic_arn } }
     },
     {
       Sid       = "ServicesOnBehalfOfTheAccount"

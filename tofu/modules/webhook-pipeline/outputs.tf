@@ -19,8 +19,18 @@ output "table_name" {
 }
 
 output "provider_secret_arn" {
-  description = "Put the provider keys here (README: deploy). Its name is the table's followed by /providers, where payhook smoke looks by default."
+  description = "Put the providers' webhook keys here (provider_secret_fields.webhook_keys; README: Deploy to AWS). Its name is the table's followed by /providers, where payhook smoke looks by default. Only the receiver and payhook smoke read it."
   value       = aws_secretsmanager_secret.providers.arn
+}
+
+output "provider_api_secret_arn" {
+  description = "Put the providers' API credentials here (provider_secret_fields.api_credentials): the table's name followed by /provider-apis. Only the processor (when it confirms PayPal deliveries) and the reconciler read it."
+  value       = aws_secretsmanager_secret.provider_apis.arn
+}
+
+output "provider_secret_fields" {
+  description = "Which fields go in which secret, from the provider registry: webhook_keys in provider_secret_arn, api_credentials in provider_api_secret_arn."
+  value       = { webhook_keys = local.provider_signing_settings, api_credentials = local.provider_api_settings }
 }
 
 output "dlq_urls" {
@@ -44,9 +54,9 @@ output "event_bus_name" {
 }
 
 output "functions" {
-  description = "Each function's name, role, settings and policy statements, for review and tests."
+  description = "Each function's name, role, settings, policy statements and policy size (as IAM counts it: at most 10,240 per role), for review and tests."
   value = { for name, f in local.function_modules :
-  name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements } }
+  name => { name = f.function_name, role = f.role_name, configuration = f.configuration, statements = f.policy_statements, policy_size = f.policy_size } }
 }
 
 output "event_destinations" {
@@ -62,21 +72,21 @@ output "event_destinations" {
 }
 
 output "reconciliation" {
-  description = "The reconciler function, the providers it reconciles (those whose API credentials are in the provider secret), its schedule, the schedule's role and policy statements, and the schedule's dead-letter queue; null when reconcile_enabled is false."
+  description = "The reconciler function, the providers it reconciles (those whose API credentials are in the API credentials' secret), its schedule, the schedule's role and policy statements, and the schedule's dead-letter queue; null when reconcile_enabled is false."
   value = var.reconcile_enabled ? {
     function_name       = module.reconciler[0].function_name
     providers           = local.reconciled_providers
     schedule_name       = aws_scheduler_schedule.reconcile[0].name
     schedule_expression = aws_scheduler_schedule.reconcile[0].schedule_expression
-    schedule_role       = aws_iam_role.reconcile_schedule[0].name
+    schedule_role       = var.schedule_role.name
     schedule_statements = local.reconcile_schedule_statements
     schedule_dlq_url    = aws_sqs_queue.reconcile_schedule_dlq[0].url
   } : null
 }
 
-output "api_gateway_logging_role_arn" {
-  description = "The account-wide role API Gateway writes logs with, when this environment sets it (manage_api_gateway_account)."
-  value       = var.manage_api_gateway_account ? aws_api_gateway_account.this[0].cloudwatch_role_arn : null
+output "api_deployment" {
+  description = "What redeploys the stage: a hash of the resources, the method and its integration with all their settings, for review and tests."
+  value       = { redeploy = aws_api_gateway_deployment.this.triggers.redeploy }
 }
 
 output "protection" {
@@ -87,5 +97,6 @@ output "protection" {
     key_rotation              = aws_kms_key.this.enable_key_rotation
     log_retention_days        = var.log_retention_days
     reserved_concurrency      = local.reserved_total
+    reserved_in_account       = local.reserved_in_account
   }
 }

@@ -1,28 +1,11 @@
-# The reconciler runs on an EventBridge Scheduler schedule, with a role that
-# may invoke that one function and put what it could not start on its
-# dead-letter queue, nothing else. Scheduler invokes Lambda asynchronously:
+# The reconciler runs on an EventBridge Scheduler schedule, with a role
+# (github-oidc's, made by an administrator) that may invoke that one
+# function and put what it could not start on its dead-letter queue,
+# nothing else. Scheduler invokes Lambda asynchronously:
 # its retries cover failed invocations, not failed runs, which the
 # reconciler's error alarm reports and its next run repeats.
 locals {
   reconcile_schedule_name = "${local.name}-reconciler"
-}
-
-resource "aws_iam_role" "reconcile_schedule" {
-  count                = var.reconcile_enabled ? 1 : 0
-  name                 = "${local.name}-reconciler-schedule"
-  path                 = var.iam_path
-  permissions_boundary = var.permissions_boundary_arn
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "scheduler.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      # Only this account's schedules may use the role.
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-    }]
-  })
-  tags = local.tags
 }
 
 locals {
@@ -33,13 +16,23 @@ locals {
     { Sid = "DeadLetters", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.reconcile_schedule_dlq[0].arn] },
     { Sid = "EncryptDeadLetters", Effect = "Allow", Action = ["kms:GenerateDataKey", "kms:Decrypt"], Resource = [aws_kms_key.this.arn] },
   ] : []
+  reconcile_schedule_policy = jsonencode({ Version = "2012-10-17", Statement = local.reconcile_schedule_statements })
 }
 
 resource "aws_iam_role_policy" "reconcile_schedule" {
   count  = var.reconcile_enabled ? 1 : 0
   name   = "${local.name}-reconciler-schedule"
-  role   = aws_iam_role.reconcile_schedule[0].id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.reconcile_schedule_statements })
+  role   = var.schedule_role.name
+  policy = local.reconcile_schedule_policy
+
+  # The role's only inline policy: IAM allows 10,240 characters per role,
+  # whitespace not counted.
+  lifecycle {
+    precondition {
+      condition     = length(replace(local.reconcile_schedule_policy, "/\\s/", "")) <= 10240
+      error_message = "${var.schedule_role.name}'s inline policy takes ${length(replace(local.reconcile_schedule_policy, "/\\s/", ""))} characters without whitespace; IAM allows 10,240 per role."
+    }
+  }
 }
 
 resource "aws_scheduler_schedule" "reconcile" {
@@ -58,7 +51,7 @@ resource "aws_scheduler_schedule" "reconcile" {
 
   target {
     arn      = module.reconciler[0].function_arn
-    role_arn = aws_iam_role.reconcile_schedule[0].arn
+    role_arn = var.schedule_role.arn
     input    = jsonencode({})
 
     # An invocation that cannot start within 10 minutes is overtaken by the

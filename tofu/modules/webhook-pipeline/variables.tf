@@ -1,16 +1,27 @@
 variable "name_prefix" {
-  description = "First part of every name."
+  description = "First part of every name: a lowercase letter, then 1 to 15 lowercase letters or digits."
   type        = string
   default     = "payhook"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.name_prefix))
+    error_message = "Use a lowercase letter, then 1 to 15 lowercase letters or digits (no dash: names are <name_prefix>-<environment_suffix>-<what>, read at the dashes)."
+  }
 }
 
 variable "environment_suffix" {
-  description = "Last part of every name: dev, staging, prod."
+  description = "Last part of every name: dev, staging, prod. A lowercase letter, then 1 to 15 lowercase letters or digits: no dash, so that no environment's names begin with another's (github-oidc's patterns end at the dash after it). Not account, the account root's."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9-]{2,16}$", var.environment_suffix))
-    error_message = "Use 2 to 16 lowercase letters, digits or dashes."
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment_suffix))
+    error_message = "Use a lowercase letter, then 1 to 15 lowercase letters or digits (no dash: payhook-dev-* would also match an environment named dev-eu)."
+  }
+  validation {
+    # The account root's names are <name_prefix>-account-*: an environment
+    # of that name would reach its queue, alias and alarms.
+    condition     = var.environment_suffix != "account"
+    error_message = "account is the account root's (envs/account): name the environment otherwise."
   }
 }
 
@@ -162,7 +173,7 @@ variable "reconciler" {
 }
 
 variable "reconcile_enabled" {
-  description = "Create the reconciler function and its schedule, which store the events the providers' APIs list and payhook never received (README: Missed webhooks). false removes the function, the schedule, its role, its dead-letter queue and their alarms."
+  description = "Create the reconciler function and its schedule, which store the events the providers' APIs list and payhook never received (README: Missed webhooks). false removes the function, the schedule, its role's policy, its dead-letter queue and their alarms."
   type        = bool
   default     = true
 }
@@ -280,6 +291,12 @@ variable "event_destinations" {
     condition     = length(var.event_destinations) == 0 || var.event_bus_enabled
     error_message = "Event destinations are fed from the event bus: set event_bus_enabled = true."
   }
+  validation {
+    # A destination's rule is <name_prefix>-<environment_suffix>-forward-<name>,
+    # and EventBridge refuses a rule name over 64 characters.
+    condition     = alltrue([for d in var.event_destinations : length("${var.name_prefix}-${var.environment_suffix}-forward-${d.name}") <= 64])
+    error_message = "A destination's rule, ${var.name_prefix}-${var.environment_suffix}-forward-<name>, must fit EventBridge's 64 characters: name each destination with at most ${64 - length("${var.name_prefix}-${var.environment_suffix}-forward-")} characters here."
+  }
 }
 
 variable "forwarder" {
@@ -327,19 +344,19 @@ variable "paypal_sandbox" {
 }
 
 variable "paypal_confirm" {
-  description = "PAYHOOK_PAYPAL_CONFIRM: the processor confirms each PayPal delivery with PayPal's API before acting on it, when PayPal's API credentials are in the provider secret. true lets the processor read the secret; with checkout_confirm and gocardless_amounts also false, it is neither set nor the read granted."
+  description = "PAYHOOK_PAYPAL_CONFIRM: the processor confirms each PayPal delivery with PayPal's API before acting on it, when PayPal's API credentials are in the API credentials' secret. true lets the processor read that secret; with checkout_confirm and gocardless_amounts also false, it is neither set nor the read granted."
   type        = bool
   default     = true
 }
 
 variable "checkout_confirm" {
-  description = "PAYHOOK_CHECKOUT_CONFIRM: the processor confirms each Checkout.com delivery with Checkout.com's API (the event by id) before acting on it, when a Checkout.com access key is in the provider secret. true lets the processor read the secret; with paypal_confirm and gocardless_amounts also false, it is neither set nor the read granted."
+  description = "PAYHOOK_CHECKOUT_CONFIRM: the processor confirms each Checkout.com delivery with Checkout.com's API (the event by id) before acting on it, when a Checkout.com access key is in the API credentials' secret. true lets the processor read that secret; with paypal_confirm and gocardless_amounts also false, it is neither set nor the read granted."
   type        = bool
   default     = true
 }
 
 variable "gocardless_amounts" {
-  description = "PAYHOOK_GOCARDLESS_AMOUNTS: the processor reads each GoCardless payment's (or refund's) amount from GoCardless's API, which its webhooks leave out, when GoCardless's access token is in the provider secret; otherwise the amount is unknown. true lets the processor read the secret; with paypal_confirm and checkout_confirm also false, it is neither set nor the read granted."
+  description = "PAYHOOK_GOCARDLESS_AMOUNTS: the processor reads each GoCardless payment's (or refund's) amount from GoCardless's API, which its webhooks leave out, when GoCardless's access token is in the API credentials' secret; otherwise the amount is unknown. true lets the processor read that secret; with paypal_confirm and checkout_confirm also false, it is neither set nor the read granted."
   type        = bool
   default     = true
 }
@@ -374,20 +391,25 @@ variable "api_4xx_threshold" {
   default     = 50
 }
 
-variable "manage_api_gateway_account" {
-  description = "Set API Gateway's account-wide CloudWatch Logs role in this region, which access logs need. It is one setting per account and region: true in exactly one environment per account and region, false in the others."
-  type        = bool
-  default     = true
+variable "function_roles" {
+  description = "Each function's execution role, as name and ARN, for receiver, processor, auditor, reconciler and forwarder (github-oidc's function_roles): an administrator creates the roles; the module writes their policies."
+  type = map(object({
+    name = string
+    arn  = string
+  }))
+
+  validation {
+    condition     = alltrue([for f in ["receiver", "processor", "auditor", "reconciler", "forwarder"] : contains(keys(var.function_roles), f)])
+    error_message = "Give a role for each of receiver, processor, auditor, reconciler and forwarder (github-oidc's function_roles)."
+  }
 }
 
-variable "iam_path" {
-  description = "IAM path of every role the module creates for its functions (github-oidc's workload_iam_path)."
-  type        = string
-}
-
-variable "permissions_boundary_arn" {
-  description = "Permissions boundary of every role the module creates for its functions (github-oidc's permissions_boundary_arn)."
-  type        = string
+variable "schedule_role" {
+  description = "The role the reconciler's schedule invokes it with, as name and ARN (github-oidc's schedule_role): the module writes its policy."
+  type = object({
+    name = string
+    arn  = string
+  })
 }
 
 variable "tags" {

@@ -66,8 +66,8 @@ run "the_boundary_allows_what_the_functions_need" {
     error_message = "A function's policy grants an action its permissions boundary does not allow."
   }
   assert {
-    condition     = alltrue([for f in output.review.functions : f.configuration.permissions_boundary == "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"])
-    error_message = "Every function role must carry the CI module's boundary."
+    condition     = alltrue([for name, f in output.review.functions : f.role == output.review.roles[name].name])
+    error_message = "Every function runs as the role the administrator's part (github-oidc) creates, under the boundary."
   }
   assert {
     condition = alltrue(flatten([for s in output.reconciliation.schedule_statements : [for a in s.Action :
@@ -140,8 +140,12 @@ run "the_workflows_read_the_variables_the_roles_are_set_in" {
   }
 
   assert {
-    condition     = alltrue([for name in keys(output.github.variables.repository) : strcontains(file("../../../.github/workflows/plan.yml"), name) && strcontains(file("../../../.github/workflows/deploy.yml"), name)])
+    condition     = strcontains(file("../../../.github/workflows/plan.yml"), "AWS_PLAN_ROLE_ARN_PROD") && strcontains(file("../../../.github/workflows/deploy.yml"), "AWS_PLAN_ROLE_ARN_PROD") && contains(keys(output.github.variables.repository), "AWS_PLAN_ROLE_ARN_PROD")
     error_message = "plan.yml and deploy.yml must read the plan role from the repository variable the module names."
+  }
+  assert {
+    condition     = strcontains(file("../../../.github/workflows/drift.yml"), "AWS_DRIFT_ROLE_ARN_PROD") && contains(keys(output.github.variables.repository), "AWS_DRIFT_ROLE_ARN_PROD")
+    error_message = "drift.yml must read the drift role from the repository variable the module names."
   }
   assert {
     condition     = alltrue([for name in keys(output.github.variables.environments.prod) : strcontains(file("../../../.github/workflows/deploy.yml"), "vars.${name} }}")])
@@ -163,5 +167,41 @@ run "smoke_and_the_deploy_role_agree_on_the_prefix" {
   assert {
     condition     = output.smoke.table == "payhook-test" && output.smoke.region == "ap-southeast-1" && endswith(output.smoke.url, "/webhook") && output.smoke.secret == output.provider_secret_arn
     error_message = "The smoke arguments name the table, the region, the webhook base URL and the provider secret."
+  }
+}
+
+# Issue 23, items 3 and 6: the workflows act per environment. The drift
+# workflow refreshes each environment with its own drift role and fails on
+# drift; each environment's deploys queue on their own group, so a prod
+# approval pending never holds dev; the deploy plan stops on what only an
+# administrator may apply; an apply refuses a plan older than its
+# artifact's retention. (actionlint and .ci/pinned-actions check the
+# workflows' syntax and pins in .ci/run.)
+run "drift_checks_and_deploys_run_per_environment" {
+  command = plan
+  variables {
+    environment = "prod"
+  }
+
+  assert {
+    condition = alltrue([for env in keys(output.github.variables.environments) :
+      can(regex("- environment: ${env}\\s+role: AWS_DRIFT_ROLE_ARN_${upper(env)}\\s", file("../../../.github/workflows/drift.yml")))
+      ]) && strcontains(file("../../../.github/workflows/drift.yml"), "tofu plan -refresh-only -detailed-exitcode") && (
+    strcontains(file("../../../.github/workflows/drift.yml"), "gh issue create") && strcontains(file("../../../.github/workflows/drift.yml"), "gh issue comment"))
+    error_message = "drift.yml must refresh each environment (-refresh-only -detailed-exitcode) with its own drift role, and open or update its issue."
+  }
+  assert {
+    condition = alltrue([for env in keys(output.github.variables.environments) :
+    length(split("group: deploy-${env}\n", file("../../../.github/workflows/deploy.yml"))) == 3]) && !strcontains(file("../../../.github/workflows/deploy.yml"), "group: deploy\n")
+    error_message = "Each environment's plan and apply share that environment's concurrency group, and no group spans environments."
+  }
+  assert {
+    condition = alltrue([for env in keys(output.github.variables.environments) :
+    can(regex("environment: ${env}\\s+retention-days: \\$\\{\\{ env.PLAN_RETENTION_DAYS \\}\\}\\s+refuse-administrator-changes: \"true\"", file("../../../.github/workflows/deploy.yml")))])
+    error_message = "The deploy workflow's plan of each environment stops on a change only an administrator may apply."
+  }
+  assert {
+    condition     = length(output.github.variables.environments) == 1 && strcontains(file("../../../.github/actions/tofu-apply/action.yml"), "if [ \"$age\" -gt $(( RETENTION_DAYS * 86400 )) ]; then") && strcontains(file("../../../.github/actions/tofu-plan/action.yml"), "retention-days: $${{ inputs.retention-days }}")
+    error_message = "An apply refuses a plan older than the retention its artifact was uploaded with."
   }
 }

@@ -21,11 +21,17 @@ mock_provider "aws" {
 # to the block it must come from; the names tell the instances apart.
 
 variables {
-  environment_suffix       = "test"
-  lambda_zip_dir           = "../../tests/lambda-zips"
-  iam_path                 = "/payhook/test/"
-  permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"
-  event_bus_enabled        = true
+  environment_suffix = "test"
+  lambda_zip_dir     = "../../tests/lambda-zips"
+  function_roles = {
+    receiver   = { name = "payhook-test-receiver", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-receiver" }
+    processor  = { name = "payhook-test-processor", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-processor" }
+    auditor    = { name = "payhook-test-auditor", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-auditor" }
+    reconciler = { name = "payhook-test-reconciler", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler" }
+    forwarder  = { name = "payhook-test-forwarder", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-forwarder" }
+  }
+  schedule_role     = { name = "payhook-test-reconciler-schedule", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler-schedule" }
+  event_bus_enabled = true
   event_destinations = [
     { name = "ledger", url = "https://ledger.example.com/payhook", event_types = ["payment.succeeded", "dispute.opened"] },
     { name = "crm", url = "https://crm.example.com:8443/hooks?tenant=7" },
@@ -268,4 +274,40 @@ run "a_cap_below_sqs_mappings_minimum_is_refused" {
     forwarder = { timeout = 60, memory_size = 256, max_concurrency = 1 }
   }
   expect_failures = [var.forwarder]
+}
+
+# Issue 23, item 6: a destination's rule, <prefix>-<environment>-forward-<name>,
+# must fit EventBridge's 64 characters: with a 16-character environment, a
+# 31-character name fits and a 32-character one is refused.
+run "a_rule_name_that_fits_eventbridges_64_characters" {
+  command = plan
+  variables {
+    environment_suffix = "abcdefghijklmnop"
+    event_destinations = [{ name = "abcdefghijklmnopqrstuvwxyz01234", url = "https://ledger.example.com/payhook" }]
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.forward["abcdefghijklmnopqrstuvwxyz01234"].name) == 64
+    error_message = "The longest name that fits makes a 64-character rule."
+  }
+}
+
+run "a_rule_name_over_eventbridges_64_characters_is_refused" {
+  command = plan
+  variables {
+    environment_suffix = "abcdefghijklmnop"
+    event_destinations = [{ name = "abcdefghijklmnopqrstuvwxyz012345", url = "https://ledger.example.com/payhook" }]
+  }
+  expect_failures = [var.event_destinations]
+}
+
+# Issue 23, item 6: every target on the bus has a dead-letter queue, the
+# destination's own, which its queue policy lets the rule write.
+run "every_bus_target_has_a_dead_letter_queue" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for name, t in aws_cloudwatch_event_target.forward : t.dead_letter_config[0].arn == aws_sqs_queue.forward_dlq[name].arn])
+    error_message = "Every event destination's target dead-letters to the destination's own queue."
+  }
 }

@@ -51,23 +51,8 @@ override_resource {
 }
 
 override_resource {
-  target = module.receiver.aws_iam_role.this
-  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-receiver" }
-}
-
-override_resource {
-  target = module.processor.aws_iam_role.this
-  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-processor" }
-}
-
-override_resource {
-  target = module.auditor.aws_iam_role.this
-  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-auditor" }
-}
-
-override_resource {
-  target = module.reconciler.aws_iam_role.this
-  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler" }
+  target = aws_secretsmanager_secret.provider_apis
+  values = { arn = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/provider-apis-GhIjKl" }
 }
 
 override_resource {
@@ -86,16 +71,6 @@ override_resource {
 }
 
 override_resource {
-  target = aws_iam_role.reconcile_schedule
-  values = { arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler-schedule" }
-}
-
-override_resource {
-  target = aws_iam_role.api_gateway_logs
-  values = { arn = "arn:aws:iam::111122223333:role/payhook-account/payhook-apigateway-logs-ap-southeast-1" }
-}
-
-override_resource {
   target = module.receiver.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:ap-southeast-1:111122223333:log-group:/aws/lambda/payhook-test-receiver" }
 }
@@ -111,10 +86,16 @@ override_resource {
 }
 
 variables {
-  environment_suffix       = "test"
-  lambda_zip_dir           = "../../tests/lambda-zips"
-  iam_path                 = "/payhook/test/"
-  permissions_boundary_arn = "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"
+  environment_suffix = "test"
+  lambda_zip_dir     = "../../tests/lambda-zips"
+  function_roles = {
+    receiver   = { name = "payhook-test-receiver", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-receiver" }
+    processor  = { name = "payhook-test-processor", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-processor" }
+    auditor    = { name = "payhook-test-auditor", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-auditor" }
+    reconciler = { name = "payhook-test-reconciler", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler" }
+    forwarder  = { name = "payhook-test-forwarder", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-forwarder" }
+  }
+  schedule_role = { name = "payhook-test-reconciler-schedule", arn = "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler-schedule" }
 }
 
 run "functions_are_sized_traced_and_encrypted" {
@@ -154,9 +135,27 @@ run "no_wildcard_actions_and_no_wildcard_resources_where_known" {
     condition     = alltrue(flatten([for f in output.functions : [for s in f.statements : s.sid == "Trace" || !contains(s.resources, "*")]]))
     error_message = "An IAM statement has a wildcard resource where the resource is known."
   }
+}
+
+# Issue 23, item 5: the internet-facing receiver puts items under the keys
+# it writes, webhooks and transmissions' bindings, and no other: never a
+# payment's state or a reconciliation checkpoint. It reads the webhook
+# keys, never the API credentials.
+run "the_receiver_writes_only_webhooks_and_transmissions" {
+  command = plan
+
   assert {
-    condition     = [for s in output.functions.receiver.statements : s.actions if s.sid == "StoreWebhooks"][0] == tolist(["dynamodb:PutItem"])
-    error_message = "The receiver may only put items."
+    condition = jsonencode([for s in output.functions.receiver.statements : [s.actions, s.conditions] if anytrue([for a in s.actions : startswith(a, "dynamodb:")])]) == jsonencode([
+    [["dynamodb:PutItem"], { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["WEBHOOK#*", "TRANSMISSION#*"] } }]])
+    error_message = "The receiver may only put items whose partition key starts WEBHOOK# or TRANSMISSION#."
+  }
+  assert {
+    condition     = [for s in output.functions.receiver.statements : s.resources if contains(s.actions, "secretsmanager:GetSecretValue")] == [tolist([aws_secretsmanager_secret.providers.arn])]
+    error_message = "The receiver reads the webhook keys' secret, and no other."
+  }
+  assert {
+    condition     = output.functions.receiver.configuration.environment.PAYHOOK_SECRETS_ARN == aws_secretsmanager_secret.providers.arn && !contains(keys(output.functions.receiver.configuration.environment), "PAYHOOK_API_SECRETS_ARN")
+    error_message = "The receiver is told the webhook keys' secret only."
   }
 }
 
@@ -180,7 +179,7 @@ run "everything_is_encrypted_with_the_one_key" {
     error_message = "The alert topic must be encrypted with the key."
   }
   assert {
-    condition     = aws_cloudwatch_log_group.api_access.kms_key_id == aws_kms_key.this.arn && aws_secretsmanager_secret.providers.kms_key_id == aws_kms_key.this.arn
+    condition     = aws_cloudwatch_log_group.api_access.kms_key_id == aws_kms_key.this.arn && aws_secretsmanager_secret.providers.kms_key_id == aws_kms_key.this.arn && aws_secretsmanager_secret.provider_apis.kms_key_id == aws_kms_key.this.arn
     error_message = "The API's access logs and the provider secret must be encrypted with the key."
   }
 }
@@ -217,7 +216,7 @@ run "the_keys_sit_next_to_the_table" {
   command = plan
 
   assert {
-    condition     = aws_secretsmanager_secret.providers.name == "${aws_dynamodb_table.this.name}/providers"
+    condition     = aws_secretsmanager_secret.providers.name == "${aws_dynamodb_table.this.name}/providers" && aws_secretsmanager_secret.provider_apis.name == "${aws_dynamodb_table.this.name}/provider-apis"
     error_message = "payhook smoke looks for the keys in <table>/providers by default."
   }
 }
@@ -275,33 +274,6 @@ run "edge_limits" {
   }
 }
 
-# Issue 11, item 1: a new account has no CloudWatch Logs role for API
-# Gateway, and the stage's access logs need one.
-run "the_account_gets_api_gateways_logging_role" {
-  command = plan
-
-  assert {
-    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.api_gateway_logs[0].arn
-    error_message = "API Gateway's account settings must name the logging role."
-  }
-  assert {
-    condition     = aws_iam_role_policy_attachment.api_gateway_logs[0].policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs" && jsondecode(aws_iam_role.api_gateway_logs[0].assume_role_policy).Statement[0].Principal.Service == "apigateway.amazonaws.com"
-    error_message = "The logging role is API Gateway's, with AWS's policy for pushing logs."
-  }
-}
-
-run "a_second_environment_in_the_account_leaves_the_setting_alone" {
-  command = plan
-  variables {
-    manage_api_gateway_account = false
-  }
-
-  assert {
-    condition     = length(aws_api_gateway_account.this) == 0 && length(aws_iam_role.api_gateway_logs) == 0
-    error_message = "With manage_api_gateway_account = false the account-wide setting must not be touched."
-  }
-}
-
 # Item 2: Lambda encrypts environment variables with the permissions of the
 # principal configuring the function, and creates a grant for itself.
 run "functions_environments_can_be_encrypted_with_the_key" {
@@ -344,6 +316,41 @@ run "reservations_fit_a_large_enough_quota" {
   }
 }
 
+# Issue 23, item 6: the quota is the account's, and every environment in
+# it reserves from it. staging's 161, as it published them, and this
+# environment's 161 need 422; a quota of 400 fits either alone, not both.
+run "the_quota_counts_every_environment_in_the_account" {
+  command = plan
+  override_data {
+    target = data.aws_servicequotas_service_quota.lambda_concurrency
+    values = { value = 400 }
+  }
+  override_data {
+    target = data.aws_ssm_parameters_by_path.reserved_concurrency
+    values = { names = ["/payhook/reserved-concurrency/staging", "/payhook/reserved-concurrency/test"], values = ["161", "9999"] }
+  }
+  expect_failures = [data.aws_servicequotas_service_quota.lambda_concurrency]
+}
+
+# ...counting this environment once: what it would now reserve, not what it
+# published before.
+run "an_environments_own_published_reservation_is_not_counted_twice" {
+  command = plan
+  override_data {
+    target = data.aws_servicequotas_service_quota.lambda_concurrency
+    values = { value = 422 }
+  }
+  override_data {
+    target = data.aws_ssm_parameters_by_path.reserved_concurrency
+    values = { names = ["/payhook/reserved-concurrency/staging", "/payhook/reserved-concurrency/test"], values = ["161", "9999"] }
+  }
+
+  assert {
+    condition     = output.protection.reserved_in_account == 322 && aws_ssm_parameter.reserved_concurrency.value == "161" && aws_ssm_parameter.reserved_concurrency.name == "/payhook/reserved-concurrency/test"
+    error_message = "This environment reserves 161, staging 161: 322 in the account; it publishes its 161 for the others' plans."
+  }
+}
+
 run "an_environment_can_do_without_reservations" {
   command = plan
   variables {
@@ -354,16 +361,24 @@ run "an_environment_can_do_without_reservations" {
     condition     = alltrue([for f in output.functions : f.configuration.reserved_concurrency == -1]) && length(data.aws_servicequotas_service_quota.lambda_concurrency) == 0
     error_message = "Without reservations every function runs on the unreserved pool, and the quota is not read."
   }
+  assert {
+    condition     = aws_ssm_parameter.reserved_concurrency.value == "0"
+    error_message = "An environment without reservations publishes that it reserves none."
+  }
 }
 
-# Item 6: the execution roles sit under the environment's path, bounded.
-run "function_roles_are_bounded_under_the_environments_path" {
+# Issue 23, item 2: the functions run as the administrator's roles, whose
+# policies the module writes; it creates no role.
+run "functions_run_as_the_administrators_roles" {
   command = plan
 
   assert {
-    condition = alltrue([for f in output.functions :
-    f.configuration.role_path == "/payhook/test/" && f.configuration.permissions_boundary == "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"])
-    error_message = "Every function role must have the environment's path and permissions boundary."
+    condition     = alltrue([for name, f in output.functions : f.role == "payhook-test-${name}"])
+    error_message = "Every function runs as its role from function_roles."
+  }
+  assert {
+    condition     = aws_iam_role_policy.reconcile_schedule[0].role == "payhook-test-reconciler-schedule" && aws_scheduler_schedule.reconcile[0].target[0].role_arn == "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler-schedule"
+    error_message = "The schedule invokes with schedule_role, whose policy the module writes."
   }
 }
 
@@ -424,6 +439,36 @@ run "the_event_bus_is_encrypted_with_the_key" {
   }
 }
 
+# Issue 23, item 2: the account root's rule routes IAM Access Analyzer's
+# findings to the topic (payhook-account's findings rule, whose ARN its
+# tests hold to the same value); the environment's alarms and the account
+# root's publish; nothing else from outside IAM.
+run "the_alert_topic_admits_the_access_findings_and_the_alarms" {
+  command = plan
+
+  assert {
+    condition = [for s in jsondecode(aws_sns_topic_policy.alerts.policy).Statement : s.Condition if s.Sid == "AccessAnalyzerFindingsArrive"] == [
+    { ArnEquals = { "aws:SourceArn" = "arn:aws:events:ap-southeast-1:111122223333:rule/payhook-access-analyzer-findings" } }]
+    error_message = "The topic admits the account root's findings rule, and no other rule."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_sns_topic_policy.alerts.policy).Statement : s.Condition if s.Sid == "AlarmsPublish"] == [{
+      StringEquals = { "aws:SourceAccount" = "111122223333" }
+      ArnLike      = { "aws:SourceArn" = ["arn:aws:cloudwatch:ap-southeast-1:111122223333:alarm:payhook-test-*", "arn:aws:cloudwatch:ap-southeast-1:111122223333:alarm:payhook-account-*"] }
+    }]
+    error_message = "The topic admits this environment's alarms and the account root's, no other environment's."
+  }
+  assert {
+    condition     = toset([for s in jsondecode(aws_sns_topic_policy.alerts.policy).Statement : jsonencode(s.Principal)]) == toset([jsonencode({ AWS = "arn:aws:iam::111122223333:root" }), jsonencode({ Service = "cloudwatch.amazonaws.com" }), jsonencode({ Service = "events.amazonaws.com" })])
+    error_message = "Only the account, CloudWatch and EventBridge are named."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_kms_key.this.policy).Statement : s.Condition if s.Sid == "EventBridgePublishesToTheEncryptedTopic"] == [
+    { StringEquals = { "kms:EncryptionContext:aws:sns:topicArn" = "arn:aws:sns:ap-southeast-1:111122223333:payhook-test-alerts" } }]
+    error_message = "EventBridge may use the key for the alert topic only."
+  }
+}
+
 run "the_alert_topic_is_traced" {
   command = plan
 
@@ -434,21 +479,6 @@ run "the_alert_topic_is_traced" {
   assert {
     condition     = jsondecode(aws_xray_resource_policy.alerts_tracing.policy_document).Statement[0].Principal.Service == "sns.amazonaws.com"
     error_message = "X-Ray must accept the topic's segments."
-  }
-}
-
-# prevent_destroy only shows when a plan would destroy, which needs applied
-# state the offline provider cannot hold: read the resource blocks instead.
-run "the_table_and_the_key_are_never_destroyed" {
-  command = plan
-
-  assert {
-    condition     = can(regex("lifecycle \\{\\s*prevent_destroy\\s*=\\s*true", regex("(?s)resource \"aws_dynamodb_table\" \"this\" \\{(.*?)\\n\\}", file("dynamodb.tf"))[0])) && aws_dynamodb_table.this.name == "payhook-test"
-    error_message = "The table must have prevent_destroy."
-  }
-  assert {
-    condition     = can(regex("lifecycle \\{\\s*prevent_destroy\\s*=\\s*true", regex("(?s)resource \"aws_kms_key\" \"this\" \\{(.*?)\\n\\}", file("kms.tf"))[0])) && aws_kms_key.this.enable_key_rotation
-    error_message = "The key must have prevent_destroy."
   }
 }
 
@@ -530,8 +560,12 @@ run "every_registered_provider_has_a_route_and_its_keys_a_field" {
     error_message = "Every provider in the registry must get a webhook URL."
   }
   assert {
-    condition     = alltrue([for s in jsondecode(file("providers.tf.json")).locals.provider_settings : strcontains(aws_secretsmanager_secret.providers.description, s)])
-    error_message = "The secret's description must name every provider setting."
+    condition     = alltrue([for s in jsondecode(file("providers.tf.json")).locals.provider_signing_settings : strcontains(aws_secretsmanager_secret.providers.description, s) && !strcontains(aws_secretsmanager_secret.provider_apis.description, s)])
+    error_message = "The webhook keys' secret's description must name every webhook key setting, and the API secret's none."
+  }
+  assert {
+    condition     = alltrue([for s in jsondecode(file("providers.tf.json")).locals.provider_api_settings : strcontains(aws_secretsmanager_secret.provider_apis.description, s) && !strcontains(aws_secretsmanager_secret.providers.description, s)])
+    error_message = "The API credentials' secret's description must name every API setting, and the webhook keys' none."
   }
 }
 
@@ -552,16 +586,16 @@ run "the_reconciler_runs_alone_with_its_settings" {
   assert {
     condition = output.functions.reconciler.configuration.environment == tomap({
       PAYHOOK_TABLE_NAME       = "payhook-test"
-      PAYHOOK_SECRETS_ARN      = aws_secretsmanager_secret.providers.arn
+      PAYHOOK_API_SECRETS_ARN  = aws_secretsmanager_secret.provider_apis.arn
       PAYHOOK_ALERT_TOPIC_ARN  = aws_sns_topic.alerts.arn
       PAYHOOK_PAYPAL_SANDBOX   = "false"
       PAYHOOK_RECONCILE_WINDOW = "72h"
     })
-    error_message = "The reconciler gets the table, the provider secret, the alert topic, PayPal's sandbox setting and a 72h window."
+    error_message = "The reconciler gets the table, the API credentials' secret, the alert topic, PayPal's sandbox setting and a 72h window."
   }
   assert {
-    condition     = output.functions.reconciler.configuration.role_path == "/payhook/test/" && output.functions.reconciler.configuration.environment_kms_key == aws_kms_key.this.arn
-    error_message = "The reconciler's role is bounded under the environment's path, and its environment encrypted with the key."
+    condition     = output.functions.reconciler.configuration.role == "payhook-test-reconciler" && output.functions.reconciler.configuration.environment_kms_key == aws_kms_key.this.arn
+    error_message = "The reconciler runs as its role, and its environment is encrypted with the key."
   }
   assert {
     condition     = contains([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Principal.AWS if s.Sid == "FunctionsUseTheKey"][0], "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler")
@@ -589,7 +623,7 @@ run "the_reconcilers_policy_has_exactly_the_listed_actions" {
   assert {
     condition = alltrue([for s in output.functions.reconciler.statements : s.resources == (
       startswith(s.actions[0], "dynamodb:") ? [aws_dynamodb_table.this.arn] :
-      startswith(s.actions[0], "secretsmanager:") ? [aws_secretsmanager_secret.providers.arn] :
+      startswith(s.actions[0], "secretsmanager:") ? [aws_secretsmanager_secret.provider_apis.arn] :
       startswith(s.actions[0], "kms:") ? [aws_kms_key.this.arn] :
       startswith(s.actions[0], "sns:") ? [aws_sns_topic.alerts.arn] :
       s.resources
@@ -618,7 +652,7 @@ run "the_schedule_runs_the_reconciler_every_15_minutes" {
     error_message = "The schedule invokes the reconciler with {}."
   }
   assert {
-    condition     = aws_scheduler_schedule.reconcile[0].target[0].role_arn == aws_iam_role.reconcile_schedule[0].arn
+    condition     = aws_scheduler_schedule.reconcile[0].target[0].role_arn == "arn:aws:iam::111122223333:role/payhook/test/payhook-test-reconciler-schedule"
     error_message = "The schedule invokes with its own role."
   }
   assert {
@@ -638,19 +672,6 @@ run "the_schedule_runs_the_reconciler_every_15_minutes" {
 run "the_schedules_role_may_only_invoke_the_reconciler" {
   command = plan
 
-  assert {
-    condition = jsondecode(aws_iam_role.reconcile_schedule[0].assume_role_policy).Statement == [{
-      Effect    = "Allow"
-      Principal = { Service = "scheduler.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = "111122223333" } }
-    }]
-    error_message = "Only EventBridge Scheduler, for this account's schedules, may assume the schedule's role."
-  }
-  assert {
-    condition     = aws_iam_role.reconcile_schedule[0].path == "/payhook/test/" && aws_iam_role.reconcile_schedule[0].permissions_boundary == "arn:aws:iam::111122223333:policy/payhook/test/payhook-test-boundary"
-    error_message = "The schedule's role is under the environment's path, with its boundary."
-  }
   assert {
     condition = [for s in jsondecode(aws_iam_role_policy.reconcile_schedule[0].policy).Statement : s if contains(s.Action, "lambda:InvokeFunction")] == [
       { Sid = "InvokeTheReconciler", Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = ["arn:aws:lambda:ap-southeast-1:111122223333:function:payhook-test-reconciler"] },
@@ -737,8 +758,8 @@ run "disabling_reconciliation_removes_the_function_and_the_schedule" {
     error_message = "Without reconciliation there is no reconciler and no schedule."
   }
   assert {
-    condition     = length(aws_iam_role.reconcile_schedule) == 0 && length(aws_iam_role_policy.reconcile_schedule) == 0 && length(aws_sqs_queue.reconcile_schedule_dlq) == 0 && length(aws_cloudwatch_metric_alarm.reconcile_schedule_dlq) == 0
-    error_message = "Without reconciliation the schedule's role, dead-letter queue and alarm go too."
+    condition     = length(aws_iam_role_policy.reconcile_schedule) == 0 && length(aws_sqs_queue.reconcile_schedule_dlq) == 0 && length(aws_cloudwatch_metric_alarm.reconcile_schedule_dlq) == 0
+    error_message = "Without reconciliation the schedule role's policy, the dead-letter queue and the alarm go too."
   }
   assert {
     condition     = !contains(keys(output.functions), "reconciler") && !contains(keys(aws_cloudwatch_metric_alarm.function_errors), "reconciler") && output.reconciliation == null
@@ -751,7 +772,8 @@ run "disabling_reconciliation_removes_the_function_and_the_schedule" {
 }
 
 # Issue 26: Paddle and GoCardless are reconciled too, on the same schedule
-# and with the same role: their credentials are fields of the same secret.
+# and with the same role: their credentials are fields of the same secret,
+# the API credentials' (issue 23, item 5).
 run "the_schedule_and_its_reconciler_cover_every_provider_with_an_event_api" {
   command = plan
 
@@ -765,12 +787,12 @@ run "the_schedule_and_its_reconciler_cover_every_provider_with_an_event_api" {
   }
   assert {
     condition = alltrue([for s in ["PAYHOOK_PADDLE_API_KEY", "PAYHOOK_PADDLE_API_URL", "PAYHOOK_PADDLE_SANDBOX", "PAYHOOK_GOCARDLESS_ACCESS_TOKEN", "PAYHOOK_GOCARDLESS_API_URL", "PAYHOOK_GOCARDLESS_SANDBOX"] :
-    strcontains(aws_secretsmanager_secret.providers.description, s)])
-    error_message = "Paddle's and GoCardless's API settings are fields of the provider secret the reconciler reads."
+    strcontains(aws_secretsmanager_secret.provider_apis.description, s) && !strcontains(aws_secretsmanager_secret.providers.description, s)])
+    error_message = "Paddle's and GoCardless's API settings are fields of the API credentials' secret the reconciler reads, not of the webhook keys'."
   }
   assert {
     condition = [for s in output.functions.reconciler.statements : s.resources if contains(s.actions, "secretsmanager:GetSecretValue")] == [
-      tolist([aws_secretsmanager_secret.providers.arn]),
+      tolist([aws_secretsmanager_secret.provider_apis.arn]),
     ]
     error_message = "The reconciler reads that one secret, for every provider's credentials."
   }
@@ -781,22 +803,25 @@ run "the_schedule_and_its_reconciler_cover_every_provider_with_an_event_api" {
   }
 }
 
-run "the_processor_reads_the_keys_to_confirm_paypal" {
+# Issue 23, item 5: the processor reads the API credentials to confirm
+# PayPal's deliveries and read GoCardless's amounts, never the webhook keys.
+run "the_processor_reads_the_api_credentials_to_confirm_paypal" {
   command = plan
 
   assert {
     condition = [for s in output.functions.processor.statements : [s.actions, s.resources] if contains(s.actions, "secretsmanager:GetSecretValue")] == [
-      [tolist(["secretsmanager:GetSecretValue"]), tolist([aws_secretsmanager_secret.providers.arn])],
+      [tolist(["secretsmanager:GetSecretValue"]), tolist([aws_secretsmanager_secret.provider_apis.arn])],
     ]
-    error_message = "The processor may read the provider secret, and only it."
+    error_message = "The processor may read the API credentials' secret, and only it."
   }
   assert {
-    condition = (output.functions.processor.configuration.environment.PAYHOOK_SECRETS_ARN == aws_secretsmanager_secret.providers.arn &&
+    condition = (output.functions.processor.configuration.environment.PAYHOOK_API_SECRETS_ARN == aws_secretsmanager_secret.provider_apis.arn &&
+      !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_SECRETS_ARN") &&
       output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_SANDBOX == "false" &&
       output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "true" &&
       output.functions.processor.configuration.environment.PAYHOOK_CHECKOUT_CONFIRM == "true" &&
     output.functions.processor.configuration.environment.PAYHOOK_GOCARDLESS_AMOUNTS == "true")
-    error_message = "The processor gets the provider secret, PayPal's sandbox setting, and PayPal's and Checkout.com's confirmation and GoCardless's amounts on."
+    error_message = "The processor gets the API credentials' secret, PayPal's sandbox setting, and PayPal's and Checkout.com's confirmation and GoCardless's amounts on."
   }
 }
 
@@ -809,8 +834,8 @@ run "checkout_confirm_alone_still_reads_the_keys" {
 
   assert {
     condition = (output.functions.processor.configuration.environment.PAYHOOK_CHECKOUT_CONFIRM == "true" &&
-    output.functions.processor.configuration.environment.PAYHOOK_SECRETS_ARN == aws_secretsmanager_secret.providers.arn)
-    error_message = "With Checkout.com's confirmation on, the processor gets the secret to confirm its deliveries."
+    output.functions.processor.configuration.environment.PAYHOOK_API_SECRETS_ARN == aws_secretsmanager_secret.provider_apis.arn)
+    error_message = "With Checkout.com's confirmation on, the processor gets the API credentials' secret to confirm its deliveries."
   }
   assert {
     condition     = anytrue([for s in output.functions.processor.statements : contains(s.actions, "secretsmanager:GetSecretValue")])
@@ -818,8 +843,8 @@ run "checkout_confirm_alone_still_reads_the_keys" {
   }
   assert {
     condition = alltrue([for s in ["PAYHOOK_CHECKOUT_ACCESS_KEY_ID", "PAYHOOK_CHECKOUT_ACCESS_KEY_SECRET", "PAYHOOK_CHECKOUT_API_URL", "PAYHOOK_CHECKOUT_SANDBOX"] :
-    strcontains(aws_secretsmanager_secret.providers.description, s)])
-    error_message = "Checkout.com's access key and API settings are fields of the provider secret the processor reads."
+    strcontains(aws_secretsmanager_secret.provider_apis.description, s)])
+    error_message = "Checkout.com's access key and API settings are fields of the API credentials' secret the processor reads."
   }
   assert {
     # Checkout.com's API looks an event up by id and lists none: it is
@@ -839,8 +864,9 @@ run "gocardless_amounts_alone_still_read_the_keys" {
   assert {
     condition = (output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "false" &&
       output.functions.processor.configuration.environment.PAYHOOK_GOCARDLESS_AMOUNTS == "true" &&
-    output.functions.processor.configuration.environment.PAYHOOK_SECRETS_ARN == aws_secretsmanager_secret.providers.arn)
-    error_message = "With PayPal's confirmation off, the processor still gets the secret to read GoCardless's amounts."
+      output.functions.processor.configuration.environment.PAYHOOK_API_SECRETS_ARN == aws_secretsmanager_secret.provider_apis.arn &&
+    !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_SECRETS_ARN"))
+    error_message = "With PayPal's confirmation off, the processor still gets the API credentials' secret to read GoCardless's amounts, and never the webhook keys'."
   }
   assert {
     condition     = anytrue([for s in output.functions.processor.statements : contains(s.actions, "secretsmanager:GetSecretValue")])
@@ -860,7 +886,7 @@ run "without_confirmation_or_amounts_the_processor_does_not_read_the_keys" {
     condition = (output.functions.processor.configuration.environment.PAYHOOK_PAYPAL_CONFIRM == "false" &&
       output.functions.processor.configuration.environment.PAYHOOK_CHECKOUT_CONFIRM == "false" &&
       output.functions.processor.configuration.environment.PAYHOOK_GOCARDLESS_AMOUNTS == "false" &&
-    !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_SECRETS_ARN"))
+    !contains(keys(output.functions.processor.configuration.environment), "PAYHOOK_API_SECRETS_ARN"))
     error_message = "With paypal_confirm, checkout_confirm and gocardless_amounts false the processor asks no API and is not given the secret."
   }
   assert {
