@@ -71,6 +71,10 @@ func (c *child) waitReady(endpoint string, ports []string, probe func(context.Co
 				return nil
 			}
 		}
+		if c.couldNotBind() {
+			c.stop()
+			return portTaken{fmt.Errorf("%s could not bind its port for %s and was killed: %w%s", c.name, endpoint, err, c.tail())}
+		}
 		select {
 		case <-c.output.exited:
 			return c.exitError(endpoint)
@@ -114,10 +118,17 @@ func (c *child) waitAddress(line *regexp.Regexp) (string, error) {
 // printed last. It is errPortTaken when the child could not bind its port.
 func (c *child) exitError(endpoint string) error {
 	err := fmt.Errorf("%s exited before answering on %s: %s%s", c.name, endpoint, c.cmd.ProcessState, c.tail())
-	if strings.Contains(strings.ToLower(c.output.String()), "address already in use") {
+	if c.couldNotBind() {
 		return portTaken{err}
 	}
 	return err
+}
+
+// couldNotBind says whether the child printed that a port it was given is
+// taken. Go's stand-ins then exit; DynamoDB Local's JVM prints a
+// BindException and lives on, so exiting is not the only sign.
+func (c *child) couldNotBind() bool {
+	return strings.Contains(strings.ToLower(c.output.String()), "address already in use")
 }
 
 // portTaken is a start that failed because a port was taken: it is
@@ -160,8 +171,11 @@ func startOnFreePorts(name string, n int, command func(ports []string) *exec.Cmd
 			return c, ports, nil
 		}
 		c.stop()
-		if !errors.Is(err, errPortTaken) || attempt == startAttempts {
+		if !errors.Is(err, errPortTaken) {
 			return nil, nil, err
+		}
+		if attempt == startAttempts {
+			return nil, nil, fmt.Errorf("%s: another process took its port at each of %d starts; the last: %w", name, startAttempts, err)
 		}
 	}
 }

@@ -20,8 +20,9 @@ import (
 
 // childMode makes the test binary, run again as a child, stand in for a
 // stand-in: "serve" listens on the port given as its argument and answers
-// 200, exiting as a real one does when the port is taken; "fail" prints
-// numbered lines and exits 3.
+// 200, exiting as a real one does when the port is taken; "java" does the
+// same but, as DynamoDB Local's JVM does, stays alive after printing that
+// it could not bind; "fail" prints numbered lines and exits 3.
 const childMode = "PAYHOOK_TESTENV_CHILD"
 
 func TestMain(m *testing.M) {
@@ -31,6 +32,17 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			fmt.Println(err) // "listen tcp ...: bind: address already in use"
 			os.Exit(1)
+		}
+		server := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), ReadHeaderTimeout: time.Second}
+		_ = server.Serve(l)
+		os.Exit(1)
+	case "java":
+		l, err := net.Listen("tcp", "127.0.0.1:"+os.Args[len(os.Args)-1])
+		if err != nil {
+			// What DynamoDB Local 1.25 prints; its JVM then lives on.
+			fmt.Printf("Exception in thread \"main\" java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:%s\n", os.Args[len(os.Args)-1])
+			fmt.Println("Caused by: java.net.BindException: Address already in use")
+			select {}
 		}
 		server := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), ReadHeaderTimeout: time.Second}
 		_ = server.Serve(l)
@@ -49,6 +61,17 @@ func serving(ports []string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$", ports[0]) //nolint:gosec // G702: this test binary, on a port it chose
 	cmd.Env = append(os.Environ(), childMode+"=serve")
 	return cmd
+}
+
+// javaLike starts the test binary as a "java" child on ports[0], and
+// records it in started.
+func javaLike(started *[]*exec.Cmd) func(ports []string) *exec.Cmd {
+	return func(ports []string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$", ports[0]) //nolint:gosec // G702: this test binary, on a port it chose
+		cmd.Env = append(os.Environ(), childMode+"=java")
+		*started = append(*started, cmd)
+		return cmd
+	}
 }
 
 // answers200 waits until GET / on ports[0] answers 200.
@@ -99,6 +122,60 @@ func TestAStandInWhosePortIsTakenStartsOnAnother(t *testing.T) {
 	is.Equal(len(picked), 2) // a second start
 	is.True(ports[0] != taken)
 	is.NoErr(listensOn(c.cmd.Process.Pid, ports)) // the child's own port
+}
+
+// DynamoDB Local's JVM does not exit when its port is taken: it prints
+// the BindException and lives on. That is seen at once, the JVM is
+// killed, and the stand-in starts again on another port.
+func TestAStandInThatStaysAliveWhenItsPortIsTakenIsKilledAndStartedAgain(t *testing.T) {
+	is := is.New(t)
+	thief, err := net.Listen("tcp", "127.0.0.1:0")
+	is.NoErr(err)
+	defer func() { _ = thief.Close() }()
+	_, taken, err := net.SplitHostPort(thief.Addr().String())
+	is.NoErr(err)
+
+	first := true
+	pickPorts = func(n int) ([]string, error) {
+		if first {
+			first = false
+			return []string{taken}, nil
+		}
+		return freePorts(n)
+	}
+	defer func() { pickPorts = freePorts }()
+
+	var started []*exec.Cmd
+	c, ports, err := startOnFreePorts("a JVM", 1, javaLike(&started), answers200)
+	is.NoErr(err)
+	defer c.stop()
+	is.Equal(len(started), 2)               // started again
+	is.True(ports[0] != taken)              // on another port
+	is.True(started[0].ProcessState != nil) // the first JVM is gone
+}
+
+// A port taken at every start ends, after startAttempts starts, in one
+// error that says so, each child killed.
+func TestAStandInWhosePortIsAlwaysTakenGivesUpSayingWhy(t *testing.T) {
+	is := is.New(t)
+	thief, err := net.Listen("tcp", "127.0.0.1:0")
+	is.NoErr(err)
+	defer func() { _ = thief.Close() }()
+	_, taken, err := net.SplitHostPort(thief.Addr().String())
+	is.NoErr(err)
+	pickPorts = func(int) ([]string, error) { return []string{taken}, nil }
+	defer func() { pickPorts = freePorts }()
+
+	var started []*exec.Cmd
+	_, _, err = startOnFreePorts("a JVM", 1, javaLike(&started), answers200)
+	is.True(err != nil)
+	is.Equal(len(started), startAttempts)
+	for _, cmd := range started {
+		is.True(cmd.ProcessState != nil) // killed
+	}
+	msg := err.Error()
+	is.True(strings.HasPrefix(msg, fmt.Sprintf("a JVM: another process took its port at each of %d starts", startAttempts)))
+	is.True(strings.Contains(msg, "BindException: Address already in use"))
 }
 
 // A stand-in that cannot start fails at once, saying which stand-in, how
