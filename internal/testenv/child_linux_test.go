@@ -47,6 +47,22 @@ func TestMain(m *testing.M) {
 		server := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), ReadHeaderTimeout: time.Second}
 		_ = server.Serve(l)
 		os.Exit(1)
+	case "silent":
+		select {} // neither listens nor uses processor time: stalled
+	case "slow":
+		// Works (uses processor time) for the seconds given, as a start
+		// on a busy machine does, then serves.
+		args := os.Args[len(os.Args)-2:]
+		work, _ := time.ParseDuration(args[0])
+		for start := time.Now(); time.Since(start) < work; {
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+args[1])
+		if err != nil {
+			os.Exit(1)
+		}
+		server := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), ReadHeaderTimeout: time.Second}
+		_ = server.Serve(l)
+		os.Exit(1)
 	case "fail":
 		for i := 1; i <= 30; i++ {
 			fmt.Printf("line %d\n", i)
@@ -116,7 +132,7 @@ func TestAStandInWhosePortIsTakenStartsOnAnother(t *testing.T) {
 	}
 	defer func() { pickPorts = freePorts }()
 
-	c, ports, err := startOnFreePorts("a stand-in", 1, serving, answers200)
+	c, ports, err := startOnFreePorts("a stand-in", time.Time{}, 1, serving, answers200)
 	is.NoErr(err)
 	defer c.stop()
 	is.Equal(len(picked), 2) // a second start
@@ -146,7 +162,7 @@ func TestAStandInThatStaysAliveWhenItsPortIsTakenIsKilledAndStartedAgain(t *test
 	defer func() { pickPorts = freePorts }()
 
 	var started []*exec.Cmd
-	c, ports, err := startOnFreePorts("a JVM", 1, javaLike(&started), answers200)
+	c, ports, err := startOnFreePorts("a JVM", time.Time{}, 1, javaLike(&started), answers200)
 	is.NoErr(err)
 	defer c.stop()
 	is.Equal(len(started), 2)               // started again
@@ -167,7 +183,7 @@ func TestAStandInWhosePortIsAlwaysTakenGivesUpSayingWhy(t *testing.T) {
 	defer func() { pickPorts = freePorts }()
 
 	var started []*exec.Cmd
-	_, _, err = startOnFreePorts("a JVM", 1, javaLike(&started), answers200)
+	_, _, err = startOnFreePorts("a JVM", time.Time{}, 1, javaLike(&started), answers200)
 	is.True(err != nil)
 	is.Equal(len(started), startAttempts)
 	for _, cmd := range started {
@@ -182,7 +198,7 @@ func TestAStandInWhosePortIsAlwaysTakenGivesUpSayingWhy(t *testing.T) {
 // it exited and its last lines.
 func TestAStandInThatExitsSaysWhichAndWhy(t *testing.T) {
 	is := is.New(t)
-	_, _, err := startOnFreePorts("the failing stand-in", 1, func([]string) *exec.Cmd {
+	_, _, err := startOnFreePorts("the failing stand-in", time.Time{}, 1, func([]string) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$") //nolint:gosec // G702: this test binary
 		cmd.Env = append(os.Environ(), childMode+"=fail")
 		return cmd
@@ -201,7 +217,7 @@ func TestAStandInThatExitsSaysWhichAndWhy(t *testing.T) {
 // measured by, are the child's own.
 func TestPortAndProcessorTimeAreTheChilds(t *testing.T) {
 	is := is.New(t)
-	c, ports, err := startOnFreePorts("a stand-in", 1, serving, answers200)
+	c, ports, err := startOnFreePorts("a stand-in", time.Time{}, 1, serving, answers200)
 	is.NoErr(err)
 	defer c.stop()
 	is.NoErr(listensOn(c.cmd.Process.Pid, ports))
@@ -210,4 +226,61 @@ func TestPortAndProcessorTimeAreTheChilds(t *testing.T) {
 	if measured { // Linux only
 		is.True(used < startupCPU)
 	}
+}
+
+// runAs starts the test binary as a child in mode, with args.
+func runAs(mode string, args ...string) func(ports []string) *exec.Cmd {
+	return func(ports []string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], append(append([]string{"-test.run=^$"}, args...), ports...)...) //nolint:gosec // G702: this test binary
+		cmd.Env = append(os.Environ(), childMode+"="+mode)
+		return cmd
+	}
+}
+
+// setStartLimits sets the start-up limits for one test.
+func setStartLimits(t *testing.T, wall, stall time.Duration) {
+	savedWall, savedStall := startupWall, startupStall
+	startupWall, startupStall = wall, stall
+	t.Cleanup(func() { startupWall, startupStall = savedWall, savedStall })
+}
+
+// A start that is still working is not failed by the clock: on a busy
+// machine it takes many times longer than on an idle one.
+func TestAStartThatProgressesIsNotFailedByTheClock(t *testing.T) {
+	is := is.New(t)
+	setStartLimits(t, time.Second, time.Second)
+	c, _, err := startOnFreePorts("a slow stand-in", time.Time{}, 1, runAs("slow", "3s"), answers200)
+	is.NoErr(err)
+	c.stop()
+}
+
+// A child that neither answers nor does anything has stalled: its start
+// fails, saying so.
+func TestAStalledStartFailsSayingSo(t *testing.T) {
+	is := is.New(t)
+	setStartLimits(t, time.Hour, time.Second)
+	_, _, err := startOnFreePorts("a stalled stand-in", time.Time{}, 1, runAs("silent"), answers200)
+	is.True(err != nil)
+	is.True(strings.HasPrefix(err.Error(), "a stalled stand-in stalled: no processor time used and nothing printed for 1s, not answering on http://127.0.0.1:"))
+}
+
+// However slow, a start fails before the test's deadline, naming what
+// did not start, so that the test reports it rather than go test's panic.
+func TestAStartFailsBeforeTheTestsDeadline(t *testing.T) {
+	is := is.New(t)
+	setStartLimits(t, time.Hour, time.Hour)
+	_, _, err := startOnFreePorts("a stalled stand-in", time.Now().Add(2*time.Second), 1, runAs("silent"), answers200)
+	is.True(err != nil)
+	is.True(strings.HasPrefix(err.Error(), "a stalled stand-in did not start before the test's deadline (go test -timeout): not answering on http://127.0.0.1:"))
+}
+
+// startDeadline leaves the test time to report.
+func TestStartDeadlineIsBeforeTheTests(t *testing.T) {
+	is := is.New(t)
+	deadline, ok := t.Deadline()
+	if !ok {
+		is.Equal(startDeadline(t), time.Time{})
+		return
+	}
+	is.True(startDeadline(t).Before(deadline.Add(-4 * time.Second)))
 }

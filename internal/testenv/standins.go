@@ -99,7 +99,7 @@ func Standins(t testing.TB) *ProviderStandins {
 		GoCardlessToken:    StandinGoCardlessToken,
 	}
 	// Port 0: it listens on a port of the system's choosing and prints it.
-	c, err := startChild("payhook-standins", exec.Command(standinsBinary.path, "-addr", "127.0.0.1:0",
+	c, err := startChild("payhook-standins", startDeadline(t), exec.Command(standinsBinary.path, "-addr", "127.0.0.1:0",
 		"-paypal-client-id", s.PayPalClientID, "-paypal-client-secret", s.PayPalClientSecret,
 		"-square-token", s.SquareAccessToken, "-stripe-key", s.StripeKey, "-paddle-key", s.PaddleKey, "-gocardless-token", s.GoCardlessToken))
 	if err != nil {
