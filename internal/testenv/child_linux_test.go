@@ -63,6 +63,8 @@ func TestMain(m *testing.M) {
 		server := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), ReadHeaderTimeout: time.Second}
 		_ = server.Serve(l)
 		os.Exit(1)
+	case "goinstall":
+		installAndRun()
 	case "fail":
 		for i := 1; i <= 30; i++ {
 			fmt.Printf("line %d\n", i)

@@ -56,7 +56,7 @@ func SNS(t testing.TB) *sns.Client {
 }
 
 func startGoaws(deadline time.Time) (string, error) {
-	binary, err := goInstall(goawsPackage)
+	binary, err := goInstall(goawsPackage, deadline)
 	if err != nil {
 		return "", fmt.Errorf("goaws: %w", err)
 	}

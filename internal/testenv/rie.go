@@ -62,7 +62,7 @@ func (e *Emulator) Stop() {
 // cold start.
 func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 	t.Helper()
-	rie, err := goInstall(riePackage)
+	rie, err := goInstall(riePackage, startDeadline(t))
 	if err != nil {
 		t.Fatalf("runtime interface emulator: %v", err)
 	}

@@ -57,7 +57,7 @@ func StripeMock(t testing.TB) string {
 var listeningHTTP = regexp.MustCompile(`Listening for HTTP at address: (\S+)`)
 
 func startStripeMock(deadline time.Time) (string, error) {
-	binary, err := goInstall(stripeMockPackage)
+	binary, err := goInstall(stripeMockPackage, deadline)
 	if err != nil {
 		return "", fmt.Errorf("stripe-mock: %w", err)
 	}
