@@ -3,10 +3,16 @@
 package functions_test
 
 import (
+	"debug/buildinfo"
+	"debug/elf"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/lambdabuild"
 )
@@ -74,4 +80,37 @@ func build() (string, error) {
 		}
 	}
 	return dir, nil
+}
+
+// TestTheTestedFunctionsAreTheShippedBuild: what the tests run is what the
+// zips ship, for this machine's architecture: static (CGO_ENABLED=0, no
+// dynamic loader), with the zips' tags, -trimpath and linker flags.
+func TestTheTestedFunctionsAreTheShippedBuild(t *testing.T) {
+	functions, err := lambdabuild.Functions("..")
+	is.New(t).NoErr(err)
+	for _, name := range functions {
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			binary := bootstrap(t, name)
+			info, err := buildinfo.ReadFile(binary)
+			is.NoErr(err)
+			settings := map[string]string{}
+			for _, s := range info.Settings {
+				settings[s.Key] = s.Value
+			}
+			is.Equal(settings["CGO_ENABLED"], "0")
+			is.Equal(settings["-trimpath"], "true")
+			is.Equal(settings["-tags"], strings.Join(lambdabuild.Tags, ","))
+			exe, err := elf.Open(binary)
+			is.NoErr(err)
+			defer func() { _ = exe.Close() }() // read only
+			for _, p := range exe.Progs {
+				is.True(p.Type != elf.PT_INTERP) // no dynamic loader: static
+			}
+			// -trimpath keeps -ldflags out of the build information; -s
+			// shows as no symbol table.
+			_, err = exe.Symbols()
+			is.True(errors.Is(err, elf.ErrNoSymbols))
+		})
+	}
 }

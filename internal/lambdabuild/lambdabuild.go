@@ -85,14 +85,12 @@ const (
 
 // BuildForTests compiles the main packages pkgs (paths relative to the
 // module root moduleDir) for this machine into dir/<last element of the
-// path>, as tests run them. They have the zips' tags and linker flags, so
-// the same code and symbols, but none of the zips' settings that change how
-// every package compiles (-trimpath, CGO_ENABLED=0, another GOOS or
-// GOARCH): so they link from what `go test` compiled for the tests, not
-// from a second compile of the whole dependency graph.
+// path>, as tests run them: with every setting the zips are built with
+// (BuildFlags, CGO_ENABLED=0), so the tests run what ships, static, on
+// this machine's GOOS and GOARCH rather than linux/arm64. One go build
+// compiles them all.
 func BuildForTests(moduleDir, dir string, pkgs ...string) error {
-	flags := []string{"-buildvcs=false", "-tags", strings.Join(Tags, ","), "-ldflags", strings.Join(LDFlags, " ")}
-	return build(moduleDir, dir, flags, nil, pkgs)
+	return build(moduleDir, dir, BuildFlags(), []string{"CGO_ENABLED=0"}, pkgs)
 }
 
 // build compiles pkgs in one go build, which compiles and links them in
