@@ -33,6 +33,11 @@ import (
 
 var binary string
 
+// releaseFlags build payhook as .goreleaser.yaml builds a release
+// (TestTheTestedCLIIsTheRelease checks the two agree), with a release's
+// values linked in: the tests run what ships.
+var releaseFlags = []string{"-trimpath", "-ldflags", "-s -w -X main.version=1.4.0 -X main.commit=9f2c1e0d -X main.date=2026-12-01T10:00:00Z"}
+
 // TestMain builds payhook once; every test runs it as a separate process.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "payhook-cli-")
@@ -40,7 +45,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "payhook")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	build := exec.Command("go", append(append([]string{"build"}, releaseFlags...), "-o", binary, ".")...)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build payhook: %v\n%s", err, out)
 		os.Exit(1)
 	}

@@ -3,7 +3,11 @@
 package main_test
 
 import (
+	"debug/buildinfo"
+	"debug/elf"
 	"encoding/json"
+	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -13,30 +17,57 @@ import (
 	"github.com/matryer/is"
 )
 
-// TestVersionOfARelease builds payhook as .goreleaser.yaml does, with the
-// release's values linked in, and reads them back.
+// TestTheTestedCLIIsTheRelease: the binary every test here runs is built
+// as .goreleaser.yaml builds a release (releaseFlags): static, trimmed,
+// stripped, with the release's values linked in.
+func TestTheTestedCLIIsTheRelease(t *testing.T) {
+	is := is.New(t)
+	info, err := buildinfo.ReadFile(binary)
+	is.NoErr(err)
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	is.Equal(settings["CGO_ENABLED"], "0")
+	is.Equal(settings["-trimpath"], "true")
+	exe, err := elf.Open(binary)
+	is.NoErr(err)
+	defer func() { _ = exe.Close() }() // read only
+	for _, p := range exe.Progs {
+		is.True(p.Type != elf.PT_INTERP) // no dynamic loader: static
+	}
+	_, err = exe.Symbols()
+	is.True(errors.Is(err, elf.ErrNoSymbols)) // -s
+
+	config, err := os.ReadFile("../../.goreleaser.yaml")
+	is.NoErr(err)
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "- -s -w -X main.version={{ .Version }} -X main.commit={{ .FullCommit }} -X main.date={{ .CommitDate }}"} {
+		is.True(strings.Contains(string(config), want)) // what releaseFlags copies
+	}
+}
+
+// TestVersionOfARelease reads back the release's values linked into the
+// tested binary, and what a plain go build (go install) says instead.
 func TestVersionOfARelease(t *testing.T) {
 	is := is.New(t)
-	release := filepath.Join(t.TempDir(), "payhook")
-	ldflags := "-X main.version=1.4.0 -X main.commit=9f2c1e0d -X main.date=2026-12-01T10:00:00Z"
-	out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", release, ".").CombinedOutput()
-	is.NoErr(err)
-	is.Equal(string(out), "")
-
-	text, err := exec.Command(release, "version").Output()
+	text, err := exec.Command(binary, "version").Output()
 	is.NoErr(err)
 	is.Equal(string(text), "payhook 1.4.0\ncommit  9f2c1e0d\nbuilt   2026-12-01T10:00:00Z\ngo      "+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH+"\n")
-	raw, err := exec.Command(release, "version", "--json").Output()
+	raw, err := exec.Command(binary, "version", "--json").Output()
 	is.NoErr(err)
 	var v map[string]any
 	is.NoErr(json.Unmarshal(raw, &v))
 	is.Equal(v["version"], "1.4.0")
 	is.Equal(v["go"], runtime.Version())
 
-	stdout, _, code := payhook(t, "version") // a plain go build says what it knows
-	is.Equal(code, 0)
-	is.True(strings.HasPrefix(stdout, "payhook "))
-	is.True(strings.Contains(stdout, "go      "+runtime.Version()))
+	plain := filepath.Join(t.TempDir(), "payhook")
+	out, err := exec.Command("go", "build", "-o", plain, ".").CombinedOutput()
+	is.NoErr(err)
+	is.Equal(string(out), "")
+	text, err = exec.Command(plain, "version").Output() // a plain go build says what it knows
+	is.NoErr(err)
+	is.True(strings.HasPrefix(string(text), "payhook "))
+	is.True(strings.Contains(string(text), "go      "+runtime.Version()))
 }
 
 // TestCompletion: a script for each shell, and the completions they ask
