@@ -62,10 +62,16 @@ func newBenchCommand() *cobra.Command {
 		"(env PAYHOOK_DATA_DIR; default: bench starts a serve of its own on a temporary directory, and removes both afterwards)")
 	drain := fs.Duration("drain", 30*time.Second, "after sending, how long to wait for processing to finish")
 	checkProcessed := fs.Bool("check-processed", false, "fail when any acknowledged webhook is still unprocessed after --drain")
+	accepts(fs, "rate", "a positive number of deliveries per second, such as 200")
+	accepts(fs, "concurrency", "a positive number of senders, such as 8")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		stderr := cmd.ErrOrStderr()
 		switch {
+		case *rate < 0:
+			return refused(fs, "rate")
+		case *concurrency < 0:
+			return refused(fs, "concurrency")
 		case (*rate > 0) == (*concurrency > 0):
 			return usageError("give either --rate or --concurrency")
 		case *duration <= 0 || *duration > time.Hour:

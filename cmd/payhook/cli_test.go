@@ -215,26 +215,40 @@ func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 }
 
 // TestFlagErrorsNameTheFlagAndWhatItWants: one style for every mistake,
-// and each command accepts its own flags only.
+// one line naming the flag, the value given and what it accepts, exit 2,
+// nothing on stdout; and each command accepts its own flags only.
 func TestFlagErrorsNameTheFlagAndWhatItWants(t *testing.T) {
 	for args, want := range map[string]string{
-		"events --stuck soon":          "payhook events: --stuck: a duration such as 15m\n",
-		"events --stuck":               "payhook events: --stuck: needs a duration such as 15m\n",
-		"send stripe x --amount lots":  "payhook send: --amount: a whole number\n",
-		"events -data x":               "payhook events: -data: flags are spelled with two dashes: --data\n",
-		"payments --dlq-url https://q": "payhook payments: --dlq-url: no such flag (payhook payments --help lists them)\n",
-		"forward status --table t":     "payhook forward status: --table: no such flag (payhook forward status --help lists them)\n",
-		"serve --forward-to ftp://x":   "payhook serve: --forward-to: ",
-		"forward":                      "payhook forward: forward takes one subcommand: status\n",
-		"audit verify a b":             "payhook audit verify: want: audit verify [FILE]\n",
-		"events stray":                 "payhook events: unexpected argument \"stray\"\n",
+		"events --stuck soon":                                           "payhook events: --stuck soon: a positive duration such as 15m\n",
+		"events --stuck":                                                "payhook events: --stuck: needs a positive duration such as 15m\n",
+		"send stripe x --amount lots":                                   "payhook send: --amount lots: a positive number of minor units, such as 2000 for 20.00\n",
+		"send stripe payment_intent.succeeded --amount -3":              "payhook send: --amount -3: a positive number of minor units, such as 2000 for 20.00\n",
+		"send stripe payment_intent.succeeded --currency euro":          "payhook send: --currency euro: a three-letter ISO 4217 code, such as EUR\n",
+		"send --url ftp://x stripe payment_intent.succeeded":            "payhook send: --url ftp://x: an http or https URL, such as http://127.0.0.1:8080\n",
+		"bench --rate -5":                                               "payhook bench: --rate -5: a positive number of deliveries per second, such as 200\n",
+		"bench --rate lots":                                             "payhook bench: --rate lots: a positive number of deliveries per second, such as 200\n",
+		"bench --concurrency -1":                                        "payhook bench: --concurrency -1: a positive number of senders, such as 8\n",
+		"serve --addr nonsense --data /nonexistent/payhook":             "payhook serve: --addr nonsense: a host and port, such as 127.0.0.1:8080\n",
+		"events --region eu-west-1 --data /nonexistent/payhook":         "payhook events: --region eu-west-1: goes with --table, a DynamoDB table on AWS (a data directory has no region)\n",
+		"payments --region eu-west-1 --data /nonexistent/payhook":       "payhook payments: --region eu-west-1: goes with --table, a DynamoDB table on AWS (a data directory has no region)\n",
+		"redrive --all --region eu-west-1 --data /nonexistent/payhook":  "payhook redrive: --region eu-west-1: goes with --table, a DynamoDB table on AWS (a data directory has no region)\n",
+		"redrive --all --dlq-url https://q --data /nonexistent/payhook": "payhook redrive: --dlq-url https://q: goes with --table, a DynamoDB table on AWS (locally, redrive reads the data directory's dead-letter queue)\n",
+		"smoke --region eu-west-1 --data /nonexistent/payhook":          "payhook smoke: --region eu-west-1: goes with --table, a DynamoDB table on AWS (a data directory has no region)\n",
+		"events -data x":                                                "payhook events: -data: flags are spelled with two dashes: --data\n",
+		"payments --dlq-url https://q":                                  "payhook payments: --dlq-url: no such flag (payhook payments --help lists them)\n",
+		"forward status --table t":                                      "payhook forward status: --table: no such flag (payhook forward status --help lists them)\n",
+		"serve --forward-to ftp://x":                                    "payhook serve: --forward-to ftp://x: ",
+		"forward":                                                       "payhook forward: forward takes one subcommand: status\n",
+		"audit verify a b":                                              "payhook audit verify: want: audit verify [FILE]\n",
+		"events stray":                                                  "payhook events: unexpected argument \"stray\"\n",
 	} {
 		t.Run(args, func(t *testing.T) {
 			is := is.New(t)
-			_, stderr, code := payhook(t, strings.Fields(args)...)
+			stdout, stderr, code := payhook(t, strings.Fields(args)...)
 			is.Equal(code, 2)
 			is.True(strings.HasPrefix(stderr, want))
 			is.Equal(strings.Count(stderr, "\n"), 1)
+			is.Equal(stdout, "") // no usage
 		})
 	}
 }

@@ -62,6 +62,9 @@ func (t target) with(ctx context.Context, fn func(operate.Operator) error) (err 
 
 func (t target) open(ctx context.Context) (operate.Operator, func() error, error) {
 	if t.table == nil || *t.table == "" {
+		if err := awsOnly(t.region, t.dlqURL); err != nil {
+			return nil, nil, err
+		}
 		return local.OpenOperator(*t.dataDir)
 	}
 	cfg, err := loadAWSConfig(ctx, *t.region)
@@ -87,6 +90,7 @@ func newEventsCommand() *cobra.Command {
 	destination := fs.String("destination", "", "with --forwards-failed: only this destination's")
 	status := fs.String("status", "", "only webhooks in this status (RECEIVED, PROCESSED, FAILED, RETRY)")
 	stuck := fs.Duration("stuck", 0, "only webhooks still RECEIVED this long after they arrived (e.g. 15m): ones processing gave up on")
+	accepts(fs, "stuck", "a positive duration such as 15m")
 	asJSON := fs.Bool("json", false, "print JSON")
 	where := targetFlags(fs)
 	_ = cmd.RegisterFlagCompletionFunc("provider", completeValues(registry.Names()...))
@@ -112,7 +116,7 @@ func newEventsCommand() *cobra.Command {
 		if stuckGiven {
 			switch {
 			case *stuck <= 0:
-				return usageError("--stuck: a positive duration such as 15m")
+				return refused(fs, "stuck")
 			case filter.Status != "" && filter.Status != store.StatusReceived:
 				return usageError("--stuck lists webhooks still RECEIVED: drop --status %s", filter.Status)
 			}
@@ -206,6 +210,7 @@ func newRedriveCommand() *cobra.Command {
 	fs := cmd.Flags()
 	all := fs.Bool("all", false, "redrive every webhook named on the dead-letter queue")
 	stuck := fs.Duration("stuck", 0, "redrive every webhook still RECEIVED this long after it arrived (e.g. 15m)")
+	accepts(fs, "stuck", "a positive duration such as 15m")
 	forwards := fs.Bool("forwards", false, "queue the forwarded events given up on again (payhook events --forwards-failed)")
 	destination := fs.String("destination", "", "with --forwards: only this destination's")
 	where := targetFlags(fs)
@@ -223,7 +228,7 @@ func newRedriveCommand() *cobra.Command {
 			return usageError("give one of --all, --stuck AGE, --forwards or <provider> <event id>")
 		}
 		if stuckGiven && *stuck <= 0 {
-			return usageError("--stuck: a positive duration such as 15m")
+			return refused(fs, "stuck")
 		}
 		if *destination != "" && !*forwards {
 			return usageError("--destination goes with --forwards")
@@ -283,6 +288,18 @@ func (t target) whoProcesses() string {
 func running(dataDir string) bool {
 	_, ok := local.RunningServe(dataDir)
 	return ok
+}
+
+// awsOnly refuses --region and --dlq-url without --table: given, they say
+// the operator meant AWS, and a data directory has neither.
+func awsOnly(region, dlqURL *string) error {
+	if region != nil && *region != "" {
+		return usageError("%s: goes with --table, a DynamoDB table on AWS (a data directory has no region)", flagValue("region", *region))
+	}
+	if dlqURL != nil && *dlqURL != "" {
+		return usageError("%s: goes with --table, a DynamoDB table on AWS (locally, redrive reads the data directory's dead-letter queue)", flagValue("dlq-url", *dlqURL))
+	}
+	return nil
 }
 
 // regionFlag is --region: given, it wins; else the AWS SDK finds the

@@ -33,6 +33,7 @@ func newServeCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	addr := fs.String("addr", config.Default("PAYHOOK_ADDR"), "listen address (env PAYHOOK_ADDR)")
+	accepts(fs, "addr", config.ListenAddrWanted)
 	dataDir := dataDirFlag(fs, "data directory")
 	var forwarding local.Forwarding
 	fs.Func("forward-to", "deliver every applied payment event to this URL, signed as Standard Webhooks (repeatable; secrets from env "+
@@ -46,6 +47,9 @@ func newServeCommand() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		stderr := cmd.ErrOrStderr()
+		if !config.IsListenAddr(*addr) {
+			return refused(fs, "addr")
+		}
 		types, err := payment.ParseTypes(*forwardEvents)
 		if err != nil {
 			return usageError("--forward-events: %v", err)

@@ -40,6 +40,11 @@ func newSmokeCommand() *cobra.Command {
 		ctx := context.Background()
 		var t smoke.Target
 		var err error
+		if *table == "" {
+			if err := awsOnly(region, nil); err != nil {
+				return err
+			}
+		}
 		if *table != "" {
 			if *target == "" {
 				return usageError("--table needs --url, the deployment's webhook base URL")
