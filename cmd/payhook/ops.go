@@ -206,6 +206,13 @@ func newRedriveCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "redrive (--all | --stuck AGE | --forwards [--destination URL] | <provider> <event id>) [--data DIR | --table NAME --region R [--dlq-url URL]]",
 		Short: "send failed (or stuck) webhooks through the processor again",
+		// <provider> <event id>: the provider completes; event ids are the store's.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return registry.Names(), cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 	}
 	fs := cmd.Flags()
 	all := fs.Bool("all", false, "redrive every webhook named on the dead-letter queue")

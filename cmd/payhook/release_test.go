@@ -101,6 +101,7 @@ func TestCompletion(t *testing.T) {
 		"__complete events --status ":  {"RECEIVED", "PROCESSED", "FAILED", "RETRY"},
 		"__complete payments --":       {"--data", "--json", "--region", "--table"},
 		"__complete reconcile ":        {"stripe", "paypal", "square"},
+		"__complete redrive ":          {"stripe", "paypal", "square", "adyen", "paddle", "checkout", "gocardless", "standard"},
 		"__complete send stripe payme": {"payment_intent.succeeded"},
 	} {
 		stdout, _, code := payhook(t, strings.Split(args, " ")...)
