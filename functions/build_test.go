@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/matryer/is"
@@ -20,12 +19,16 @@ import (
 // builds is this test process's one build of the functions and of the
 // cold-start baselines, shared by every test here.
 var builds struct {
-	once sync.Once
-	dir  string
-	err  error
+	dir string
+	err error
 }
 
+// TestMain builds before the tests run, so that the build, a compile of
+// the functions' whole dependency graph with the zips' settings (which go
+// test's own compile does not share), is not counted in go test's
+// -timeout, which is for the tests.
 func TestMain(m *testing.M) {
+	builds.dir, builds.err = build()
 	code := m.Run()
 	if builds.dir != "" {
 		_ = os.RemoveAll(builds.dir) // a temporary directory
@@ -41,7 +44,6 @@ var baselines = map[string]string{"hello": lambdabuild.Hello, "hello+sdk": lambd
 // <name>-fn, after which the emulator names the function.
 func bootstrap(t *testing.T, name string) string {
 	t.Helper()
-	builds.once.Do(func() { builds.dir, builds.err = build() })
 	if builds.err != nil {
 		t.Fatalf("build the functions: %v", builds.err)
 	}
