@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -44,6 +45,11 @@ func TestTheTestedCLIIsTheRelease(t *testing.T) {
 	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "- -s -w -X main.version={{ .Version }} -X main.commit={{ .FullCommit }} -X main.date={{ .CommitDate }}"} {
 		is.True(strings.Contains(string(config), want)) // what releaseFlags copies
 	}
+	// The image's binary is linked as the archives' (one anchored list),
+	// on a base pinned by digest.
+	is.Equal(strings.Count(string(config), "ldflags: &ldflags\n"), 1)
+	is.Equal(strings.Count(string(config), "ldflags: *ldflags\n"), 1)
+	is.True(regexp.MustCompile(`(?m)^\s+base_image: \S+@sha256:[0-9a-f]{64}$`).Match(config))
 }
 
 // TestVersionOfARelease reads back the release's values linked into the
