@@ -89,6 +89,7 @@ func newEventsCommand() *cobra.Command {
 	forwardsFailed := fs.Bool("forwards-failed", false, "list the forwarded events given up on (the forwarding dead-letter queue) instead")
 	destination := fs.String("destination", "", "with --forwards-failed: only this destination's")
 	status := fs.String("status", "", "only webhooks in this status (RECEIVED, PROCESSED, FAILED, RETRY)")
+	accepts(fs, "status", "one of RECEIVED, PROCESSED, FAILED or RETRY")
 	stuck := fs.Duration("stuck", 0, "only webhooks still RECEIVED this long after they arrived (e.g. 15m): ones processing gave up on")
 	accepts(fs, "stuck", "a positive duration such as 15m")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -111,7 +112,7 @@ func newEventsCommand() *cobra.Command {
 		switch filter.Status {
 		case "", store.StatusReceived, store.StatusProcessed, store.StatusFailed, store.StatusRetry:
 		default:
-			return usageError("--status: one of RECEIVED, PROCESSED, FAILED or RETRY")
+			return refused(fs, "status")
 		}
 		if stuckGiven {
 			switch {
