@@ -14,6 +14,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/lambdabuild"
+	"github.com/payhook/payhook/internal/testenv"
 )
 
 // builds is this test process's one build of the functions and of the
@@ -28,7 +29,10 @@ var builds struct {
 // test's own compile does not share), is not counted in go test's
 // -timeout, which is for the tests.
 func TestMain(m *testing.M) {
-	builds.dir, builds.err = build()
+	builds.err = testenv.ShippedBuild(func() (err error) {
+		builds.dir, err = build()
+		return err
+	})
 	code := m.Run()
 	if builds.dir != "" {
 		_ = os.RemoveAll(builds.dir) // a temporary directory

@@ -47,7 +47,11 @@ func TestMain(m *testing.M) {
 	binary = filepath.Join(dir, "payhook")
 	build := exec.Command("go", append(append([]string{"build"}, releaseFlags...), "-o", binary, ".")...)
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
+	var out []byte
+	if err := testenv.ShippedBuild(func() error {
+		out, err = build.CombinedOutput()
+		return err
+	}); err != nil {
 		fmt.Fprintf(os.Stderr, "build payhook: %v\n%s", err, out)
 		os.Exit(1)
 	}

@@ -128,3 +128,29 @@ func untar(tarball, dest string) error {
 }
 
 const maxUnpackedFileBytes = 1 << 30
+
+// ShippedBuild runs build, a go build of binaries as they ship
+// (-trimpath, CGO_ENABLED=0), holding a lock that every test process's
+// shipped build takes. Their compiles share most packages (the standard
+// library and the common modules, compiled alike), and Go's build cache
+// hands them to another build only once one has finished them: side by
+// side, two test processes would each compile them all.
+func ShippedBuild(build func() error) error {
+	cache, err := CacheDir()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(filepath.Join(cache, "shipped-build.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	// Closing the file releases the lock.
+	defer func() { _ = lock.Close() }()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	return build()
+}
