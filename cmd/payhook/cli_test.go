@@ -33,10 +33,11 @@ import (
 
 var binary string
 
-// releaseFlags build payhook as .goreleaser.yaml builds a release
+// releaseLDFlags link payhook as .goreleaser.yaml links a release
 // (TestTheTestedCLIIsTheRelease checks the two agree), with a release's
-// values linked in: the tests run what ships.
-var releaseFlags = []string{"-trimpath", "-ldflags", "-s -w -X main.version=1.4.0 -X main.commit=9f2c1e0d -X main.date=2026-12-01T10:00:00Z"}
+// values. With PAYHOOK_TEST_SHIPPED=1 (testenv.Shipped) payhook is also
+// compiled as a release is, static and with -trimpath: exactly what ships.
+const releaseLDFlags = "-s -w -X main.version=1.4.0 -X main.commit=9f2c1e0d -X main.date=2026-12-01T10:00:00Z"
 
 // TestMain builds payhook once; every test runs it as a separate process.
 func TestMain(m *testing.M) {
@@ -45,8 +46,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "payhook")
-	build := exec.Command("go", append(append([]string{"build"}, releaseFlags...), "-o", binary, ".")...)
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build := exec.Command("go", "build", "-ldflags", releaseLDFlags, "-o", binary, ".")
+	if testenv.Shipped() {
+		build.Args = append(build.Args[:2], append([]string{"-trimpath"}, build.Args[2:]...)...)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
 	var out []byte
 	if err := testenv.ShippedBuild(func() error {
 		out, err = build.CombinedOutput()

@@ -129,6 +129,19 @@ func untar(tarball, dest string) error {
 
 const maxUnpackedFileBytes = 1 << 30
 
+// ShippedSetting, set to 1, makes the tests build the binaries they run
+// exactly as they ship (Shipped).
+const ShippedSetting = "PAYHOOK_TEST_SHIPPED"
+
+// Shipped says whether the tests build the binaries they run exactly as
+// they ship: static (CGO_ENABLED=0) and with -trimpath, besides the
+// shipped tags and linker flags they always have. Off by default: that is
+// a second compile of the whole dependency graph inside a test binary,
+// which on a loaded 2-core machine outlasts go test's 10-minute limit
+// (both binaries were killed at 11m0s in a cold run at load 23 to 34);
+// .ci/run runs the tests that check the builds with it on.
+func Shipped() bool { return os.Getenv(ShippedSetting) == "1" }
+
 // ShippedBuild runs build, a go build of binaries as they ship
 // (-trimpath, CGO_ENABLED=0), holding a lock that every test process's
 // shipped build takes. Their compiles share most packages (the standard
