@@ -147,11 +147,7 @@ func TestAStandInWhosePortIsTakenStartsOnAnother(t *testing.T) {
 // killed, and the stand-in starts again on another port.
 func TestAStandInThatStaysAliveWhenItsPortIsTakenIsKilledAndStartedAgain(t *testing.T) {
 	is := is.New(t)
-	thief, err := net.Listen("tcp", "127.0.0.1:0")
-	is.NoErr(err)
-	defer func() { _ = thief.Close() }()
-	_, taken, err := net.SplitHostPort(thief.Addr().String())
-	is.NoErr(err)
+	taken := takenPort(t)
 
 	first := true
 	pickPorts = func(n int) ([]string, error) {
@@ -172,20 +168,30 @@ func TestAStandInThatStaysAliveWhenItsPortIsTakenIsKilledAndStartedAgain(t *test
 	is.True(started[0].ProcessState != nil) // the first JVM is gone
 }
 
+// takenPort is a loopback port another listener holds until the test ends.
+func takenPort(t *testing.T) string {
+	thief, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = thief.Close() })
+	_, port, err := net.SplitHostPort(thief.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
 // A port taken at every start ends, after startAttempts starts, in one
 // error that says so, each child killed.
 func TestAStandInWhosePortIsAlwaysTakenGivesUpSayingWhy(t *testing.T) {
 	is := is.New(t)
-	thief, err := net.Listen("tcp", "127.0.0.1:0")
-	is.NoErr(err)
-	defer func() { _ = thief.Close() }()
-	_, taken, err := net.SplitHostPort(thief.Addr().String())
-	is.NoErr(err)
+	taken := takenPort(t)
 	pickPorts = func(int) ([]string, error) { return []string{taken}, nil }
 	defer func() { pickPorts = freePorts }()
 
 	var started []*exec.Cmd
-	_, _, err = startOnFreePorts("a JVM", time.Time{}, 1, javaLike(&started), answers200)
+	_, _, err := startOnFreePorts("a JVM", time.Time{}, 1, javaLike(&started), answers200)
 	is.True(err != nil)
 	is.Equal(len(started), startAttempts)
 	for _, cmd := range started {
