@@ -3,9 +3,7 @@
 package functions_test
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -71,10 +69,7 @@ func TestEachFunctionReadsTheSettingsTheREADMESays(t *testing.T) {
 	for _, function := range functionNames(t) {
 		t.Run(function, func(t *testing.T) {
 			is := is.New(t)
-			binary := filepath.Join(t.TempDir(), "bootstrap")
-			built, err := exec.Command("go", "build", "-o", binary, "./"+function).CombinedOutput()
-			is.NoErr(err)
-			is.Equal(string(built), "")
+			binary := bootstrap(t, function)
 			run := func(env ...string) string {
 				cmd := exec.Command(binary)
 				// Offline: no credentials to look for, every AWS endpoint refuses at once.
@@ -127,11 +122,6 @@ func TestEachFunctionReadsTheSettingsTheREADMESays(t *testing.T) {
 // it raw, and logged at info, while the settings' check accepted it.
 func TestTheReceiverActsOnItsSettings(t *testing.T) {
 	is := is.New(t)
-	bin := filepath.Join(t.TempDir(), "receiver-fn")
-	is.NoErr(os.MkdirAll(bin, 0o755))
-	built, err := exec.Command("go", "build", "-o", filepath.Join(bin, "bootstrap"), "./receiver").CombinedOutput()
-	is.NoErr(err)
-	is.Equal(string(built), "")
 	const secretARN = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:payhook-test/providers"
 	const stripeSecret = "whsec_settings_test"
 	secrets := testenv.SecretsManager(t, secretARN, `{"PAYHOOK_STRIPE_SIGNING_SECRETS":"`+stripeSecret+`"}`)
@@ -149,7 +139,7 @@ func TestTheReceiverActsOnItsSettings(t *testing.T) {
 	large := events.APIGatewayProxyRequest{HTTPMethod: "POST", Path: "/webhook/stripe", PathParameters: map[string]string{"provider": "stripe"},
 		Body: strings.Repeat(" ", 2000)}
 	answers := func(settings ...string) (stale, oversized int, logs string) {
-		receiver := testenv.RuntimeEmulator(t, filepath.Join(bin, "bootstrap"), append(env, settings...))
+		receiver := testenv.RuntimeEmulator(t, bootstrap(t, "receiver"), append(env, settings...))
 		defer receiver.Stop()
 		var resp events.APIGatewayProxyResponse
 		invoke(t, receiver.URL, signedAgo(30*time.Second), &resp)

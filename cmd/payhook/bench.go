@@ -62,16 +62,24 @@ func newBenchCommand() *cobra.Command {
 		"(env PAYHOOK_DATA_DIR; default: bench starts a serve of its own on a temporary directory, and removes both afterwards)")
 	drain := fs.Duration("drain", 30*time.Second, "after sending, how long to wait for processing to finish")
 	checkProcessed := fs.Bool("check-processed", false, "fail when any acknowledged webhook is still unprocessed after --drain")
+	accepts(fs, "duration", "a positive duration up to 1h, such as 10s")
+	accepts(fs, "drain", "a duration of 0 or more, such as 30s")
+	accepts(fs, "rate", "a positive number of deliveries per second, such as 200")
+	accepts(fs, "concurrency", "a positive number of senders, such as 8")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		stderr := cmd.ErrOrStderr()
 		switch {
+		case *rate < 0:
+			return refused(fs, "rate")
+		case *concurrency < 0:
+			return refused(fs, "concurrency")
 		case (*rate > 0) == (*concurrency > 0):
 			return usageError("give either --rate or --concurrency")
 		case *duration <= 0 || *duration > time.Hour:
-			return usageError("--duration: a positive duration up to 1h, such as 10s")
+			return refused(fs, "duration")
 		case *drain < 0:
-			return usageError("--drain: a duration of 0 or more, such as 30s")
+			return refused(fs, "drain")
 		}
 		names := strings.Split(*providers, ",")
 		for _, name := range names {

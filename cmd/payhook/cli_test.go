@@ -33,6 +33,12 @@ import (
 
 var binary string
 
+// releaseLDFlags link payhook as .goreleaser.yaml links a release
+// (TestTheTestedCLIIsTheRelease checks the two agree), with a release's
+// values. With PAYHOOK_TEST_SHIPPED=1 (testenv.Shipped) payhook is also
+// compiled as a release is, static and with -trimpath: exactly what ships.
+const releaseLDFlags = "-s -w -X main.version=1.4.0 -X main.commit=9f2c1e0d -X main.date=2026-12-01T10:00:00Z"
+
 // TestMain builds payhook once; every test runs it as a separate process.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "payhook-cli-")
@@ -40,7 +46,16 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "payhook")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-ldflags", releaseLDFlags, "-o", binary, ".")
+	if testenv.Shipped() {
+		build.Args = append(build.Args[:2], append([]string{"-trimpath"}, build.Args[2:]...)...)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
+	var out []byte
+	if err := testenv.ShippedBuild(func() error {
+		out, err = build.CombinedOutput()
+		return err
+	}); err != nil {
 		fmt.Fprintf(os.Stderr, "build payhook: %v\n%s", err, out)
 		os.Exit(1)
 	}
@@ -223,26 +238,46 @@ func TestEveryCommandHasHelpAndOneLineErrors(t *testing.T) {
 }
 
 // TestFlagErrorsNameTheFlagAndWhatItWants: one style for every mistake,
-// and each command accepts its own flags only.
+// one line naming the flag, the value given and what it accepts, exit 2,
+// nothing on stdout; and each command accepts its own flags only.
 func TestFlagErrorsNameTheFlagAndWhatItWants(t *testing.T) {
 	for args, want := range map[string]string{
-		"events --stuck soon":          "payhook events: --stuck: a duration such as 15m\n",
-		"events --stuck":               "payhook events: --stuck: needs a duration such as 15m\n",
-		"send stripe x --amount lots":  "payhook send: --amount: a whole number\n",
-		"events -data x":               "payhook events: -data: flags are spelled with two dashes: --data\n",
-		"payments --dlq-url https://q": "payhook payments: --dlq-url: no such flag (payhook payments --help lists them)\n",
-		"forward status --table t":     "payhook forward status: --table: no such flag (payhook forward status --help lists them)\n",
-		"serve --forward-to ftp://x":   "payhook serve: --forward-to: ",
-		"forward":                      "payhook forward: forward takes one subcommand: status\n",
-		"audit verify a b":             "payhook audit verify: want: audit verify [FILE]\n",
-		"events stray":                 "payhook events: unexpected argument \"stray\"\n",
+		"events --stuck soon":                                                                      "payhook events: --stuck soon: a positive duration such as 15m\n",
+		"events --stuck":                                                                           "payhook events: --stuck: needs a positive duration such as 15m\n",
+		"send stripe x --amount lots":                                                              "payhook send: --amount lots: a positive number of minor units, such as 2000 for 20.00\n",
+		"send stripe payment_intent.succeeded --amount -3":                                         "payhook send: --amount -3: a positive number of minor units, such as 2000 for 20.00\n",
+		"send stripe payment_intent.succeeded --currency euro":                                     "payhook send: --currency euro: a three-letter ISO 4217 code, such as EUR\n",
+		"send --url ftp://x stripe payment_intent.succeeded":                                       "payhook send: --url ftp://x: an http or https URL, such as http://127.0.0.1:8080\n",
+		"bench --rate -5":                                                                          "payhook bench: --rate -5: a positive number of deliveries per second, such as 200\n",
+		"bench --rate lots":                                                                        "payhook bench: --rate lots: a positive number of deliveries per second, such as 200\n",
+		"bench --concurrency -1":                                                                   "payhook bench: --concurrency -1: a positive number of senders, such as 8\n",
+		"serve --addr nonsense --data /nonexistent/payhook":                                        "payhook serve: --addr nonsense: a host and port, such as 127.0.0.1:8080\n",
+		"events --region eu-west-1 --data /nonexistent/payhook":                                    "payhook events: --region eu-west-1: goes with --table, a DynamoDB table on AWS (a data directory has no region)\n",
+		"payments --region eu-west-1 --data /nonexistent/payhook":                                  "payhook payments: --region eu-west-1: goes with --table, a DynamoDB table on AWS (a data directory has no region)\n",
+		"redrive --all --region eu-west-1 --data /nonexistent/payhook":                             "payhook redrive: --region eu-west-1: goes with --table, a DynamoDB table on AWS (a data directory has no region)\n",
+		"redrive --all --dlq-url https://q --data /nonexistent/payhook":                            "payhook redrive: --dlq-url https://q: goes with --table, a DynamoDB table on AWS (locally, redrive reads the data directory's dead-letter queue)\n",
+		"smoke --region eu-west-1 --data /nonexistent/payhook":                                     "payhook smoke: --region eu-west-1: goes with --table, a DynamoDB table on AWS (a data directory has no region)\n",
+		"bench --rate 5 --duration 2h":                                                             "payhook bench: --duration 2h0m0s: a positive duration up to 1h, such as 10s\n",
+		"bench --rate 5 --drain -1s":                                                               "payhook bench: --drain -1s: a duration of 0 or more, such as 30s\n",
+		"serve --forward-to http://127.0.0.1:9/e --forward-timeout 0s --data /nonexistent/payhook": "payhook serve: --forward-timeout 0s: a positive duration such as 15s\n",
+		"smoke --wait 0s --data /nonexistent/payhook":                                              "payhook smoke: --wait 0s: a positive duration such as 2m\n",
+		"events --status DONE --data /nonexistent/payhook":                                         "payhook events: --status \"DONE\": want one of RECEIVED, PROCESSED, FAILED, RETRY (in any case)\n",
+		"reconcile stripe --since yesterday --data /nonexistent/payhook":                           "payhook reconcile: --since yesterday: ",
+		"events -data x":                                                                           "payhook events: -data: flags are spelled with two dashes: --data\n",
+		"payments --dlq-url https://q":                                                             "payhook payments: --dlq-url: no such flag (payhook payments --help lists them)\n",
+		"forward status --table t":                                                                 "payhook forward status: --table: no such flag (payhook forward status --help lists them)\n",
+		"serve --forward-to ftp://x":                                                               "payhook serve: --forward-to ftp://x: ",
+		"forward":                                                                                  "payhook forward: forward takes one subcommand: status\n",
+		"audit verify a b":                                                                         "payhook audit verify: want: audit verify [FILE]\n",
+		"events stray":                                                                             "payhook events: unexpected argument \"stray\"\n",
 	} {
 		t.Run(args, func(t *testing.T) {
 			is := is.New(t)
-			_, stderr, code := payhook(t, strings.Fields(args)...)
+			stdout, stderr, code := payhook(t, strings.Fields(args)...)
 			is.Equal(code, 2)
 			is.True(strings.HasPrefix(stderr, want))
 			is.Equal(strings.Count(stderr, "\n"), 1)
+			is.Equal(stdout, "") // no usage
 		})
 	}
 }

@@ -33,6 +33,7 @@ func newEventsCommand() *cobra.Command {
 	forwardsFailed := fs.Bool("forwards-failed", false, "list the forwarded events given up on (the forwarding dead-letter queue) instead")
 	destination := fs.String("destination", "", "with --forwards-failed: only this destination's")
 	stuck := fs.Duration("stuck", 0, "only webhooks still RECEIVED this long after they arrived (e.g. 15m): ones processing gave up on")
+	accepts(fs, "stuck", "a positive duration such as 15m")
 	asJSON := fs.Bool("json", false, "print JSON: the page's events and the cursor of the next")
 	where := targetFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -57,7 +58,7 @@ func newEventsCommand() *cobra.Command {
 		if stuckGiven {
 			switch {
 			case *stuck <= 0:
-				return usageError("--stuck: a positive duration such as 15m")
+				return refused(fs, "stuck")
 			case f.Status != "" && f.Status != store.StatusReceived:
 				return usageError("--stuck lists webhooks still RECEIVED: drop --status %s", f.Status)
 			case !f.Until.IsZero():

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -136,6 +137,40 @@ var wants = map[string]string{
 	"bool":     "true or false",
 }
 
+// wantsAnnotation annotates a flag with what it accepts, where its type
+// alone does not say (accepts).
+const wantsAnnotation = "payhook-wants"
+
+// accepts records what flag name of fs accepts, for every message about
+// a value it refuses: the parser's and the command's own.
+func accepts(fs *pflag.FlagSet, name, what string) {
+	_ = fs.SetAnnotation(name, wantsAnnotation, []string{what}) // defined just before: cannot fail
+}
+
+// wantOf is what f accepts: its own words, else its type's.
+func wantOf(f *pflag.Flag) string {
+	if want := f.Annotations[wantsAnnotation]; len(want) == 1 {
+		return want[0]
+	}
+	return wants[f.Value.Type()]
+}
+
+// refused is the usage error for flag name of fs, whose value the command
+// refuses: the flag, the value and what it accepts.
+func refused(fs *pflag.FlagSet, name string) error {
+	f := fs.Lookup(name)
+	return usageError("%s: %s", flagValue(name, f.Value.String()), wantOf(f))
+}
+
+// flagValue is a flag as given: --name value, the value quoted when it
+// would not read as one word.
+func flagValue(name, value string) string {
+	if value == "" || strings.ContainsAny(value, " \t\n\"'") {
+		value = strconv.Quote(value)
+	}
+	return "--" + name + " " + value
+}
+
 // flagError puts the flag parser's errors in payhook's one style: the
 // flag, then what it wants (--stuck: a duration such as 15m).
 func flagError(cmd *cobra.Command, err error) error {
@@ -147,13 +182,13 @@ func flagError(cmd *cobra.Command, err error) error {
 	switch {
 	case errors.As(err, &invalid):
 		f := invalid.GetFlag()
-		if want, ok := wants[f.Value.Type()]; ok {
-			return usageError("--%s: %s", f.Name, want)
+		if want := wantOf(f); want != "" {
+			return usageError("%s: %s", flagValue(f.Name, invalid.GetValue()), want)
 		}
-		return usageError("--%s: %v", f.Name, errors.Unwrap(err)) // a flag that checks its own values says what it wants
+		return usageError("%s: %v", flagValue(f.Name, invalid.GetValue()), errors.Unwrap(err)) // a flag that checks its own values says what it wants
 	case errors.As(err, &missing):
 		f := missing.GetFlag()
-		return usageError("--%s: needs %s", f.Name, cmp.Or(wants[f.Value.Type()], "a value"))
+		return usageError("--%s: needs %s", f.Name, cmp.Or(wantOf(f), "a value"))
 	case errors.As(err, &unknown):
 		short := unknown.GetSpecifiedShortnames() // -data is read as -d -a -t -a
 		switch {

@@ -19,6 +19,7 @@ import (
 	"github.com/payhook/payhook/shared/operate"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
+	"github.com/payhook/payhook/shared/provider/registry"
 )
 
 // target is where the operator commands act: a data directory, or a
@@ -55,6 +56,9 @@ func (t target) with(ctx context.Context, fn func(operate.Operator) error) (err 
 
 func (t target) open(ctx context.Context) (operate.Operator, func() error, error) {
 	if t.table == nil || *t.table == "" {
+		if err := awsOnly(t.region, t.dlqURL); err != nil {
+			return nil, nil, err
+		}
 		return local.OpenOperator(*t.dataDir)
 	}
 	cfg, err := loadAWSConfig(ctx, *t.region)
@@ -72,10 +76,18 @@ func newRedriveCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "redrive (--all | --stuck AGE | --forwards [--destination URL] | <provider> <event id> | filters [--dry-run] [--rate N]) [--data DIR | --table NAME --region R [--dlq-url URL]]",
 		Short: "send failed (or stuck) webhooks through the processor again",
+		// <provider> <event id>: the provider completes; event ids are the store's.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return registry.Names(), cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 	}
 	fs := cmd.Flags()
 	all := fs.Bool("all", false, "redrive every webhook named on the dead-letter queue")
 	stuck := fs.Duration("stuck", 0, "redrive every webhook still RECEIVED this long after it arrived (e.g. 15m)")
+	accepts(fs, "stuck", "a positive duration such as 15m")
 	forwards := fs.Bool("forwards", false, "queue the forwarded events given up on again (payhook events --forwards-failed)")
 	destination := fs.String("destination", "", "with --forwards: only this destination's")
 	filters := addFilterFlags(cmd, which{status: true, until: true})
@@ -101,7 +113,7 @@ func newRedriveCommand() *cobra.Command {
 			return usageError("--dry-run and --rate go with a filter")
 		}
 		if stuckGiven && *stuck <= 0 {
-			return usageError("--stuck: a positive duration such as 15m")
+			return refused(fs, "stuck")
 		}
 		if *destination != "" && !*forwards {
 			return usageError("--destination goes with --forwards")
@@ -161,6 +173,18 @@ func (t target) whoProcesses() string {
 func running(dataDir string) bool {
 	_, ok := local.RunningServe(dataDir)
 	return ok
+}
+
+// awsOnly refuses --region and --dlq-url without --table: given, they say
+// the operator meant AWS, and a data directory has neither.
+func awsOnly(region, dlqURL *string) error {
+	if region != nil && *region != "" {
+		return usageError("%s: goes with --table, a DynamoDB table on AWS (a data directory has no region)", flagValue("region", *region))
+	}
+	if dlqURL != nil && *dlqURL != "" {
+		return usageError("%s: goes with --table, a DynamoDB table on AWS (locally, redrive reads the data directory's dead-letter queue)", flagValue("dlq-url", *dlqURL))
+	}
+	return nil
 }
 
 // regionFlag is --region: given, it wins; else the AWS SDK finds the

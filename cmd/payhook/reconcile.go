@@ -45,12 +45,12 @@ func newReconcileCommand() *cobra.Command {
 		now := time.Now()
 		from, err := pointInTime(*since, now)
 		if err != nil {
-			return usageError("--since: %v", err)
+			return usageError("%s: %v", flagValue("since", *since), err)
 		}
 		to := now
 		if *until != "" {
 			if to, err = pointInTime(*until, now); err != nil {
-				return usageError("--until: %v", err)
+				return usageError("%s: %v", flagValue("until", *until), err)
 			}
 		}
 		if !from.Before(to) {

@@ -38,7 +38,7 @@ func TestWhatServeAndItsCommandsSay(t *testing.T) {
 
 	_, stderr, code := payhook(t, "send", "stripe", "payment_intent.succeeded", "--currency", "euro", "--data", dir)
 	is.Equal(code, 2) // refused before anything is sent
-	is.Equal(stderr, "payhook send: --currency: a three-letter ISO 4217 code, such as EUR\n")
+	is.Equal(stderr, "payhook send: --currency euro: a three-letter ISO 4217 code, such as EUR\n")
 	_, stderr, code = payhook(t, "send", "stripe", "payment_intent.succeeded", "--currency", "eur", "--payment-id", "pi_eur", "--data", dir)
 	is.Equal(stderr, "")
 	is.Equal(code, 0)
@@ -96,7 +96,7 @@ func TestEventsAndRedriveRefuseAZeroAge(t *testing.T) {
 	for _, command := range []string{"events", "redrive"} {
 		_, stderr, code := payhook(t, command, "--stuck", "0s", "--data", t.TempDir())
 		is.New(t).Equal(code, 2) // 0s once listed every webhook
-		is.New(t).Equal(stderr, "payhook "+command+": --stuck: a positive duration such as 15m\n")
+		is.New(t).Equal(stderr, "payhook "+command+": --stuck 0s: a positive duration such as 15m\n")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -45,6 +46,9 @@ func newSendCommand() *cobra.Command {
 	eventID := fs.String("event-id", "", "the event id (default: a new one; reuse one to send a duplicate)")
 	target := fs.String("url", "", "payhook's base URL or full webhook URL (default: the running serve of --data, else http://$PAYHOOK_ADDR)")
 	dataDir := dataDirFlag(fs, "data directory whose development secrets sign")
+	accepts(fs, "amount", "a positive number of minor units, such as 2000 for 20.00")
+	accepts(fs, "currency", "a three-letter ISO 4217 code, such as EUR")
+	accepts(fs, "url", "an http or https URL, such as http://127.0.0.1:8080")
 	cmd.RunE = func(cmd *cobra.Command, positional []string) error {
 		stdout := cmd.OutOrStdout()
 		if len(positional) != 2 {
@@ -52,10 +56,13 @@ func newSendCommand() *cobra.Command {
 		}
 		name, eventType := positional[0], positional[1]
 		if *amount <= 0 {
-			return usageError("--amount: a positive number of minor units, such as 2000 for 20.00")
+			return refused(fs, "amount")
 		}
 		if !isoCurrency.MatchString(*currency) {
-			return usageError("--currency: a three-letter ISO 4217 code, such as EUR")
+			return refused(fs, "currency")
+		}
+		if u, err := url.Parse(*target); *target != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			return refused(fs, "url")
 		}
 		*currency = strings.ToUpper(*currency)
 		body, id, err := samples.Build(name, eventType, provider.SampleOptions{EventID: *eventID, PaymentID: *paymentID, Amount: *amount, Currency: *currency, Status: *status})

@@ -34,6 +34,7 @@ func newServeCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	addr := fs.String("addr", config.Default("PAYHOOK_ADDR"), "listen address (env PAYHOOK_ADDR)")
+	accepts(fs, "addr", config.ListenAddrWanted)
 	dataDir := dataDirFlag(fs, "data directory")
 	var forwarding local.Forwarding
 	fs.Func("forward-to", "deliver every applied payment event to this URL, signed as Standard Webhooks (repeatable; secrets from env "+
@@ -44,9 +45,14 @@ func newServeCommand() *cobra.Command {
 	forwardEvents := fs.String("forward-events", "", "forward only these canonical event types (comma-separated, e.g. payment.succeeded,dispute.opened)")
 	fs.DurationVar(&forwarding.RetryWindow, "forward-retry-for", forward.DefaultRetryWindow, "retry a message this long before it is dead-lettered")
 	fs.DurationVar(&forwarding.Timeout, "forward-timeout", forward.DefaultTimeout, "give each forwarding attempt this long to be answered")
+	accepts(fs, "forward-retry-for", "a positive duration such as 24h")
+	accepts(fs, "forward-timeout", "a positive duration such as 15s")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		stderr := cmd.ErrOrStderr()
+		if !config.IsListenAddr(*addr) {
+			return refused(fs, "addr")
+		}
 		types, err := payment.ParseTypes(*forwardEvents)
 		if err != nil {
 			return usageError("--forward-events: %v", err)
@@ -66,10 +72,10 @@ func newServeCommand() *cobra.Command {
 			}
 		}
 		if forwarding.RetryWindow <= 0 {
-			return usageError("--forward-retry-for: a positive duration such as 24h")
+			return refused(fs, "forward-retry-for")
 		}
 		if forwarding.Timeout <= 0 {
-			return usageError("--forward-timeout: a positive duration such as 15s")
+			return refused(fs, "forward-timeout")
 		}
 		forwarding.Types = types
 		var (

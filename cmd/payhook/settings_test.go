@@ -5,6 +5,7 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/payhook/payhook/internal/readme"
+	"github.com/payhook/payhook/internal/testenv"
 	"github.com/payhook/payhook/internal/wait"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/provider"
@@ -209,6 +211,40 @@ func TestServeTakesEachSettingTheREADMESays(t *testing.T) {
 			})
 			return fmt.Sprint(strings.Contains(s.logs.String(), `"kind":"critical_event"`))
 		},
+		// With PayPal's API credentials set (its stand-in, which does not
+		// know the event), serve asks PayPal to confirm each delivery: one
+		// it cannot confirm is not acted on. Told not to, serve processes it.
+		"PAYHOOK_PAYPAL_CONFIRM": func(t *testing.T, set string) string {
+			standins := testenv.Standins(t)
+			dir := data(t)
+			s := serveIn(t, dir, append(loopback, "--data", dir), set, "PAYHOOK_PAYPAL_CLIENT_ID="+standins.PayPalClientID,
+				"PAYHOOK_PAYPAL_CLIENT_SECRET="+standins.PayPalClientSecret, "PAYHOOK_PAYPAL_API_URL="+standins.URL())
+			defer s.stop()
+			code, _ := s.deliver("paypal", "PAYMENT.CAPTURE.COMPLETED", time.Now(), provider.SampleOptions{EventID: "WH-UNCONFIRMED"})
+			is.New(t).Equal(code, 200)
+			return settledStatus(t, dir, "WH-UNCONFIRMED")
+		},
+		// With GoCardless's access token set (its stand-in, which holds the
+		// payment), serve reads the amount GoCardless's webhook leaves out;
+		// told not to, the amount stays unknown.
+		"PAYHOOK_GOCARDLESS_AMOUNTS": func(t *testing.T, set string) string {
+			standins := testenv.Standins(t)
+			standins.SeedGoCardless(t, "payments", json.RawMessage(`{"id":"PM00SETTING","amount":4200,"currency":"GBP","status":"confirmed","created_at":"2026-11-27T10:00:00.000Z"}`))
+			dir := data(t)
+			s := serveIn(t, dir, append(loopback, "--data", dir), set, "PAYHOOK_GOCARDLESS_ACCESS_TOKEN="+standins.GoCardlessToken,
+				"PAYHOOK_GOCARDLESS_API_URL="+standins.GoCardlessURL())
+			defer s.stop()
+			code, _ := s.deliver("gocardless", "payments.confirmed", time.Now(), provider.SampleOptions{EventID: "EV00SETTING", PaymentID: "PM00SETTING"})
+			is.New(t).Equal(code, 200)
+			is.New(t).Equal(settledStatus(t, dir, "EV00SETTING"), "PROCESSED")
+			stdout, _, _ := payhook(t, "payments", "--data", dir)
+			for line := range strings.SplitSeq(stdout, "\n") {
+				if strings.Contains(line, "PM00SETTING") {
+					return strings.Fields(line)[3] // AMOUNT
+				}
+			}
+			return "no payment PM00SETTING: " + stdout
+		},
 	}
 	values := map[string]string{
 		"PAYHOOK_ADDR":                       "127.0.0.2:0",
@@ -220,6 +256,8 @@ func TestServeTakesEachSettingTheREADMESays(t *testing.T) {
 		"PAYHOOK_LOG_LEVEL":                  "error",
 		"PAYHOOK_FORWARD_SECRETS":            "whsec_" + strings.Repeat("c2VjcmV0", 5),
 		"PAYHOOK_CRITICAL_EVENT_TYPES":       "payment.succeeded",
+		"PAYHOOK_PAYPAL_CONFIRM":             "false",
+		"PAYHOOK_GOCARDLESS_AMOUNTS":         "false",
 	}
 	// Nothing a test here can see from outside: a bad value stops serve.
 	refused := map[string]string{
@@ -256,6 +294,23 @@ func TestServeTakesEachSettingTheREADMESays(t *testing.T) {
 			is.True(with != without)
 		})
 	}
+}
+
+// settledStatus waits until the webhook eventID on the serve of dir is no
+// longer RECEIVED, and returns its status.
+func settledStatus(t *testing.T, dir, eventID string) string {
+	t.Helper()
+	var status string
+	wait.Until(t, 60*time.Second, eventID+" to be processed or given up on", func() bool {
+		for _, s := range []string{"PROCESSED", "FAILED", "RETRY"} {
+			if stdout, _, _ := payhook(t, "events", "--status", s, "--data", dir); strings.Contains(stdout, eventID) {
+				status = s
+				return true
+			}
+		}
+		return false
+	})
+	return status
 }
 
 // settingOr is the value of setting (NAME=value) after prefix, or

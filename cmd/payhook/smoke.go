@@ -32,14 +32,20 @@ func newSmokeCommand() *cobra.Command {
 	secret := fs.String("secret", "", "the Secrets Manager secret with the deployed provider keys, with --table (default: <table>/providers)")
 	dataDir := dataDirFlag(fs, "test the payhook serve running on this data directory")
 	wait := fs.Duration("wait", 2*time.Minute, "how long each delivery may take to be PROCESSED")
+	accepts(fs, "wait", "a positive duration such as 2m")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		if *wait <= 0 {
-			return usageError("--wait: a positive duration such as 2m")
+			return refused(fs, "wait")
 		}
 		ctx := context.Background()
 		var t smoke.Target
 		var err error
+		if *table == "" {
+			if err := awsOnly(region, nil); err != nil {
+				return err
+			}
+		}
 		if *table != "" {
 			if *target == "" {
 				return usageError("--table needs --url, the deployment's webhook base URL")

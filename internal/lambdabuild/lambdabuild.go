@@ -85,12 +85,17 @@ const (
 
 // BuildForTests compiles the main packages pkgs (paths relative to the
 // module root moduleDir) for this machine into dir/<last element of the
-// path>, as tests run them. They have the zips' tags and linker flags, so
-// the same code and symbols, but none of the zips' settings that change how
-// every package compiles (-trimpath, CGO_ENABLED=0, another GOOS or
-// GOARCH): so they link from what `go test` compiled for the tests, not
-// from a second compile of the whole dependency graph.
-func BuildForTests(moduleDir, dir string, pkgs ...string) error {
+// path>, as tests run them, in one go build. They always have the zips'
+// tags and linker flags, so the same code and symbols. Only with shipped
+// do they also have the zips' settings that change how every package
+// compiles (-trimpath, CGO_ENABLED=0), and so are exactly what ships, for
+// this machine's architecture: that compiles the whole dependency graph
+// again, which go test's own compile does not share, and on a loaded
+// 2-core machine takes longer than go test lets a test binary run.
+func BuildForTests(moduleDir, dir string, shipped bool, pkgs ...string) error {
+	if shipped {
+		return build(moduleDir, dir, BuildFlags(), []string{"CGO_ENABLED=0"}, pkgs)
+	}
 	flags := []string{"-buildvcs=false", "-tags", strings.Join(Tags, ","), "-ldflags", strings.Join(LDFlags, " ")}
 	return build(moduleDir, dir, flags, nil, pkgs)
 }

@@ -43,7 +43,7 @@ var dynamoLocal struct {
 // DynamoDBEndpoint returns the URL of this process's DynamoDB Local.
 func DynamoDBEndpoint(t testing.TB) string {
 	t.Helper()
-	dynamoLocal.once.Do(func() { dynamoLocal.endpoint, dynamoLocal.err = startDynamoDBLocal() })
+	dynamoLocal.once.Do(func() { dynamoLocal.endpoint, dynamoLocal.err = startDynamoDBLocal(startDeadline(t)) })
 	if dynamoLocal.err != nil {
 		t.Fatal(dynamoLocal.err)
 	}
@@ -81,7 +81,7 @@ func UniqueName(t testing.TB) string {
 	return fmt.Sprintf("%s-%d", name, time.Now().UnixNano())
 }
 
-func startDynamoDBLocal() (string, error) {
+func startDynamoDBLocal(deadline time.Time) (string, error) {
 	java, err := exec.LookPath("java")
 	if err != nil {
 		return "", fmt.Errorf("DynamoDB Local needs Java 17 or later on PATH (Debian: apt-get install openjdk-17-jre-headless)")
@@ -91,7 +91,7 @@ func startDynamoDBLocal() (string, error) {
 		return "", fmt.Errorf("DynamoDB Local: %w", err)
 	}
 	emulator := filepath.Join(dir, "emulator")
-	_, ports, err := startOnFreePorts("DynamoDB Local", 1, func(ports []string) *exec.Cmd {
+	_, ports, err := startOnFreePorts("DynamoDB Local", deadline, 1, func(ports []string) *exec.Cmd {
 		cmd := exec.Command(java, "-Xmx512m", "-Djava.library.path="+filepath.Join(emulator, "DynamoDBLocal_lib"),
 			"-jar", filepath.Join(emulator, "DynamoDBLocal.jar"), "-inMemory", "-port", ports[0])
 		cmd.Dir = emulator

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -26,7 +27,7 @@ var goaws struct {
 func GoawsEndpoint(t testing.TB) string {
 	t.Helper()
 	goaws.once.Do(func() {
-		goaws.endpoint, goaws.err = startGoaws()
+		goaws.endpoint, goaws.err = startGoaws(startDeadline(t))
 		if goaws.err == nil {
 			goaws.sqsEndpoint = sqsBridge(goaws.endpoint).URL
 		}
@@ -54,8 +55,8 @@ func SNS(t testing.TB) *sns.Client {
 	return sns.NewFromConfig(AWSConfig(), func(o *sns.Options) { o.BaseEndpoint = aws.String(GoawsEndpoint(t)) })
 }
 
-func startGoaws() (string, error) {
-	binary, err := goInstall(goawsPackage)
+func startGoaws(deadline time.Time) (string, error) {
+	binary, err := goInstall(goawsPackage, deadline)
 	if err != nil {
 		return "", fmt.Errorf("goaws: %w", err)
 	}
@@ -64,7 +65,7 @@ func startGoaws() (string, error) {
 		return "", err
 	}
 	config := filepath.Join(dir, "goaws.yaml")
-	_, ports, err := startOnFreePorts("goaws", 1, func(ports []string) *exec.Cmd {
+	_, ports, err := startOnFreePorts("goaws", deadline, 1, func(ports []string) *exec.Cmd {
 		// A config that cannot be written fails the start below, quoting
 		// goaws' complaint about it.
 		_ = os.WriteFile(config, []byte(fmt.Sprintf(`Local:

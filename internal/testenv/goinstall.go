@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
+	"time"
 )
 
 // Go commands the tests run, at pinned versions. They are installed with
@@ -31,47 +32,60 @@ type installation struct {
 }
 
 // goInstall installs pkgAtVersion once into the cache, shared by every
-// test process and kept between runs, and returns the binary's path.
-func goInstall(pkgAtVersion string) (string, error) {
+// test process and kept between runs, and returns the binary's path. Test
+// binaries start side by side: one installs while the others wait on a
+// file lock, then find the binary. It is looked for only under the lock,
+// and go install writes into scratch space that is renamed into place, so
+// no process takes a half-written binary, nor one a killed install left,
+// for an installed one. An install still running at deadline (when not
+// zero) is stopped.
+func goInstall(pkgAtVersion string, deadline time.Time) (string, error) {
 	v, _ := installed.LoadOrStore(pkgAtVersion, &installation{})
 	in := v.(*installation)
-	in.once.Do(func() {
-		cache, err := CacheDir()
-		if err != nil {
-			in.err = err
-			return
-		}
-		pkg, _, _ := strings.Cut(pkgAtVersion, "@")
-		dir := filepath.Join(cache, "gobin", strings.NewReplacer("/", "_", "@", "_").Replace(pkgAtVersion))
-		in.binary = filepath.Join(dir, path.Base(pkg))
-		if _, err := os.Stat(in.binary); err == nil {
-			return
-		}
-		// Test binaries start side by side: one installs while the others
-		// wait for it, rather than each compiling the same command.
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			in.err = err
-			return
-		}
-		lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
-		if err != nil {
-			in.err = err
-			return
-		}
-		// Closing the file releases the lock.
-		defer func() { _ = lock.Close() }()
-		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-			in.err = err
-			return
-		}
-		if _, err := os.Stat(in.binary); err == nil {
-			return
-		}
-		install := exec.Command("go", "install", pkgAtVersion)
-		install.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=")
-		if out, err := install.CombinedOutput(); err != nil {
-			in.err = fmt.Errorf("go install %s (needs the Go module proxy once): %w\n%s", pkgAtVersion, err, out)
-		}
-	})
+	in.once.Do(func() { in.binary, in.err = installOnce(pkgAtVersion, deadline) })
 	return in.binary, in.err
+}
+
+func installOnce(pkgAtVersion string, deadline time.Time) (string, error) {
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	pkg, _, _ := strings.Cut(pkgAtVersion, "@")
+	dir := filepath.Join(cache, "gobin", strings.NewReplacer("/", "_", "@", "_").Replace(pkgAtVersion))
+	binary := filepath.Join(dir, path.Base(pkg))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	unlock, err := lockFile(dir + ".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if _, err := os.Stat(binary); err == nil {
+		return binary, nil
+	}
+	scratch, err := os.MkdirTemp(dir, ".install-")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = os.RemoveAll(scratch) }() // emptied by the rename; a leftover is harmless
+	ctx := context.Background()
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	install := exec.CommandContext(ctx, "go", "install", pkgAtVersion)
+	install.Env = append(os.Environ(), "GOBIN="+scratch, "GOFLAGS=")
+	if out, err := install.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("go install %s did not finish before the test's deadline (go test -timeout)\n%s", pkgAtVersion, out)
+		}
+		return "", fmt.Errorf("go install %s (needs the Go module proxy once): %w\n%s", pkgAtVersion, err, out)
+	}
+	if err := os.Rename(filepath.Join(scratch, path.Base(pkg)), binary); err != nil {
+		return "", fmt.Errorf("go install %s: %w", pkgAtVersion, err)
+	}
+	return binary, nil
 }

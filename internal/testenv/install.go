@@ -15,28 +15,19 @@ import (
 // installNPMPackage unpacks an npm package (its tarball only, no
 // dependencies) into the cache once, and returns its directory. marker is a
 // file that exists once the install is complete. Test binaries run in
-// parallel, so the install holds a file lock and publishes by rename.
+// parallel, so the install holds a file lock, under which alone it looks
+// for the package, and publishes by rename.
 func installNPMPackage(spec, marker string) (string, error) {
 	cache, err := CacheDir()
 	if err != nil {
 		return "", err
 	}
 	dir := filepath.Join(cache, strings.NewReplacer("@", "-", "/", "-").Replace(spec))
-	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-		return dir, nil
-	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := lockFile(dir + ".lock")
 	if err != nil {
 		return "", err
 	}
-	// Closing the file releases the lock.
-	defer func() { _ = lock.Close() }()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
+	defer unlock()
 	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
 		return dir, nil
 	}
@@ -128,3 +119,54 @@ func untar(tarball, dest string) error {
 }
 
 const maxUnpackedFileBytes = 1 << 30
+
+// ShippedSetting, set to 1, makes the tests build the binaries they run
+// exactly as they ship (Shipped).
+const ShippedSetting = "PAYHOOK_TEST_SHIPPED"
+
+// Shipped says whether the tests build the binaries they run exactly as
+// they ship: static (CGO_ENABLED=0) and with -trimpath, besides the
+// shipped tags and linker flags they always have. Off by default: that is
+// a second compile of the whole dependency graph inside a test binary,
+// which on a loaded 2-core machine outlasts go test's 10-minute limit
+// (both binaries were killed at 11m0s in a cold run at load 23 to 34);
+// .ci/run runs the tests that check the builds with it on.
+func Shipped() bool { return os.Getenv(ShippedSetting) == "1" }
+
+// ShippedBuild runs build, a go build of binaries as they ship
+// (-trimpath, CGO_ENABLED=0), holding a lock that every test process's
+// shipped build takes. Their compiles share most packages (the standard
+// library and the common modules, compiled alike), and Go's build cache
+// hands them to another build only once one has finished them: side by
+// side, two test processes would each compile them all.
+func ShippedBuild(build func() error) error {
+	cache, err := CacheDir()
+	if err != nil {
+		return err
+	}
+	unlock, err := lockFile(filepath.Join(cache, "shipped-build.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return build()
+}
+
+// lockFile takes an exclusive lock on the file at path (created, with its
+// directory, if need be), waiting while another test process holds it.
+// Whatever the lock guards is looked at only once it is held.
+func lockFile(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		_ = lock.Close() // not locked
+		return nil, err
+	}
+	// Closing the file releases the lock.
+	return func() { _ = lock.Close() }, nil
+}

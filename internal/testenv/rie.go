@@ -62,12 +62,12 @@ func (e *Emulator) Stop() {
 // cold start.
 func RuntimeEmulator(t testing.TB, bootstrap string, env []string) *Emulator {
 	t.Helper()
-	rie, err := goInstall(riePackage)
+	rie, err := goInstall(riePackage, startDeadline(t))
 	if err != nil {
 		t.Fatalf("runtime interface emulator: %v", err)
 	}
 	function := filepath.Base(filepath.Dir(bootstrap))
-	c, ports, err := startOnFreePorts("the runtime interface emulator of "+function, 2, func(ports []string) *exec.Cmd {
+	c, ports, err := startOnFreePorts("the runtime interface emulator of "+function, startDeadline(t), 2, func(ports []string) *exec.Cmd {
 		cmd := exec.Command(rie, "--log-level", "info",
 			"--runtime-interface-emulator-address", "127.0.0.1:"+ports[0], "--runtime-api-address", "127.0.0.1:"+ports[1], bootstrap)
 		cmd.Env = append([]string{"PATH=/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME=" + function}, env...)

@@ -17,7 +17,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -109,7 +108,7 @@ func Standins(t testing.TB) *ProviderStandins {
 		CheckoutKeySecret:  StandinCheckoutKeySecret,
 	}
 	// Port 0: it listens on a port of the system's choosing and prints it.
-	c, err := startChild("payhook-standins", exec.Command(standinsBinary.path, "-addr", "127.0.0.1:0",
+	c, err := startChild("payhook-standins", startDeadline(t), exec.Command(standinsBinary.path, "-addr", "127.0.0.1:0",
 		"-paypal-client-id", s.PayPalClientID, "-paypal-client-secret", s.PayPalClientSecret,
 		"-square-token", s.SquareAccessToken, "-stripe-key", s.StripeKey, "-paddle-key", s.PaddleKey, "-gocardless-token", s.GoCardlessToken,
 		"-checkout-client-id", s.CheckoutKeyID, "-checkout-client-secret", s.CheckoutKeySecret))
@@ -313,18 +312,11 @@ func buildStandins() (string, error) {
 	// another branch, whose stand-ins take other flags) never replaces it.
 	tree := sha256.Sum256([]byte(root))
 	dir := filepath.Join(cache, "payhook-standins", hex.EncodeToString(tree[:6]))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "build.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := lockFile(filepath.Join(dir, "build.lock"))
 	if err != nil {
 		return "", err
 	}
-	// Closing the file releases the lock.
-	defer func() { _ = lock.Close() }()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
+	defer unlock()
 	binary := filepath.Join(dir, "payhook-standins")
 	build := exec.Command("go", "build", "-buildvcs=false", "-o", binary, ".")
 	build.Dir = filepath.Join(root, "tools", "standins")

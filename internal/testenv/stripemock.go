@@ -46,7 +46,7 @@ var stripeMock struct {
 // finds across pages and windows needs a stand-in that keeps events.
 func StripeMock(t testing.TB) string {
 	t.Helper()
-	stripeMock.once.Do(func() { stripeMock.url, stripeMock.err = startStripeMock() })
+	stripeMock.once.Do(func() { stripeMock.url, stripeMock.err = startStripeMock(startDeadline(t)) })
 	if stripeMock.err != nil {
 		t.Fatal(stripeMock.err)
 	}
@@ -56,8 +56,8 @@ func StripeMock(t testing.TB) string {
 // listeningHTTP is the line in which stripe-mock says where it listens.
 var listeningHTTP = regexp.MustCompile(`Listening for HTTP at address: (\S+)`)
 
-func startStripeMock() (string, error) {
-	binary, err := goInstall(stripeMockPackage)
+func startStripeMock(deadline time.Time) (string, error) {
+	binary, err := goInstall(stripeMockPackage, deadline)
 	if err != nil {
 		return "", fmt.Errorf("stripe-mock: %w", err)
 	}
@@ -66,7 +66,7 @@ func startStripeMock() (string, error) {
 	// are of the system's choosing (HTTPS would otherwise be on the fixed
 	// port 12112, and fail when test packages run stripe-mock side by
 	// side); stripe-mock prints the one it got.
-	c, err := startChild("stripe-mock", exec.Command(binary, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:"))
+	c, err := startChild("stripe-mock", deadline, exec.Command(binary, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:"))
 	if err != nil {
 		return "", err
 	}

@@ -80,10 +80,20 @@ type Local struct {
 }
 
 func (l Local) check() error {
-	if _, port, err := net.SplitHostPort(l.Addr); err != nil || port == "" {
-		return errors.New("PAYHOOK_ADDR: must be a host and port, such as 127.0.0.1:8080")
+	if !IsListenAddr(l.Addr) {
+		return errors.New("PAYHOOK_ADDR: must be " + ListenAddrWanted)
 	}
 	return nil
+}
+
+// ListenAddrWanted says what IsListenAddr accepts.
+const ListenAddrWanted = "a host and port, such as 127.0.0.1:8080"
+
+// IsListenAddr says whether addr is one serve can listen on: PAYHOOK_ADDR
+// and serve --addr alike.
+func IsListenAddr(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port != ""
 }
 
 // Serve configures payhook serve, beside Local, Receiver and Reconcile.
