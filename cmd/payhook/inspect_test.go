@@ -135,7 +135,7 @@ func TestInspectAndReplayWhileServing(t *testing.T) {
 		"events --provider strip":    `payhook events: --provider "strip": want one of stripe, paypal`,
 		"events --status done":       `payhook events: --status "done": want one of RECEIVED, PROCESSED, FAILED, RETRY`,
 		"events --payment pi_1":      `payhook events: --payment "pi_1": want <provider>/<payment id>`,
-		"events --since yesterday":   `payhook events: --since: a time such as`,
+		"events --since yesterday":   `payhook events: --since yesterday: a time such as`,
 		"events --source email":      `payhook events: --source "email": want webhook or reconcile`,
 		"payments show pi_on_call":   `payhook payments show: payment "pi_on_call": want <provider>/<payment id>`,
 		"resend":                     `payhook resend: give <provider> <event id>, --payment`,
