@@ -18,7 +18,9 @@ type CheckReport struct {
 	Readable []string `json:"readable"`
 	Damage   []string `json:"damage,omitempty"`
 	// Pages says bbolt's check of every page ran: it cannot beside a
-	// writer in another transaction, so not while serve runs.
+	// writer in another transaction, so not while serve runs, nor on
+	// pages whose links are broken (Damage says so): it would follow a
+	// loop for ever.
 	Pages bool `json:"pages"`
 }
 
@@ -46,7 +48,8 @@ func (s *Store) Check(ctx context.Context, pages bool) (CheckReport, error) {
 	report := CheckReport{Path: s.db.Path(), Readable: survey.readable, Damage: survey.damage, Pages: pages}
 	err := s.view(func(tx *bolt.Tx) error {
 		report.Bytes = tx.Size()
-		if !pages {
+		if !pages || !survey.linked {
+			report.Pages = report.Pages && survey.linked
 			return nil
 		}
 		problems := 0

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -127,6 +129,9 @@ type survey struct {
 	finished bool
 	// panics are those the walk recovered, reading damaged parts.
 	panics []*panicError
+	// linked: every page's links were checked and hold, so bbolt can
+	// follow them without looping (its own page check included).
+	linked bool
 }
 
 // notePanic keeps the panic err may be, for its stack to be logged.
@@ -138,12 +143,21 @@ func (s *survey) notePanic(err error) {
 }
 
 // walk reads every part of tx's file, key by key in order, until
-// deadline, decoding values until decodeUntil. A part whose keys go back,
-// or whose reading panics (bbolt's own checks, or a fault on a page
-// beyond the file), is damaged. It runs on the calling goroutine with
-// faults turned into panics, so call it on one of its own.
+// deadline, decoding values until decodeUntil, once its pages' links
+// are checked. A part whose pages do not link as a tree, whose keys go
+// back, or whose reading panics (bbolt's own checks, or a fault on a
+// page beyond the file), is damaged. It runs on the calling goroutine
+// with faults turned into panics, so call it on one of its own.
 func walk(tx *bolt.Tx, deadline, decodeUntil time.Time) (s survey) {
 	debug.SetPanicOnFault(true)
+	pages := links(tx, deadline)
+	switch {
+	case !pages.finished:
+		return s
+	case pages.root != nil:
+		s.damage = append(s.damage, "its list of parts does not read: "+brief(pages.root))
+		return s
+	}
 	var names [][]byte
 	err := func() (err error) {
 		defer recoverDamage(&err)
@@ -167,6 +181,10 @@ func walk(tx *bolt.Tx, deadline, decodeUntil time.Time) (s survey) {
 				check = func(k, v []byte) error { return p.check(&dec, k, v) }
 			}
 		}
+		if err := pages.parts[string(name)]; err != nil {
+			s.damage = append(s.damage, fmt.Sprintf("%s: %s", part, brief(err)))
+			continue
+		}
 		entries, finished, err := walkBucket(tx, name, check, deadline, decodeUntil)
 		s.notePanic(err)
 		switch {
@@ -185,6 +203,7 @@ func walk(tx *bolt.Tx, deadline, decodeUntil time.Time) (s survey) {
 	}
 	s.readable = append(s.readable, empty...)
 	s.finished = true
+	s.linked = !slices.ContainsFunc(slices.Collect(maps.Values(pages.parts)), func(err error) bool { return err != nil })
 	return s
 }
 
