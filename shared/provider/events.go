@@ -194,6 +194,18 @@ func CheckAPIURL(raw string) error {
 	return errors.New("must be an https URL")
 }
 
+// APIHosts are a provider's live and sandbox API base URLs.
+type APIHosts struct{ Live, Sandbox string }
+
+// Base is the base URL to call: the setting's value when set, else the
+// sandbox's or the live one's.
+func (h APIHosts) Base(k Keys, setting string, sandbox bool) string {
+	if sandbox {
+		return APIURL(k, setting, h.Sandbox)
+	}
+	return APIURL(k, setting, h.Live)
+}
+
 // APIURL is the base URL to call: the setting's value when set, else
 // fallback, without a trailing slash.
 func APIURL(k Keys, setting, fallback string) string {

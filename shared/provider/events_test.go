@@ -31,3 +31,25 @@ func TestCheckAPIURLSendsCredentialsOnlyWhereMeant(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIHostsChooseTheBase: the URL setting wins (without a trailing
+// slash), else the sandbox's host when asked, else the live one's:
+// credentials for one never go to the other by default.
+func TestAPIHostsChooseTheBase(t *testing.T) {
+	hosts := provider.APIHosts{Live: "https://api.example", Sandbox: "https://sandbox.example"}
+	const setting = "PAYHOOK_EXAMPLE_API_URL"
+	for _, tc := range []struct {
+		name    string
+		keys    provider.Keys
+		sandbox bool
+		want    string
+	}{
+		{"live by default", provider.Keys{}, false, "https://api.example"},
+		{"the sandbox when asked", provider.Keys{}, true, "https://sandbox.example"},
+		{"the setting over both", provider.Keys{setting: {"http://127.0.0.1:9/"}}, true, "http://127.0.0.1:9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is.New(t).Equal(hosts.Base(tc.keys, setting, tc.sandbox), tc.want)
+		})
+	}
+}

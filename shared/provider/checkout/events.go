@@ -28,8 +28,6 @@ const (
 )
 
 const (
-	liveAPIURL    = "https://api.checkout.com"
-	sandboxAPIURL = "https://api.sandbox.checkout.com"
 	// tokenPath is the token endpoint's, on the access host.
 	tokenPath = "/connect/token"
 	// eventScope is the least an access key needs: "Retrieve events".
@@ -39,6 +37,8 @@ const (
 // eventIDPattern is the shape the API takes an event id in.
 var eventIDPattern = regexp.MustCompile(`^evt_[a-z0-9]{26}$`)
 
+var hosts = provider.APIHosts{Live: "https://api.checkout.com", Sandbox: "https://api.sandbox.checkout.com"}
+
 var eventAPI = &provider.EventAPI{
 	Credentials: []string{AccessKeyID, AccessKeySecret},
 	URL:         APIURL,
@@ -46,11 +46,7 @@ var eventAPI = &provider.EventAPI{
 	Confirms:    true,
 	ConfirmOnly: true,
 	New: func(keys provider.Keys, c provider.APIConfig) provider.EventSource {
-		base := liveAPIURL
-		if keys.Enabled(Sandbox) {
-			base = sandboxAPIURL
-		}
-		base = provider.APIURL(keys, APIURL, base)
+		base := hosts.Base(keys, APIURL, keys.Enabled(Sandbox))
 		return &events{base: base, api: &api.ClientCredentials{
 			Client: c.Client(), TokenURL: accessURL(base) + tokenPath, ID: keys.Value(AccessKeyID), Secret: keys.Value(AccessKeySecret),
 			Scope: eventScope, Name: "checkout",
@@ -63,7 +59,7 @@ var apiSettings = []provider.Setting{
 		Help: "an access key id (ack_...) whose only scope is flow:events, for confirming each delivery with Checkout.com's API"},
 	{Name: AccessKeySecret, Optional: true, Help: "that access key's secret"},
 	{Name: APIURL, Optional: true, Check: provider.CheckAPIURL,
-		Help: "Checkout.com's API, " + liveAPIURL + " when unset (" + sandboxAPIURL + " with PAYHOOK_CHECKOUT_SANDBOX=true); its access host (api. read as access.) issues the tokens"},
+		Help: "Checkout.com's API, " + hosts.Live + " when unset (" + hosts.Sandbox + " with PAYHOOK_CHECKOUT_SANDBOX=true); its access host (api. read as access.) issues the tokens"},
 	{Name: Sandbox, Optional: true, Check: provider.CheckBool,
 		Help: "true for Checkout.com's sandbox API, false for the live one (the default)"},
 }

@@ -26,8 +26,6 @@ const (
 )
 
 const (
-	liveAPIURL    = "https://api.gocardless.com"
-	sandboxAPIURL = "https://api-sandbox.gocardless.com"
 	// version is the API version every request names.
 	version = "2015-07-06"
 	// pageSize is the most events GoCardless lists per page.
@@ -36,6 +34,8 @@ const (
 	liveTokenPrefix    = "live_"
 	sandboxTokenPrefix = "sandbox_"
 )
+
+var hosts = provider.APIHosts{Live: "https://api.gocardless.com", Sandbox: "https://api-sandbox.gocardless.com"}
 
 var eventAPI = &provider.EventAPI{
 	Credentials: []string{AccessToken},
@@ -47,11 +47,8 @@ var eventAPI = &provider.EventAPI{
 	Amounts:   true,
 	CheckKeys: checkEnvironment,
 	New: func(keys provider.Keys, c provider.APIConfig) provider.EventSource {
-		base := liveAPIURL
-		if keys.Enabled(Sandbox) {
-			base = sandboxAPIURL
-		}
-		return events{client: c.Client(), base: provider.APIURL(keys, APIURL, base), token: keys.Value(AccessToken)}
+		base := hosts.Base(keys, APIURL, keys.Enabled(Sandbox))
+		return events{client: c.Client(), base: base, token: keys.Value(AccessToken)}
 	},
 }
 
@@ -59,7 +56,7 @@ var apiSettings = []provider.Setting{
 	{Name: AccessToken, Optional: true, Check: checkToken,
 		Help: "a read-only access token, for reconciliation and the amounts of payments and refunds"},
 	{Name: APIURL, Optional: true, Check: provider.CheckAPIURL,
-		Help: "GoCardless's API, " + liveAPIURL + " when unset (" + sandboxAPIURL + " with PAYHOOK_GOCARDLESS_SANDBOX=true)"},
+		Help: "GoCardless's API, " + hosts.Live + " when unset (" + hosts.Sandbox + " with PAYHOOK_GOCARDLESS_SANDBOX=true)"},
 	{Name: Sandbox, Optional: true, Check: provider.CheckBool,
 		Help: "true for GoCardless's sandbox API (tokens starting sandbox_), false for the live one (the default)"},
 }

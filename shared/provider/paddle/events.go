@@ -23,8 +23,6 @@ const (
 )
 
 const (
-	liveAPIURL    = "https://api.paddle.com"
-	sandboxAPIURL = "https://sandbox-api.paddle.com"
 	// pageSize is the most events Paddle lists per page.
 	pageSize = 200
 	// The prefixes of Paddle's API keys since May 2025, which carry
@@ -34,6 +32,8 @@ const (
 	sandboxKeyPrefix = "pdl_sdbx_apikey_"
 )
 
+var hosts = provider.APIHosts{Live: "https://api.paddle.com", Sandbox: "https://sandbox-api.paddle.com"}
+
 var eventAPI = &provider.EventAPI{
 	Credentials: []string{APIKey},
 	URL:         APIURL,
@@ -42,11 +42,8 @@ var eventAPI = &provider.EventAPI{
 	History:   90 * 24 * time.Hour,
 	CheckKeys: checkEnvironment,
 	New: func(keys provider.Keys, c provider.APIConfig) provider.EventSource {
-		base := liveAPIURL
-		if keys.Enabled(Sandbox) {
-			base = sandboxAPIURL
-		}
-		return events{client: c.Client(), base: provider.APIURL(keys, APIURL, base), key: keys.Value(APIKey)}
+		base := hosts.Base(keys, APIURL, keys.Enabled(Sandbox))
+		return events{client: c.Client(), base: base, key: keys.Value(APIKey)}
 	},
 }
 
@@ -54,7 +51,7 @@ var apiSettings = []provider.Setting{
 	{Name: APIKey, Optional: true, Check: checkAPIKey,
 		Help: "an API key with only the notification.read permission (pdl_live_apikey_... or pdl_sdbx_apikey_...), for reconciliation"},
 	{Name: APIURL, Optional: true, Check: provider.CheckAPIURL,
-		Help: "Paddle's API, " + liveAPIURL + " when unset (" + sandboxAPIURL + " with PAYHOOK_PADDLE_SANDBOX=true)"},
+		Help: "Paddle's API, " + hosts.Live + " when unset (" + hosts.Sandbox + " with PAYHOOK_PADDLE_SANDBOX=true)"},
 	{Name: Sandbox, Optional: true, Check: provider.CheckBool,
 		Help: "true for Paddle's sandbox API (keys starting pdl_sdbx_), false for the live one (the default)"},
 }

@@ -25,11 +25,11 @@ const (
 )
 
 const (
-	liveAPIURL    = "https://api-m.paypal.com"
-	sandboxAPIURL = "https://api-m.sandbox.paypal.com"
 	// pageSize is how many events one page asks for.
 	pageSize = 50
 )
+
+var hosts = provider.APIHosts{Live: "https://api-m.paypal.com", Sandbox: "https://api-m.sandbox.paypal.com"}
 
 var eventAPI = &provider.EventAPI{
 	Credentials: []string{ClientID, ClientSecret},
@@ -39,11 +39,7 @@ var eventAPI = &provider.EventAPI{
 	// shows; reconciliation never looks back further than that.
 	History: 30 * 24 * time.Hour,
 	New: func(keys provider.Keys, c provider.APIConfig) provider.EventSource {
-		base := liveAPIURL
-		if c.Sandbox {
-			base = sandboxAPIURL
-		}
-		base = provider.APIURL(keys, APIURL, base)
+		base := hosts.Base(keys, APIURL, c.Sandbox)
 		return &events{client: c.Client(), base: base, api: &api.ClientCredentials{
 			Client: c.Client(), TokenURL: base + "/v1/oauth2/token", ID: keys.Value(ClientID), Secret: keys.Value(ClientSecret), Name: "paypal",
 		}}
@@ -54,7 +50,7 @@ var apiSettings = []provider.Setting{
 	{Name: ClientID, Optional: true, Help: "a REST app's client id, for reconciliation and confirming deliveries"},
 	{Name: ClientSecret, Optional: true, Help: "that REST app's client secret"},
 	{Name: APIURL, Optional: true, Check: provider.CheckAPIURL,
-		Help: "PayPal's API, " + liveAPIURL + " when unset (" + sandboxAPIURL + " with PAYHOOK_PAYPAL_SANDBOX=true)"},
+		Help: "PayPal's API, " + hosts.Live + " when unset (" + hosts.Sandbox + " with PAYHOOK_PAYPAL_SANDBOX=true)"},
 }
 
 // events reads PayPal's webhook events with an OAuth token obtained from
