@@ -78,16 +78,22 @@ func newAuditVerifyCommand() *cobra.Command {
 		// records a verify cannot see missing, the last ones, are counted
 		// there. Asked first: the trail only grows meanwhile.
 		var position *local.TrailPosition
+		var noStore error
 		if len(positional) == 0 {
 			p, err := local.AuditPosition(context.Background(), *dataDir)
 			switch {
 			case err == nil:
 				position = &p
-			case !errors.Is(err, os.ErrNotExist):
+			case errors.Is(err, os.ErrNotExist):
+				noStore = err
+			default:
 				return err
 			}
 		}
 		f, err := os.Open(path) //nolint:gosec // G304: the operator names the trail to read
+		if errors.Is(err, os.ErrNotExist) && noStore != nil {
+			return noStore // neither store nor trail: said as every command says it
+		}
 		if err != nil {
 			return err
 		}

@@ -455,9 +455,23 @@ func TestReconcileThroughServeAgainstStripeMock(t *testing.T) {
 	is.Equal(report.Recovered, 0)
 }
 
+// storedDataDir is a data directory with an empty store, serve stopped.
+func storedDataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := local.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func TestReconcileNamesTheSettingItNeeds(t *testing.T) {
 	is := is.New(t)
-	_, stderr, code := payhook(t, "reconcile", "stripe", "--data", t.TempDir())
+	_, stderr, code := payhook(t, "reconcile", "stripe", "--data", storedDataDir(t))
 	is.Equal(code, 1)
 	is.True(strings.Contains(stderr, "PAYHOOK_STRIPE_API_KEY"))
 	_, stderr, code = payhook(t, "reconcile", "stripe", "--since", "soon", "--data", t.TempDir())

@@ -68,7 +68,7 @@ func TestWhatServeAndItsCommandsSay(t *testing.T) {
 
 func TestReconcileSaysWhichProcessNeedsTheKeyAndWhichProvidersCan(t *testing.T) {
 	is := is.New(t)
-	_, stderr, code := payhook(t, "reconcile", "stripe", "--data", t.TempDir())
+	_, stderr, code := payhook(t, "reconcile", "stripe", "--data", storedDataDir(t))
 	is.Equal(code, 1) // no serve: this shell's keys
 	is.True(strings.Contains(stderr, "reconciling Stripe needs PAYHOOK_STRIPE_API_KEY in this shell's environment"))
 	_, stderr, code = payhook(t, "reconcile")
@@ -159,13 +159,44 @@ func TestSendToAStoppedServeAsksWhetherItRuns(t *testing.T) {
 	is.Equal(string(out), "payhook send: nothing listens at http://127.0.0.1:1/webhook/stripe: is payhook serve running? (start it with payhook serve, or give send --url)\n")
 }
 
+// TestAuditVerifySaysWhatTheOtherCommandsSay: a data directory that does
+// not exist, and one that holds no store (a typo's neighbour, an empty
+// mount), get the same one line from every command that reads one, and
+// none of them leaves a store behind: events once made an empty store
+// there and answered "no webhooks match".
 func TestAuditVerifySaysWhatTheOtherCommandsSay(t *testing.T) {
-	is := is.New(t)
-	missing := filepath.Join(t.TempDir(), "nonexistent")
-	_, events, _ := payhook(t, "events", "--data", missing)
-	_, audit, code := payhook(t, "audit", "verify", "--data", missing)
-	is.Equal(code, 1)
-	is.Equal(strings.TrimPrefix(audit, "payhook audit verify: "), strings.TrimPrefix(events, "payhook events: "))
+	for _, tc := range []struct {
+		name string
+		make func(dir string) error
+		says string
+	}{
+		{"missing", func(string) error { return nil }, " does not exist (payhook serve --data "},
+		{"without a store", func(dir string) error { return os.Mkdir(dir, 0o700) }, " holds no store (payhook.db): payhook serve --data "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			dir := filepath.Join(t.TempDir(), "data")
+			is.NoErr(tc.make(dir))
+			backup := filepath.Join(t.TempDir(), "b")
+			for _, command := range []struct {
+				name string
+				args []string
+			}{
+				{"events", []string{"events"}}, {"payments", []string{"payments"}}, {"redrive", []string{"redrive", "--all"}},
+				{"forward status", []string{"forward", "status"}}, {"audit verify", []string{"audit", "verify"}}, {"check", []string{"check"}},
+				{"backup: backup " + backup, []string{"backup", backup}}, // names the file it was to write
+			} {
+				_, stderr, code := payhook(t, append(command.args, "--data", dir)...)
+				is.Equal(code, 1)
+				is.True(strings.HasPrefix(stderr, "payhook "+command.name+": data directory "+dir+tc.says))
+				is.Equal(strings.Count(stderr, "\n"), 1)
+				_, err := os.Stat(filepath.Join(dir, "payhook.db"))
+				is.True(os.IsNotExist(err)) // nothing created
+				_, err = os.Stat(backup)
+				is.True(os.IsNotExist(err)) // no backup file of nothing
+			}
+		})
+	}
 }
 
 // TestBenchLoadsAServeOfItsOwn: bench alone writes nothing into the

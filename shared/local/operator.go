@@ -35,7 +35,10 @@ func OpenOperator(dataDir string) (operate.Operator, func() error, error) {
 	if info, ok := RunningServe(dataDir); ok {
 		return operate.Remote{URL: info.AdminURL, Token: info.Token}, func() error { return nil }, nil
 	}
-	st, err := OpenStore(dataDir)
+	// A directory without a store is refused, not given an empty one: an
+	// operator who named the wrong directory must not be told it holds
+	// no webhooks.
+	st, err := openExistingStore(dataDir)
 	if err != nil {
 		return nil, nil, err
 	}
