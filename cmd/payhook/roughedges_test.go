@@ -5,6 +5,7 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -172,6 +173,9 @@ func TestAuditVerifySaysWhatTheOtherCommandsSay(t *testing.T) {
 	}{
 		{"missing", func(string) error { return nil }, " does not exist (payhook serve --data "},
 		{"without a store", func(dir string) error { return os.Mkdir(dir, 0o700) }, " holds no store (payhook.db): payhook serve --data "},
+		{"with an empty payhook.db, as a failed copy leaves", func(dir string) error {
+			return errors.Join(os.Mkdir(dir, 0o700), os.WriteFile(filepath.Join(dir, "payhook.db"), nil, 0o600))
+		}, " holds no store (payhook.db): payhook serve --data "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
@@ -190,9 +194,12 @@ func TestAuditVerifySaysWhatTheOtherCommandsSay(t *testing.T) {
 				is.Equal(code, 1)
 				is.True(strings.HasPrefix(stderr, "payhook "+command.name+": data directory "+dir+tc.says))
 				is.Equal(strings.Count(stderr, "\n"), 1)
-				_, err := os.Stat(filepath.Join(dir, "payhook.db"))
-				is.True(os.IsNotExist(err)) // nothing created
-				_, err = os.Stat(backup)
+				if info, err := os.Stat(filepath.Join(dir, "payhook.db")); err == nil {
+					is.Equal(info.Size(), int64(0)) // nothing made of it
+				} else {
+					is.True(os.IsNotExist(err)) // nothing created
+				}
+				_, err := os.Stat(backup)
 				is.True(os.IsNotExist(err)) // no backup file of nothing
 			}
 		})

@@ -100,7 +100,9 @@ func AuditPosition(ctx context.Context, dataDir string) (TrailPosition, error) {
 // openExistingStore opens dir's store, which must be there: what only
 // reads a store does not create one. A missing store is an fs.ErrNotExist.
 func openExistingStore(dir string) (*embedded.Store, error) {
-	if _, err := os.Lstat(filepath.Join(dir, DBFile)); errors.Is(err, fs.ErrNotExist) {
+	// An empty file (a copy that failed) is no store either: opened, it
+	// would be made a new, empty one.
+	if info, err := os.Lstat(filepath.Join(dir, DBFile)); errors.Is(err, fs.ErrNotExist) || (err == nil && info.Size() == 0) {
 		return nil, noStore(dir)
 	}
 	return OpenStore(dir)

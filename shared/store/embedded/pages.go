@@ -19,6 +19,9 @@ import (
 // Neither is a panic to recover. So before bbolt follows a link, links
 // reads the file's pages itself and checks each is reached once, lies
 // within the file, is the kind its parent says, and holds its elements.
+// It reads only what it checks (a page's header and elements, a bucket's
+// header), so what it holds in memory is bounded by one page's elements
+// and one entry per page of the file, however the file lies.
 
 // The page layout bbolt writes (go.etcd.io/bbolt/internal/common), in
 // the machine's byte order: a 16-byte header (id, flags, count,
@@ -32,6 +35,10 @@ const (
 	// bucketHeaderSize: a bucket's value starts with its root page and
 	// sequence; a bucket with root 0 is inline, its one page following.
 	bucketHeaderSize = 16
+	// maxPartNameSize and maxParts bound the top-level buckets' names
+	// read: bbolt's own key limit, and far more parts than payhook has.
+	maxPartNameSize = bolt.MaxKeySize
+	maxParts        = 1024
 )
 
 // pageLinks is what a check of the links found: a problem with the root
@@ -42,21 +49,15 @@ type pageLinks struct {
 	finished bool
 }
 
-// pageReader reads one read transaction's pages from its file.
-type pageReader struct {
-	file      *os.File
-	pageSize  int
-	pages     uint64 // the transaction's high-water mark
-	reached   []bool
-	deadline  time.Time
-	pagesRead int
-	// buffer holds the page last read: a page is done with before the
-	// next is read.
-	buffer []byte
-}
-
 // errOutOfTime: the check ran out of time; what it checked is sound.
 var errOutOfTime = errors.New("out of time")
+
+// rootTree owns the root tree's pages in pageReader.owner; part i's are
+// owned by firstPart+i.
+const (
+	rootTree  = 1
+	firstPart = 2
+)
 
 // links checks every page tx's trees reach, until deadline.
 func links(tx *bolt.Tx, deadline time.Time) pageLinks {
@@ -64,176 +65,287 @@ func links(tx *bolt.Tx, deadline time.Time) pageLinks {
 	if err != nil {
 		return pageLinks{root: err}
 	}
-	defer func() { _ = file.Close() }() // read only
-	r := &pageReader{file: file, pageSize: tx.DB().Info().PageSize, deadline: deadline}
-	r.pages = uint64(tx.Size() / int64(r.pageSize)) //nolint:gosec // G115: a size is never negative
+	defer func() { _ = file.Close() }()                                                         // read only
+	r := &pageReader{file: file, pageSize: uint64(tx.DB().Info().PageSize), deadline: deadline} //nolint:gosec // G115: a page size is positive
+	r.pages = uint64(tx.Size()) / r.pageSize                                                    //nolint:gosec // G115: a size is never negative
 	if info, err := file.Stat(); err != nil {
 		return pageLinks{root: err}
 	} else if info.Size() < tx.Size() {
 		return pageLinks{root: fmt.Errorf("the file is %d bytes, shorter than its %d pages", info.Size(), r.pages)}
 	}
-	r.reached = make([]bool, r.pages)
-	r.reached[0], r.reached[1] = true, true // the meta pages
+	r.owner = make([]uint16, r.pages)
+	r.owner[0], r.owner[1] = rootTree, rootTree // the meta pages
+	var names []string
+	var roots []uint64
 	found := pageLinks{parts: map[string]error{}}
-	var buckets []bucketPages
-	found.root = r.tree(bucketPages{root: uint64(tx.Cursor().Bucket().Root())}, func(b bucketPages) {
-		buckets = append(buckets, b)
+	found.root = r.tree(uint64(tx.Cursor().Bucket().Root()), rootTree, func(e pageElement, root uint64) error {
+		if len(names) == maxParts {
+			return fmt.Errorf("more than %d parts", maxParts)
+		}
+		if e.keySize > maxPartNameSize {
+			return fmt.Errorf("a part's name of %d bytes", e.keySize)
+		}
+		name, err := e.page.read(e.keyAt, e.keySize)
+		if err != nil {
+			return err
+		}
+		names, roots = append(names, string(name)), append(roots, root)
+		return nil
 	})
-	if errors.Is(found.root, errOutOfTime) {
+	switch {
+	case errors.Is(found.root, errOutOfTime):
 		return pageLinks{}
-	}
-	if found.root != nil {
+	case found.root != nil:
 		found.finished = true
 		return found
 	}
-	for _, b := range buckets {
-		nested := []bucketPages{b}
-		for len(nested) > 0 && found.parts[b.name] == nil {
-			next := nested[len(nested)-1]
-			nested = nested[:len(nested)-1]
-			found.parts[b.name] = r.tree(next, func(b bucketPages) { nested = append(nested, b) })
-		}
-		if errors.Is(found.parts[b.name], errOutOfTime) {
+	for i, name := range names {
+		part := uint16(firstPart + i) //nolint:gosec // G115: below maxParts
+		err := r.bucket(roots[i], part)
+		if errors.Is(err, errOutOfTime) {
 			return pageLinks{}
+		}
+		var shared *sharedPage
+		if errors.As(err, &shared) && shared.owner >= firstPart && shared.owner != part {
+			// Either link may be the damaged one: neither part is whole.
+			other := names[shared.owner-firstPart]
+			found.parts[other] = fmt.Errorf("page %d is reached from %q too", shared.page, name)
+			err = fmt.Errorf("page %d is reached from %q too", shared.page, other)
+		}
+		if found.parts[name] == nil {
+			found.parts[name] = err
 		}
 	}
 	found.finished = true
 	return found
 }
 
-// bucketPages is a bucket's name and root page, or its one page inline
-// when root is 0.
-type bucketPages struct {
-	name   string
-	root   uint64
-	inline []byte
+// pageReader reads one read transaction's pages from its file.
+type pageReader struct {
+	file     *os.File
+	pageSize uint64
+	pages    uint64 // the transaction's high-water mark
+	// owner is, for each page, the tree that reached it: 0 none yet.
+	owner     []uint16
+	deadline  time.Time
+	pagesRead int
+	// first holds the first page of the page last read, in one read:
+	// nearly every page's header and elements lie there.
+	first []byte
 }
 
-// tree checks the pages of b, calling bucket for each bucket they hold.
-func (r *pageReader) tree(b bucketPages, bucket func(bucketPages)) error {
-	if b.root == 0 {
-		if err := elements(b.inline, leafPageFlag, func([]byte, []byte, uint32) error { return nil }); err != nil {
-			return fmt.Errorf("its page, inline: %w", err)
-		}
-		return nil
-	}
-	stack := []uint64{b.root}
-	for len(stack) > 0 {
-		id := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		page, err := r.page(id)
-		if err != nil {
-			return err
-		}
-		flags := binary.NativeEndian.Uint16(page[8:])
-		if flags != branchPageFlag && flags != leafPageFlag {
-			return fmt.Errorf("page %d is neither a branch nor a leaf (flags %#x)", id, flags)
-		}
-		err = elements(page, flags, func(key, value []byte, elementFlags uint32) error {
-			switch {
-			case flags == branchPageFlag:
-				stack = append(stack, binary.NativeEndian.Uint64(value))
-			case elementFlags&bucketLeafFlag == 0:
-			case len(value) < bucketHeaderSize:
-				return fmt.Errorf("a bucket of %d bytes", len(value))
-			default:
-				bucket(bucketPages{name: string(key), root: binary.NativeEndian.Uint64(value), inline: bytes.Clone(value[bucketHeaderSize:])})
+// bucket checks the tree of the bucket at root, and of the buckets it
+// holds, as part's.
+func (r *pageReader) bucket(root uint64, part uint16) error {
+	pending := []uint64{root}
+	for len(pending) > 0 {
+		next := pending[len(pending)-1]
+		pending = pending[:len(pending)-1]
+		err := r.tree(next, part, func(_ pageElement, root uint64) error {
+			// Each bucket's root is a page of its own, reached once:
+			// more of them than pages is damage, not a queue to grow.
+			if uint64(len(pending)) >= r.pages {
+				return errors.New("more buckets than the file has pages")
 			}
+			pending = append(pending, root)
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("page %d: %w", id, err)
-		}
-	}
-	return nil
-}
-
-// elements calls fn with each element of page: for a branch page, its
-// key and its child's id as value.
-func elements(page []byte, flags uint16, fn func(key, value []byte, flags uint32) error) error {
-	if len(page) < pageHeaderSize {
-		return fmt.Errorf("%d bytes, less than a page's header", len(page))
-	}
-	if got := binary.NativeEndian.Uint16(page[8:]); got != flags {
-		return fmt.Errorf("flags %#x where %#x belong", got, flags)
-	}
-	count := int(binary.NativeEndian.Uint16(page[10:]))
-	if count == 0 && flags == branchPageFlag {
-		return errors.New("a branch to nothing")
-	}
-	if pageHeaderSize+count*pageElementSize > len(page) {
-		return fmt.Errorf("%d elements do not fit in its %d bytes", count, len(page))
-	}
-	for i := range count {
-		at := pageHeaderSize + i*pageElementSize
-		element := page[at : at+pageElementSize]
-		if flags == branchPageFlag {
-			pos, keySize := uint64(binary.NativeEndian.Uint32(element)), uint64(binary.NativeEndian.Uint32(element[4:]))
-			if uint64(at)+pos+keySize > uint64(len(page)) {
-				return fmt.Errorf("element %d's key runs past its end", i)
-			}
-			if err := fn(page[uint64(at)+pos:uint64(at)+pos+keySize], element[8:16], 0); err != nil {
-				return err
-			}
-			continue
-		}
-		elementFlags := binary.NativeEndian.Uint32(element)
-		pos, keySize, valueSize := uint64(binary.NativeEndian.Uint32(element[4:])), uint64(binary.NativeEndian.Uint32(element[8:])), uint64(binary.NativeEndian.Uint32(element[12:]))
-		start := uint64(at) + pos
-		if start+keySize+valueSize > uint64(len(page)) {
-			return fmt.Errorf("element %d's key and value run past its end", i)
-		}
-		if err := fn(page[start:start+keySize], page[start+keySize:start+keySize+valueSize], elementFlags); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// page reads page id with its overflow, once: a page reached twice is a
-// link gone wrong, and may be a loop.
-func (r *pageReader) page(id uint64) ([]byte, error) {
+// tree checks the tree at root as part's, calling bucket with each
+// element that is a bucket with pages of its own (an inline bucket's one
+// page is checked where it lies).
+func (r *pageReader) tree(root uint64, part uint16, bucket func(e pageElement, root uint64) error) error {
+	stack := []uint64{root}
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		page, err := r.page(id, part)
+		if err != nil {
+			return err
+		}
+		flags, elements, err := page.elements()
+		if err != nil {
+			return fmt.Errorf("page %d: %w", id, err)
+		}
+		for _, e := range elements {
+			if flags == branchPageFlag {
+				if uint64(len(stack)) >= r.pages {
+					return fmt.Errorf("page %d: more links than the file has pages", id)
+				}
+				stack = append(stack, e.child)
+				continue
+			}
+			if e.flags&bucketLeafFlag == 0 {
+				continue
+			}
+			if err := r.bucketElement(e, bucket); err != nil {
+				return fmt.Errorf("page %d: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// bucketElement checks a leaf element that is a bucket: an inline one's
+// page where it lies, or else hands its root to bucket.
+func (r *pageReader) bucketElement(e pageElement, bucket func(e pageElement, root uint64) error) error {
+	if e.valueSize < bucketHeaderSize {
+		return fmt.Errorf("a bucket of %d bytes", e.valueSize)
+	}
+	header, err := e.page.read(e.valueAt, bucketHeaderSize)
+	if err != nil {
+		return err
+	}
+	if root := binary.NativeEndian.Uint64(header); root != 0 {
+		return bucket(e, root)
+	}
+	// bbolt keeps a bucket inline only while it is under a quarter page.
+	inlineSize := e.valueSize - bucketHeaderSize
+	if inlineSize > r.pageSize {
+		return fmt.Errorf("an inline bucket of %d bytes, larger than a page", inlineSize)
+	}
+	inline, err := e.page.read(e.valueAt+bucketHeaderSize, inlineSize)
+	if err != nil {
+		return err
+	}
+	if _, _, err := (pageBytes{src: bytes.NewReader(inline), size: inlineSize, first: inline}).elements(); err != nil {
+		return fmt.Errorf("its inline bucket: %w", err)
+	}
+	return nil
+}
+
+// sharedPage is a page two trees reach: a link gone wrong, and maybe a
+// loop.
+type sharedPage struct {
+	page  uint64
+	owner uint16 // the tree that reached it first
+}
+
+func (e *sharedPage) Error() string {
+	return fmt.Sprintf("page %d is reached twice: its links may loop", e.page)
+}
+
+// page is page id with its overflow, as part's: its header is checked,
+// the rest read as needed.
+func (r *pageReader) page(id uint64, part uint16) (pageBytes, error) {
 	if r.pagesRead++; r.pagesRead%1024 == 0 && time.Now().After(r.deadline) {
-		return nil, errOutOfTime
+		return pageBytes{}, errOutOfTime
 	}
 	if id >= r.pages {
-		return nil, fmt.Errorf("a link to page %d, beyond the file's %d pages", id, r.pages)
+		return pageBytes{}, fmt.Errorf("a link to page %d, beyond the file's %d pages", id, r.pages)
 	}
-	if r.reached[id] {
-		return nil, fmt.Errorf("page %d is reached twice: its links may loop", id)
+	if owner := r.owner[id]; owner != 0 {
+		return pageBytes{}, &sharedPage{page: id, owner: owner}
 	}
-	// Below r.pages, id and overflow count pages within the file.
-	at := int64(id) * int64(r.pageSize) //nolint:gosec // G115: see above
-	page := r.sized(r.pageSize)
-	if _, err := r.file.ReadAt(page, at); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	if r.first == nil {
+		r.first = make([]byte, r.pageSize)
 	}
-	if got := binary.NativeEndian.Uint64(page); got != id {
-		return nil, fmt.Errorf("page %d says it is page %d", id, got)
+	page := pageBytes{src: r.file, at: int64(id * r.pageSize), size: r.pageSize} //nolint:gosec // G115: below pages, within the file
+	if _, err := r.file.ReadAt(r.first, page.at); err != nil {
+		return pageBytes{}, err
 	}
-	overflow := uint64(binary.NativeEndian.Uint32(page[12:]))
+	page.first = r.first
+	header := page.first[:pageHeaderSize]
+	if got := binary.NativeEndian.Uint64(header); got != id {
+		return pageBytes{}, fmt.Errorf("page %d says it is page %d", id, got)
+	}
+	overflow := uint64(binary.NativeEndian.Uint32(header[12:]))
 	if id+overflow >= r.pages {
-		return nil, fmt.Errorf("page %d runs %d pages on, beyond the file's %d", id, overflow, r.pages)
+		return pageBytes{}, fmt.Errorf("page %d runs %d pages on, beyond the file's %d", id, overflow, r.pages)
 	}
 	for next := id; next <= id+overflow; next++ {
-		if r.reached[next] {
-			return nil, fmt.Errorf("page %d is reached twice: its links may loop", next)
+		if owner := r.owner[next]; owner != 0 {
+			return pageBytes{}, &sharedPage{page: next, owner: owner}
 		}
-		r.reached[next] = true
+		r.owner[next] = part
 	}
-	if overflow > 0 {
-		page = r.sized(int(overflow+1) * r.pageSize) //nolint:gosec // G115: see above
-		if _, err := r.file.ReadAt(page, at); err != nil {
-			return nil, err
-		}
-	}
+	page.size = (overflow + 1) * r.pageSize
 	return page, nil
 }
 
-// sized is the buffer, size bytes long.
-func (r *pageReader) sized(size int) []byte {
-	if cap(r.buffer) < size {
-		r.buffer = make([]byte, size)
+// pageBytes is a page, in a file or inline in a bucket's value, read a
+// part at a time.
+type pageBytes struct {
+	src  io.ReaderAt
+	at   int64
+	size uint64
+	// first is the page's start, already read; valid until the next
+	// page is read.
+	first []byte
+}
+
+// read is n bytes of the page from offset, which the caller has checked
+// lie within it: valid until the next page is read.
+func (p pageBytes) read(offset, n uint64) ([]byte, error) {
+	if offset+n <= uint64(len(p.first)) {
+		return p.first[offset : offset+n], nil
 	}
-	return r.buffer[:size]
+	b := make([]byte, n)
+	if n == 0 {
+		return b, nil // ReadAt at the very end says EOF, even for nothing
+	}
+	if _, err := p.src.ReadAt(b, p.at+int64(offset)); err != nil { //nolint:gosec // G115: within the page
+		return nil, err
+	}
+	return b, nil
+}
+
+// pageElement is one of a page's elements: where its key and value lie
+// in the page, or a branch element's child.
+type pageElement struct {
+	page               pageBytes
+	flags              uint32
+	keyAt, keySize     uint64
+	valueAt, valueSize uint64
+	child              uint64
+}
+
+// elements are the page's elements, each checked to lie within it; the
+// page must be a branch of at least one or a leaf.
+func (p pageBytes) elements() (uint16, []pageElement, error) {
+	if p.size < pageHeaderSize {
+		return 0, nil, fmt.Errorf("%d bytes, less than a page's header", p.size)
+	}
+	header, err := p.read(0, pageHeaderSize)
+	if err != nil {
+		return 0, nil, err
+	}
+	flags, count := binary.NativeEndian.Uint16(header[8:]), uint64(binary.NativeEndian.Uint16(header[10:]))
+	switch {
+	case flags != branchPageFlag && flags != leafPageFlag:
+		return 0, nil, fmt.Errorf("neither a branch nor a leaf (flags %#x)", flags)
+	case flags == branchPageFlag && count == 0:
+		return 0, nil, errors.New("a branch to nothing")
+	case pageHeaderSize+count*pageElementSize > p.size:
+		return 0, nil, fmt.Errorf("%d elements do not fit in its %d bytes", count, p.size)
+	}
+	raw, err := p.read(pageHeaderSize, count*pageElementSize)
+	if err != nil {
+		return 0, nil, err
+	}
+	elements := make([]pageElement, count)
+	for i := range elements {
+		at := uint64(pageHeaderSize + i*pageElementSize) //nolint:gosec // G115: i is below count
+		element := raw[at-pageHeaderSize : at-pageHeaderSize+pageElementSize]
+		e := &elements[i]
+		e.page = p
+		if flags == branchPageFlag {
+			e.keyAt, e.keySize = at+uint64(binary.NativeEndian.Uint32(element)), uint64(binary.NativeEndian.Uint32(element[4:]))
+			e.child = binary.NativeEndian.Uint64(element[8:])
+		} else {
+			e.flags = binary.NativeEndian.Uint32(element)
+			e.keyAt, e.keySize = at+uint64(binary.NativeEndian.Uint32(element[4:])), uint64(binary.NativeEndian.Uint32(element[8:]))
+			e.valueAt, e.valueSize = e.keyAt+e.keySize, uint64(binary.NativeEndian.Uint32(element[12:]))
+		}
+		if e.valueAt+e.valueSize > p.size || e.keyAt+e.keySize > p.size {
+			return 0, nil, fmt.Errorf("element %d runs past its end", i)
+		}
+	}
+	return flags, elements, nil
 }
