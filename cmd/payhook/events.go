@@ -67,10 +67,8 @@ func newEventsCommand() *cobra.Command {
 			f.Status, f.Until = store.StatusReceived, time.Now().Add(-*stuck)
 		}
 		ctx := context.Background()
-		var page operate.EventPage
-		err = where.with(ctx, func(op operate.Operator) (err error) {
-			page, err = op.Events(ctx, f, operate.Page{Cursor: *cursor, Limit: *limit})
-			return err
+		page, err := answer(ctx, where, func(op operate.Operator) (operate.EventPage, error) {
+			return op.Events(ctx, f, operate.Page{Cursor: *cursor, Limit: *limit})
 		})
 		if err != nil {
 			return err
@@ -150,11 +148,7 @@ func newShowCommand[T any](cmd *cobra.Command, fetch func(context.Context, opera
 	where := targetFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := context.Background()
-		var shown T
-		err := where.with(ctx, func(op operate.Operator) (err error) {
-			shown, err = fetch(ctx, op, args)
-			return err
-		})
+		shown, err := answer(ctx, where, func(op operate.Operator) (T, error) { return fetch(ctx, op, args) })
 		if err != nil {
 			return err
 		}

@@ -37,11 +37,7 @@ func newForwardStatusCommand() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		ctx := context.Background()
-		var statuses []store.ForwardStatus
-		err := where.with(ctx, func(op operate.Operator) (err error) {
-			statuses, err = op.ForwardStatus(ctx)
-			return err
-		})
+		statuses, err := answer(ctx, where, func(op operate.Operator) ([]store.ForwardStatus, error) { return op.ForwardStatus(ctx) })
 		if err != nil {
 			return err
 		}
@@ -99,13 +95,11 @@ func knownDestination(ctx context.Context, op operate.Operator, destination stri
 
 // deadForwards lists the forwards given up on: payhook events --forwards.
 func deadForwards(ctx context.Context, where target, destination string, asJSON bool, stdout io.Writer) error {
-	var dead []operate.DeadForward
-	err := where.with(ctx, func(op operate.Operator) (err error) {
+	dead, err := answer(ctx, where, func(op operate.Operator) ([]operate.DeadForward, error) {
 		if err := knownDestination(ctx, op, destination); err != nil {
-			return err
+			return nil, err
 		}
-		dead, err = op.DeadForwards(ctx, destination)
-		return err
+		return op.DeadForwards(ctx, destination)
 	})
 	if err != nil {
 		return err
@@ -127,13 +121,11 @@ func deadForwards(ctx context.Context, where target, destination string, asJSON 
 
 // redriveForwards queues dead forwards again: payhook redrive --forwards.
 func redriveForwards(ctx context.Context, where target, destination string, stdout io.Writer) error {
-	var n int
-	err := where.with(ctx, func(op operate.Operator) (err error) {
+	n, err := answer(ctx, where, func(op operate.Operator) (int, error) {
 		if err := knownDestination(ctx, op, destination); err != nil {
-			return err
+			return 0, err
 		}
-		n, err = op.RedriveForwards(ctx, destination)
-		return err
+		return op.RedriveForwards(ctx, destination)
 	})
 	if err != nil {
 		return err

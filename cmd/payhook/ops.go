@@ -54,6 +54,16 @@ func (t target) with(ctx context.Context, fn func(operate.Operator) error) (err 
 	return fn(op)
 }
 
+// answer is what fn answers through the operator t opens.
+func answer[T any](ctx context.Context, t target, fn func(operate.Operator) (T, error)) (T, error) {
+	var v T
+	err := t.with(ctx, func(op operate.Operator) (err error) {
+		v, err = fn(op)
+		return err
+	})
+	return v, err
+}
+
 func (t target) open(ctx context.Context) (operate.Operator, func() error, error) {
 	if t.table == nil || *t.table == "" {
 		if err := awsOnly(t.region, t.dlqURL); err != nil {
@@ -132,11 +142,7 @@ func newRedriveCommand() *cobra.Command {
 			fmt.Fprintf(stdout, "redriven: %s/%s (status RETRY: %s)\n", printable(positional[0]), printable(positional[1]), where.whoProcesses())
 			return nil
 		}
-		var report process.RedriveReport
-		err := where.with(ctx, func(op operate.Operator) (err error) {
-			report, err = op.RedriveAll(ctx)
-			return err
-		})
+		report, err := answer(ctx, where, func(op operate.Operator) (process.RedriveReport, error) { return op.RedriveAll(ctx) })
 		if err != nil {
 			return err
 		}
@@ -213,10 +219,8 @@ func printJSON(w io.Writer, v any) error {
 }
 
 func redriveStuck(ctx context.Context, where target, age time.Duration, stdout io.Writer) error {
-	var report process.StuckReport
-	err := where.with(ctx, func(op operate.Operator) (err error) {
-		report, err = op.RedriveStuck(ctx, time.Now().Add(-age))
-		return err
+	report, err := answer(ctx, where, func(op operate.Operator) (process.StuckReport, error) {
+		return op.RedriveStuck(ctx, time.Now().Add(-age))
 	})
 	if err != nil {
 		return err

@@ -27,11 +27,7 @@ func newPaymentsCommand() *cobra.Command {
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		stdout := cmd.OutOrStdout()
 		ctx := context.Background()
-		var states []payment.State
-		err := where.with(ctx, func(op operate.Operator) (err error) {
-			states, err = op.Payments(ctx)
-			return err
-		})
+		states, err := answer(ctx, where, func(op operate.Operator) ([]payment.State, error) { return op.Payments(ctx) })
 		if err != nil {
 			return err
 		}
