@@ -45,11 +45,10 @@ func (s *Store) Check(ctx context.Context, pages bool) (CheckReport, error) {
 	if !done || !survey.finished {
 		return CheckReport{}, fmt.Errorf("check %s: not finished in time", s.db.Path())
 	}
-	report := CheckReport{Path: s.db.Path(), Readable: survey.readable, Damage: survey.damage, Pages: pages}
+	report := CheckReport{Path: s.db.Path(), Readable: survey.readable, Damage: survey.damage, Pages: pages && survey.linked}
 	err := s.view(func(tx *bolt.Tx) error {
 		report.Bytes = tx.Size()
-		if !pages || !survey.linked {
-			report.Pages = report.Pages && survey.linked
+		if !report.Pages {
 			return nil
 		}
 		problems := 0

@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -203,7 +201,10 @@ func walk(tx *bolt.Tx, deadline, decodeUntil time.Time) (s survey) {
 	}
 	s.readable = append(s.readable, empty...)
 	s.finished = true
-	s.linked = !slices.ContainsFunc(slices.Collect(maps.Values(pages.parts)), func(err error) bool { return err != nil })
+	s.linked = true
+	for _, err := range pages.parts {
+		s.linked = s.linked && err == nil
+	}
 	return s
 }
 

@@ -75,11 +75,14 @@ func links(tx *bolt.Tx, deadline time.Time) pageLinks {
 	}
 	r.owner = make([]uint16, r.pages)
 	r.owner[0], r.owner[1] = rootTree, rootTree // the meta pages
-	var names []string
-	var roots []uint64
+	type part struct {
+		name string
+		root uint64
+	}
+	var parts []part
 	found := pageLinks{parts: map[string]error{}}
 	found.root = r.tree(uint64(tx.Cursor().Bucket().Root()), rootTree, func(e pageElement, root uint64) error {
-		if len(names) == maxParts {
+		if len(parts) == maxParts {
 			return fmt.Errorf("more than %d parts", maxParts)
 		}
 		if e.keySize > maxPartNameSize {
@@ -89,7 +92,7 @@ func links(tx *bolt.Tx, deadline time.Time) pageLinks {
 		if err != nil {
 			return err
 		}
-		names, roots = append(names, string(name)), append(roots, root)
+		parts = append(parts, part{string(name), root})
 		return nil
 	})
 	switch {
@@ -99,16 +102,16 @@ func links(tx *bolt.Tx, deadline time.Time) pageLinks {
 		found.finished = true
 		return found
 	}
-	for i, name := range names {
-		part := uint16(firstPart + i) //nolint:gosec // G115: below maxParts
-		err := r.bucket(roots[i], part)
+	for i, p := range parts {
+		name, owner := p.name, uint16(firstPart+i) //nolint:gosec // G115: below maxParts
+		err := r.bucket(p.root, owner)
 		if errors.Is(err, errOutOfTime) {
 			return pageLinks{}
 		}
 		var shared *sharedPage
-		if errors.As(err, &shared) && shared.owner >= firstPart && shared.owner != part {
+		if errors.As(err, &shared) && shared.owner >= firstPart && shared.owner != owner {
 			// Either link may be the damaged one: neither part is whole.
-			other := names[shared.owner-firstPart]
+			other := parts[shared.owner-firstPart].name
 			found.parts[other] = fmt.Errorf("page %d is reached from %q too", shared.page, name)
 			err = fmt.Errorf("page %d is reached from %q too", shared.page, other)
 		}
