@@ -1,6 +1,7 @@
 // Package readme reads the README's sections and tables, for the tests
 // that keep what it says true: the settings, the commands, the functions
-// and the fuzz targets it names.
+// and the fuzz targets it names; and rewrites the generated sections of
+// the documents, for the tools that generate them.
 package readme
 
 import (
@@ -77,4 +78,18 @@ func Table(heading, firstColumn string) ([]map[string]string, error) {
 		return nil, fmt.Errorf("README.md's %q has no table starting %q", heading, firstColumn)
 	}
 	return rows, nil
+}
+
+// ReplaceGenerated replaces what lies in doc between the marker begin and
+// the next end with body, markers kept.
+func ReplaceGenerated(doc, begin, end, body string) (string, error) {
+	start := strings.Index(doc, begin)
+	if start < 0 {
+		return "", fmt.Errorf("no %q marker", begin)
+	}
+	stop := strings.Index(doc[start:], end)
+	if stop < 0 {
+		return "", fmt.Errorf("no %q after %q", end, begin)
+	}
+	return doc[:start] + begin + body + doc[start+stop:], nil
 }

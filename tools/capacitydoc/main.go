@@ -15,9 +15,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/payhook/payhook/internal/capacity"
+	"github.com/payhook/payhook/internal/readme"
 )
 
 const (
@@ -58,7 +58,7 @@ func run(root string, write bool) error {
 	if err != nil {
 		return err
 	}
-	want, err := replaceSection(string(current), model)
+	want, err := readme.ReplaceGenerated(string(current), begin, end, "\n\n"+model+"\n")
 	if err != nil {
 		return fmt.Errorf("%s: %w", doc, err)
 	}
@@ -69,16 +69,4 @@ func run(root string, write bool) error {
 		return errors.New(doc + " is out of date with its inputs: go run ./tools/capacitydoc -write")
 	}
 	return os.WriteFile(path, []byte(want), 0o644)
-}
-
-func replaceSection(doc, body string) (string, error) {
-	start := strings.Index(doc, begin)
-	if start < 0 {
-		return "", fmt.Errorf("no %q marker", begin)
-	}
-	stop := strings.Index(doc[start:], end)
-	if stop < 0 {
-		return "", fmt.Errorf("no %q after %q", end, begin)
-	}
-	return doc[:start] + begin + "\n\n" + body + "\n" + doc[start+stop:], nil
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"strings"
 
+	sections "github.com/payhook/payhook/internal/readme"
 	"github.com/payhook/payhook/shared/notify"
 	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/provider/registry"
@@ -136,11 +137,11 @@ func renderREADME(current []byte) ([]byte, error) {
 			fmt.Fprintf(&settings, "| `%s` | %s | %s | %s |\n", s.Name, p.Title, what, secret)
 		}
 	}
-	out, err := replaceSection(string(current), providersBegin, providers.String())
+	out, err := sections.ReplaceGenerated(string(current), providersBegin, end, "\n"+providers.String())
 	if err != nil {
 		return nil, err
 	}
-	out, err = replaceSection(out, settingsBegin, settings.String())
+	out, err = sections.ReplaceGenerated(out, settingsBegin, end, "\n"+settings.String())
 	return []byte(out), err
 }
 
@@ -149,17 +150,4 @@ func days(hours float64) string {
 		return fmt.Sprintf("%.0f hours", hours)
 	}
 	return fmt.Sprintf("%.0f days", hours/24)
-}
-
-func replaceSection(doc, begin, body string) (string, error) {
-	start := strings.Index(doc, begin)
-	if start < 0 {
-		return "", fmt.Errorf("no %q marker", begin)
-	}
-	stop := strings.Index(doc[start:], end)
-	if stop < 0 {
-		return "", fmt.Errorf("no %q after %q", end, begin)
-	}
-	stop += start
-	return doc[:start] + begin + "\n" + body + doc[stop:], nil
 }
