@@ -32,7 +32,7 @@ func (s *Store) commitWithForwards(ctx context.Context, operation string, forwar
 		return store.Unavailable(err)
 	}
 	err := s.update(operation, func(tx *bolt.Tx) error {
-		if err := applyWrites(tx, &s.items, writes); err != nil {
+		if err := applyWrites(tx, &s.items, nil, writes); err != nil {
 			return err
 		}
 		return queueForwards(tx, forwards)
@@ -51,8 +51,10 @@ func (s *Store) commitWithForwards(ctx context.Context, operation string, forwar
 
 // applyWrites checks every write's condition first and only then writes,
 // so that a refused write leaves tx untouched even when tx goes on to
-// commit other work (bbolt has no savepoints).
-func applyWrites(tx *bolt.Tx, dec *itemjson.Decoder, writes []write) error {
+// commit other work (bbolt has no savepoints). read, when not nil, holds
+// the items tx has decoded already, by key: those are not decoded again,
+// and it learns each item written.
+func applyWrites(tx *bolt.Tx, dec *itemjson.Decoder, read decoded, writes []write) error {
 	items := tx.Bucket(itemsBucket)
 	type pending struct {
 		change
@@ -76,7 +78,7 @@ func applyWrites(tx *bolt.Tx, dec *itemjson.Decoder, writes []write) error {
 			c.name, c.old = events.DynamoDBOperationTypeModify, all[j].new
 		} else if raw := items.Get(key); raw != nil {
 			var err error
-			if current, err = decodeItem(dec, raw); err != nil {
+			if current, err = read.item(dec, key, raw); err != nil {
 				return err
 			}
 			// The change record keeps the stored bytes as the old image.
@@ -100,8 +102,33 @@ func applyWrites(tx *bolt.Tx, dec *itemjson.Decoder, writes []write) error {
 		if err := appendChange(tx, p.change); err != nil {
 			return err
 		}
+		read.learn(p.key, w.item)
 	}
 	return nil
+}
+
+// decoded are the items one transaction has read, by key: the processor
+// reads a webhook and its payment, then writes both, and each would
+// otherwise be decoded twice.
+type decoded map[string]store.Item
+
+// item is the stored item raw, at key, decoded at most once.
+func (d decoded) item(dec *itemjson.Decoder, key, raw []byte) (store.Item, error) {
+	if item, ok := d[string(key)]; ok {
+		return item, nil
+	}
+	item, err := decodeItem(dec, raw)
+	if err == nil {
+		d.learn(key, item)
+	}
+	return item, err
+}
+
+// learn records the item now at key; a nil d learns nothing.
+func (d decoded) learn(key []byte, item store.Item) {
+	if d != nil {
+		d[string(key)] = item
+	}
 }
 
 func statusIs(from store.Status) func(store.Item) error {

@@ -56,10 +56,11 @@ func webhookEntries(item store.Item) []indexEntry {
 }
 
 // reindexWebhook moves a webhook's index entries from old's to updated's;
-// either may be nil (an insert, a deletion).
+// either may be nil (an insert, a deletion). An entry both have is left
+// alone: writing it again would copy its page into the commit for nothing.
 func reindexWebhook(tx *bolt.Tx, old, updated store.Item) error {
-	keep := webhookEntries(updated)
-	for _, was := range webhookEntries(old) {
+	had, keep := webhookEntries(old), webhookEntries(updated)
+	for _, was := range had {
 		if !containsEntry(keep, was) {
 			if err := tx.Bucket(was.bucket).Delete(was.key); err != nil {
 				return err
@@ -67,6 +68,9 @@ func reindexWebhook(tx *bolt.Tx, old, updated store.Item) error {
 		}
 	}
 	for _, is := range keep {
+		if containsEntry(had, is) {
+			continue
+		}
 		if err := tx.Bucket(is.bucket).Put(is.key, []byte{}); err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 	}
 	var view *txView
 	err := s.update(OpTransaction, func(tx *bolt.Tx) error {
-		view = &txView{tx: tx, dec: &s.items}
+		view = &txView{tx: tx, dec: &s.items, read: decoded{}}
 		if err := fn(view, txQueue{tx, source}); err != nil {
 			return err
 		}
@@ -49,6 +49,7 @@ func (s *Store) InTransaction(ctx context.Context, source string, fn func(store.
 type txView struct {
 	tx     *bolt.Tx
 	dec    *itemjson.Decoder
+	read   decoded
 	broken error
 	// queued says a commit queued forwards: the dispatcher is woken.
 	queued bool
@@ -56,7 +57,7 @@ type txView struct {
 
 func (v *txView) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
 	pk, sk := store.WebhookKey(provider, eventID)
-	item, err := getItem(v.tx, v.dec, pk, sk)
+	item, err := v.get(pk, sk)
 	if err != nil {
 		return store.Webhook{}, err
 	}
@@ -64,11 +65,21 @@ func (v *txView) GetWebhook(_ context.Context, provider, eventID string) (store.
 }
 
 func (v *txView) GetPayment(_ context.Context, provider, paymentID string) (payment.State, error) {
-	item, err := getItem(v.tx, v.dec, store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
+	item, err := v.get(store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
 	if err != nil {
 		return payment.State{}, err
 	}
 	return store.DecodePayment(item)
+}
+
+// get reads an item as the transaction sees it, decoding it at most once.
+func (v *txView) get(pk, sk string) (store.Item, error) {
+	key := itemKey(pk, sk)
+	raw := v.tx.Bucket(itemsBucket).Get(key)
+	if raw == nil {
+		return nil, store.ErrNotFound
+	}
+	return v.read.item(v.dec, key, raw)
 }
 
 func (v *txView) CommitProcessed(_ context.Context, c store.Commit) error {
@@ -76,7 +87,7 @@ func (v *txView) CommitProcessed(_ context.Context, c store.Commit) error {
 	if err != nil {
 		return err
 	}
-	if err := applyWrites(v.tx, v.dec, writes); err != nil {
+	if err := applyWrites(v.tx, v.dec, v.read, writes); err != nil {
 		return err
 	}
 	if err := queueForwards(v.tx, c.Forwards); err != nil {
@@ -92,7 +103,7 @@ func (v *txView) PutWebhookIfStatus(_ context.Context, w store.Webhook, from sto
 	if err != nil {
 		return err
 	}
-	return applyWrites(v.tx, v.dec, []write{{item: item, check: statusIs(from)}})
+	return applyWrites(v.tx, v.dec, v.read, []write{{item: item, check: statusIs(from)}})
 }
 
 // txQueue is the dead-letter queue inside one transaction.
