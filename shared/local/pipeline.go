@@ -59,9 +59,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	processorOptions := options
 	processorOptions.Filter = process.Wants
-	// Each batch is one transaction holding bbolt's single writer: 25 keeps
-	// the receiver's waits short while sharing each fsync (docs/benchmarks.md).
-	processorOptions.BatchSize = 25
+	// Each batch is one transaction holding bbolt's single writer: a whole
+	// pass of 100 shares one fsync and the branch pages above the
+	// webhooks' random keys, so that a backlog is caught up within seconds;
+	// the receiver waits a little longer for the writer (docs/benchmarks.md).
+	processorOptions.BatchSize = 100
 	stopped := make(chan error, 1)
 	audited := func(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		resp, err := p.auditBatch(ctx, event)
