@@ -104,12 +104,15 @@ func (p *Pipeline) auditBatch(ctx context.Context, event events.DynamoDBEvent) (
 // processBatch runs the processor on one feed batch inside one store
 // transaction: the batch's payment states, webhook statuses and dead
 // letters commit together, with one fsync rather than one per webhook.
+// The providers' APIs are asked first, outside it: the transaction holds
+// the store's only writer, which the receiver waits for.
 // What it counts is counted once the transaction has committed.
 func (p *Pipeline) processBatch(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	var counted metrics.Pending
+	asked := p.Processor.AskFirst(ctx, event)
 	err := p.Store.InTransaction(ctx, ProcessorConsumer, func(st store.Processing, dlq deadletter.Queue) error {
-		batch := *p.Processor
+		batch := *asked
 		batch.Store, batch.DLQ, batch.Metrics = st, dlq, &counted
 		var err error
 		resp, err = batch.Handle(ctx, event)

@@ -70,3 +70,88 @@ func TestAStoppedTrailStopsThePipeline(t *testing.T) {
 	is.NoErr(err)
 	is.Equal(checkpoint, uint64(0)) // nothing audited counted as done
 }
+
+// TestAProviderAPIDoesNotHoldTheReceiver: confirming a webhook with its
+// provider (PayPal's and Checkout.com's by default) can take seconds, and
+// the processor's transaction holds the store's only writer; asked inside
+// it, a batch of slow answers kept every delivery waiting unacknowledged.
+// The providers are asked before the transaction: while an answer is
+// awaited, a new webhook is stored, and then everything is processed.
+func TestAProviderAPIDoesNotHoldTheReceiver(t *testing.T) {
+	is := is.New(t)
+	dir := t.TempDir()
+	st, err := embedded.Open(filepath.Join(dir, local.DBFile), embedded.Options{})
+	is.NoErr(err)
+	defer st.Close()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	webhook := func(eventID string) store.Webhook {
+		return store.Webhook{Provider: "stripe", EventID: eventID, EventType: "charge.succeeded", Body: []byte(`{"id":"` + eventID + `","type":"charge.succeeded","data":{"object":{"id":"ch_1","object":"charge","amount":2000,"currency":"usd","status":"succeeded"}}}`),
+			Status: store.StatusReceived, ReceivedAt: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	for _, id := range []string{"evt_1", "evt_2", "evt_3"} {
+		_, err := st.PutWebhook(ctx, webhook(id))
+		is.NoErr(err)
+	}
+	asking, answer := make(chan struct{}, 10), make(chan struct{})
+	log := zerolog.Nop()
+	f, err := os.OpenFile(filepath.Join(dir, local.AuditFile), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
+	is.NoErr(err)
+	defer f.Close()
+	trail := audit.NewFileTrail(f, audit.TrailState{})
+	pipeline := &local.Pipeline{
+		Store: st,
+		Processor: &process.Processor{Store: st, DLQ: st.DeadLetterQueue(local.ProcessorConsumer), Publisher: notify.LogPublisher{Log: log},
+			Alerter: notify.LogAlerter{Log: log}, Critical: process.DefaultCritical, Normalize: registry.Normalize, Log: log,
+			Confirm: func(ctx context.Context, w store.Webhook) (store.Webhook, bool, error) {
+				asking <- struct{}{}
+				select { // the provider's API, answering when the test says
+				case <-answer:
+					return w, false, nil
+				case <-ctx.Done():
+					return store.Webhook{}, false, ctx.Err()
+				}
+			}},
+		Auditor:    &audit.Auditor{Sink: trail, Alerter: notify.LogAlerter{Log: log}, Log: log},
+		AuditTrail: trail,
+	}
+	run, stop := context.WithCancel(ctx)
+	stopped := make(chan error, 1)
+	go func() { stopped <- pipeline.Run(run) }()
+	defer func() {
+		stop()
+		is.NoErr(<-stopped)
+	}()
+	select {
+	case <-asking:
+	case <-time.After(time.Minute):
+		t.Fatal("the processor never asked the provider")
+	}
+	stored := make(chan error, 1)
+	go func() {
+		_, err := st.PutWebhook(ctx, webhook("evt_4"))
+		stored <- err
+	}()
+	select {
+	case err := <-stored:
+		is.NoErr(err)
+	case <-time.After(30 * time.Second):
+		close(answer)
+		t.Fatal("storing a webhook waited for a provider's API to answer")
+	}
+	close(answer)
+	for _, id := range []string{"evt_1", "evt_2", "evt_3", "evt_4"} {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			w, err := st.GetWebhook(ctx, "stripe", id)
+			is.NoErr(err)
+			if w.Status == store.StatusProcessed {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is %s a minute after the provider answered", id, w.Status)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}

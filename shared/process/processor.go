@@ -151,11 +151,7 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 		}
 		current = confirmed
 	}
-	occurred := current.OccurredAt
-	if occurred.IsZero() {
-		occurred = current.ReceivedAt
-	}
-	event, err := p.Normalize(payment.Delivery{Provider: current.Provider, EventID: current.EventID, EventType: current.EventType, Body: current.Body, OccurredAt: occurred})
+	event, err := p.normalize(current)
 	if errors.Is(err, payment.ErrUnprocessable) {
 		return p.fail(ctx, check, current, payment.Truncate(err.Error(), maxReasonBytes), log)
 	}
@@ -198,6 +194,16 @@ func (p *Processor) processRecord(ctx context.Context, record events.DynamoDBEve
 		return nil
 	}
 	return fmt.Errorf("payment %s %s kept changing", event.Provider, event.PaymentID)
+}
+
+// normalize is w's canonical event, occurring when w says or else when
+// it was received.
+func (p *Processor) normalize(w store.Webhook) (payment.Event, error) {
+	occurred := w.OccurredAt
+	if occurred.IsZero() {
+		occurred = w.ReceivedAt
+	}
+	return p.Normalize(payment.Delivery{Provider: w.Provider, EventID: w.EventID, EventType: w.EventType, Body: w.Body, OccurredAt: occurred})
 }
 
 // pendingCheck reads a record's webhook, at most once, for what leaves the

@@ -304,39 +304,61 @@ func TestConfirmationDecidesBeforeAnythingIsApplied(t *testing.T) {
 		{"the provider's API is down", func(w store.Webhook) (store.Webhook, bool, error) { return w, false, errors.New("HTTP 503") }, store.StatusFailed, 0, ""},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			is := is.New(t)
-			f := newFixture(t)
-			ctx := context.Background()
-			f.processor.Confirm = func(_ context.Context, w store.Webhook) (store.Webhook, bool, error) { return tc.confirm(w) }
-			record := f.received(t, "evt_1", "payment_intent.succeeded", delivered)
-			for range 2 { // delivered again: nothing alerted or dead-lettered twice
-				resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}})
+		for _, asking := range askings {
+			t.Run(tc.name+", "+asking.name, func(t *testing.T) {
+				is := is.New(t)
+				f := newFixture(t)
+				ctx := context.Background()
+				calls := 0
+				f.processor.Confirm = func(_ context.Context, w store.Webhook) (store.Webhook, bool, error) {
+					calls++
+					return tc.confirm(w)
+				}
+				record := f.received(t, "evt_1", "payment_intent.succeeded", delivered)
+				for range 2 { // delivered again: nothing alerted or dead-lettered twice
+					resp, err := asking.handle(ctx, f.processor, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record}})
+					is.NoErr(err)
+					is.Equal(len(resp.BatchItemFailures), 0) // never holds back the records after it
+				}
+				is.Equal(calls, 2) // once a delivery
+				w, err := f.store.GetWebhook(ctx, "stripe", "evt_1")
 				is.NoErr(err)
-				is.Equal(len(resp.BatchItemFailures), 0) // never holds back the records after it
-			}
-			w, err := f.store.GetWebhook(ctx, "stripe", "evt_1")
-			is.NoErr(err)
-			is.Equal(w.Status, tc.wantStatus)
-			state, err := f.store.GetPayment(ctx, "stripe", "pi_1")
-			is.Equal(err == nil, tc.wantStatus == store.StatusProcessed) // nothing applied unless confirmed
-			is.Equal(state.AmountMinor, tc.wantAmount)
-			var kinds []string
-			for _, a := range *f.alerts {
-				kinds = append(kinds, a.Kind)
-			}
-			if tc.alert == "" {
-				is.Equal(len(kinds), 0)
-			} else {
-				is.Equal(kinds, []string{tc.alert})
-			}
-			if tc.wantStatus == store.StatusFailed {
-				letters, err := f.dlq.Receive(ctx, 10)
-				is.NoErr(err)
-				is.Equal(len(letters), 1) // on the dead-letter queue, for redrive
-			}
-		})
+				is.Equal(w.Status, tc.wantStatus)
+				state, err := f.store.GetPayment(ctx, "stripe", "pi_1")
+				is.Equal(err == nil, tc.wantStatus == store.StatusProcessed) // nothing applied unless confirmed
+				is.Equal(state.AmountMinor, tc.wantAmount)
+				var kinds []string
+				for _, a := range *f.alerts {
+					kinds = append(kinds, a.Kind)
+				}
+				if tc.alert == "" {
+					is.Equal(len(kinds), 0)
+				} else {
+					is.Equal(kinds, []string{tc.alert})
+				}
+				if tc.wantStatus == store.StatusFailed {
+					letters, err := f.dlq.Receive(ctx, 10)
+					is.NoErr(err)
+					is.Equal(len(letters), 1) // on the dead-letter queue, for redrive
+				}
+			})
+		}
 	}
+}
+
+// askings are the two ways a batch's providers are asked: by Handle as it
+// goes, and all first (AskFirst, the local pipeline's, before it takes the
+// store's writer). Each must end the same way.
+var askings = []struct {
+	name   string
+	handle func(context.Context, *process.Processor, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+}{
+	{"asked by Handle", func(ctx context.Context, p *process.Processor, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		return p.Handle(ctx, e)
+	}},
+	{"asked first", func(ctx context.Context, p *process.Processor, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		return p.AskFirst(ctx, e).Handle(ctx, e)
+	}},
 }
 
 // reads counts the webhook reads the processor makes, and can make the
@@ -468,37 +490,44 @@ func TestAnAmountTheProviderLeftOutIsReadOrTheWebhookFails(t *testing.T) {
 		}, store.StatusFailed, "", nil},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			is := is.New(t)
-			f := newFixture(t)
-			ctx := context.Background()
-			if tc.amounts != nil {
-				f.processor.Amounts = func(_ context.Context, e payment.Event) (payment.Event, error) { return tc.amounts(e) }
-			}
-			resp, err := f.processor.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{f.gocardless(t, "EV1", "PM1")}})
-			is.NoErr(err)
-			is.Equal(len(resp.BatchItemFailures), 0)
-			w, err := f.store.GetWebhook(ctx, "gocardless", "EV1")
-			is.NoErr(err)
-			is.Equal(w.Status, tc.status)
-			state, err := f.store.GetPayment(ctx, "gocardless", "PM1")
-			if tc.state == nil {
-				is.True(errors.Is(err, store.ErrNotFound)) // nothing applied without its amount
-				letters, err := f.dlq.Receive(ctx, 10)
+		for _, asking := range askings {
+			t.Run(tc.name+", "+asking.name, func(t *testing.T) {
+				is := is.New(t)
+				f := newFixture(t)
+				ctx := context.Background()
+				calls := 0
+				if tc.amounts != nil {
+					f.processor.Amounts = func(_ context.Context, e payment.Event) (payment.Event, error) {
+						calls++
+						return tc.amounts(e)
+					}
+				}
+				resp, err := asking.handle(ctx, f.processor, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{f.gocardless(t, "EV1", "PM1")}})
 				is.NoErr(err)
-				is.Equal(len(letters), 1) // named for redrive
-			} else {
+				is.Equal(len(resp.BatchItemFailures), 0)
+				is.Equal(calls == 1, tc.amounts != nil) // asked once, if at all
+				w, err := f.store.GetWebhook(ctx, "gocardless", "EV1")
 				is.NoErr(err)
-				is.Equal(state.Status, tc.state.Status)
-				is.Equal(state.AmountMinor, tc.state.AmountMinor)
-				is.Equal(state.AmountUnknown, tc.state.AmountUnknown)
-				is.Equal(state.Currency, tc.state.Currency)
-			}
-			var kinds []string
-			for _, a := range *f.alerts {
-				kinds = append(kinds, a.Kind)
-			}
-			is.Equal(strings.Join(kinds, ","), tc.alert)
-		})
+				is.Equal(w.Status, tc.status)
+				state, err := f.store.GetPayment(ctx, "gocardless", "PM1")
+				if tc.state == nil {
+					is.True(errors.Is(err, store.ErrNotFound)) // nothing applied without its amount
+					letters, err := f.dlq.Receive(ctx, 10)
+					is.NoErr(err)
+					is.Equal(len(letters), 1) // named for redrive
+				} else {
+					is.NoErr(err)
+					is.Equal(state.Status, tc.state.Status)
+					is.Equal(state.AmountMinor, tc.state.AmountMinor)
+					is.Equal(state.AmountUnknown, tc.state.AmountUnknown)
+					is.Equal(state.Currency, tc.state.Currency)
+				}
+				var kinds []string
+				for _, a := range *f.alerts {
+					kinds = append(kinds, a.Kind)
+				}
+				is.Equal(strings.Join(kinds, ","), tc.alert)
+			})
+		}
 	}
 }

@@ -106,8 +106,16 @@ func newAskingProcessor(t *testing.T, keys provider.Keys) *askingProcessor {
 // (its retries) and the rest of theirs failed at once onto the dead-letter
 // queue for redrive, not each waiting out its own retries: the records
 // behind them (Stripe's) are applied in the same run. The API calls are
-// counted; nothing is timed.
+// counted; nothing is timed. The same holds when the batch's APIs are
+// asked first, as the local pipeline does before it takes the store's
+// writer (Processor.AskFirst).
 func TestAnAPIOutageDoesNotHoldBackTheStream(t *testing.T) {
+	for _, first := range []bool{false, true} {
+		t.Run(fmt.Sprintf("asked first: %v", first), func(t *testing.T) { outageDoesNotHoldBackTheStream(t, first) })
+	}
+}
+
+func outageDoesNotHoldBackTheStream(t *testing.T, askFirst bool) {
 	is := is.New(t)
 	ctx := context.Background()
 	standins := testenv.Standins(t)
@@ -145,6 +153,9 @@ func TestAnAPIOutageDoesNotHoldBackTheStream(t *testing.T) {
 		}
 	}
 
+	if askFirst {
+		processor = processor.AskFirst(ctx, batch)
+	}
 	resp, err := processor.Handle(ctx, batch)
 	is.NoErr(err)
 	is.Equal(len(resp.BatchItemFailures), 0) // the batch completes: nothing holds the stream back
