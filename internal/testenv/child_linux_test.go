@@ -58,6 +58,9 @@ func TestMain(m *testing.M) {
 		}
 		l, err := net.Listen("tcp", "127.0.0.1:"+args[1])
 		if err != nil {
+			// Its port was free when chosen, seconds ago: said as a
+			// stand-in says it, so that the start is tried again.
+			fmt.Println(err)
 			os.Exit(1)
 		}
 		server := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), ReadHeaderTimeout: time.Second}
@@ -254,12 +257,26 @@ func setStartLimits(t *testing.T, wall, stall time.Duration) {
 
 // A start that is still working is not failed by the clock: on a busy
 // machine it takes many times longer than on an idle one.
+// Its port, free when chosen, may be taken during those seconds (the CI
+// run that found this had other packages' tests beside it): it is then
+// started again on another, as every stand-in is.
 func TestAStartThatProgressesIsNotFailedByTheClock(t *testing.T) {
 	is := is.New(t)
 	setStartLimits(t, time.Second, time.Second)
-	c, _, err := startOnFreePorts("a slow stand-in", time.Time{}, 1, runAs("slow", "3s"), answers200)
+	taken, picks := takenPort(t), 0
+	pickPorts = func(n int) ([]string, error) {
+		picks++
+		if picks == 1 {
+			return []string{taken}, nil
+		}
+		return freePorts(n)
+	}
+	defer func() { pickPorts = freePorts }()
+	c, ports, err := startOnFreePorts("a slow stand-in", time.Time{}, 1, runAs("slow", "3s"), answers200)
 	is.NoErr(err)
 	c.stop()
+	is.Equal(picks, 2)
+	is.True(ports[0] != taken)
 }
 
 // A child that neither answers nor does anything has stalled: its start
