@@ -39,6 +39,9 @@ type Pipeline struct {
 	// Options apply to both consumers; the processor also gets the filter
 	// its event source mapping has on AWS. A zero Retry is FeedRetry.
 	Options embedded.ConsumeOptions
+	// replies are the providers' answers for the batch being processed,
+	// kept until it is done so that its retries do not ask again.
+	replies process.Replies
 }
 
 // FeedRetry is how long a record is retried before it goes to the
@@ -110,7 +113,7 @@ func (p *Pipeline) auditBatch(ctx context.Context, event events.DynamoDBEvent) (
 func (p *Pipeline) processBatch(ctx context.Context, event events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	var counted metrics.Pending
-	asked := p.Processor.AskFirst(ctx, event)
+	asked := p.Processor.AskFirst(ctx, event, &p.replies)
 	err := p.Store.InTransaction(ctx, ProcessorConsumer, func(st store.Processing, dlq deadletter.Queue) error {
 		batch := *asked
 		batch.Store, batch.DLQ, batch.Metrics = st, dlq, &counted
@@ -120,6 +123,9 @@ func (p *Pipeline) processBatch(ctx context.Context, event events.DynamoDBEvent)
 	})
 	if err == nil {
 		counted.Flush(p.Processor.Metrics)
+	}
+	if err == nil && len(resp.BatchItemFailures) == 0 {
+		p.replies = process.Replies{}
 	}
 	return resp, err
 }

@@ -3,8 +3,11 @@ package local_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,10 +17,12 @@ import (
 	"github.com/payhook/payhook/shared/audit"
 	"github.com/payhook/payhook/shared/local"
 	"github.com/payhook/payhook/shared/notify"
+	"github.com/payhook/payhook/shared/payment"
 	"github.com/payhook/payhook/shared/process"
 	"github.com/payhook/payhook/shared/provider/registry"
 	"github.com/payhook/payhook/shared/store"
 	"github.com/payhook/payhook/shared/store/embedded"
+	"github.com/payhook/payhook/shared/stream"
 )
 
 // stoppingFile is a trail file whose appends fail half written and
@@ -93,7 +98,8 @@ func TestAProviderAPIDoesNotHoldTheReceiver(t *testing.T) {
 		_, err := st.PutWebhook(ctx, webhook(id))
 		is.NoErr(err)
 	}
-	asking, answer := make(chan struct{}, 10), make(chan struct{})
+	asking, answer := make(chan struct{}, 1), make(chan struct{})
+	var calls atomic.Int32
 	log := zerolog.Nop()
 	f, err := os.OpenFile(filepath.Join(dir, local.AuditFile), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	is.NoErr(err)
@@ -104,7 +110,11 @@ func TestAProviderAPIDoesNotHoldTheReceiver(t *testing.T) {
 		Processor: &process.Processor{Store: st, DLQ: st.DeadLetterQueue(local.ProcessorConsumer), Publisher: notify.LogPublisher{Log: log},
 			Alerter: notify.LogAlerter{Log: log}, Critical: process.DefaultCritical, Normalize: registry.Normalize, Log: log,
 			Confirm: func(ctx context.Context, w store.Webhook) (store.Webhook, bool, error) {
-				asking <- struct{}{}
+				calls.Add(1)
+				select {
+				case asking <- struct{}{}:
+				default:
+				}
 				select { // the provider's API, answering when the test says
 				case <-answer:
 					return w, false, nil
@@ -153,5 +163,82 @@ func TestAProviderAPIDoesNotHoldTheReceiver(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+	is.Equal(calls.Load(), int32(4)) // each asked once, none again inside the transaction
+}
+
+// TestARetriedBatchDoesNotAskTheProvidersAgain: a record that fails for a
+// while at the head of a batch has the batch handed over again from it;
+// what the providers already answered for the batch is not asked again
+// (a persistent failure would otherwise ask each record once per retry).
+func TestARetriedBatchDoesNotAskTheProvidersAgain(t *testing.T) {
+	is := is.New(t)
+	dir := t.TempDir()
+	st, err := embedded.Open(filepath.Join(dir, local.DBFile), embedded.Options{})
+	is.NoErr(err)
+	defer st.Close()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	const n = 20
+	for i := range n {
+		id := fmt.Sprintf("evt_%02d", i)
+		_, err := st.PutWebhook(ctx, store.Webhook{Provider: "stripe", EventID: id, EventType: "charge.succeeded", Body: []byte(`{"id":"` + id + `","type":"charge.succeeded","data":{"object":{"id":"ch_` + id + `","object":"charge","amount":2000,"currency":"usd","status":"succeeded"}}}`),
+			Status: store.StatusReceived, ReceivedAt: now, ExpiresAt: now.Add(time.Hour)})
+		is.NoErr(err)
+	}
+	var mu sync.Mutex
+	confirms := map[string]int{}
+	failures := 4 // the first record's, each a retry of the batch from it
+	log := zerolog.Nop()
+	f, err := os.OpenFile(filepath.Join(dir, local.AuditFile), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
+	is.NoErr(err)
+	defer f.Close()
+	trail := audit.NewFileTrail(f, audit.TrailState{})
+	pipeline := &local.Pipeline{
+		Store: st,
+		Processor: &process.Processor{Store: st, DLQ: st.DeadLetterQueue(local.ProcessorConsumer), Publisher: notify.LogPublisher{Log: log},
+			Alerter: notify.LogAlerter{Log: log}, Critical: process.DefaultCritical, Log: log,
+			Normalize: func(d payment.Delivery) (payment.Event, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if d.EventID == "evt_00" && failures > 0 {
+					failures--
+					return payment.Event{}, errors.New("a store read timed out")
+				}
+				return registry.Normalize(d)
+			},
+			Confirm: func(_ context.Context, w store.Webhook) (store.Webhook, bool, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				confirms[w.EventID]++
+				return w, false, nil
+			}},
+		Auditor:    &audit.Auditor{Sink: trail, Alerter: notify.LogAlerter{Log: log}, Log: log},
+		AuditTrail: trail,
+		Options:    embedded.ConsumeOptions{Retry: stream.Retry{MaxAttempts: 10, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}},
+	}
+	run, stop := context.WithCancel(ctx)
+	stopped := make(chan error, 1)
+	go func() { stopped <- pipeline.Run(run) }()
+	for i := range n {
+		id := fmt.Sprintf("evt_%02d", i)
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+			w, err := st.GetWebhook(ctx, "stripe", id)
+			is.NoErr(err)
+			if w.Status == store.StatusProcessed {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is %s after a minute", id, w.Status)
+			}
+		}
+	}
+	stop()
+	is.NoErr(<-stopped)
+	mu.Lock()
+	defer mu.Unlock()
+	is.Equal(failures, 0) // the batch was retried four times
+	for i := range n {
+		is.Equal(confirms[fmt.Sprintf("evt_%02d", i)], 1) // each asked once
 	}
 }

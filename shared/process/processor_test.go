@@ -357,7 +357,7 @@ var askings = []struct {
 		return p.Handle(ctx, e)
 	}},
 	{"asked first", func(ctx context.Context, p *process.Processor, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		return p.AskFirst(ctx, e).Handle(ctx, e)
+		return p.AskFirst(ctx, e, &process.Replies{}).Handle(ctx, e)
 	}},
 }
 

@@ -153,12 +153,17 @@ func outageDoesNotHoldBackTheStream(t *testing.T, askFirst bool) {
 		}
 	}
 
+	asked := -1
 	if askFirst {
-		processor = processor.AskFirst(ctx, batch)
+		processor = processor.AskFirst(ctx, batch, &process.Replies{})
+		asked = len(standins.Requests(t))
 	}
 	resp, err := processor.Handle(ctx, batch)
 	is.NoErr(err)
 	is.Equal(len(resp.BatchItemFailures), 0) // the batch completes: nothing holds the stream back
+	if askFirst {
+		is.Equal(len(standins.Requests(t)), asked) // Handle asked no API: every reply was in hand
+	}
 
 	for _, id := range stripePayments {
 		state, err := table.GetPayment(ctx, "stripe", id)
