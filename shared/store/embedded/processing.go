@@ -112,7 +112,8 @@ func applyWrites(tx *bolt.Tx, dec *itemjson.Decoder, read decoded, writes []writ
 // otherwise be decoded twice.
 type decoded map[string]store.Item
 
-// item is the stored item raw, at key, decoded at most once.
+// item is the stored item raw, at key, decoded at most once; a nil d
+// decodes it each time.
 func (d decoded) item(dec *itemjson.Decoder, key, raw []byte) (store.Item, error) {
 	if item, ok := d[string(key)]; ok {
 		return item, nil
@@ -164,18 +165,21 @@ func (s *Store) get(pk, sk string) (store.Item, error) {
 	var item store.Item
 	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		item, err = getItem(tx, &s.items, pk, sk)
+		item, err = getItem(tx, &s.items, nil, pk, sk)
 		return err
 	})
 	return item, err
 }
 
-func getItem(tx *bolt.Tx, dec *itemjson.Decoder, pk, sk string) (store.Item, error) {
-	raw := tx.Bucket(itemsBucket).Get(itemKey(pk, sk))
+// getItem reads the item at pk and sk as tx sees it, decoded once in the
+// transaction when read keeps what it decodes.
+func getItem(tx *bolt.Tx, dec *itemjson.Decoder, read decoded, pk, sk string) (store.Item, error) {
+	key := itemKey(pk, sk)
+	raw := tx.Bucket(itemsBucket).Get(key)
 	if raw == nil {
 		return nil, store.ErrNotFound
 	}
-	return decodeItem(dec, raw)
+	return read.item(dec, key, raw)
 }
 
 func (s *Store) CommitProcessed(ctx context.Context, c store.Commit) error {

@@ -57,7 +57,7 @@ type txView struct {
 
 func (v *txView) GetWebhook(_ context.Context, provider, eventID string) (store.Webhook, error) {
 	pk, sk := store.WebhookKey(provider, eventID)
-	item, err := v.get(pk, sk)
+	item, err := getItem(v.tx, v.dec, v.read, pk, sk)
 	if err != nil {
 		return store.Webhook{}, err
 	}
@@ -65,21 +65,11 @@ func (v *txView) GetWebhook(_ context.Context, provider, eventID string) (store.
 }
 
 func (v *txView) GetPayment(_ context.Context, provider, paymentID string) (payment.State, error) {
-	item, err := v.get(store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
+	item, err := getItem(v.tx, v.dec, v.read, store.PaymentKey(provider, paymentID), store.SortKey(store.KindPayment))
 	if err != nil {
 		return payment.State{}, err
 	}
 	return store.DecodePayment(item)
-}
-
-// get reads an item as the transaction sees it, decoding it at most once.
-func (v *txView) get(pk, sk string) (store.Item, error) {
-	key := itemKey(pk, sk)
-	raw := v.tx.Bucket(itemsBucket).Get(key)
-	if raw == nil {
-		return nil, store.ErrNotFound
-	}
-	return v.read.item(v.dec, key, raw)
 }
 
 func (v *txView) CommitProcessed(_ context.Context, c store.Commit) error {
