@@ -123,9 +123,9 @@ func (p *Pipeline) processBatch(ctx context.Context, event events.DynamoDBEvent)
 	})
 	if err == nil {
 		counted.Flush(p.Processor.Metrics)
-	}
-	if err == nil && len(resp.BatchItemFailures) == 0 {
-		p.replies = process.Replies{}
+		if len(resp.BatchItemFailures) == 0 {
+			p.replies = process.Replies{} // the batch is done
+		}
 	}
 	return resp, err
 }

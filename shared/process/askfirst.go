@@ -17,8 +17,14 @@ import (
 // Only answers are kept, never failures, which are asked again as Handle
 // would. The zero value is empty.
 type Replies struct {
-	confirmed map[webhookAsked]confirmation
-	amounts   map[eventAsked]amount
+	confirmed map[webhookAsked]reply[confirmation]
+	amounts   map[eventAsked]reply[payment.Event]
+}
+
+func (r *Replies) ready() {
+	if r.confirmed == nil {
+		r.confirmed, r.amounts = map[webhookAsked]reply[confirmation]{}, map[eventAsked]reply[payment.Event]{}
+	}
 }
 
 // AskFirst asks the providers' APIs now what Handle would ask them for
@@ -35,12 +41,10 @@ func (p *Processor) AskFirst(ctx context.Context, event events.DynamoDBEvent, kn
 	if p.Confirm == nil && p.Amounts == nil {
 		return &asked
 	}
-	if known.confirmed == nil {
-		known.confirmed, known.amounts = map[webhookAsked]confirmation{}, map[eventAsked]amount{}
-	}
 	ctx = api.WithBreaker(ctx)
-	confirmed := map[webhookAsked]confirmation{} // this batch's, failures too
-	amounts := map[eventAsked]amount{}
+	var batch Replies // this try's, failures too
+	known.ready()
+	batch.ready()
 	for _, record := range event.Records {
 		if !Wants(record) {
 			continue
@@ -50,53 +54,34 @@ func (p *Processor) AskFirst(ctx context.Context, event events.DynamoDBEvent, kn
 			continue // Handle skips it
 		}
 		if p.Confirm != nil {
-			c, ok := confirmed[askedOf(w)]
-			if !ok {
-				if c, ok = known.confirmed[askedOf(w)]; !ok {
-					c.webhook, c.differs, c.err = p.Confirm(ctx, w)
-				}
-				confirmed[askedOf(w)] = c
-				if c.err == nil {
-					known.confirmed[askedOf(w)] = c
-				}
-			}
+			c := answer(batch.confirmed, known.confirmed, askedOf(w), func() (c confirmation, err error) {
+				c.webhook, c.differs, err = p.Confirm(ctx, w)
+				return c, err
+			})
 			if c.err != nil {
 				continue
 			}
-			w = c.webhook
+			w = c.value.webhook
 		}
 		if p.Amounts == nil || !leavesAmountsOut(w.Provider) {
 			continue
 		}
-		e, err := p.normalize(w)
-		if err != nil || !e.AmountUnknown {
-			continue
-		}
-		key := eventAsked{e.Provider, e.EventID}
-		if _, ok := amounts[key]; ok {
-			continue
-		}
-		a, ok := known.amounts[key]
-		if !ok {
-			a.event, a.err = p.Amounts(ctx, e)
-		}
-		amounts[key] = a
-		if a.err == nil {
-			known.amounts[key] = a
+		if e, err := p.normalize(w); err == nil && e.AmountUnknown {
+			answer(batch.amounts, known.amounts, eventAsked{e.Provider, e.EventID}, func() (payment.Event, error) { return p.Amounts(ctx, e) })
 		}
 	}
 	if p.Confirm != nil {
 		asked.Confirm = func(ctx context.Context, w store.Webhook) (store.Webhook, bool, error) {
-			if c, ok := confirmed[askedOf(w)]; ok {
-				return c.webhook, c.differs, c.err
+			if c, ok := batch.confirmed[askedOf(w)]; ok {
+				return c.value.webhook, c.value.differs, c.err
 			}
 			return p.Confirm(ctx, w)
 		}
 	}
 	if p.Amounts != nil {
 		asked.Amounts = func(ctx context.Context, e payment.Event) (payment.Event, error) {
-			if a, ok := amounts[eventAsked{e.Provider, e.EventID}]; ok {
-				return a.event, a.err
+			if a, ok := batch.amounts[eventAsked{e.Provider, e.EventID}]; ok {
+				return a.value, a.err
 			}
 			return p.Amounts(ctx, e)
 		}
@@ -104,12 +89,36 @@ func (p *Processor) AskFirst(ctx context.Context, event events.DynamoDBEvent, kn
 	return &asked
 }
 
+// reply is what a provider's API answered, or how it failed.
+type reply[T any] struct {
+	value T
+	err   error
+}
+
+// answer is the batch's reply for key: one it already has, else one
+// known from an earlier try of the batch, else the API's, asked now. A
+// batch asks each key once; only answers are kept for its retries.
+func answer[K comparable, T any](batch, known map[K]reply[T], key K, ask func() (T, error)) reply[T] {
+	if r, ok := batch[key]; ok {
+		return r
+	}
+	r, ok := known[key]
+	if !ok {
+		r.value, r.err = ask()
+	}
+	batch[key] = r
+	if r.err == nil {
+		known[key] = r
+	}
+	return r
+}
+
 // leavesAmountsOut says whether the provider's events may not state their
 // amount, which Amounts then reads from its API (GoCardless's): only
 // those are normalized ahead, not every webhook of every provider.
 func leavesAmountsOut(name string) bool {
 	p, ok := registry.Lookup(payment.Family(name))
-	return ok && p.Events != nil && p.Events.Amounts
+	return ok && p.Events.ReadsAmounts()
 }
 
 // webhookAsked is a webhook as Confirm was asked about it: a batch may
@@ -128,10 +137,4 @@ type eventAsked struct{ provider, eventID string }
 type confirmation struct {
 	webhook store.Webhook
 	differs bool
-	err     error
-}
-
-type amount struct {
-	event payment.Event
-	err   error
 }

@@ -194,6 +194,10 @@ func CheckAPIURL(raw string) error {
 	return errors.New("must be an https URL")
 }
 
+// ReadsAmounts says whether the API completes the events whose amount
+// the provider leaves out (its source is an Amounter); a nil one does not.
+func (e *EventAPI) ReadsAmounts() bool { return e != nil && e.Amounts }
+
 // APIHosts are a provider's live and sandbox API base URLs.
 type APIHosts struct{ Live, Sandbox string }
 

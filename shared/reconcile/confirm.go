@@ -89,7 +89,7 @@ func (c *Confirmation) Confirm(ctx context.Context, w store.Webhook) (store.Webh
 // could not be asked.
 func (c *Confirmation) Amounts(ctx context.Context, e payment.Event) (payment.Event, error) {
 	p, ok := registry.Lookup(payment.Family(e.Provider))
-	if !e.AmountUnknown || !ok || p.Events == nil || !p.Events.Amounts {
+	if !e.AmountUnknown || !ok || !p.Events.ReadsAmounts() {
 		return e, nil
 	}
 	keys, err := c.Keys(ctx)
