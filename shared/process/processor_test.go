@@ -30,6 +30,15 @@ func (a *alerts) Alert(_ context.Context, alert notify.Alert) error {
 	return nil
 }
 
+// kinds are the alerts' kinds, in the order raised.
+func (a alerts) kinds() []string {
+	var kinds []string
+	for _, alert := range a {
+		kinds = append(kinds, alert.Kind)
+	}
+	return kinds
+}
+
 type fixture struct {
 	store     *embedded.Store
 	processor *process.Processor
@@ -327,10 +336,7 @@ func TestConfirmationDecidesBeforeAnythingIsApplied(t *testing.T) {
 				state, err := f.store.GetPayment(ctx, "stripe", "pi_1")
 				is.Equal(err == nil, tc.wantStatus == store.StatusProcessed) // nothing applied unless confirmed
 				is.Equal(state.AmountMinor, tc.wantAmount)
-				var kinds []string
-				for _, a := range *f.alerts {
-					kinds = append(kinds, a.Kind)
-				}
+				kinds := f.alerts.kinds()
 				if tc.alert == "" {
 					is.Equal(len(kinds), 0)
 				} else {
@@ -522,11 +528,7 @@ func TestAnAmountTheProviderLeftOutIsReadOrTheWebhookFails(t *testing.T) {
 					is.Equal(state.AmountUnknown, tc.state.AmountUnknown)
 					is.Equal(state.Currency, tc.state.Currency)
 				}
-				var kinds []string
-				for _, a := range *f.alerts {
-					kinds = append(kinds, a.Kind)
-				}
-				is.Equal(strings.Join(kinds, ","), tc.alert)
+				is.Equal(strings.Join(f.alerts.kinds(), ","), tc.alert)
 			})
 		}
 	}
